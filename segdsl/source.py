@@ -1,0 +1,39 @@
+"""Where things are in rule files.
+
+Every later stage points back into the text through a Span, so that any
+diagnostic, explanation or generated line can show the analyst's own line.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    path: str
+    text: str
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "Source":
+        p = Path(path)
+        return cls(str(path), p.read_text(encoding="utf-8"))
+
+    def line(self, n: int) -> str:
+        lines = self.text.splitlines()
+        return lines[n - 1] if 0 < n <= len(lines) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    path: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+NO_SPAN = Span("<builtin>", 0, 0, 0, 0)
