@@ -1,0 +1,341 @@
+"""The typed IR: what a ruleset means, independent of how it was written.
+
+Every expression carries its Type (kind, nullability, level). Names are
+resolved: a field is a FieldRef, an enum member a Const holding the member's
+name. Definitions (lets and dimensions) are in dependency order. Population
+statistics are explicit nodes so engines can see what must be computed over
+the whole input before any customer can be segmented.
+
+Runtime values, shared by every engine: int, float, bool, str, datetime.date,
+datetime.datetime, None; enum values are the member *name*; a segment is its
+name; tags are a tuple of segment names in declaration order.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .source import Span
+from .types import Type
+
+
+# ---- schema ------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class FieldSchema:
+    name: str
+    type: Type                 # nullable=True for `?` fields; level = input's level
+    column: str                # the column name in the data
+    low: float | int | None = None
+    high: float | int | None = None
+    default: Any = None        # runtime value, used when the column/value is missing
+    has_default: bool = False
+    label: str | None = None
+    span: Span | None = None
+
+    @property
+    def required(self) -> bool:
+        return not self.type.nullable and not self.has_default
+
+
+@dataclass(frozen=True, slots=True)
+class InputSchema:
+    name: str
+    key: str | None            # key field name (None: one customer per row, `_row`)
+    fields: tuple[FieldSchema, ...]
+    related_by: str | None = None   # for related inputs: the customer entity name
+    span: Span | None = None
+
+    def field(self, name: str) -> FieldSchema | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def is_related(self) -> bool:
+        return self.related_by is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ParamDecl:
+    name: str
+    type: Type
+    default: Any
+    has_default: bool
+    label: str | None = None
+    span: Span | None = None
+
+
+# ---- expressions -------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    type: Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Const(Expr):
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRef(Expr):
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowFieldRef(Expr):
+    related: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParamRef(Expr):
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LetRef(Expr):
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DimRef(Expr):
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Arith(Expr):
+    """op: add sub mul div (numbers), date_add date_sub (temporal ± days)."""
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Neg(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(Expr):
+    op: str  # = != < <= > >=
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Between(Expr):
+    operand: Expr
+    low: Expr
+    high: Expr
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InList(Expr):
+    operand: Expr
+    items: tuple[Expr, ...]
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InTags(Expr):
+    segment: str
+    dimension: str
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IsNull(Expr):
+    operand: Expr
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class And(Expr):
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or(Expr):
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Case(Expr):
+    whens: tuple[tuple[Expr, Expr], ...]
+    else_: Expr | None
+
+
+@dataclass(frozen=True, slots=True)
+class Func(Expr):
+    """A scalar built-in (see functions.SCALARS); null-in, null-out unless documented."""
+    name: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate(Expr):
+    """count / count_distinct / sum / avg / min / max over one customer's related rows."""
+    func: str
+    related: str
+    arg: Expr | None           # None: count(orders) counts rows
+    where: Expr | None
+
+
+@dataclass(frozen=True, slots=True)
+class PopulationStat(Expr):
+    """A value relative to the whole population (optionally per `by` group).
+
+    `id` is unique within a ruleset; engines compute each stat once.
+    `params`: ntile → (k,), quantile → (p,).
+    """
+    id: int
+    func: str
+    arg: Expr
+    params: tuple[Any, ...]
+    desc: bool
+    by: tuple[Expr, ...]
+
+
+# ---- rules ---------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    name: str
+    label: str | None
+    condition: Expr | None              # None for `otherwise`
+    attributes: tuple[tuple[str, Any], ...]
+    span: Span
+    is_otherwise: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    name: str
+    label: str | None
+    policy: str                         # first | unique | all
+    segments: tuple[Segment, ...]
+    otherwise: Segment | None
+    span: Span
+
+    def all_segments(self) -> tuple[Segment, ...]:
+        return self.segments + ((self.otherwise,) if self.otherwise else ())
+
+    def segment(self, name: str) -> Segment | None:
+        return next((s for s in self.all_segments() if s.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Let:
+    name: str
+    label: str | None
+    expr: Expr
+    span: Span
+
+
+Definition = Let | Dimension
+
+
+# ---- tests ---------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class TestCase:
+    record: dict | None                    # field name → runtime value (customer input)
+    rows: dict                             # related name → list of row dicts
+    pins: dict                             # let name → runtime value
+    expectations: tuple[tuple[str, Any, Span], ...]   # dimension, expected value, span
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Test:
+    name: str
+    cases: tuple[TestCase, ...]
+    is_table: bool
+    span: Span
+
+
+# ---- the ruleset -------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    name: str
+    label: str | None
+    version: str | None
+    path: str
+    customer: InputSchema | None
+    related: tuple[InputSchema, ...]
+    params: tuple[ParamDecl, ...]
+    definitions: tuple[Definition, ...]    # dependency order
+    dimensions: tuple[Dimension, ...]      # declaration order: the output's column order
+    population: tuple[PopulationStat, ...]
+    tests: tuple[Test, ...]
+    source_hash: str = ""
+    key_type: Type | None = None
+    sources: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> str:
+        """The output key column: the key field's name, or `_row`."""
+        if self.customer is not None and self.customer.key:
+            return self.customer.key
+        if self.customer is None and self.related:
+            return self.related[0].key or "_key"  # the `by` field
+        return "_row"
+
+    def dimension(self, name: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.name == name), None)
+
+    def let(self, name: str) -> Let | None:
+        return next((d for d in self.definitions if isinstance(d, Let) and d.name == name), None)
+
+    def related_input(self, name: str) -> InputSchema | None:
+        return next((r for r in self.related if r.name == name), None)
+
+    def param(self, name: str) -> ParamDecl | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+def walk(expr: Expr):
+    """Every node of an expression, parents first."""
+    yield expr
+    for child in children(expr):
+        yield from walk(child)
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    match expr:
+        case Arith(left=l, right=r) | Compare(left=l, right=r):
+            return (l, r)
+        case Neg(operand=o) | Not(operand=o) | IsNull(operand=o):
+            return (o,)
+        case Between(operand=o, low=lo, high=hi):
+            return (o, lo, hi)
+        case InList(operand=o, items=items):
+            return (o, *items)
+        case And(items=items) | Or(items=items):
+            return items
+        case Case(whens=whens, else_=e):
+            out = [x for w in whens for x in w]
+            return tuple(out + ([e] if e is not None else []))
+        case Func(args=args):
+            return args
+        case Aggregate(arg=a, where=w):
+            return tuple(x for x in (a, w) if x is not None)
+        case PopulationStat(arg=a, by=by):
+            return (a, *by)
+    return ()
+
+
+def date_value(v: Any) -> dt.date | None:
+    """A date or datetime as a calendar date (datetimes count by their date)."""
+    if v is None:
+        return None
+    return v.date() if isinstance(v, dt.datetime) else v
