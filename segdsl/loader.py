@@ -1,0 +1,58 @@
+"""Reads a rule file and its imports, in dependency order, detecting cycles."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import ast as A
+from .build_ast import build_module
+from .diagnostics import DiagnosticSink, SegError
+from .source import Source, Span
+
+
+def load_modules(path: str | Path, sink: DiagnosticSink, text: str | None = None) -> tuple[list[A.Module], dict[str, str]]:
+    """Imported modules first, the main one last; texts by path."""
+    modules: list[A.Module] = []
+    texts: dict[str, str] = {}
+    done: set[Path] = set()
+
+    def visit(p: Path, display: str, stack: list[Path], at: Span | None, text: str | None = None) -> None:
+        rp = p.resolve()
+        if rp in stack:
+            chain = " → ".join(s.name for s in stack[stack.index(rp):] + [rp])
+            sink.error("SEG109", f"import cycle: {chain}", at, help="move the shared declarations to a third file")
+            return
+        if rp in done:
+            return
+        if text is None:
+            try:
+                text = p.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                if at is None:
+                    sink.error("SEG008", f"cannot read `{display}`: no such file", None)
+                else:
+                    sink.error("SEG108", f"cannot find imported file `{display}`", at,
+                               help=f"paths are relative to the importing file; looked for {p}")
+                return
+            except UnicodeDecodeError as exc:
+                sink.error("SEG008", f"`{display}` is not UTF-8 text (byte {exc.start})", at,
+                           help="save the rule file as UTF-8")
+                return
+            except OSError as exc:
+                sink.error("SEG008", f"cannot read `{display}`: {exc.strerror}", at)
+                return
+        source = Source(display, text)
+        try:
+            module, diags = build_module(source)
+        except SegError as exc:
+            sink.items.extend(exc.diagnostics)
+            return
+        sink.items.extend(diags)
+        for imp in module.imports:
+            visit(p.parent / imp.path, str(Path(display).parent / imp.path) if display else imp.path,
+                  stack + [rp], imp.span)
+        done.add(rp)
+        modules.append(module)
+        texts[display] = text
+
+    visit(Path(path), str(path), [], None, text)
+    return modules, texts
