@@ -41,6 +41,7 @@ def load_modules(path: str | Path, sink: DiagnosticSink, text: str | None = None
                 sink.error("SEG008", f"cannot read `{display}`: {exc.strerror}", at)
                 return
         source = Source(display, text)
+        texts[display] = text
         try:
             module, diags = build_module(source)
         except SegError as exc:
@@ -52,7 +53,6 @@ def load_modules(path: str | Path, sink: DiagnosticSink, text: str | None = None
                   stack + [rp], imp.span)
         done.add(rp)
         modules.append(module)
-        texts[display] = text
 
     visit(Path(path), str(path), [], None, text)
     return modules, texts

@@ -1,0 +1,64 @@
+"""`--param k=v`: text from the command line → typed param values."""
+from __future__ import annotations
+
+import datetime as dt
+
+from . import ir
+from .suggest import did_you_mean
+from .types import Kind
+
+
+class UsageError(Exception):
+    """Wrong use of the command line (exit code 2)."""
+
+
+def parse_value(p: ir.ParamDecl, text: str):
+    k = p.type.kind
+    t = text.strip()
+    try:
+        if k is Kind.INT:
+            return int(t)
+        if k is Kind.NUMBER:
+            return float(t[:-1]) / 100 if t.endswith("%") else float(t)
+        if k is Kind.BOOL:
+            if t.lower() in ("true", "false"):
+                return t.lower() == "true"
+            raise ValueError
+        if k is Kind.DATE:
+            return dt.date.fromisoformat(t)
+        if k is Kind.DATETIME:
+            return dt.datetime.fromisoformat(t)
+        if k is Kind.ENUM:
+            if p.type.enum.member(t) is None:
+                raise ValueError
+            return t
+        return text
+    except ValueError:
+        want = {Kind.INT: "a whole number", Kind.NUMBER: "a number", Kind.BOOL: "true or false",
+                Kind.DATE: "a date YYYY-MM-DD", Kind.DATETIME: "a date and time YYYY-MM-DDTHH:MM:SS",
+                Kind.ENUM: "one of " + ", ".join(m.name for m in p.type.enum.members) if p.type.enum else ""}[k]
+        raise UsageError(f"--param {p.name}={text}: `{p.name}` needs {want}") from None
+
+
+def resolve_params(ruleset: ir.Ruleset, overrides: dict[str, str] | None = None) -> dict:
+    values = {p.name: p.default for p in ruleset.params if p.has_default}
+    for name, text in (overrides or {}).items():
+        p = ruleset.param(name)
+        if p is None:
+            hint = did_you_mean(name, [p.name for p in ruleset.params])
+            raise UsageError(f"--param {name}: the ruleset has no param `{name}`" + (f"; {hint}" if hint else ""))
+        values[name] = parse_value(p, text)
+    missing = [p.name for p in ruleset.params if p.name not in values]
+    if missing:
+        raise UsageError(f"param `{missing[0]}` has no default: give it with --param {missing[0]}=VALUE")
+    return values
+
+
+def parse_assignments(items: list[str]) -> dict[str, str]:
+    out = {}
+    for it in items:
+        if "=" not in it:
+            raise UsageError(f"--param {it}: write NAME=VALUE")
+        k, v = it.split("=", 1)
+        out[k.strip()] = v
+    return out

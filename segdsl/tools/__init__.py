@@ -1,0 +1,1 @@
+"""Features built on the IR and the engines: tests, explain, stats, diff."""
