@@ -134,6 +134,35 @@ def _report_json(rep, show) -> dict:
     }
 
 
+class Target(str, Enum):
+    python = "python"
+    sql = "sql"
+
+
+@app.command()
+def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
+            target: Annotated[Target, typer.Option("--target", help="python (generated code) or sql")] = Target.python,
+            output: Annotated[Optional[Path], typer.Option("--output", "-o", help="write here instead of stdout")] = None,
+            ) -> None:
+    """Show the code a ruleset compiles to."""
+    results, failed = _load([file], Format.text, False)
+    if failed:
+        raise typer.Exit(1)
+    rs = results[0].ruleset
+    if target is Target.python:
+        from .backends.python import generate
+        source, _, _ = generate(rs)
+    else:
+        err.print("error: --target sql is not available yet; use --target python", markup=False)
+        raise typer.Exit(2)
+    if output is None:
+        print(source, end="")
+    else:
+        from .io.writers import write_text_atomic
+        write_text_atomic(output, source)
+    raise typer.Exit(0)
+
+
 def main() -> None:
     try:
         app()

@@ -44,6 +44,24 @@ def _lit(v: Any) -> str:
     raise TypeError(f"no literal for {type(v).__name__}")
 
 
+def replace_nullability(e: ir.Expr) -> ir.Expr:
+    """The same comparison with its operands typed non-null (their nulls are tested outside)."""
+    from dataclasses import replace
+
+    def strip(x: ir.Expr) -> ir.Expr:
+        if isinstance(x, ir.Const) or not x.type.nullable:
+            return x
+        return replace(x, type=x.type.with_nullable(False))
+    match e:
+        case ir.Compare(left=l, right=r):
+            return replace(e, left=strip(l), right=strip(r), type=e.type.with_nullable(False))
+        case ir.Between(operand=o, low=lo, high=hi):
+            return replace(e, operand=strip(o), low=strip(lo), high=strip(hi), type=e.type.with_nullable(False))
+        case ir.InList(operand=o):
+            return replace(e, operand=strip(o), type=e.type.with_nullable(False))
+    return e
+
+
 def _safe_comment(text: str) -> str:
     return "".join(ch if ch.isprintable() and ch not in "\r\n" else "?" for ch in text)
 
@@ -214,7 +232,7 @@ class _Gen:
             case ir.Case(whens=whens, else_=els):
                 parts = []
                 for c, v in whens:
-                    test = f"{self.g(c)} is True" if self.nullable(c) else self.g(c)
+                    test = self.truth(c)
                     parts.append(f"{self.g(v)} if {test} else ")
                 return "(" + "".join(parts) + (self.g(els) if els is not None else "None") + ")"
             case ir.Func(name=name, args=args):
@@ -225,6 +243,50 @@ class _Gen:
                 key = "(" + "".join(self.g(b) + ", " for b in by) + ")"
                 return f"S[{i}].value({self.g(a)}, {key})"
         raise AssertionError(f"unknown IR node {type(e).__name__}")
+
+    # -- conditions: a segment matches only when its condition is true, so in
+    # that context three-valued logic collapses to plain Python booleans --
+    def truth(self, e: ir.Expr) -> str:
+        """A Python bool expression equal to `g(e) is True`."""
+        if not self.nullable(e) and not isinstance(e, ir.Const):
+            return self.g(e)
+        match e:
+            case ir.And(items=items):
+                return "(" + " and ".join(self.truth(i) for i in items) + ")"
+            case ir.Or(items=items):
+                return "(" + " or ".join(self.truth(i) for i in items) + ")"
+            case ir.Not(operand=o):
+                return self.falsity(o)
+            case ir.Compare() | ir.Between(negated=False) | ir.InList(negated=False):
+                return self.guarded(e, negate=False)
+        return f"({self.g(e)} is True)"
+
+    def falsity(self, e: ir.Expr) -> str:
+        """A Python bool expression equal to `g(e) is False`."""
+        if not self.nullable(e) and not isinstance(e, ir.Const):
+            return f"(not {self.g(e)})"
+        match e:
+            case ir.And(items=items):
+                return "(" + " or ".join(self.falsity(i) for i in items) + ")"
+            case ir.Or(items=items):
+                return "(" + " and ".join(self.falsity(i) for i in items) + ")"
+            case ir.Not(operand=o):
+                return self.truth(o)
+            case ir.Compare() | ir.Between(negated=False) | ir.InList(negated=False):
+                return self.guarded(e, negate=True)
+        return f"({self.g(e)} is False)"
+
+    def guarded(self, e: ir.Expr, negate: bool) -> str:
+        """A comparison whose nullable operands are plain names: `x is not None and x >= 3`."""
+        operands = ir.children(e)
+        if any(self.nullable(o) and not isinstance(o, ir.Const) and not self.g(o).isidentifier() for o in operands) \
+                or any(isinstance(o, ir.Const) and o.value is None for o in operands) \
+                or (isinstance(e, ir.InList) and not all(isinstance(i, ir.Const) for i in e.items)):
+            return f"({self.g(e)} is {'False' if negate else 'True'})"
+        checks = [f"{self.g(o)} is not None" for o in operands if self.nullable(o)]
+        body = self.g(replace_nullability(e))
+        body = f"(not {body})" if negate else body
+        return "(" + " and ".join(checks + [body]) + ")"
 
     def not3(self, code: str) -> str:
         t = self.fn.temp()
@@ -284,10 +346,7 @@ class _Gen:
         self.row_var = r = fn.temp()
         body: list[str] = []
         indent = "    "
-        where = None
-        if e.where is not None:
-            w = self.g(e.where)
-            where = f"{w} is True" if self.nullable(e.where) else w
+        where = None if e.where is None else self.truth(e.where)
         f = e.func
         init = {"count": "0", "count_distinct": "set()", "sum": "[]", "avg": "[]", "min": "None", "max": "None"}[f]
         if e.arg is None:
@@ -343,10 +402,7 @@ class _Gen:
             return
         self.fn.lines.append(f"    # dimension {d.name} {d.policy}  ({d.span})")
         # conditions first: aggregates they contain are hoisted above the if-chain
-        tests = []
-        for s in d.segments:
-            c = self.g(s.condition)
-            tests.append(f"{c} is True" if self.nullable(s.condition) else c)
+        tests = [self.truth(s.condition) for s in d.segments]
         if d.policy == "first":
             for i, (s, test) in enumerate(zip(d.segments, tests)):
                 self.emit(f"if {test}:  # {s.name}" if i == 0 else f"elif {test}:  # {s.name}", s.span)
