@@ -134,6 +134,110 @@ def _report_json(rep, show) -> dict:
     }
 
 
+class OnError(str, Enum):
+    fail = "fail"
+    skip = "skip"
+    quarantine = "quarantine"
+
+
+def _inputs(rs, items: list[str]) -> dict[str, Path]:
+    names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
+    out: dict[str, Path] = {}
+    for it in items:
+        name, sep, path = it.partition("=")
+        if not sep:
+            if len(names) != 1:
+                raise UsageError(f"--input {it}: this ruleset has inputs {', '.join(names)}; write NAME=FILE")
+            name, path = names[0], it
+        if name not in names:
+            raise UsageError(f"--input {name}=...: the ruleset has no input `{name}` (inputs: {', '.join(names)})")
+        p = Path(path)
+        if not p.exists():
+            raise UsageError(f"--input {name}={path}: no such file")
+        out[name] = p
+    return out
+
+
+@app.command()
+def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
+          input: Annotated[list[str], typer.Option("--input", "-i", help="NAME=FILE (CSV, JSONL or Parquet)")],
+          output: Annotated[Optional[Path], typer.Option("--output", "-o", help=".parquet, .csv or .jsonl")] = None,
+          engine: Annotated[str, typer.Option(help="python")] = "python",
+          param: Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")] = None,
+          on_error: Annotated[OnError, typer.Option("--on-error", help="fail, skip or quarantine")] = OnError.fail,
+          quarantine: Annotated[Optional[Path], typer.Option(help="where quarantined rows go")] = None,
+          labels: Annotated[bool, typer.Option("--labels", help="add DIMENSION_label columns")] = False,
+          attributes: Annotated[bool, typer.Option("--attributes", help="add DIMENSION_ATTRIBUTE columns")] = False,
+          keep: Annotated[Optional[str], typer.Option(help="input columns to carry through: a,b or all")] = None,
+          delimiter: Annotated[Optional[str], typer.Option(help="CSV delimiter, e.g. ';'")] = None,
+          encoding: Annotated[str, typer.Option(help="input text encoding, e.g. gbk")] = "utf-8",
+          null_values: Annotated[Optional[str], typer.Option(help="extra null spellings: NA,NULL")] = None,
+          date_format: Annotated[Optional[str], typer.Option(help="strptime format for dates")] = None,
+          summary_json: Annotated[Optional[Path], typer.Option(help="write the run summary as JSON")] = None,
+          batch_size: Annotated[int, typer.Option(min=1, help="rows per batch")] = 50_000,
+          ) -> None:
+    """Segment customer records and write one row per customer."""
+    from .engines.options import ApplyOptions, DataError
+    results, failed = _load([file], Format.text, False)
+    if failed:
+        raise typer.Exit(1)
+    rs = results[0].ruleset
+    keep_cols: tuple[str, ...] = ()
+    if keep:
+        keep_cols = ("*",) if keep.strip() == "all" else tuple(c.strip() for c in keep.split(",") if c.strip())
+        if "_row" in keep_cols:
+            raise UsageError("--keep _row: `_row` is the output's own row number column")
+    if engine != "python":
+        raise UsageError(f"--engine {engine}: available engines: python")
+    opts = ApplyOptions(
+        inputs=_inputs(rs, input), output=output,
+        params=resolve_params(rs, parse_assignments(param or [])), on_error=on_error.value,
+        quarantine=quarantine, labels=labels, attributes=attributes, keep=keep_cols, delimiter=delimiter,
+        encoding=encoding, null_values=tuple(v for v in (null_values or "").split(",") if v),
+        date_format=date_format, batch_size=batch_size)
+    from .engines.python import apply as run
+    try:
+        summary = run(rs, opts)
+    except DataError as exc:
+        err.print(f"error: {exc}", markup=False)
+        err.print("nothing was written", markup=False)
+        raise typer.Exit(1)
+    _print_summary(rs, summary)
+    if summary_json is not None:
+        from .io.atomic import write_text_atomic
+        write_text_atomic(summary_json, json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+    raise typer.Exit(0)
+
+
+def _print_summary(rs, summary) -> None:
+    for d in rs.dimensions:
+        counts = summary.segments.get(d.name, {})
+        total = summary.customers or 1
+        t = Table(title=f"{d.name}" + (f" {d.label}" if d.label else "") + f" ({d.policy})", title_justify="left")
+        t.add_column("segment")
+        t.add_column("label")
+        t.add_column("customers", justify="right")
+        t.add_column("share", justify="right")
+        for s in d.all_segments():
+            n = counts.get(s.name, 0)
+            t.add_row(s.name, s.label or "", f"{n:,}", f"{n / total:.1%}")
+        if counts.get("(none)"):
+            n = counts["(none)"]
+            t.add_row("(none)", "no tag" if d.policy == "all" else "no segment", f"{n:,}", f"{n / total:.1%}")
+        out.print(t)
+    read = ", ".join(f"{n} {k}" for k, n in summary.read.items())
+    line = f"read {read}; {summary.written:,} customers written"
+    if summary.skipped:
+        line += f"; {summary.skipped:,} bad rows skipped"
+    if summary.quarantined:
+        line += f"; {summary.quarantined:,} bad rows quarantined to {summary.quarantine_file}"
+    if summary.orphans:
+        line += f"; {summary.orphans:,} related rows with no customer ignored"
+    out.print(line, markup=False)
+    out.print(f"output: {summary.output_file}" if summary.output_file else "no --output given: nothing written",
+              markup=False)
+
+
 class Target(str, Enum):
     python = "python"
     sql = "sql"
@@ -158,7 +262,7 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     if output is None:
         print(source, end="")
     else:
-        from .io.writers import write_text_atomic
+        from .io.atomic import write_text_atomic
         write_text_atomic(output, source)
     raise typer.Exit(0)
 

@@ -1,0 +1,66 @@
+"""What every engine is asked to do (ApplyOptions) and what it reports (Summary)."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class DataError(Exception):
+    """Bad data that stops a run (exit code 1): the message names the row and column."""
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    inputs: dict[str, Path]                  # input name → file
+    output: Path | None = None
+    params: dict = field(default_factory=dict)
+    on_error: str = "fail"                   # fail | skip | quarantine
+    quarantine: Path | None = None
+    labels: bool = False
+    attributes: bool = False
+    keep: tuple[str, ...] = ()               # input columns carried through; ("*",) for all
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+    null_values: tuple[str, ...] = ()
+    date_format: str | None = None
+    batch_size: int = 50_000
+    progress: bool = False
+
+    def quarantine_path(self) -> Path | None:
+        if self.on_error != "quarantine":
+            return None
+        if self.quarantine is not None:
+            return self.quarantine
+        base = self.output if self.output is not None else next(iter(self.inputs.values()))
+        name = base.name.split(".")[0]
+        return base.with_name(f"{name}.rejected.csv")
+
+
+@dataclass
+class Summary:
+    read: dict[str, int] = field(default_factory=dict)       # rows read per input
+    rejected: dict[str, int] = field(default_factory=dict)   # bad rows per input
+    customers: int = 0
+    written: int = 0
+    orphans: int = 0
+    on_error: str = "fail"
+    quarantine_file: str | None = None
+    output_file: str | None = None
+    segments: dict[str, Counter] = field(default_factory=dict)   # dimension → segment → customers
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.rejected.values()) if self.on_error == "skip" else 0
+
+    @property
+    def quarantined(self) -> int:
+        return sum(self.rejected.values()) if self.on_error == "quarantine" else 0
+
+    def as_dict(self) -> dict:
+        return {
+            "read": self.read, "customers": self.customers, "written": self.written,
+            "skipped": self.skipped, "quarantined": self.quarantined, "orphans": self.orphans,
+            "output": self.output_file, "quarantine": self.quarantine_file,
+            "segments": {d: dict(c) for d, c in self.segments.items()},
+        }

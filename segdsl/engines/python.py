@@ -1,0 +1,231 @@
+"""The Python engine: generated code over record batches.
+
+Without population statistics or related inputs it streams: one batch in,
+one batch out, memory bounded by the batch size. Population statistics and
+related rows need every customer first, so then the customers (only their
+declared fields) are held in memory between the two passes.
+"""
+from __future__ import annotations
+
+from contextlib import ExitStack
+
+from .. import ir
+from ..backends.python import compile_program, compute_stats
+from ..customers import Customer
+from ..io.errors import InputError
+from ..io.readers import columns as file_columns
+from ..io.readers import read_batches
+from ..io.validate import RowValidator, check_columns
+from ..io.writers import open_output, open_quarantine
+from .options import ApplyOptions, DataError, Summary
+from .output import Layout, conflict
+
+_NO_ROWS: dict = {}
+
+
+class _NullWriter:
+    def write(self, rows):
+        pass
+
+
+class _Run:
+    def __init__(self, rs: ir.Ruleset, opts: ApplyOptions):
+        self.rs, self.opts = rs, opts
+        self.summary = Summary(on_error=opts.on_error)
+        self.quarantine = None
+
+    # ---- inputs ----
+    def reader(self, name: str):
+        path = self.opts.inputs[name]
+        return read_batches(path, delimiter=self.opts.delimiter, encoding=self.opts.encoding,
+                            null_values=self.opts.null_values, batch_size=self.opts.batch_size)
+
+    def validator(self, schema: ir.InputSchema) -> RowValidator:
+        path = self.opts.inputs[schema.name]
+        cols = file_columns(path, delimiter=self.opts.delimiter, encoding=self.opts.encoding)
+        problems = check_columns(schema, cols)
+        if problems:
+            raise DataError(f"{path}: " + "; ".join(problems))
+        return RowValidator(schema, null_values=self.opts.null_values, date_format=self.opts.date_format)
+
+    def bad(self, name: str, raw, reason: str) -> None:
+        """A bad row: stop, count it, or write it to the quarantine file."""
+        path = self.opts.inputs[name]
+        where = f"row {raw.row}" + (f" (line {raw.line})" if raw.line else "")
+        if self.opts.on_error == "fail":
+            raise DataError(f"{path} {where}: {reason}")
+        self.summary.rejected[name] = self.summary.rejected.get(name, 0) + 1
+        if self.quarantine is not None:
+            self.quarantine.write([{"_row": raw.row, "_reason": f"{name}: {reason}",
+                                    **{k: (None if v is None else str(v)) for k, v in raw.values.items()}}])
+
+    def records(self, schema: ir.InputSchema):
+        """(raw row, record) for every good row of an input."""
+        v = self.validator(schema)
+        name = schema.name
+        for batch in self.reader(name):
+            self.summary.read[name] = self.summary.read.get(name, 0) + len(batch)
+            for raw in batch:
+                if raw.problem:
+                    self.bad(name, raw, raw.problem)
+                    continue
+                rec, reason = v.convert(raw)
+                if reason is not None:
+                    self.bad(name, raw, reason)
+                    continue
+                yield raw, rec
+
+    # ---- the run ----
+    def keep_columns(self) -> list[tuple[str, str]]:
+        keep = self.opts.keep
+        if not keep or self.rs.customer is None:
+            return []
+        path = self.opts.inputs[self.rs.customer.name]
+        cols = file_columns(path, delimiter=self.opts.delimiter, encoding=self.opts.encoding)
+        chosen = cols if keep == ("*",) else list(keep)
+        taken = {self.rs.key, *(d.name for d in self.rs.dimensions)}
+        out = []
+        for c in chosen:
+            if c not in cols:
+                raise DataError(f"--keep {c}: no column `{c}` in {path}")
+            if c == self.rs.key and c == self.rs.customer.key:
+                continue
+            out.append((f"input_{c}" if c in taken else c, c))
+        return out
+
+    def run(self) -> Summary:
+        rs, opts = self.rs, self.opts
+        program = compile_program(rs)
+        layout = Layout(rs, opts.labels, opts.attributes, self.keep_columns())
+        qpath = opts.quarantine_path()
+        with ExitStack() as stack:
+            out = stack.enter_context(open_output(opts.output, layout.columns)) if opts.output else _NullWriter()
+            if qpath is not None:
+                qcols = self._quarantine_columns()
+                self.quarantine = stack.enter_context(open_quarantine(qpath, qcols))
+            if not program.stages and not rs.related:
+                self.stream(program, layout, out)
+            else:
+                self.two_pass(program, layout, out)
+        self.summary.segments = layout.counts
+        self.summary.output_file = str(opts.output) if opts.output else None
+        self.summary.quarantine_file = str(qpath) if qpath and self.quarantine is not None else None
+        return self.summary
+
+    def _quarantine_columns(self) -> list[str]:
+        cols: list[str] = []
+        for name, path in self.opts.inputs.items():
+            for c in file_columns(path, delimiter=self.opts.delimiter, encoding=self.opts.encoding):
+                if c not in cols:
+                    cols.append(c)
+        return cols
+
+    def stream(self, program, layout: Layout, out) -> None:
+        schema = self.rs.customer
+        params, S = self.opts.params, []
+        evaluate = program.evaluate
+        keyed = bool(schema.key)
+        seen: dict = {}
+        batch_out: list = []
+        keep = bool(layout.keep)
+        for raw, rec in self.records(schema):
+            key = rec[schema.key] if keyed else raw.row
+            if keyed:
+                if key in seen:
+                    self.bad(schema.name, raw, f"key {schema.key} = {key!r} appears twice (first at row {seen[key]})")
+                    continue
+                seen[key] = raw.row
+            values = evaluate(rec, _NO_ROWS, params, S, _NO_ROWS)
+            c = conflict(values)
+            if c is not None:
+                self.bad(schema.name, raw, c.reason())
+                continue
+            batch_out.append(layout.row(key, values, raw.values if keep else None))
+            if len(batch_out) >= self.opts.batch_size:
+                out.write(batch_out)
+                self.summary.written += len(batch_out)
+                batch_out = []
+        if batch_out:
+            out.write(batch_out)
+            self.summary.written += len(batch_out)
+        self.summary.customers = self.summary.written
+
+    def two_pass(self, program, layout: Layout, out) -> None:
+        rs = self.rs
+        customers: dict = {}
+        raws: dict = {}
+        keep = bool(layout.keep)
+        if rs.customer is not None:
+            schema = rs.customer
+            for raw, rec in self.records(schema):
+                key = rec[schema.key] if schema.key else raw.row
+                if key in customers:
+                    self.bad(schema.name, raw, f"key {schema.key} = {key!r} appears twice "
+                                               f"(first at row {customers[key].row})")
+                    continue
+                customers[key] = Customer(key, rec, {r.name: [] for r in rs.related}, raw.row)
+                if keep:
+                    raws[key] = raw.values
+        for r in rs.related:
+            if r.name not in self.opts.inputs:
+                continue
+            for raw, rec in self.records(r):
+                key = rec[r.key]
+                c = customers.get(key)
+                if c is None:
+                    if rs.customer is not None:
+                        self.summary.orphans += 1
+                        continue
+                    c = customers[key] = Customer(key, {}, {x.name: [] for x in rs.related}, raw.row)
+                c.rows[r.name].append(rec)
+        population = list(customers.values())
+        params = self.opts.params
+        S = compute_stats(program, population, params, {})
+        batch_out = []
+        for c in population:
+            values = program.evaluate(c.record, c.rows, params, S, _NO_ROWS)
+            bad = conflict(values)
+            if bad is not None:
+                name = rs.customer.name if rs.customer else rs.related[0].name
+                self.bad(name, _Located(c.row), bad.reason())
+                continue
+            batch_out.append(layout.row(c.key, values, raws.get(c.key)))
+            if len(batch_out) >= self.opts.batch_size:
+                out.write(batch_out)
+                self.summary.written += len(batch_out)
+                batch_out = []
+        if batch_out:
+            out.write(batch_out)
+            self.summary.written += len(batch_out)
+        self.summary.customers = len(population)
+
+
+class _Located:
+    """A customer's row number, for a conflict found after both passes."""
+
+    def __init__(self, row):
+        self.row, self.line, self.values = row, None, {}
+
+
+def apply(rs: ir.Ruleset, opts: ApplyOptions) -> Summary:
+    missing = [n for n in _required_inputs(rs) if n not in opts.inputs]
+    unknown = [n for n in opts.inputs if n not in _all_inputs(rs)]
+    if unknown:
+        raise DataError(f"--input {unknown[0]}=...: the ruleset has no input `{unknown[0]}` "
+                        f"(inputs: {', '.join(_all_inputs(rs))})")
+    if missing:
+        raise DataError(f"give the `{missing[0]}` input: --input {missing[0]}=FILE")
+    try:
+        return _Run(rs, opts).run()
+    except InputError as exc:
+        raise DataError(str(exc)) from None
+
+
+def _all_inputs(rs: ir.Ruleset) -> list[str]:
+    return ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
+
+
+def _required_inputs(rs: ir.Ruleset) -> list[str]:
+    if rs.customer is not None:
+        return [rs.customer.name]
+    return [rs.related[0].name] if rs.related else []

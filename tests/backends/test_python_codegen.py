@@ -1,0 +1,153 @@
+"""Generated Python: safe quoting, null logic, and agreement with the interpreter."""
+from __future__ import annotations
+
+import ast
+
+from segdsl.backends.python import compile_program, generate
+from tests.helpers import ruleset, segment_both
+
+# as written inside a rule-file string: the text is  "); import os; os.system("echo pwned"); ("
+HOSTILE = '\\"); import os; os.system(\\"echo pwned\\"); (\\"'
+
+
+def test_hostile_labels_strings_and_attributes_are_inert(tmp_path):
+    rs = ruleset(tmp_path, f'''
+ruleset hostile "{HOSTILE}" version "{HOSTILE}"
+input customer key id {{
+  id: string
+  name: string? "{HOSTILE}"
+  kind: enum {{ a = "'); __import__('os').system('x'); ('" "{HOSTILE}", 客户 = "\\\\n\\"" }}
+}}
+dimension d "{HOSTILE}" first {{
+  segment 高价值 "{HOSTILE}" when name = "{HOSTILE}" {{ action: "{HOSTILE}", "键": "\\"\\"\\"; x = 1" }}
+  segment quoted "q" when name = "it's \\\\ a \\"test\\"" or kind = a
+  otherwise other "#{{comment}}"
+}}
+test "hostile" {{
+  given {{ id: "1", name: "{HOSTILE}" }}
+  expect d = 高价值
+}}
+''')
+    source, _, _ = generate(rs)
+    tree = ast.parse(source)
+    # nothing but function definitions, assignments of constants and the sentinel at module level
+    assert all(isinstance(n, (ast.FunctionDef, ast.Assign)) for n in tree.body)
+    assert not any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(tree))
+    calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    assert "__import__" not in calls and "system" not in calls
+    got = segment_both(rs, [
+        {"id": "1", "name": '"); import os; os.system("echo pwned"); ("'},
+        {"id": "2", "name": 'it\'s \\ a "test"'},
+        {"id": "3", "kind": "a"},
+        {"id": "4", "kind": "客户"},
+        {"id": "5"},
+    ])
+    assert [g["d"] for g in got] == ["高价值", "quoted", "quoted", "other", "other"]
+
+
+def test_generated_code_has_a_line_map_back_to_rules(tmp_path):
+    rs = ruleset(tmp_path, '''
+ruleset m
+input customer key id { id: string  arpu: number? }
+let big = arpu > 100
+dimension value first {
+  segment high when big
+  segment low when arpu <= 100
+  otherwise unknown
+}
+''')
+    program = compile_program(rs)
+    lines = program.source.splitlines()
+    mapped = {sp.line for _, sp in program.line_map}
+    assert {4, 6, 7} <= mapped
+    for ln, sp in program.line_map:
+        if sp.line == 6:
+            assert "high" in lines[ln - 1]
+    assert program.span_for_line(len(lines)).path.endswith("rules.seg")
+
+
+def test_three_valued_logic_matches_sql(tmp_path):
+    rs = ruleset(tmp_path, '''
+ruleset nulls
+input customer key id { id: string  age: int?  score: number? }
+dimension a first {
+  segment old when age >= 60
+  segment not_old when not (age >= 60)
+  otherwise missing
+}
+dimension b first {
+  segment either when age >= 60 or score > 1
+  segment neither when not (age >= 60 or score > 1)
+  otherwise unknown
+}
+dimension c first {
+  segment in_list when age in [1, 2, null]
+  segment not_in when age not in [1, 2, null]
+  otherwise unknown
+}
+dimension d first {
+  segment bt when age between 18 and 30
+  segment nbt when age not between 18 and 30
+  otherwise unknown
+}
+''')
+    got = segment_both(rs, [
+        {"id": "1"}, {"id": "2", "age": 70}, {"id": "3", "age": 20}, {"id": "4", "score": 5.0},
+        {"id": "5", "age": 1}, {"id": "6", "age": 20, "score": 0.5},
+    ])
+    assert [g["a"] for g in got] == ["missing", "old", "not_old", "missing", "not_old", "not_old"]
+    assert [g["b"] for g in got] == ["unknown", "either", "unknown", "either", "unknown", "neither"]
+    # `x in [1, 2, null]`: true when x is 1 or 2, otherwise unknown, never false
+    assert [g["c"] for g in got] == ["unknown", "unknown", "unknown", "unknown", "in_list", "unknown"]
+    assert [g["d"] for g in got] == ["unknown", "nbt", "bt", "unknown", "nbt", "bt"]
+
+
+def test_division_by_zero_is_null_and_arithmetic(tmp_path):
+    rs = ruleset(tmp_path, '''
+ruleset arith
+param as_of: date = 2026-11-01
+input customer key id { id: string  a: number  b: number?  since: date?  n: int = 0 }
+let ratio = a / b
+let idle = days_between(since, as_of)
+dimension r first {
+  segment inf when ratio > 1000000
+  segment one when ratio = 1
+  segment half when ratio = 1.5
+  otherwise none
+}
+dimension i first {
+  segment long when idle > 30
+  segment short when idle <= 30
+  otherwise unknown
+}
+dimension t first {
+  segment whole when n / 12 = 1.5
+  segment c when case when n > 5 then "big" else "small" end = "big"
+  otherwise o
+}
+''')
+    got = segment_both(rs, [
+        {"id": "1", "a": 5.0, "b": 0.0, "since": __import__("datetime").date(2026, 10, 31)},
+        {"id": "2", "a": 3.0, "b": 3.0, "since": __import__("datetime").date(2026, 8, 1), "n": 18},
+        {"id": "3", "a": 3.0, "b": 2.0, "n": 7},
+        {"id": "4", "a": 3.0},
+    ])
+    assert [g["r"] for g in got] == ["none", "one", "half", "none"]
+    assert [g["i"] for g in got] == ["short", "long", "unknown", "unknown"]
+    assert [g["t"] for g in got] == ["o", "whole", "c", "o"]
+
+
+def test_unique_policy_reports_a_conflict(tmp_path):
+    from segdsl.customers import UniqueConflict
+    rs = ruleset(tmp_path, '''
+ruleset u
+input customer key id { id: string  x: int }
+dimension d unique {
+  segment small when x < 10
+  segment tiny when x < 3
+  otherwise big
+}
+''')
+    got = segment_both(rs, [{"id": "1", "x": 5}, {"id": "2", "x": 1}, {"id": "3", "x": 50}])
+    assert got[0]["d"] == "small" and got[2]["d"] == "big"
+    assert got[1]["d"] == UniqueConflict("d", ("small", "tiny"))

@@ -1,0 +1,33 @@
+"""Small helpers shared by tests: check a rule text, run a ruleset on records."""
+from __future__ import annotations
+
+from segdsl.backends.interp import Interpreter
+from segdsl.backends.python import evaluate_with_generated
+from segdsl.customers import Customer
+from segdsl.frontend import check_file
+from segdsl.params import resolve_params
+
+
+def check_text(tmp_path, text: str, name: str = "rules.seg"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return check_file(p)
+
+
+def ruleset(tmp_path, text: str):
+    r = check_text(tmp_path, text)
+    assert r.ok, [(d.code, d.message) for d in r.diagnostics]
+    return r.ruleset
+
+
+def segment_both(rs, records: list[dict], params: dict | None = None) -> list[dict]:
+    """Run the interpreter and the generated code; assert they agree; return the dimensions."""
+    p = resolve_params(rs) if params is None else params
+    full = []
+    for i, rec in enumerate(records):
+        row = {f.name: rec.get(f.name, f.default if f.has_default else None) for f in rs.customer.fields}
+        full.append(Customer(key=i, record=row, rows={}, row=i + 1))
+    expected = [{d.name: env[d.name] for d in rs.dimensions} for env in Interpreter(rs, p).run(full)]
+    got = evaluate_with_generated(rs, full, p, {})
+    assert got == expected
+    return got
