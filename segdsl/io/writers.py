@@ -1,0 +1,460 @@
+"""Writing results so that a failed run never leaves a half-written file.
+
+Output goes to a hidden temporary file beside the target (same directory, so
+the final rename cannot cross file systems) and is renamed over the target
+only when the `with` block ends cleanly. An exception, or `abort()`, deletes
+the temporary file: the target is then exactly what it was before the run,
+missing or the previous output. Downstream jobs that poll for the file can
+never read a partial one.
+
+Rows are written as they come (bounded memory for millions of customers).
+The same values look the same in every format: dates ISO, booleans
+true/false, null as an empty CSV cell or JSON null, lists (`all` dimensions)
+as list<string> in Parquet, JSON arrays in JSONL and `a|b` in CSV.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from .readers import RawRow
+
+KINDS = ("string", "int", "number", "bool", "date", "datetime", "list")
+LIST_SEPARATOR = "|"
+
+_SUFFIX_FORMATS = {
+    ".parquet": "parquet", ".pq": "parquet", ".parq": "parquet",
+    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".json": "jsonl",
+}
+# Parquet readers work best with large row groups; batches from the engine
+# are smaller, so they are gathered up to this many rows before writing.
+_PARQUET_ROW_GROUP = 128 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class OutputColumn:
+    name: str
+    kind: str = "string"        # one of KINDS
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"output column {self.name!r}: unknown kind {self.kind!r} "
+                             f"(expected one of {', '.join(KINDS)})")
+
+
+def output_format(path: str | os.PathLike, fmt: str | None = None) -> str:
+    """'parquet', 'csv', 'tsv' or 'jsonl', from `fmt` or the file suffix."""
+    if fmt:
+        f = fmt.lower().lstrip(".")
+        f = {"ndjson": "jsonl", "json": "jsonl", "jsonlines": "jsonl", "pq": "parquet"}.get(f, f)
+        if f not in ("parquet", "csv", "tsv", "jsonl"):
+            raise ValueError(f"unknown output format {fmt!r} (expected parquet, csv or jsonl)")
+        return f
+    suffix = Path(path).suffix.lower()
+    found = _SUFFIX_FORMATS.get(suffix)
+    if found is None:
+        raise ValueError(f"cannot tell the output format from the suffix {suffix or '(none)'!r} "
+                         f"of {os.fspath(path)!r}; use .parquet, .csv or .jsonl")
+    return found
+
+
+class OutputWriter:
+    """A file being written; becomes the target only on `commit` (the clean
+    end of a `with` block)."""
+
+    def __init__(self, path: str | os.PathLike, columns: Sequence[OutputColumn], fmt: str | None = None) -> None:
+        self.path = os.fspath(path)
+        self.columns = list(columns)
+        names = [c.name for c in self.columns]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"output columns named twice: {', '.join(dupes)}")
+        self.format = output_format(path, fmt)
+        if os.path.isdir(self.path):
+            raise IsADirectoryError(f"{self.path} is a directory")
+        self.rows_written = 0
+        self._state = "open"
+        self.temp_path = _create_temp(self.path)
+        try:
+            self._sink = _SINKS[self.format](self.temp_path, self.columns)
+        except BaseException:
+            _unlink(self.temp_path)
+            self._state = "aborted"
+            raise
+
+    def write(self, rows: Iterable[dict] | Any) -> None:
+        """Append rows: dicts by column name (missing keys are null, others
+        ignored), or a pyarrow Table / RecordBatch with the columns by name."""
+        if self._state != "open":
+            raise ValueError(f"the output {self.path} is already {self._state}")
+        if hasattr(rows, "schema") and hasattr(rows, "num_rows"):
+            self.rows_written += self._sink.write_arrow(rows)
+        else:
+            rows = rows if isinstance(rows, list) else list(rows)
+            self._sink.write(rows)
+            self.rows_written += len(rows)
+
+    def commit(self) -> None:
+        """Finish the file and put it in place of the target."""
+        if self._state != "open":
+            raise ValueError(f"the output {self.path} is already {self._state}")
+        try:
+            self._sink.close()
+            _fsync(self.temp_path)
+            os.replace(self.temp_path, self.path)
+        except BaseException:
+            self._state = "aborted"
+            _unlink(self.temp_path)
+            raise
+        self._state = "committed"
+
+    def abort(self) -> None:
+        """Forget everything written; the target is left as it was."""
+        if self._state != "open":
+            return
+        self._state = "aborted"
+        try:
+            self._sink.discard()
+        finally:
+            _unlink(self.temp_path)
+
+    close = commit
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    def __enter__(self) -> "OutputWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.abort()
+        elif self._state == "open":
+            self.commit()
+
+    def __del__(self) -> None:
+        # A writer dropped without commit must not leave its temporary file.
+        try:
+            if getattr(self, "_state", None) == "open":
+                self.abort()
+        except Exception:
+            pass
+
+
+def open_output(path: str | os.PathLike, columns: Sequence[OutputColumn], fmt: str | None = None) -> OutputWriter:
+    """An atomic writer for the result file; use it in a `with` block."""
+    return OutputWriter(path, columns, fmt)
+
+
+class QuarantineWriter:
+    """Rejected rows with `_row`, `_reason` and the row's original columns as
+    text, so the analyst can fix the rows and feed the file back in. An input
+    column that is itself called `_row` or `_reason` is written as
+    `_row_input` / `_reason_input`."""
+
+    def __init__(self, path: str | os.PathLike, columns: Sequence[str], fmt: str | None = None) -> None:
+        self.source_columns = list(columns)
+        self._out_names = [c + "_input" if c in ("_row", "_reason") else c for c in self.source_columns]
+        cols = [OutputColumn("_row", "int"), OutputColumn("_reason", "string")]
+        cols += [OutputColumn(n, "string") for n in self._out_names]
+        if fmt is None and Path(path).suffix.lower() not in _SUFFIX_FORMATS:
+            fmt = "csv"
+        self._out = OutputWriter(path, cols, fmt)
+        self.path = self._out.path
+        self.temp_path = self._out.temp_path
+
+    @property
+    def rows_written(self) -> int:
+        return self._out.rows_written
+
+    def add(self, raw: RawRow, reason: str) -> None:
+        self.write([(raw, reason)])
+
+    def write(self, rejected: Iterable[tuple[RawRow, str]]) -> None:
+        """Rows as (raw row, reason) pairs, as `RowValidator.split` gives them."""
+        pairs = list(zip(self.source_columns, self._out_names))
+        rows = []
+        for raw, reason in rejected:
+            values = raw.values
+            rec = {"_row": raw.row, "_reason": reason}
+            for src, out in pairs:
+                rec[out] = _as_text(values.get(src))
+            rows.append(rec)
+        self._out.write(rows)
+
+    def commit(self) -> None:
+        self._out.commit()
+
+    def abort(self) -> None:
+        self._out.abort()
+
+    close = commit
+
+    @property
+    def state(self) -> str:
+        return self._out.state
+
+    def __enter__(self) -> "QuarantineWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._out.__exit__(exc_type, exc, tb)
+
+
+def open_quarantine(path: str | os.PathLike, columns: Sequence[str], fmt: str | None = None) -> QuarantineWriter:
+    """An atomic writer for rejected rows (CSV unless the suffix says otherwise)."""
+    return QuarantineWriter(path, columns, fmt)
+
+
+# ---- temporary files ------------------------------------------------------------
+
+def _create_temp(path: str) -> str:
+    """A new hidden file beside `path`, created with the usual permissions
+    (umask applied), unlike tempfile's owner-only files."""
+    directory, name = os.path.split(os.path.abspath(path))
+    for _ in range(100):
+        temp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return temp
+    raise FileExistsError(f"cannot create a temporary file beside {path}")
+
+
+def _fsync(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+# ---- formats -------------------------------------------------------------------
+
+class _TextSink:
+    """CSV and JSONL: a text file written row by row."""
+
+    def __init__(self, temp: str, columns: list[OutputColumn]) -> None:
+        self.columns = columns
+        self.file = open(temp, "w", encoding="utf-8", newline="")
+
+    def write_arrow(self, data) -> int:
+        n = 0
+        for batch in (data.to_batches() if hasattr(data, "to_batches") else [data]):
+            self.write(batch.to_pylist())
+            n += batch.num_rows
+        return n
+
+    def close(self) -> None:
+        self.file.close()
+
+    def discard(self) -> None:
+        self.file.close()
+
+
+class _CsvSink(_TextSink):
+    delimiter = ","
+
+    def __init__(self, temp: str, columns: list[OutputColumn]) -> None:
+        super().__init__(temp, columns)
+        self.writer = csv.writer(self.file, delimiter=self.delimiter, lineterminator="\n")
+        self.writer.writerow([c.name for c in columns])
+        self.cells = [(c.name, _CSV_CELL[c.kind]) for c in columns]
+
+    def write(self, rows: list[dict]) -> None:
+        cells = self.cells
+        self.writer.writerows([[cell(r.get(name)) for name, cell in cells] for r in rows])
+
+
+class _TsvSink(_CsvSink):
+    delimiter = "\t"
+
+
+class _JsonlSink(_TextSink):
+    def __init__(self, temp: str, columns: list[OutputColumn]) -> None:
+        super().__init__(temp, columns)
+        self.values = [(c.name, _JSON_VALUE.get(c.kind)) for c in columns]
+        self.dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+    def write(self, rows: list[dict]) -> None:
+        dumps = self.dumps
+        values = self.values
+        lines = []
+        for r in rows:
+            obj = {}
+            for name, conv in values:
+                v = r.get(name)
+                obj[name] = v if conv is None or v is None else conv(v)
+            lines.append(dumps(obj))
+        if lines:
+            self.file.write("\n".join(lines) + "\n")
+
+
+class _ParquetSink:
+    def __init__(self, temp: str, columns: list[OutputColumn]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        self.pa = pa
+        self.schema = pa.schema([pa.field(c.name, _arrow_type(pa, c.kind)) for c in columns])
+        self.writer = pq.ParquetWriter(temp, self.schema)
+        self.pending: list = []
+        self.pending_rows = 0
+
+    def write(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        pa = self.pa
+        arrays = []
+        for f in self.schema:
+            name = f.name
+            values = [r.get(name) for r in rows]
+            try:
+                arrays.append(pa.array(values, type=f.type))
+            except (pa.ArrowException, TypeError, ValueError) as e:
+                raise ValueError(f"output column {name!r} ({f.type}): {e}") from None
+        self._add(pa.Table.from_arrays(arrays, schema=self.schema))
+
+    def write_arrow(self, data) -> int:
+        pa = self.pa
+        arrays = []
+        for f in self.schema:
+            if f.name in data.schema.names:
+                col = data.column(f.name)
+                arrays.append(col if col.type == f.type else col.cast(f.type))
+            else:
+                arrays.append(pa.nulls(data.num_rows, f.type))
+        self._add(pa.Table.from_arrays(arrays, schema=self.schema))
+        return data.num_rows
+
+    def _add(self, table) -> None:
+        self.pending.append(table)
+        self.pending_rows += table.num_rows
+        if self.pending_rows >= _PARQUET_ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            self.writer.write_table(self.pa.concat_tables(self.pending), row_group_size=max(self.pending_rows, 1))
+            self.pending, self.pending_rows = [], 0
+
+    def close(self) -> None:
+        try:
+            self._flush()
+        finally:
+            self.writer.close()
+
+    def discard(self) -> None:
+        self.pending = []
+        try:
+            self.writer.close()
+        except Exception:
+            pass
+
+
+def _arrow_type(pa, kind: str):
+    return {
+        "string": pa.string(), "int": pa.int64(), "number": pa.float64(), "bool": pa.bool_(),
+        "date": pa.date32(), "datetime": pa.timestamp("us"), "list": pa.list_(pa.string()),
+    }[kind]
+
+
+_SINKS: dict[str, Callable[[str, list[OutputColumn]], Any]] = {
+    "csv": _CsvSink, "tsv": _TsvSink, "jsonl": _JsonlSink, "parquet": _ParquetSink,
+}
+
+
+# ---- how values look in text formats --------------------------------------------
+
+def _cell_string(v) -> str:
+    return "" if v is None else v if v.__class__ is str else _as_text(v)
+
+
+def _cell_int(v) -> str:
+    return "" if v is None else str(v)
+
+
+def _cell_number(v) -> str:
+    if v is None:
+        return ""
+    x = float(v)
+    return repr(x) if x - x == 0.0 else ""
+
+
+def _cell_bool(v) -> str:
+    return "" if v is None else "true" if v else "false"
+
+
+def _cell_date(v) -> str:
+    return "" if v is None else v.isoformat() if isinstance(v, dt.date) else str(v)
+
+
+def _cell_datetime(v) -> str:
+    # A space, not `T`: spreadsheets read it as a date and time.
+    return "" if v is None else v.isoformat(sep=" ") if isinstance(v, dt.datetime) else _cell_date(v)
+
+
+def _cell_list(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    return LIST_SEPARATOR.join("" if x is None else str(x) for x in v)
+
+
+_CSV_CELL = {
+    "string": _cell_string, "int": _cell_int, "number": _cell_number, "bool": _cell_bool,
+    "date": _cell_date, "datetime": _cell_datetime, "list": _cell_list,
+}
+
+
+def _json_number(v):
+    x = float(v)
+    return x if x - x == 0.0 else None
+
+
+def _json_string(v):
+    return v if v.__class__ is str else _as_text(v)
+
+
+_JSON_VALUE: dict[str, Callable[[Any], Any] | None] = {
+    "string": _json_string, "int": int, "number": _json_number, "bool": bool,
+    "date": lambda v: v.isoformat() if isinstance(v, dt.date) else str(v),
+    "datetime": lambda v: v.isoformat() if isinstance(v, dt.date) else str(v),
+    "list": lambda v: [v] if isinstance(v, str) else list(v),
+}
+
+
+def _as_text(v) -> str | None:
+    """A value from any input format as the text a CSV cell would hold."""
+    if v is None or v.__class__ is str:
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, (list, tuple, dict)):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    if isinstance(v, bytes):
+        return v.decode("utf-8", errors="replace")
+    return str(v)
