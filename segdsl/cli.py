@@ -5,6 +5,7 @@ unless --strict), 1 problems in the rules or the data, 2 wrong usage.
 """
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from enum import Enum
@@ -24,6 +25,18 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
                   help="segdsl: customer-segmentation rules, checked, tested and compiled.")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _usage_errors(fn):
+    """Wrong use of the command line: a message and exit code 2, never a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UsageError as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(2)
+    return wrapper
 
 
 class Format(str, Enum):
@@ -47,6 +60,7 @@ def _load(files: list[Path], fmt: Format, strict: bool, quiet_ok: bool = False) 
 
 
 @app.command()
+@_usage_errors
 def check(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)")],
           format: Annotated[Format, typer.Option("--format", help="text or json")] = Format.text,
           strict: Annotated[bool, typer.Option(help="warnings fail the check too")] = False) -> None:
@@ -61,6 +75,7 @@ def check(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)")]
 
 
 @app.command("test")
+@_usage_errors
 def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)")],
              param: Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")] = None,
              min_coverage: Annotated[float, typer.Option(help="fail below this share of segments hit (0-100)")] = 0.0,
@@ -159,6 +174,7 @@ def _inputs(rs, items: list[str]) -> dict[str, Path]:
 
 
 @app.command()
+@_usage_errors
 def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
           input: Annotated[list[str], typer.Option("--input", "-i", help="NAME=FILE (CSV, JSONL or Parquet)")],
           output: Annotated[Optional[Path], typer.Option("--output", "-o", help=".parquet, .csv or .jsonl")] = None,
@@ -225,7 +241,7 @@ def _print_summary(rs, summary) -> None:
             n = counts["(none)"]
             t.add_row("(none)", "no tag" if d.policy == "all" else "no segment", f"{n:,}", f"{n / total:.1%}")
         out.print(t)
-    read = ", ".join(f"{n} {k}" for k, n in summary.read.items())
+    read = ", ".join(f"{n:,} rows of {k}" for k, n in summary.read.items())
     line = f"read {read}; {summary.written:,} customers written"
     if summary.skipped:
         line += f"; {summary.skipped:,} bad rows skipped"
@@ -244,6 +260,7 @@ class Target(str, Enum):
 
 
 @app.command()
+@_usage_errors
 def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
             target: Annotated[Target, typer.Option("--target", help="python (generated code) or sql")] = Target.python,
             output: Annotated[Optional[Path], typer.Option("--output", "-o", help="write here instead of stdout")] = None,

@@ -56,8 +56,7 @@ class _Run:
             raise DataError(f"{path} {where}: {reason}")
         self.summary.rejected[name] = self.summary.rejected.get(name, 0) + 1
         if self.quarantine is not None:
-            self.quarantine.write([{"_row": raw.row, "_reason": f"{name}: {reason}",
-                                    **{k: (None if v is None else str(v)) for k, v in raw.values.items()}}])
+            self.quarantine.add(raw, f"{name}: {reason}" if len(self.opts.inputs) > 1 else reason)
 
     def records(self, schema: ir.InputSchema):
         """(raw row, record) for every good row of an input."""
