@@ -214,10 +214,18 @@ def apply(rs: ir.Ruleset, opts: ApplyOptions) -> Summary:
                         f"(inputs: {', '.join(_all_inputs(rs))})")
     if missing:
         raise DataError(f"give the `{missing[0]}` input: --input {missing[0]}=FILE")
+    for target in (opts.output, opts.quarantine_path()):
+        if target is not None:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DataError(f"cannot create the folder of {target}: {exc.strerror}") from None
     try:
         return _Run(rs, opts).run()
     except InputError as exc:
         raise DataError(str(exc)) from None
+    except OSError as exc:
+        raise DataError(f"{exc.filename or 'output'}: {exc.strerror}") from None
 
 
 def _all_inputs(rs: ir.Ruleset) -> list[str]:
