@@ -80,5 +80,4 @@ CODES: dict[str, Code] = {c.code: c for c in [
     Code("SEG402", _W, "nullable value decides a dimension without otherwise"),
     Code("SEG403", _W, "unused definition"),
     Code("SEG404", _W, "segment can never match"),
-    Code("SEG405", _W, "segment has no label"),
 ]}

@@ -15,7 +15,8 @@ def load_modules(path: str | Path, sink: DiagnosticSink, text: str | None = None
     texts: dict[str, str] = {}
     done: set[Path] = set()
 
-    def visit(p: Path, display: str, stack: list[Path], at: Span | None, text: str | None = None) -> None:
+    def visit(p: Path, display: str, stack: list[Path], at: Span | None, text: str | None = None,
+              written: str | None = None) -> None:
         rp = p.resolve()
         if rp in stack:
             chain = " → ".join(s.name for s in stack[stack.index(rp):] + [rp])
@@ -30,12 +31,18 @@ def load_modules(path: str | Path, sink: DiagnosticSink, text: str | None = None
                 if at is None:
                     sink.error("SEG008", f"cannot read `{display}`: no such file", None)
                 else:
-                    sink.error("SEG108", f"cannot find imported file `{display}`", at,
+                    sink.error("SEG108", f"cannot find imported file `{written or display}`", at,
                                help=f"paths are relative to the importing file; looked for {p}")
                 return
             except UnicodeDecodeError as exc:
-                sink.error("SEG008", f"`{display}` is not UTF-8 text (byte {exc.start})", at,
-                           help="save the rule file as UTF-8")
+                raw = p.read_bytes()
+                before = raw[:exc.start].decode("utf-8", errors="replace")
+                line = before.count("\n") + 1
+                col = len(before) - (before.rfind("\n") + 1) + 1
+                texts[display] = raw.decode("utf-8", errors="replace")
+                sink.error("SEG008", f"`{display}` is not UTF-8 text (line {line}, column {col})",
+                           Span(display, line, col, line, col + 1),
+                           help="save the rule file as UTF-8 (it may have been saved as GBK or Big5)")
                 return
             except OSError as exc:
                 sink.error("SEG008", f"cannot read `{display}`: {exc.strerror}", at)
@@ -50,7 +57,7 @@ def load_modules(path: str | Path, sink: DiagnosticSink, text: str | None = None
         sink.items.extend(diags)
         for imp in module.imports:
             visit(p.parent / imp.path, str(Path(display).parent / imp.path) if display else imp.path,
-                  stack + [rp], imp.span)
+                  stack + [rp], imp.span, written=imp.path)
         done.add(rp)
         modules.append(module)
 

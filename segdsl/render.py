@@ -12,6 +12,11 @@ def _width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s)
 
 
+def _untab(s: str) -> str:
+    """Tabs shown as spaces, so that the caret lines up whatever the terminal's tab stops."""
+    return s.replace("\t", "    ")
+
+
 def text(diags: list[Diagnostic], texts: dict[str, str]) -> str:
     out = []
     for d in diags:
@@ -19,14 +24,15 @@ def text(diags: list[Diagnostic], texts: dict[str, str]) -> str:
         sp = d.span
         if sp is not None and sp.line > 0:
             out.append(f"  --> {sp.path}:{sp.line}:{sp.col}")
-            lines = texts.get(sp.path, "").splitlines()
+            lines = texts.get(sp.path, "").split("\n")   # as the parser counts lines: only \n ends one
             if 0 < sp.line <= len(lines):
-                src = lines[sp.line - 1]
+                src = lines[sp.line - 1].rstrip("\r")
                 num = str(sp.line)
                 pad = " " * len(num)
                 end = sp.end_col if sp.end_line == sp.line and sp.end_col > sp.col else sp.col + 1
-                lead = _width(src[: sp.col - 1].replace("\t", " "))
-                width = max(1, _width(src[sp.col - 1: end - 1]))
+                lead = _width(_untab(src[: sp.col - 1]))
+                width = max(1, _width(_untab(src[sp.col - 1: end - 1])))
+                src = _untab(src)
                 out.append(f"{pad} |")
                 out.append(f"{num} | {src}")
                 out.append(f"{pad} | {' ' * lead}{'^' * width}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import replace
+from dataclasses import fields as dc_fields, replace
 
 from . import ast as A
 from . import ir
@@ -46,6 +46,7 @@ class Checker:
         self.pop_nodes: list[ir.PopulationStat] = []
         self.deps: dict[str, set[str]] = {}
         self.used: set[str] = set()
+        self.broken: set[str] = set()                    # declared, but with an error already reported
 
     # ---- helpers ----
     def error(self, code, msg, span, help=None, notes=()):
@@ -60,6 +61,10 @@ class Checker:
             return False
         self.names[name] = (kind, span)
         return True
+
+    def _header_span(self) -> Span:
+        """Where a problem with the whole file is shown: its `ruleset` line."""
+        return self.main.header.span if self.main.header is not None else _file_span(self.main.path)
 
     # ---- schema ----
     def type_ref(self, t: A.TypeRef, owner: str) -> Type:
@@ -112,7 +117,10 @@ class Checker:
                 raise _Failed
             ok = e.name
         if ok is None:
-            self.error(code, f"{what} must be {_a(t)}, not {_describe_const(e)}", e.span)
+            example = {Kind.INT: "12", Kind.NUMBER: "12.5 or 95%", Kind.BOOL: "true", Kind.STRING: '"text"',
+                       Kind.DATE: "2026-11-01", Kind.DATETIME: "2026-11-01T09:00:00"}.get(k)
+            self.error(code, f"{what} must be {_a(t)}, not {_describe_const(e)}", e.span,
+                       help=f"for example `{example}`" if example else None)
             raise _Failed
         return ok
 
@@ -139,6 +147,7 @@ class Checker:
         return ir.FieldSchema(f.name, t, f.column or f.name, low, high, default, has_default, f.label, f.span)
 
     def fields(self, fields: tuple[A.Field, ...], level: str | None) -> tuple[ir.FieldSchema, ...]:
+        prefix = f"{level}." if level else ""
         out, seen = [], {}
         for f in fields:
             if f.name in seen:
@@ -149,7 +158,7 @@ class Checker:
             try:
                 out.append(self.field(f, level))
             except _Failed:
-                pass
+                self.broken.add(prefix + f.name)
         return tuple(out)
 
     def schema(self) -> None:
@@ -193,13 +202,14 @@ class Checker:
             self.related[r.name] = ir.InputSchema(r.name, r.by, fields, r.of, r.span)
             self.declare(r.name, "related input", r.span)
         if self.customer is None and not self.related:
-            self.error("SEG304", "the ruleset declares no input", _file_span(self.main.path),
+            self.error("SEG304", "the ruleset declares no input", self._header_span(),
                        help="declare `input customer key id { ... }` or a `related` input")
         for p in (p for m in self.modules for p in m.params):
             try:
                 t = self.type_ref(p.type, p.name)
                 default = self.const_value(p.default, t, f"the default of `{p.name}`") if p.default is not None else None
             except _Failed:
+                self.broken.add(p.name)
                 continue
             if self.declare(p.name, "param", p.span):
                 self.params[p.name] = ir.ParamDecl(p.name, t, default, p.default is not None, p.label, p.span)
@@ -272,6 +282,8 @@ class Checker:
             self.error("SEG104", f"`{n}` is not a segment of dimension `{expect.dimension}`", e.span,
                        help=did_you_mean(n, [s.name for s in _segments(d)]) if d else None)
             raise _Failed
+        if n in self.broken:
+            raise _Failed                # its declaration has an error, already reported
         candidates = list(self.names) + list(self.let_ast) + list(self.dim_ast)
         hint = did_you_mean(n, candidates)
         if hint is None:
@@ -291,6 +303,8 @@ class Checker:
         if isinstance(e.obj, A.Name) and e.obj.name in self.related:
             r = self.related[e.obj.name]
             f = r.field(e.name)
+            if f is None and f"{r.name}.{e.name}" in self.broken:
+                raise _Failed
             if f is None:
                 self.error("SEG111", f"related input `{r.name}` has no field `{e.name}`", e.name_span,
                            help=did_you_mean(e.name, [f.name for f in r.fields]))
@@ -748,7 +762,7 @@ class Checker:
                 self.dim_ast[d.name] = d
         if not self.dim_ast and not self.sink.has_errors:
             self.error("SEG306", "the ruleset has no dimension, so it assigns no segments",
-                       _file_span(self.main.path), help='add `dimension NAME first { segment ... when ... }`')
+                       self._header_span(), help='add `dimension NAME first { segment ... when ... }`')
         for name in self.let_ast:
             try:
                 self.check_let(name)
@@ -818,6 +832,8 @@ class Checker:
                         pins[name] = self.pin_value(name, value, span)
                         continue
                     f = self.customer.field(name) if self.customer else None
+                    if f is None and name in self.broken:
+                        raise _Failed
                     if f is None:
                         cands = [f.name for f in self.customer.fields] if self.customer else []
                         self.error("SEG102", f"unknown field `{name}`" + (
@@ -880,8 +896,10 @@ class Checker:
         if name not in self.lets:
             if name in self.let_ast:
                 raise _Failed           # the let itself has an error, already reported
+            is_field = self.customer is not None and self.customer.field(name) is not None
             self.error("SEG116", f"`{name}` is not a let, so it cannot be pinned", span,
-                       help=did_you_mean(name, self.let_ast) or "`with NAME = value` pins a `let`")
+                       help=f"`{name}` is a field: give it in the record, `given {{ {name}: ... }}`"
+                       if is_field else did_you_mean(name, self.let_ast) or "`with NAME = value` pins a `let`")
             raise _Failed
         t = self.lets[name].expr.type
         if t.kind is Kind.SEGMENT or t.kind is Kind.TAGS or t.kind is Kind.LIST:
@@ -933,6 +951,14 @@ class Checker:
                     self.error("SEG401", f"dimension `{d.name}` has no `otherwise`: a customer matching no "
                                          f"segment gets none", d.span,
                                help="add `otherwise NAME \"label\"` as the last line")
+            if d.policy == "first":
+                for i, s in enumerate(d.segments):
+                    hit = next((e for e in d.segments[:i] if _implies(s.condition, e.condition)), None)
+                    if hit is not None:
+                        self.error("SEG404", f"segment `{s.name}` can never match: every customer it would match "
+                                             f"is taken by `{hit.name}` above it", s.span,
+                                   help=f"in a `first` dimension the first matching segment wins; move `{s.name}` "
+                                        f"above `{hit.name}`, or narrow `{hit.name}`")
         for name, let in self.let_ast.items():
             if name not in self.used:
                 self.error("SEG403", f"let `{name}` is never used", let.span)
@@ -942,6 +968,70 @@ class Checker:
 
 
 _NOT_CONST = object()
+
+
+def _shape(x):
+    """An IR value without its spans, for comparing two conditions as written."""
+    if isinstance(x, ir.Expr):
+        return (type(x).__name__,) + tuple(_shape(getattr(x, f.name)) for f in dc_fields(x) if f.name != "span")
+    if isinstance(x, tuple):
+        return tuple(_shape(i) for i in x)
+    return x
+
+
+def _atom(c: ir.Expr):
+    """A condition on one value as (value's shape, interval or set), or None."""
+    def const(x):
+        return x.value if isinstance(x, ir.Const) and x.value is not None else None
+    inf = float("inf")
+    if isinstance(c, ir.Compare) and const(c.right) is not None and not isinstance(c.right.value, tuple):
+        v, op = c.right.value, c.op
+        if op == "=":
+            return _shape(c.left), ("set", frozenset([v]))
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and op in ("<", "<=", ">", ">="):
+            return _shape(c.left), ("range", (v, op == ">=") if op[0] == ">" else (-inf, False),
+                                    (v, op == "<=") if op[0] == "<" else (inf, False))
+    if isinstance(c, ir.InList) and not c.negated and all(const(i) is not None for i in c.items):
+        return _shape(c.operand), ("set", frozenset(i.value for i in c.items))
+    if isinstance(c, ir.Between) and not c.negated:
+        lo, hi = const(c.low), const(c.high)
+        if isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
+            return _shape(c.operand), ("range", (lo, True), (hi, True))
+    return None
+
+
+def _within(a, b) -> bool:
+    """Is every value allowed by condition-atom a also allowed by b?"""
+    if b[0] == "set":
+        return a[0] == "set" and a[1] <= b[1]
+    (blo, blo_in), (bhi, bhi_in) = b[1], b[2]
+    if a[0] == "set":
+        return all(isinstance(v, (int, float)) and (blo < v or blo_in and blo == v) and
+                   (v < bhi or bhi_in and v == bhi) for v in a[1])
+    (alo, alo_in), (ahi, ahi_in) = a[1], a[2]
+    low_ok = alo > blo or alo == blo and (blo_in or not alo_in)
+    high_ok = ahi < bhi or ahi == bhi and (bhi_in or not ahi_in)
+    return low_ok and high_ok
+
+
+def _implies(later: ir.Expr | None, earlier: ir.Expr | None) -> bool:
+    """Conservatively: is `earlier` true whenever `later` is? (then `later` is unreachable after it)"""
+    if later is None or earlier is None:
+        return False
+    if isinstance(earlier, ir.Const) and earlier.value is True:
+        return True
+    if _shape(later) == _shape(earlier):
+        return True
+    if isinstance(earlier, ir.And):
+        return all(_implies(later, e) for e in earlier.items)
+    if isinstance(earlier, ir.Or) and any(_implies(later, e) for e in earlier.items):
+        return True
+    if isinstance(later, ir.And):
+        return any(_implies(l, earlier) for l in later.items)
+    if isinstance(later, ir.Or):
+        return all(_implies(l, earlier) for l in later.items)
+    a, b = _atom(later), _atom(earlier)
+    return a is not None and b is not None and a[0] == b[0] and _within(a[1], b[1])
 
 
 def _attr_value(e: A.Expr):
