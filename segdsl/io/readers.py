@@ -197,7 +197,7 @@ def _csv_batches(path, sep: str, codec: str, nulls: frozenset, batch_size: int) 
                         batch = []
                 break
             except UnicodeDecodeError:
-                raise _decode_error(path, codec, row) from None
+                raise _decode_error(path, codec) from None
             except csv.Error as e:
                 start = prev + 1
                 prev = reader.line_num
@@ -266,7 +266,7 @@ def _jsonl_batches(path, codec: str, nulls: frozenset, batch_size: int) -> Itera
                     yield batch
                     batch = []
         except UnicodeDecodeError:
-            raise _decode_error(path, codec, row) from None
+            raise _decode_error(path, codec) from None
     if batch:
         yield batch
 
@@ -364,7 +364,7 @@ def _open_text(path, codec: str, newline):
         raise InputError(f"cannot open the file: {e.strerror or e}", path) from None
 
 
-def _decode_error(path, codec: str, rows_read: int | None = None) -> InputError:
+def _decode_error(path, codec: str) -> InputError:
     """Text is decoded in chunks, so the exception does not say which line is
     bad; find it by decoding the file again line by line (error path only)."""
     shown = "utf-8" if codec == "utf-8-sig" else codec
