@@ -178,7 +178,7 @@ def _inputs(rs, items: list[str]) -> dict[str, Path]:
 def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
           input: Annotated[list[str], typer.Option("--input", "-i", help="NAME=FILE (CSV, JSONL or Parquet)")],
           output: Annotated[Optional[Path], typer.Option("--output", "-o", help=".parquet, .csv or .jsonl")] = None,
-          engine: Annotated[str, typer.Option(help="python")] = "python",
+          engine: Annotated[str, typer.Option(help="duckdb (default) or python")] = "duckdb",
           param: Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")] = None,
           on_error: Annotated[OnError, typer.Option("--on-error", help="fail, skip or quarantine")] = OnError.fail,
           quarantine: Annotated[Optional[Path], typer.Option(help="where quarantined rows go")] = None,
@@ -203,15 +203,18 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         keep_cols = ("*",) if keep.strip() == "all" else tuple(c.strip() for c in keep.split(",") if c.strip())
         if "_row" in keep_cols:
             raise UsageError("--keep _row: `_row` is the output's own row number column")
-    if engine != "python":
-        raise UsageError(f"--engine {engine}: available engines: python")
+    if engine not in ("python", "duckdb"):
+        raise UsageError(f"--engine {engine}: available engines: duckdb, python")
     opts = ApplyOptions(
         inputs=_inputs(rs, input), output=output,
         params=resolve_params(rs, parse_assignments(param or [])), on_error=on_error.value,
         quarantine=quarantine, labels=labels, attributes=attributes, keep=keep_cols, delimiter=delimiter,
         encoding=encoding, null_values=tuple(v for v in (null_values or "").split(",") if v),
         date_format=date_format, batch_size=batch_size)
-    from .engines.python import apply as run
+    if engine == "duckdb":
+        from .engines.duckdb import apply as run
+    else:
+        from .engines.python import apply as run
     try:
         summary = run(rs, opts)
     except DataError as exc:

@@ -98,10 +98,7 @@ class _Run:
         layout = Layout(rs, opts.labels, opts.attributes, self.keep_columns())
         qpath = opts.quarantine_path()
         with ExitStack() as stack:
-            out = stack.enter_context(open_output(opts.output, layout.columns)) if opts.output else _NullWriter()
-            if qpath is not None:
-                qcols = self._quarantine_columns()
-                self.quarantine = stack.enter_context(open_quarantine(qpath, qcols))
+            out, self.quarantine = prepare_output(stack, opts, layout, self._quarantine_columns)
             if not program.stages and not rs.related:
                 self.stream(program, layout, out)
             else:
@@ -199,6 +196,14 @@ class _Run:
         self.summary.customers = len(population)
 
 
+def prepare_output(stack: ExitStack, opts: ApplyOptions, layout: Layout, quarantine_columns):
+    """The output writer and the quarantine writer (or None), both atomic, both in `stack`."""
+    out = stack.enter_context(open_output(opts.output, layout.columns)) if opts.output else _NullWriter()
+    qpath = opts.quarantine_path()
+    quarantine = stack.enter_context(open_quarantine(qpath, quarantine_columns())) if qpath is not None else None
+    return out, quarantine
+
+
 class _Located:
     """A customer's row number, for a conflict found after both passes."""
 
@@ -207,6 +212,11 @@ class _Located:
 
 
 def apply(rs: ir.Ruleset, opts: ApplyOptions) -> Summary:
+    return run_checked(rs, opts, _Run)
+
+
+def run_checked(rs: ir.Ruleset, opts: ApplyOptions, runner) -> Summary:
+    """Checks the inputs asked for, then runs; every failure becomes a DataError."""
     missing = [n for n in _required_inputs(rs) if n not in opts.inputs]
     unknown = [n for n in opts.inputs if n not in _all_inputs(rs)]
     if unknown:
@@ -221,7 +231,7 @@ def apply(rs: ir.Ruleset, opts: ApplyOptions) -> Summary:
             except OSError as exc:
                 raise DataError(f"cannot create the folder of {target}: {exc.strerror}") from None
     try:
-        return _Run(rs, opts).run()
+        return runner(rs, opts).run()
     except InputError as exc:
         raise DataError(str(exc)) from None
     except OSError as exc:

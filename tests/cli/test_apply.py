@@ -42,13 +42,23 @@ def rules(tmp_path):
     return p
 
 
-def run(*args):
-    result = runner.invoke(app, [str(a) for a in args])
-    assert "Traceback" not in (result.output or "")
-    return result
+@pytest.fixture(params=["duckdb", "python"])
+def engine(request):
+    return request.param
 
 
-def test_apply_csv_to_parquet_with_labels_and_attributes(tmp_path, rules):
+@pytest.fixture
+def run(engine):
+    """The real CLI; every `apply` runs once per engine."""
+    def invoke(*args):
+        argv = [str(a) for a in args] + (["--engine", engine] if args[0] == "apply" else [])
+        result = runner.invoke(app, argv)
+        assert "Traceback" not in (result.output or "")
+        return result
+    return invoke
+
+
+def test_apply_csv_to_parquet_with_labels_and_attributes(tmp_path, rules, run):
     data = tmp_path / "in.csv"
     data.write_text(GOOD, encoding="utf-8")
     out = tmp_path / "out.parquet"
@@ -64,7 +74,7 @@ def test_apply_csv_to_parquet_with_labels_and_attributes(tmp_path, rules):
     assert "vip" in r.output and "3 customers written" in r.output.replace(",", "")
 
 
-def test_csv_output_joins_tags_and_param_override(tmp_path, rules):
+def test_csv_output_joins_tags_and_param_override(tmp_path, rules, run):
     data = tmp_path / "in.csv"
     data.write_text(GOOD, encoding="utf-8")
     out = tmp_path / "out.csv"
@@ -76,7 +86,7 @@ def test_csv_output_joins_tags_and_param_override(tmp_path, rules):
     assert lines[2] == "a2,rest,"
 
 
-def test_on_error_fail_names_row_and_column_and_writes_nothing(tmp_path, rules):
+def test_on_error_fail_names_row_and_column_and_writes_nothing(tmp_path, rules, run):
     data = tmp_path / "in.csv"
     data.write_text(BAD, encoding="utf-8")
     out = tmp_path / "out.parquet"
@@ -88,7 +98,7 @@ def test_on_error_fail_names_row_and_column_and_writes_nothing(tmp_path, rules):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-def test_on_error_skip_counts(tmp_path, rules):
+def test_on_error_skip_counts(tmp_path, rules, run):
     data = tmp_path / "in.csv"
     data.write_text(BAD, encoding="utf-8")
     out = tmp_path / "out.jsonl"
@@ -102,7 +112,7 @@ def test_on_error_skip_counts(tmp_path, rules):
     assert s["skipped"] == 3 and s["written"] == 2 and s["read"] == {"customer": 5}
 
 
-def test_on_error_quarantine_writes_every_bad_row_with_reason(tmp_path, rules):
+def test_on_error_quarantine_writes_every_bad_row_with_reason(tmp_path, rules, run):
     data = tmp_path / "in.csv"
     data.write_text(BAD, encoding="utf-8")
     out = tmp_path / "out.csv"
@@ -114,7 +124,7 @@ def test_on_error_quarantine_writes_every_bad_row_with_reason(tmp_path, rules):
     assert "Bronze" in q[2] and "visits" in q[3]
 
 
-def test_without_key_rows_are_numbered(tmp_path):
+def test_without_key_rows_are_numbered(tmp_path, run):
     rules = tmp_path / "r.seg"
     rules.write_text('ruleset r\ninput c { x: int? }\ndimension d first { segment big when x > 5 otherwise small }\n',
                      encoding="utf-8")
@@ -126,7 +136,7 @@ def test_without_key_rows_are_numbered(tmp_path):
     assert out.read_text().splitlines() == ["_row,d", "1,big", "2,small", "4,small"]
 
 
-def test_keep_carries_input_columns(tmp_path, rules):
+def test_keep_carries_input_columns(tmp_path, rules, run):
     data = tmp_path / "in.csv"
     data.write_text(GOOD, encoding="utf-8")
     out = tmp_path / "out.csv"
@@ -140,7 +150,7 @@ def test_keep_carries_input_columns(tmp_path, rules):
     (["--param", "nope=1"], "no param `nope`"),
     (["--on-error", "ignore"], "ignore"),
 ])
-def test_usage_errors_exit_2(tmp_path, rules, args, message):
+def test_usage_errors_exit_2(tmp_path, rules, args, message, run):
     data = tmp_path / "in.csv"
     data.write_text(GOOD, encoding="utf-8")
     r = run("apply", rules, "--input", str(data), *args)
@@ -148,14 +158,14 @@ def test_usage_errors_exit_2(tmp_path, rules, args, message):
     assert message in r.output
 
 
-def test_unknown_input_and_missing_file_are_usage_errors(tmp_path, rules):
+def test_unknown_input_and_missing_file_are_usage_errors(tmp_path, rules, run):
     r = run("apply", rules, "--input", f"orders={tmp_path / 'x.csv'}")
     assert r.exit_code == 2 and "no input `orders`" in r.output
     r = run("apply", rules, "--input", f"customer={tmp_path / 'missing.csv'}")
     assert r.exit_code == 2 and "no such file" in r.output
 
 
-def test_missing_required_column_is_a_data_error(tmp_path, rules):
+def test_missing_required_column_is_a_data_error(tmp_path, rules, run):
     data = tmp_path / "in.csv"
     data.write_text("spend\n1\n", encoding="utf-8")
     r = run("apply", rules, "--input", str(data), "-o", tmp_path / "o.csv")
@@ -163,7 +173,7 @@ def test_missing_required_column_is_a_data_error(tmp_path, rules):
     assert not (tmp_path / "o.csv").exists()
 
 
-def test_unique_conflict_is_bad_input(tmp_path):
+def test_unique_conflict_is_bad_input(tmp_path, run):
     rules = tmp_path / "u.seg"
     rules.write_text('ruleset u\ninput c key id { id: string  x: int }\n'
                      'dimension d unique { segment a when x > 1 segment b when x > 5 otherwise o }\n', encoding="utf-8")
@@ -176,7 +186,8 @@ def test_unique_conflict_is_bad_input(tmp_path):
     assert (tmp_path / "o.csv").read_text().splitlines() == ["id,d", "k1,a"]
 
 
-def test_related_rows_and_population(tmp_path):
+def test_related_rows_and_population(tmp_path, run, engine):
+    """Population statistics run on the Python engine; DuckDB says so clearly until it has them."""
     rules = tmp_path / "rfm.seg"
     rules.write_text('''
 ruleset rfm
@@ -191,5 +202,34 @@ dimension busy first { segment many when n >= 2 otherwise few }
     data.write_text("cid,amount\nx,10\ny,5\nx,-3\nz,1\nx,2\n", encoding="utf-8")
     out = tmp_path / "o.csv"
     r = run("apply", rules, "--input", f"orders={data}", "-o", out)
+    if engine == "duckdb":
+        assert r.exit_code == 1 and "not yet supported" in r.output and "--engine python" in r.output
+        assert not out.exists()
+        return
     assert r.exit_code == 0, r.output
     assert out.read_text().splitlines() == ["cid,value,busy", "x,best,many", "y,best,few", "z,other,few"]
+
+
+def test_related_rows_on_every_engine(tmp_path, run):
+    rules = tmp_path / "orders.seg"
+    rules.write_text('''
+ruleset o
+param as_of: date = 2011-06-01
+input customer key cid { cid: string  region: string? }
+related orders of customer by cid { cid: string  invoice: string  amount: number  at: datetime }
+let spent = sum(orders.amount where orders.amount > 0)
+let invoices = count_distinct(orders.invoice where orders.at >= as_of - 30 days)
+let last = max(orders.at)
+dimension value first { segment big when spent >= 10 segment small when spent > 0 otherwise none }
+dimension recent first { segment active when invoices >= 1 segment idle when last is not null otherwise never }
+''', encoding="utf-8")
+    cust = tmp_path / "c.csv"
+    cust.write_text("cid,region\nx,north\ny,\nz,south\n", encoding="utf-8")
+    orders = tmp_path / "o.csv"
+    orders.write_text("cid,invoice,amount,at\nx,A1,8,2011-05-20 10:00:00\nx,A2,3,2011-01-01T00:00:00\n"
+                      "y,B1,-4,2011-05-30 09:00\nq,Q1,5,2011-05-30 09:00\n", encoding="utf-8")
+    out = tmp_path / "o.csv.out.csv"
+    r = run("apply", rules, "--input", f"customer={cust}", "--input", f"orders={orders}", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert out.read_text().splitlines() == ["cid,value,recent", "x,big,active", "y,none,active", "z,none,never"]
+    assert "1 related rows with no customer" in r.output

@@ -1,0 +1,406 @@
+"""The SQL backend: the IR → one sqlglot SELECT, rendered for any dialect.
+
+The query reads named input tables whose columns are the data columns of
+the rule file's inputs (`from "..."` names), so it can run inside an ETL
+job's own warehouse. It is built as a sqlglot expression tree: rule-file
+text only ever becomes a sqlglot literal or a quoted identifier, so nothing
+in a rule file can change the query's shape.
+
+Shape:
+    WITH customer_in AS (SELECT data columns AS fields, enums mapped to member
+                         names, defaults applied FROM <customer table>),
+         orders_agg  AS (SELECT key, aggregates ... GROUP BY key),   -- per related input
+         step_1 AS (SELECT *, <let or dimension> AS name FROM ...), ...
+    SELECT key, dimension columns [, labels, attributes] FROM step_n
+
+SQL's three-valued logic is the language's (LANGUAGE.md §6), so conditions
+translate one to one; `/` becomes a DOUBLE division by NULLIF(b, 0); every
+number literal is a DOUBLE or BIGINT so that arithmetic is IEEE like the
+other engines, never DECIMAL.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from .. import ir
+from ..types import Kind
+
+CONFLICT = "__segdsl_conflict"
+ROW = "_row"
+
+
+class NotSupported(Exception):
+    """A construct this backend cannot express yet; the message says which."""
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+def double(e: exp.Expression) -> exp.Expression:
+    return exp.Cast(this=e, to=exp.DataType.build("DOUBLE"))
+
+
+def literal(v, kind: Kind | None = None) -> exp.Expression:
+    if v is None:
+        return exp.Null()
+    if isinstance(v, bool):
+        return exp.Boolean(this=v)
+    if isinstance(v, int) and kind is not Kind.NUMBER:
+        return exp.Literal.number(v)
+    if isinstance(v, (int, float)):
+        return double(exp.Literal.number(repr(float(v))))
+    if isinstance(v, str):
+        return exp.Literal.string(v)
+    if isinstance(v, dt.datetime):
+        return exp.Cast(this=exp.Literal.string(v.isoformat(sep=" ")), to=exp.DataType.build("TIMESTAMP"))
+    if isinstance(v, dt.date):
+        return exp.Cast(this=exp.Literal.string(v.isoformat()), to=exp.DataType.build("DATE"))
+    raise NotSupported(f"no SQL literal for {type(v).__name__}")
+
+
+def string_array(items: list[exp.Expression]) -> exp.Expression:
+    return exp.Array(expressions=items)
+
+
+def non_null(array: exp.Expression) -> exp.Expression:
+    x = exp.to_identifier("x")
+    return exp.ArrayFilter(this=array, expression=exp.Lambda(
+        this=exp.Not(this=exp.Is(this=x.copy(), expression=exp.Null())), expressions=[x]))
+
+
+def _sql_type(kind: Kind) -> str:
+    return {Kind.INT: "BIGINT", Kind.NUMBER: "DOUBLE", Kind.BOOL: "BOOLEAN", Kind.STRING: "VARCHAR",
+            Kind.DATE: "DATE", Kind.DATETIME: "TIMESTAMP", Kind.ENUM: "VARCHAR"}[kind]
+
+
+@dataclass(frozen=True)
+class SqlOptions:
+    tables: dict[str, str]           # input name → table name in the warehouse
+    labels: bool = False
+    attributes: bool = False
+    keep: tuple[tuple[str, str], ...] = ()   # (output column, customer data column)
+    row_column: str | None = None    # keyless input: the column holding the 1-based row number
+    prepared: bool = False           # input tables already hold validated fields by field name
+
+
+class SqlCompiler:
+    def __init__(self, rs: ir.Ruleset, params: dict, opts: SqlOptions):
+        if rs.population:
+            names = ", ".join(sorted({p.func for p in rs.population}))
+            raise NotSupported(f"population functions ({names}) are not yet supported by the SQL backend; "
+                               f"use --engine python")
+        self.rs, self.params, self.opts = rs, params, opts
+        self.aggregates: dict[str, list[tuple[str, ir.Aggregate]]] = {r.name: [] for r in rs.related}
+        self.current: str | None = None        # the relation being selected from
+
+    # ---- inputs ----
+    def input_select(self, schema: ir.InputSchema) -> exp.Select:
+        table = self.opts.tables[schema.name]
+        if self.opts.prepared:
+            cols = [col(f.name) for f in schema.fields]
+            if not schema.is_related and schema.key is None:
+                cols.insert(0, col(ROW))
+            cols += [col(keep_column(i)) for i in range(len(self.opts.keep))] if not schema.is_related else []
+            return exp.select(*cols).from_(exp.Table(this=ident(table)))
+        cols = []
+        for f in schema.fields:
+            src: exp.Expression = col(f.column)
+            if f.type.kind is Kind.ENUM:
+                src = exp.Case(this=src, ifs=[exp.If(this=exp.Literal.string(m.value), true=exp.Literal.string(m.name))
+                                              for m in f.type.enum.members])
+            if f.has_default and f.default is not None:
+                src = exp.Coalesce(this=src, expressions=[literal(f.default, f.type.kind)])
+            cols.append(exp.alias_(src, ident(f.name)))
+        if not schema.is_related:
+            if schema.key is None:
+                row = col(self.opts.row_column) if self.opts.row_column else exp.Window(this=exp.RowNumber())
+                cols.insert(0, exp.alias_(row, ident(ROW)))
+            for i, (_, data_col) in enumerate(self.opts.keep):
+                cols.append(exp.alias_(exp.Cast(this=col(data_col), to=exp.DataType.build("VARCHAR")),
+                                       ident(keep_column(i))))
+        return exp.select(*cols).from_(exp.Table(this=ident(table)))
+
+    # ---- expressions ----
+    def expr(self, e: ir.Expr) -> exp.Expression:
+        match e:
+            case ir.Const(value=v):
+                if e.type.kind is Kind.LIST:
+                    return exp.Tuple(expressions=[self.expr(i) for i in v])
+                if e.type.kind is Kind.TAGS:
+                    return string_array([exp.Literal.string(s) for s in v])
+                return literal(v, e.type.kind)
+            case ir.FieldRef(name=n) | ir.LetRef(name=n) | ir.DimRef(name=n):
+                return col(n)
+            case ir.RowFieldRef(name=n):
+                return col(n)
+            case ir.ParamRef(name=n):
+                return literal(self.params[n], e.type.kind)
+            case ir.Arith(op=op, left=l, right=r):
+                a, b = self.expr(l), self.expr(r)
+                if op in ("date_add", "date_sub"):
+                    n = b if op == "date_add" else exp.Neg(this=b)
+                    return exp.DateAdd(this=a, expression=n, unit=exp.var("DAY"))
+                if op == "div":
+                    return exp.Div(this=double(a), expression=exp.Nullif(this=double(b), expression=exp.Literal.number(0)))
+                cls = {"add": exp.Add, "sub": exp.Sub, "mul": exp.Mul}[op]
+                return exp.Paren(this=cls(this=a, expression=b))
+            case ir.Neg(operand=o):
+                return exp.Neg(this=exp.Paren(this=self.expr(o)))
+            case ir.Compare(op=op, left=l, right=r):
+                if l.type.kind is Kind.TAGS:
+                    return self.tags_compare(op, l, r)
+                cls = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
+                return cls(this=self.expr(l), expression=self.expr(r))
+            case ir.Between(operand=o, low=lo, high=hi, negated=neg):
+                b = exp.Between(this=self.expr(o), low=self.expr(lo), high=self.expr(hi))
+                return exp.Not(this=exp.Paren(this=b)) if neg else b
+            case ir.InList(operand=o, items=items, negated=neg):
+                i = exp.In(this=self.expr(o), expressions=[self.expr(x) for x in items])
+                return exp.Not(this=exp.Paren(this=i)) if neg else i
+            case ir.InTags(segment=s, dimension=d, negated=neg):
+                c = exp.ArrayContains(this=col(d), expression=exp.Literal.string(s))
+                return exp.Paren(this=exp.Not(this=c) if neg else c)
+            case ir.IsNull(operand=o, negated=neg):
+                i = exp.Is(this=self.expr(o), expression=exp.Null())
+                return exp.Not(this=exp.Paren(this=i)) if neg else i
+            case ir.And(items=items):
+                return exp.Paren(this=exp.and_(*[self.expr(i) for i in items], wrap=True))
+            case ir.Or(items=items):
+                return exp.Paren(this=exp.or_(*[self.expr(i) for i in items], wrap=True))
+            case ir.Not(operand=o):
+                return exp.Not(this=exp.Paren(this=self.expr(o)))
+            case ir.Case(whens=whens, else_=els):
+                return exp.Case(ifs=[exp.If(this=self.expr(c), true=self.expr(v)) for c, v in whens],
+                                default=self.expr(els) if els is not None else None)
+            case ir.Func(name=name, args=args):
+                return self.func(name, [self.expr(a) for a in args], args)
+            case ir.Aggregate():
+                return self.aggregate_ref(e)
+        raise NotSupported(f"{type(e).__name__} is not supported by the SQL backend")
+
+    def tags_compare(self, op: str, l: ir.Expr, r: ir.Expr) -> exp.Expression:
+        if not r.value:
+            size = exp.Coalesce(this=exp.ArraySize(this=self.expr(l)), expressions=[exp.Literal.number(0)])
+            cond = exp.EQ(this=size, expression=exp.Literal.number(0))
+        else:
+            cond = exp.EQ(this=self.expr(l), expression=self.expr(r))
+        return exp.Paren(this=exp.Not(this=cond) if op == "!=" else cond)
+
+    def func(self, name: str, a: list[exp.Expression], args: tuple[ir.Expr, ...]) -> exp.Expression:
+        match name:
+            case "coalesce":
+                return exp.Coalesce(this=a[0], expressions=a[1:])
+            case "lower":
+                return exp.Lower(this=a[0])
+            case "upper":
+                return exp.Upper(this=a[0])
+            case "trim":
+                return exp.Trim(this=a[0])
+            case "length":
+                return exp.Length(this=a[0])
+            case "starts_with":
+                return exp.StartsWith(this=a[0], expression=a[1])
+            case "ends_with":
+                return exp.EQ(this=exp.Right(this=a[0], expression=exp.Length(this=a[1].copy())), expression=a[1])
+            case "contains":
+                return exp.GT(this=exp.StrPosition(this=a[0], substr=a[1]), expression=exp.Literal.number(0))
+            case "days_between":
+                as_date = [exp.Cast(this=x, to=exp.DataType.build("DATE")) for x in a]
+                return exp.DateDiff(this=as_date[1], expression=as_date[0], unit=exp.var("DAY"))
+            case "year":
+                return exp.Year(this=a[0])
+            case "month":
+                return exp.Month(this=a[0])
+            case "day":
+                return exp.Day(this=a[0])
+            case "add_days":
+                return exp.DateAdd(this=a[0], expression=a[1], unit=exp.var("DAY"))
+            case "abs":
+                return exp.Abs(this=a[0])
+            case "to_datetime":
+                return exp.Cast(this=a[0], to=exp.DataType.build("TIMESTAMP"))
+        raise NotSupported(f"function {name}")
+
+    # ---- related inputs ----
+    def aggregate_ref(self, e: ir.Aggregate) -> exp.Expression:
+        for x in ir.walk(e):
+            if isinstance(x, (ir.FieldRef, ir.LetRef, ir.DimRef)):
+                raise NotSupported("an aggregate that reads customer values (other than params) "
+                                   "is not yet supported by the SQL backend")
+        lst = self.aggregates[e.related]
+        for name, other in lst:
+            if other == e:
+                return col(name)
+        name = f"__agg_{e.related}_{len(lst)}"
+        lst.append((name, e))
+        return col(name)
+
+    def aggregate_expr(self, e: ir.Aggregate) -> exp.Expression:
+        cond = self.expr(e.where) if e.where is not None else None
+        arg = self.expr(e.arg) if e.arg is not None else exp.Literal.number(1)
+        val = exp.Case(ifs=[exp.If(this=cond, true=arg)]) if cond is not None else arg
+        match e.func:
+            case "count":
+                return exp.Count(this=val)
+            case "count_distinct":
+                return exp.Count(this=exp.Distinct(expressions=[val]))
+            case "sum":
+                zero = exp.Literal.number(0) if e.type.kind is Kind.INT else double(exp.Literal.number("0.0"))
+                return exp.Coalesce(this=exp.Sum(this=val), expressions=[zero])
+            case "avg":
+                return exp.Avg(this=double(val))
+            case "min":
+                return exp.Min(this=val)
+            case "max":
+                return exp.Max(this=val)
+        raise NotSupported(e.func)
+
+    # ---- dimensions ----
+    def dimension(self, d: ir.Dimension) -> list[exp.Expression]:
+        conds = [self.expr(s.condition) for s in d.segments]
+        if d.policy == "all":
+            arr = string_array([exp.Case(ifs=[exp.If(this=c, true=exp.Literal.string(s.name))])
+                                for c, s in zip(conds, d.segments)])
+            return [exp.alias_(non_null(arr), ident(d.name))]
+        default = exp.Literal.string(d.otherwise.name) if d.otherwise else exp.Null()
+        if not d.segments:
+            return [exp.alias_(default, ident(d.name))]
+        value = exp.Case(ifs=[exp.If(this=c, true=exp.Literal.string(s.name)) for c, s in zip(conds, d.segments)],
+                         default=default)
+        out = [exp.alias_(value, ident(d.name))]
+        if d.policy == "unique":
+            hits = [exp.Case(ifs=[exp.If(this=c.copy(), true=exp.Literal.number(1))], default=exp.Literal.number(0))
+                    for c in conds]
+            count = hits[0]
+            for h in hits[1:]:
+                count = exp.Add(this=count, expression=h)
+            names = [exp.Case(ifs=[exp.If(this=c.copy(), true=exp.Literal.string(s.name))])
+                     for c, s in zip(conds, d.segments)]
+            reason = exp.Concat(expressions=[
+                exp.Literal.string("matches "),
+                exp.ConcatWs(expressions=[exp.Literal.string(", "), *names]),
+                exp.Literal.string(f" in `unique` dimension `{d.name}` (at most one may match)")])
+            out.append(exp.alias_(exp.Case(ifs=[exp.If(this=exp.GT(this=count, expression=exp.Literal.number(1)),
+                                                       true=reason)]), ident(f"{CONFLICT}_{d.name}")))
+        return out
+
+    def label_columns(self) -> list[exp.Expression]:
+        cols = []
+        for d in self.rs.dimensions:
+            labels = {s.name: (s.label if s.label is not None else s.name) for s in d.all_segments()}
+            cols.append(exp.alias_(self.mapped(d, lambda s: labels[s.name]), ident(f"{d.name}_label")))
+        return cols
+
+    def attribute_columns(self) -> list[exp.Expression]:
+        from ..engines.output import attribute_keys
+        cols = []
+        for d in self.rs.dimensions:
+            for k in attribute_keys(d):
+                values = {s.name: dict(s.attributes).get(k) for s in d.all_segments()}
+                if d.policy == "all":
+                    m = self.mapped(d, lambda s: None if values[s.name] is None else str(values[s.name]))
+                else:
+                    m = self.mapped(d, lambda s: values[s.name])
+                cols.append(exp.alias_(m, ident(f"{d.name}_{k}")))
+        return cols
+
+    def mapped(self, d: ir.Dimension, value) -> exp.Expression:
+        """A per-segment constant of the dimension's value (a list of them for `all`)."""
+        if d.policy == "all":
+            arr = string_array([exp.Case(ifs=[exp.If(
+                this=exp.ArrayContains(this=col(d.name), expression=exp.Literal.string(s.name)),
+                true=literal(value(s)))]) for s in d.segments])
+            return non_null(arr)
+        ifs = [exp.If(this=exp.Literal.string(s.name), true=literal(value(s)))
+               for s in d.all_segments() if value(s) is not None]
+        return exp.Case(this=col(d.name), ifs=ifs) if ifs else exp.Null()
+
+    # ---- the query ----
+    def select(self) -> exp.Select:
+        rs = self.rs
+        ctes: list[tuple[str, exp.Expression]] = []
+        key = rs.key
+        # each definition's expression first: aggregates register themselves
+        steps = []
+        for d in rs.definitions:
+            if isinstance(d, ir.Let):
+                steps.append([exp.alias_(self.expr(d.expr), ident(d.name))])
+            else:
+                steps.append(self.dimension(d))
+        if rs.customer is not None:
+            ctes.append(("customer_in", self.input_select(rs.customer)))
+            base = "customer_in"
+        for r in rs.related:
+            ctes.append((f"{r.name}_in", self.input_select(r)))
+        for r in rs.related:
+            aggs = self.aggregates[r.name]
+            sel = exp.select(col(r.key), *[exp.alias_(self.aggregate_expr(a), ident(n)) for n, a in aggs]) \
+                .from_(exp.Table(this=ident(f"{r.name}_in"))).group_by(col(r.key))
+            ctes.append((f"{r.name}_agg", sel))
+        if rs.related:
+            if rs.customer is None:
+                first = rs.related[0]
+                keys = exp.union(*[exp.select(col(r.key).as_(ident(first.key))).from_(exp.Table(this=ident(f"{r.name}_in")))
+                                   for r in rs.related], distinct=True) if len(rs.related) > 1 else \
+                    exp.select(col(first.key)).distinct().from_(exp.Table(this=ident(f"{first.name}_in")))
+                ctes.append(("customer_keys", keys))
+                base_sel = exp.select(col(key, "c")).from_(exp.Table(this=ident("customer_keys"), alias=exp.TableAlias(this=ident("c"))))
+            else:
+                base_sel = exp.select(exp.Star()).from_(exp.Table(this=ident("customer_in"), alias=exp.TableAlias(this=ident("c"))))
+            for r in rs.related:
+                aggs = self.aggregates[r.name]
+                alias = f"a_{r.name}"
+                for n, a in aggs:
+                    zero = {"count": exp.Literal.number(0), "count_distinct": exp.Literal.number(0)}.get(a.func)
+                    if a.func == "sum":
+                        zero = exp.Literal.number(0) if a.type.kind is Kind.INT else double(exp.Literal.number("0.0"))
+                    v = col(n, alias)
+                    base_sel = base_sel.select(exp.alias_(exp.Coalesce(this=v, expressions=[zero]) if zero is not None else v,
+                                                          ident(n)))
+                base_sel = base_sel.join(exp.Table(this=ident(f"{r.name}_agg"), alias=exp.TableAlias(this=ident(alias))),
+                                         on=exp.EQ(this=col(r.key, alias), expression=col(key, "c")), join_type="left")
+            ctes.append(("customers", base_sel))
+            base = "customers"
+        prev = base
+        for i, cols in enumerate(steps):
+            name = f"step_{i + 1}"
+            ctes.append((name, exp.select(exp.Star(), *cols).from_(exp.Table(this=ident(prev)))))
+            prev = name
+        final = [col(key)] + [col(d.name) for d in rs.dimensions]
+        if self.opts.labels:
+            final += self.label_columns()
+        if self.opts.attributes:
+            final += self.attribute_columns()
+        final += [exp.alias_(col(keep_column(i)), ident(out)) for i, (out, _) in enumerate(self.opts.keep)]
+        final += [col(f"{CONFLICT}_{d.name}") for d in rs.dimensions if d.policy == "unique"]
+        query = exp.select(*final).from_(exp.Table(this=ident(prev)))
+        for name, sel in ctes:
+            query = query.with_(ident(name), as_=sel)
+        return query
+
+
+def to_sql(rs: ir.Ruleset, params: dict, dialect: str = "duckdb", tables: dict[str, str] | None = None,
+           labels: bool = False, attributes: bool = False, pretty: bool = True,
+           keep: tuple[tuple[str, str], ...] = (), row_column: str | None = None, prepared: bool = False) -> str:
+    names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
+    opts = SqlOptions(tables=tables or {n: n for n in names}, labels=labels, attributes=attributes,
+                      keep=keep, row_column=row_column, prepared=prepared)
+    query = SqlCompiler(rs, params, opts).select()
+    return query.sql(dialect=dialect, pretty=pretty, identify=True)
+
+
+def keep_column(i: int) -> str:
+    """Carried-through input columns travel under private names (they may share a field's name)."""
+    return f"__segdsl_keep_{i}"
+
+
+def conflict_columns(rs: ir.Ruleset) -> list[str]:
+    return [f"{CONFLICT}_{d.name}" for d in rs.dimensions if d.policy == "unique"]

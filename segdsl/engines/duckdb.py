@@ -1,0 +1,200 @@
+"""The DuckDB engine: the SQL backend's query, run on embedded DuckDB.
+
+Rows are read and validated by the same code as the Python engine
+(io/readers.py, io/validate.py), so bad rows get the same row numbers and
+the same reasons in every engine; the validated fields go to DuckDB as Arrow
+batches and the segmentation runs as the compiled SQL. Output goes through
+the shared writers from Arrow batches, so every engine writes the same bytes.
+
+Without related inputs a batch in gives a batch out (bounded memory); with
+related inputs the validated rows are loaded into DuckDB tables and the one
+query streams its result out in record batches.
+"""
+from __future__ import annotations
+
+from contextlib import ExitStack
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import ir
+from ..backends.sql import ROW, NotSupported, conflict_columns, keep_column, to_sql
+from ..types import Kind
+from .options import ApplyOptions, DataError, Summary
+from .output import Layout
+from .python import _NullWriter, _Run, prepare_output
+
+_ARROW = {Kind.INT: pa.int64(), Kind.NUMBER: pa.float64(), Kind.BOOL: pa.bool_(), Kind.STRING: pa.string(),
+          Kind.ENUM: pa.string(), Kind.DATE: pa.date32(), Kind.DATETIME: pa.timestamp("us")}
+
+
+def arrow_schema(schema: ir.InputSchema, row: bool, keep: list[tuple[str, str]]) -> pa.Schema:
+    fields = [pa.field(f.name, _ARROW[f.type.kind]) for f in schema.fields]
+    if row:
+        fields.insert(0, pa.field(ROW, pa.int64()))
+    fields += [pa.field(keep_column(i), pa.string()) for i in range(len(keep))]
+    return pa.schema(fields)
+
+
+class _DuckRun(_Run):
+    def run(self) -> Summary:
+        rs, opts = self.rs, self.opts
+        layout = Layout(rs, opts.labels, opts.attributes, self.keep_columns())
+        try:
+            self.sql = to_sql(rs, opts.params, "duckdb", tables={n: f"{n}_rows" for n in self.opts.inputs},
+                              labels=opts.labels, attributes=opts.attributes, keep=tuple(layout.keep),
+                              prepared=True, pretty=False)
+        except NotSupported as exc:
+            raise DataError(f"--engine duckdb: {exc}") from None
+        self.con = duckdb.connect()
+        self.con.execute("SET preserve_insertion_order = true")
+        qpath = opts.quarantine_path()
+        with ExitStack() as stack:
+            out, self.quarantine = prepare_output(stack, opts, layout, self._quarantine_columns)
+            if rs.related:
+                self.load_all(layout, out)
+            else:
+                self.stream(layout, out)
+        self.con.close()
+        self.summary.segments = layout.counts
+        self.summary.output_file = str(opts.output) if opts.output else None
+        self.summary.quarantine_file = str(qpath) if qpath and self.quarantine is not None else None
+        return self.summary
+
+    def stream(self, layout: Layout, out) -> None:
+        schema = self.rs.customer
+        keyed = bool(schema.key)
+        keep = layout.keep
+        arrow = arrow_schema(schema, not keyed, keep)
+        names = [f.name for f in schema.fields]
+        seen: dict = {}
+        pending: list = []
+        raws: dict = {}
+
+        def flush():
+            if not pending:
+                return
+            cols = {n: [r[n] for _, r in pending] for n in names}
+            if not keyed:
+                cols[ROW] = [raw.row for raw, _ in pending]
+            for i, (_, src) in enumerate(keep):
+                cols[keep_column(i)] = [None if raw.values.get(src) is None else str(raw.values.get(src)) for raw, _ in pending]
+            table = pa.Table.from_pydict(cols, schema=arrow)
+            self.con.register(f"{schema.name}_rows", table)
+            result = self.con.sql(self.sql).to_arrow_table()
+            self.con.unregister(f"{schema.name}_rows")
+            self.emit(result, layout, out, raws, schema.name)
+            pending.clear()
+            raws.clear()
+
+        for raw, rec in self.records(schema):
+            key = rec[schema.key] if keyed else raw.row
+            if keyed:
+                if key in seen:
+                    self.bad(schema.name, raw, f"key {schema.key} = {key!r} appears twice (first at row {seen[key]})")
+                    continue
+                seen[key] = raw.row
+            pending.append((raw, rec))
+            raws[key] = raw
+            if len(pending) >= self.opts.batch_size:
+                flush()
+        flush()
+        self.summary.customers = self.summary.written
+
+    def load_all(self, layout: Layout, out) -> None:
+        rs = self.rs
+        raws: dict = {}
+        inputs = ([rs.customer] if rs.customer else []) + [r for r in rs.related if r.name in self.opts.inputs]
+        keys: set = set()
+        for schema in inputs:
+            is_customer = schema is rs.customer
+            arrow = arrow_schema(schema, False, layout.keep if is_customer else [])
+            table_name = f"{schema.name}_rows"
+            created = False
+            batch: list = []
+            seen: dict = {}
+
+            def flush():
+                nonlocal created
+                cols = {f.name: [r[f.name] for _, r in batch] for f in schema.fields}
+                if is_customer:
+                    for i, (_, src) in enumerate(layout.keep):
+                        cols[keep_column(i)] = [None if raw.values.get(src) is None else str(raw.values.get(src)) for raw, _ in batch]
+                t = pa.Table.from_pydict(cols, schema=arrow)
+                self.con.register("incoming", t)
+                self.con.execute(f'INSERT INTO "{table_name}" SELECT * FROM incoming' if created
+                                 else f'CREATE TABLE "{table_name}" AS SELECT * FROM incoming')
+                self.con.unregister("incoming")
+                created = True
+                batch.clear()
+
+            for raw, rec in self.records(schema):
+                if is_customer:
+                    key = rec[schema.key]
+                    if key in seen:
+                        self.bad(schema.name, raw, f"key {schema.key} = {key!r} appears twice "
+                                                   f"(first at row {seen[key]})")
+                        continue
+                    seen[key] = raw.row
+                    raws[key] = raw
+                    keys.add(key)
+                elif rs.customer is not None:
+                    if rec[schema.key] not in keys:
+                        self.summary.orphans += 1
+                        continue
+                else:
+                    raws.setdefault(rec[schema.key], raw)
+                batch.append((raw, rec))
+                if len(batch) >= self.opts.batch_size:
+                    flush()
+            if batch or not created:
+                flush()
+        for r in rs.related:
+            if r.name not in self.opts.inputs:
+                arrow = arrow_schema(r, False, [])
+                self.con.register(f"{r.name}_rows", arrow.empty_table())
+        reader = self.con.sql(self.sql).to_arrow_reader(self.opts.batch_size)
+        name = rs.customer.name if rs.customer else rs.related[0].name
+        for batch in reader:
+            self.emit(pa.Table.from_batches([batch]), layout, out, raws, name)
+        self.summary.customers = len(raws)
+
+    def emit(self, result: pa.Table, layout: Layout, out, raws: dict, input_name: str) -> None:
+        conflicts = conflict_columns(self.rs)
+        if conflicts:
+            bad_mask = None
+            for c in conflicts:
+                m = pc.is_valid(result.column(c))
+                bad_mask = m if bad_mask is None else pc.or_(bad_mask, m)
+            if pc.any(bad_mask).as_py():
+                keys = result.column(layout.key).filter(bad_mask).to_pylist()
+                reasons = [next(r for r in row if r) for row in
+                           zip(*[result.column(c).filter(bad_mask).to_pylist() for c in conflicts])]
+                for key, reason in zip(keys, reasons):
+                    self.bad(input_name, raws[key], reason)
+                result = result.filter(pc.invert(bad_mask))
+            result = result.drop_columns(conflicts)
+        count(layout, result)
+        out.write(result)
+        self.summary.written += result.num_rows
+
+
+def count(layout: Layout, table: pa.Table) -> None:
+    """Segment sizes per dimension, the same counts the Python engine keeps per row."""
+    for d in layout.rs.dimensions:
+        c = layout.counts[d.name]
+        column = table.column(d.name)
+        if d.policy == "all":
+            empty = pc.sum(pc.equal(pc.list_value_length(column), 0)).as_py() or 0
+            if empty:
+                c["(none)"] += empty
+            column = pc.list_flatten(column)
+        for item in pc.value_counts(column).to_pylist():
+            v = item["values"]
+            c[v if v is not None else "(none)"] += item["counts"]
+
+
+def apply(rs: ir.Ruleset, opts: ApplyOptions) -> Summary:
+    from .python import run_checked
+    return run_checked(rs, opts, _DuckRun)
