@@ -117,10 +117,11 @@ class Checker:
                 raise _Failed
             ok = e.name
         if ok is None:
-            example = {Kind.INT: "12", Kind.NUMBER: "12.5 or 95%", Kind.BOOL: "true", Kind.STRING: '"text"',
-                       Kind.DATE: "2026-11-01", Kind.DATETIME: "2026-11-01T09:00:00"}.get(k)
+            example = {Kind.INT: "`12`", Kind.NUMBER: "`12.5` or `95%`", Kind.BOOL: "`true`",
+                       Kind.STRING: '`"text"`', Kind.DATE: "`2026-11-01`",
+                       Kind.DATETIME: "`2026-11-01T09:00:00`"}.get(k)
             self.error(code, f"{what} must be {_a(t)}, not {_describe_const(e)}", e.span,
-                       help=f"for example `{example}`" if example else None)
+                       help=f"for example {example}" if example else None)
             raise _Failed
         return ok
 
