@@ -267,8 +267,13 @@ class Target(str, Enum):
 def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
             target: Annotated[Target, typer.Option("--target", help="python (generated code) or sql")] = Target.python,
             output: Annotated[Optional[Path], typer.Option("--output", "-o", help="write here instead of stdout")] = None,
+            dialect: Annotated[str, typer.Option(help="SQL dialect: duckdb, postgres, spark, snowflake, bigquery, ...")] = "duckdb",
+            table: Annotated[Optional[list[str]], typer.Option("--table", help="INPUT=TABLE: the table an input is read from")] = None,
+            param: Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")] = None,
+            labels: Annotated[bool, typer.Option("--labels", help="add DIMENSION_label columns")] = False,
+            attributes: Annotated[bool, typer.Option("--attributes", help="add DIMENSION_ATTRIBUTE columns")] = False,
             ) -> None:
-    """Show the code a ruleset compiles to."""
+    """Show the code a ruleset compiles to: Python source, or SQL for a dialect."""
     results, failed = _load([file], Format.text, False)
     if failed:
         raise typer.Exit(1)
@@ -277,8 +282,27 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         from .backends.python import generate
         source, _, _ = generate(rs)
     else:
-        err.print("error: --target sql is not available yet; use --target python", markup=False)
-        raise typer.Exit(2)
+        import sqlglot
+
+        from .backends.sql import NotSupported, to_sql
+        if dialect not in sqlglot.Dialect.classes:
+            raise UsageError(f"--dialect {dialect}: unknown; sqlglot knows {', '.join(sorted(sqlglot.Dialect.classes))}")
+        tables = {}
+        for t in table or []:
+            name, sep, value = t.partition("=")
+            if not sep:
+                raise UsageError(f"--table {t}: write INPUT=TABLE")
+            tables[name] = value
+        names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
+        unknown = [n for n in tables if n not in names]
+        if unknown:
+            raise UsageError(f"--table {unknown[0]}=...: the ruleset has no input `{unknown[0]}`")
+        try:
+            source = to_sql(rs, resolve_params(rs, parse_assignments(param or [])), dialect,
+                            tables={n: tables.get(n, n) for n in names}, labels=labels, attributes=attributes) + ";\n"
+        except NotSupported as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(1)
     if output is None:
         print(source, end="")
     else:
