@@ -409,7 +409,7 @@ def build_module(source: Source) -> tuple[A.Module, list]:
     """Parse one file; returns the module and the (non-syntax) diagnostics found while building."""
     sink = DiagnosticSink()
     tree = parse_tree(source)
-    glued = glued_keywords(source, parser())
+    glued = glued_keywords(source, tree)
     if glued:                      # `when客户等级`: the tree reads it as two words, the spec as one name
         raise SegError(glued)
     items = _Builder(source, sink).transform(tree)

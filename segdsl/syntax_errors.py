@@ -242,6 +242,12 @@ def _unexpected_token(source: Source, exc: UnexpectedToken, parser: Lark) -> Dia
     if tok.type == "TABLE_TEXT" and "TABLE_TEXT" not in expected:
         # nothing else could start here: the first character is the culprit
         return _unexpected_character(source, tok.start_pos, tok.line, tok.column, expected, parser)
+    end = tok.end_pos if tok.end_pos is not None else tok.start_pos + len(str(tok))
+    if source.text[end:end + 1] in FULL_WIDTH and source.text[end:end + 1]:
+        # `ex：pect`, `given｛`: the full-width character right after is the likelier slip
+        before = source.text[:end]
+        line = before.count("\n") + 1
+        return _unexpected_character(source, end, line, end - (before.rfind("\n") + 1) + 1)
     span = _tok_span(source, tok)
     text = str(tok)
     toks = _tokens(parser, source.text[:tok.start_pos])
@@ -273,7 +279,8 @@ def _unexpected_token(source: Source, exc: UnexpectedToken, parser: Lark) -> Dia
     # the token before was a keyword taken as a name: `when x > 1 and otherwise ...`
     if prev is not None and prev.type == "NAME" and str(prev) in KEYWORDS:
         p = str(prev)
-        if prev2 is not None and prev2.type != "NAME" and (str(prev2) in CONDITION_AFTER or str(prev2) in VALUE_AFTER):
+        if prev2 is not None and prev2.type != "NAME" and (str(prev2) in CONDITION_AFTER or str(prev2) in VALUE_AFTER) \
+                and _accepts_value(parser, source.text[:prev.start_pos]):
             what = "a condition" if str(prev2) in CONDITION_AFTER else "a value"
             return Diagnostic("SEG001", f"expected {what} after `{prev2}`, found the keyword `{p}`",
                               _tok_span(source, prev))
@@ -282,7 +289,8 @@ def _unexpected_token(source: Source, exc: UnexpectedToken, parser: Lark) -> Dia
 
     # a keyword where a name belongs: `let when = 1`, `segment first when ...`
     if text in KEYWORDS and "NAME" in expected:
-        if prev is not None and (str(prev) in CONDITION_AFTER or str(prev) in VALUE_AFTER) and prev.type != "NAME":
+        if prev is not None and (str(prev) in CONDITION_AFTER or str(prev) in VALUE_AFTER) and prev.type != "NAME" \
+                and "NUMBER" in expected:
             what = "a condition" if str(prev) in CONDITION_AFTER else "a value"
             return Diagnostic("SEG001", f"expected {what} after `{prev}`, found the keyword `{text}`", span,
                               help=help_)
@@ -324,6 +332,16 @@ def _unexpected_token(source: Source, exc: UnexpectedToken, parser: Lark) -> Dia
     return Diagnostic("SEG001", f"unexpected {_describe(tok)}", span, help=help_)
 
 
+def _accepts_value(parser: Lark, text: str) -> bool:
+    """Could an expression start right after `text`?"""
+    try:
+        ip = parser.parse_interactive(text, start="start")
+        ip.exhaust_lexer()
+        return {"NUMBER", "NAME"} <= ip.accepts()
+    except UnexpectedInput:
+        return False
+
+
 def _previous_is_comparison(toks: list[Token]) -> bool:
     """Is there a comparison (at this bracket depth) before the current one?"""
     depth = 0
@@ -343,22 +361,33 @@ def _previous_is_comparison(toks: list[Token]) -> bool:
     return False
 
 
-def glued_keywords(source: Source, parser: Lark) -> list[Diagnostic]:
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def glued_keywords(source: Source, tree) -> list[Diagnostic]:
     """`when客户等级` is one name (LANGUAGE.md §11): a keyword must be separated from a following
-    name. The contextual lexer splits such a word where a name cannot come; report it."""
+    name. Where a name cannot come, the contextual lexer splits such a word into the keyword and a
+    name; the name then starts right after a letter. Find those in the parse tree and report them."""
     out = []
     text = source.text
-    for tok in _tokens(parser, text):
-        word = str(tok)
-        if tok.type in ("NAME", "STRING", "TABLE_TEXT") or not word.isalpha():
+    for tok in tree.scan_values(lambda v: isinstance(v, Token)):
+        start = tok.start_pos
+        if start is None or start == 0 or not str(tok) or not _is_word(str(tok)[0]) or not _is_word(text[start - 1]):
             continue
-        end = tok.end_pos
-        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
-            j = end
-            while j < len(text) and (text[j].isalnum() or text[j] == "_"):
-                j += 1
-            glued = text[tok.start_pos:j]
-            out.append(Diagnostic("SEG001", f"`{glued}` reads as one name: a keyword must be separated from the "
-                                            f"name that follows", _span(source, tok.line, tok.column, len(glued)),
-                                  help=f"put a space after `{word}`: `{word} {text[end:j]}`"))
+        word_start = start
+        while word_start > 0 and _is_word(text[word_start - 1]):
+            word_start -= 1
+        keyword = text[word_start:start]
+        if keyword not in KEYWORDS and keyword not in ("days", "enum"):
+            continue
+        end = start
+        while end < len(text) and _is_word(text[end]):
+            end += 1
+        glued = text[word_start:end]
+        line = text.count("\n", 0, word_start) + 1
+        col = word_start - (text.rfind("\n", 0, word_start) + 1) + 1
+        out.append(Diagnostic("SEG001", f"`{glued}` reads as one name: a keyword must be separated from the "
+                                        f"name that follows", _span(source, line, col, len(glued)),
+                              help=f"put a space after `{keyword}`: `{keyword} {text[start:end]}`"))
     return out

@@ -256,3 +256,73 @@ def test_tabs_keep_the_caret_aligned(tmp_path: Path):
     src, caret = out[i + 3], out[i + 4]
     assert "\t" not in src
     assert caret.index("^") == src.index("arpuu")
+
+
+RICH_RULESET = """\
+ruleset telecom "电信客户细分" version "1.0"
+param as_of: date = 2026-11-01
+input customer key customer_id {
+  customer_id: string from "客户编号"
+  age: int? in 0..120
+  arpu: number? "月均消费(元)"
+  network: enum { in_net "在网", off_net "离网", former "历史" }
+  last_recharge: date?
+  complaints_90d: int = 0
+}
+related calls of customer by customer_id {
+  customer_id: string
+  minutes: int
+  at: datetime
+}
+let days_idle = days_between(last_recharge, as_of)
+let arpu_pct "ARPU 百分位" = percent_rank(arpu)
+let talk = sum(calls.minutes where calls.at >= as_of - 30 days)
+dimension value "价值" first {
+  segment top "高价值" when arpu_pct >= 95% { channel: "vip", priority: 1 }
+  segment mid when arpu_pct between 40% and 95% and not (talk < 10)
+  otherwise low "其他"
+}
+dimension tags all {
+  segment senior when age >= 60
+  segment quiet when network in [in_net, former] and days_idle > 60
+}
+test "top" with arpu_pct = 96% {
+  given { customer_id: "t1", network: in_net }
+  given calls [ { customer_id: "t1", minutes: 5, at: 2026-10-01T10:00:00 } ]
+  expect value = top
+  expect tags = []
+}
+test "table" table {
+  arpu_pct | expect value
+  99%      | top
+  null     | low
+}
+"""
+
+TERMINAL_NAMES = re.compile(r"__ANON|\$END|\b(RBRACE|LBRACE|RPAR|LPAR|LSQB|RSQB|COMMA|COLON|COMP_OP|TABLE_TEXT|"
+                            r"NULLABLE|PERCENT|DATETIME|_KEY|_FROM)\b")
+
+
+def _mutations(text: str):
+    for pos in range(0, len(text), 9):
+        yield text[:pos]                                   # the file ends early
+    for pos in range(0, len(text), 7):
+        yield text[:pos] + text[pos + 1:]                  # a character missing
+    for pos in range(3, len(text), 53):
+        for extra in ("，", "（", "“", "@", "==", "}", "{", "(", '"', "when", "and", "1", ":", "\t"):
+            yield text[:pos] + extra + text[pos:]          # something extra
+
+
+def test_broken_files_never_crash_and_speak_plainly():
+    from segdsl import render
+    from segdsl.frontend import check_file
+    assert check_file("rich.seg", RICH_RULESET).ok
+    for text in _mutations(RICH_RULESET):
+        result = check_file("m.seg", text)          # must not raise
+        render.text(result.diagnostics, result.texts)
+        for d in result.diagnostics:
+            assert d.code in CODES
+            for words in (d.message, d.help or ""):
+                assert not TERMINAL_NAMES.search(words), f"{d.code}: {words!r} for\n{text}"
+            if d.span is not None and d.code.startswith("SEG00"):
+                assert d.span.line >= 1 and d.span.col >= 1
