@@ -73,7 +73,8 @@ class Checker:
             members = []
             for m in t.members:
                 if m.name in seen:
-                    self.error("SEG113", f"enum member `{m.name}` is defined twice", m.span)
+                    self.error("SEG113", f"enum member `{m.name}` is defined twice", m.span,
+                               help="remove the second one", notes=[f"first defined at {seen[m.name]}"])
                     continue
                 seen[m.name] = m.span
                 members.append(EnumMember(m.name, m.value, m.label))
@@ -152,7 +153,7 @@ class Checker:
         out, seen = [], {}
         for f in fields:
             if f.name in seen:
-                self.error("SEG101", f"field `{f.name}` is declared twice", f.span,
+                self.error("SEG101", f"field `{f.name}` is declared twice", f.span, help="remove one of them",
                            notes=[f"first declared at {seen[f.name]}"])
                 continue
             seen[f.name] = f.span
@@ -722,7 +723,7 @@ class Checker:
         for s in _segments(d):
             if s.name in seen:
                 self.error("SEG112", f"segment `{s.name}` is defined twice in dimension `{d.name}`", s.span,
-                           notes=[f"first defined at {seen[s.name]}"])
+                           help="give one of them another name, or join their conditions with `or`", notes=[f"first defined at {seen[s.name]}"])
                 ok = False
                 continue
             seen[s.name] = s.span
@@ -933,7 +934,9 @@ class Checker:
                            help=did_you_mean(v.name, names))
                 raise _Failed
             return v.name
-        self.error("SEG212", f"expect a segment of `{d.name}` (or `null`), not {_describe_const(v)}", v.span)
+        self.error("SEG212", f"expect a segment of `{d.name}` (or `null`), not {_describe_const(v)}", v.span,
+                   help=f"segments are written bare, without quotes: `{v.value}`"
+                   if isinstance(v, A.String) and v.value in names else "segments: " + ", ".join(names))
         raise _Failed
 
     # ---- lints ----
@@ -962,10 +965,12 @@ class Checker:
                                         f"above `{hit.name}`, or narrow `{hit.name}`")
         for name, let in self.let_ast.items():
             if name not in self.used:
-                self.error("SEG403", f"let `{name}` is never used", let.span)
+                self.error("SEG403", f"let `{name}` is never used", let.span,
+                           help="remove it, or use it in a segment's condition")
         for name, p in self.params.items():
             if name not in self.used:
-                self.error("SEG403", f"param `{name}` is never used", p.span)
+                self.error("SEG403", f"param `{name}` is never used", p.span,
+                           help="remove it, or use it in a `let` or a segment's condition")
 
 
 _NOT_CONST = object()
