@@ -125,7 +125,6 @@ class _Gen:
     def __init__(self, rs: ir.Ruleset, pinned: frozenset[str]):
         self.rs = rs
         self.pinned = pinned
-        self.defs = {d.name: d for d in rs.definitions}
         self.var: dict[str, str] = {}
         for i, d in enumerate(rs.definitions):
             self.var[d.name] = f"{'d' if isinstance(d, ir.Dimension) else 'v'}{i}"
@@ -427,21 +426,7 @@ class _Gen:
                       f"({default} if not {hits} else _Conflict({d.name!r}, tuple({hits})))")
 
     def needed(self, exprs: list[ir.Expr]) -> list[ir.Definition]:
-        names: set[str] = set()
-        stack = list(exprs)
-        while stack:
-            e = stack.pop()
-            for x in ir.walk(e):
-                n = x.name if isinstance(x, (ir.LetRef, ir.DimRef)) else x.dimension if isinstance(x, ir.InTags) else None
-                if n and n not in names:
-                    names.add(n)
-                    d = self.defs[n]
-                    if isinstance(d, ir.Let):
-                        if n not in self.pinned:
-                            stack.append(d.expr)
-                    else:
-                        stack.extend(s.condition for s in d.segments if s.condition is not None)
-        return [d for d in self.rs.definitions if d.name in names]
+        return ir.needed_definitions(self.rs, exprs, self.pinned)
 
     def function(self, name: str, defs: list[ir.Definition], result: Callable[[], str]) -> tuple[str, list]:
         self.fn = _Fn()

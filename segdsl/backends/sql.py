@@ -30,6 +30,7 @@ from ..types import Kind
 
 CONFLICT = "__segdsl_conflict"
 ROW = "_row"
+ORDER = "__segdsl_order"     # engines' input order, so every engine writes customers in the same order
 
 
 class NotSupported(Exception):
@@ -89,15 +90,14 @@ class SqlOptions:
     keep: tuple[tuple[str, str], ...] = ()   # (output column, customer data column)
     row_column: str | None = None    # keyless input: the column holding the 1-based row number
     prepared: bool = False           # input tables already hold validated fields by field name
+    population: tuple[tuple[int, str], ...] = ()   # population stat id → table (key, value) of its results
+    ordered: bool = False            # prepared tables carry ORDER; the result is sorted by it
 
 
 class SqlCompiler:
     def __init__(self, rs: ir.Ruleset, params: dict, opts: SqlOptions):
-        if rs.population:
-            names = ", ".join(sorted({p.func for p in rs.population}))
-            raise NotSupported(f"population functions ({names}) are not yet supported by the SQL backend; "
-                               f"use --engine python")
         self.rs, self.params, self.opts = rs, params, opts
+        self.pop_tables = dict(opts.population)
         self.aggregates: dict[str, list[tuple[str, ir.Aggregate]]] = {r.name: [] for r in rs.related}
         self.current: str | None = None        # the relation being selected from
 
@@ -105,7 +105,7 @@ class SqlCompiler:
     def input_select(self, schema: ir.InputSchema) -> exp.Select:
         table = self.opts.tables[schema.name]
         if self.opts.prepared:
-            cols = [col(f.name) for f in schema.fields]
+            cols = [col(f.name) for f in schema.fields] + ([col(ORDER)] if self.opts.ordered else [])
             if not schema.is_related and schema.key is None:
                 cols.insert(0, col(ROW))
             cols += [col(keep_column(i)) for i in range(len(self.opts.keep))] if not schema.is_related else []
@@ -184,6 +184,11 @@ class SqlCompiler:
                 return self.func(name, [self.expr(a) for a in args], args)
             case ir.Aggregate():
                 return self.aggregate_ref(e)
+            case ir.PopulationStat(id=i, func=f):
+                if i not in self.pop_tables:
+                    raise NotSupported(f"population function `{f}` needs its values computed first: the engines "
+                                       f"do it (DuckDB, Spark); as warehouse SQL it is not supported yet")
+                return col(population_column(i))
         raise NotSupported(f"{type(e).__name__} is not supported by the SQL backend")
 
     def tags_compare(self, op: str, l: ir.Expr, r: ir.Expr) -> exp.Expression:
@@ -326,11 +331,41 @@ class SqlCompiler:
     # ---- the query ----
     def select(self) -> exp.Select:
         rs = self.rs
+        ctes, last = self.chain(list(rs.definitions))
+        final = [col(rs.key)] + [col(d.name) for d in rs.dimensions]
+        if self.opts.labels:
+            final += self.label_columns()
+        if self.opts.attributes:
+            final += self.attribute_columns()
+        final += [exp.alias_(col(keep_column(i)), ident(out)) for i, (out, _) in enumerate(self.opts.keep)]
+        final += [col(f"{CONFLICT}_{d.name}") for d in rs.dimensions if d.policy == "unique"]
+        query = exp.select(*final).from_(exp.Table(this=ident(last)))
+        if self.opts.ordered:
+            query = query.order_by(col(ORDER))
+        return _with(query, ctes)
+
+    def population_args(self, ids: list[int]) -> exp.Select:
+        """Each customer's key and the arguments (value, `by` groups) of these population stats."""
+        nodes = [self.rs.population[i] for i in ids]
+        exprs = [x for n in nodes for x in (n.arg, *n.by)]
+        ctes, last = self.chain(ir.needed_definitions(self.rs, exprs))
+        cols = [col(self.rs.key)]
+        for n in nodes:
+            cols.append(exp.alias_(self.expr(n.arg), ident(f"__arg_{n.id}")))
+            cols += [exp.alias_(self.expr(b), ident(f"__by_{n.id}_{j}")) for j, b in enumerate(n.by)]
+        query = exp.select(*cols).from_(exp.Table(this=ident(last)))
+        # aggregates met in the arguments register late: rebuild the chain so their CTEs exist
+        ctes, last2 = self.chain(ir.needed_definitions(self.rs, exprs))
+        return _with(query.from_(exp.Table(this=ident(last2))), ctes)
+
+    def chain(self, definitions: list[ir.Definition]) -> tuple[list[tuple[str, exp.Expression]], str]:
+        """The CTEs from the inputs up to the given definitions; returns them and the last one's name."""
+        rs = self.rs
         ctes: list[tuple[str, exp.Expression]] = []
         key = rs.key
         # each definition's expression first: aggregates register themselves
         steps = []
-        for d in rs.definitions:
+        for d in definitions:
             if isinstance(d, ir.Let):
                 steps.append([exp.alias_(self.expr(d.expr), ident(d.name))])
             else:
@@ -348,13 +383,24 @@ class SqlCompiler:
         if rs.related:
             if rs.customer is None:
                 first = rs.related[0]
-                keys = exp.union(*[exp.select(col(r.key).as_(ident(first.key))).from_(exp.Table(this=ident(f"{r.name}_in")))
-                                   for r in rs.related], distinct=True) if len(rs.related) > 1 else \
-                    exp.select(col(first.key)).distinct().from_(exp.Table(this=ident(f"{first.name}_in")))
+                parts = []
+                for i, r in enumerate(rs.related):
+                    sel = exp.select(col(r.key).as_(ident(first.key)))
+                    if self.opts.ordered:     # the first input's order, then new keys of the next input
+                        sel = sel.select(exp.alias_(exp.Add(this=col(ORDER), expression=exp.Literal.number(i * 10**12)),
+                                                    ident(ORDER)))
+                    parts.append(sel.from_(exp.Table(this=ident(f"{r.name}_in"))))
+                rows = exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+                keys = exp.select(col(first.key)).from_(exp.Subquery(this=rows, alias=exp.TableAlias(this=ident("k")))) \
+                    .group_by(col(first.key))
+                if self.opts.ordered:
+                    keys = keys.select(exp.alias_(exp.Min(this=col(ORDER)), ident(ORDER)))
                 ctes.append(("customer_keys", keys))
-                base_sel = exp.select(col(key, "c")).from_(exp.Table(this=ident("customer_keys"), alias=exp.TableAlias(this=ident("c"))))
+                base_sel = exp.select(exp.Column(this=exp.Star(), table=ident("c"))).from_(
+                    exp.Table(this=ident("customer_keys"), alias=exp.TableAlias(this=ident("c"))))
             else:
-                base_sel = exp.select(exp.Star()).from_(exp.Table(this=ident("customer_in"), alias=exp.TableAlias(this=ident("c"))))
+                base_sel = exp.select(exp.Column(this=exp.Star(), table=ident("c"))).from_(
+                    exp.Table(this=ident("customer_in"), alias=exp.TableAlias(this=ident("c"))))
             for r in rs.related:
                 aggs = self.aggregates[r.name]
                 alias = f"a_{r.name}"
@@ -369,32 +415,58 @@ class SqlCompiler:
                                          on=exp.EQ(this=col(r.key, alias), expression=col(key, "c")), join_type="left")
             ctes.append(("customers", base_sel))
             base = "customers"
+        if self.pop_tables:
+            sel = exp.select(exp.Column(this=exp.Star(), table=ident("c"))).from_(
+                exp.Table(this=ident(base), alias=exp.TableAlias(this=ident("c"))))
+            for i, table in sorted(self.pop_tables.items()):
+                alias = f"p{i}"
+                sel = sel.select(exp.alias_(col("value", alias), ident(population_column(i))))
+                sel = sel.join(exp.Table(this=ident(table), alias=exp.TableAlias(this=ident(alias))),
+                               on=exp.EQ(this=col(key, alias), expression=col(key, "c")), join_type="left")
+            ctes.append(("with_population", sel))
+            base = "with_population"
         prev = base
         for i, cols in enumerate(steps):
             name = f"step_{i + 1}"
             ctes.append((name, exp.select(exp.Star(), *cols).from_(exp.Table(this=ident(prev)))))
             prev = name
-        final = [col(key)] + [col(d.name) for d in rs.dimensions]
-        if self.opts.labels:
-            final += self.label_columns()
-        if self.opts.attributes:
-            final += self.attribute_columns()
-        final += [exp.alias_(col(keep_column(i)), ident(out)) for i, (out, _) in enumerate(self.opts.keep)]
-        final += [col(f"{CONFLICT}_{d.name}") for d in rs.dimensions if d.policy == "unique"]
-        query = exp.select(*final).from_(exp.Table(this=ident(prev)))
-        for name, sel in ctes:
-            query = query.with_(ident(name), as_=sel)
-        return query
+        return ctes, prev
+
+
+def _with(query: exp.Select, ctes) -> exp.Select:
+    for name, sel in ctes:
+        query = query.with_(ident(name), as_=sel)
+    return query
+
+
+def population_column(i: int) -> str:
+    return f"__pop_{i}"
 
 
 def to_sql(rs: ir.Ruleset, params: dict, dialect: str = "duckdb", tables: dict[str, str] | None = None,
            labels: bool = False, attributes: bool = False, pretty: bool = True,
-           keep: tuple[tuple[str, str], ...] = (), row_column: str | None = None, prepared: bool = False) -> str:
-    names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
-    opts = SqlOptions(tables=tables or {n: n for n in names}, labels=labels, attributes=attributes,
-                      keep=keep, row_column=row_column, prepared=prepared)
-    query = SqlCompiler(rs, params, opts).select()
+           keep: tuple[tuple[str, str], ...] = (), row_column: str | None = None, prepared: bool = False,
+           population: dict[int, str] | None = None, ordered: bool = False) -> str:
+    query = SqlCompiler(rs, params, _options(rs, tables, labels, attributes, keep, row_column, prepared,
+                                             population, ordered)).select()
     return query.sql(dialect=dialect, pretty=pretty, identify=True)
+
+
+def population_args_sql(rs: ir.Ruleset, params: dict, ids: list[int], dialect: str = "duckdb",
+                        tables: dict[str, str] | None = None, prepared: bool = False,
+                        population: dict[int, str] | None = None, ordered: bool = False) -> str:
+    """The query an engine runs first: every customer's arguments of the given population stats
+    (whose own arguments may read stats of earlier stages, given in `population`)."""
+    query = SqlCompiler(rs, params, _options(rs, tables, False, False, (), None, prepared, population, ordered)) \
+        .population_args(ids)
+    return query.sql(dialect=dialect, pretty=False, identify=True)
+
+
+def _options(rs, tables, labels, attributes, keep, row_column, prepared, population, ordered) -> SqlOptions:
+    names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
+    return SqlOptions(tables=tables or {n: n for n in names}, labels=labels, attributes=attributes,
+                      keep=tuple(keep), row_column=row_column, prepared=prepared,
+                      population=tuple(sorted((population or {}).items())), ordered=ordered)
 
 
 def keep_column(i: int) -> str:

@@ -19,18 +19,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import ir
-from ..backends.sql import ROW, NotSupported, conflict_columns, keep_column, to_sql
+from ..backends.sql import ORDER, ROW, NotSupported, conflict_columns, keep_column, to_sql
 from ..types import Kind
 from .options import ApplyOptions, DataError, Summary
 from .output import Layout
-from .python import _NullWriter, _Run, prepare_output
+from . import population_pass
+from .python import _Run, prepare_output
 
 _ARROW = {Kind.INT: pa.int64(), Kind.NUMBER: pa.float64(), Kind.BOOL: pa.bool_(), Kind.STRING: pa.string(),
           Kind.ENUM: pa.string(), Kind.DATE: pa.date32(), Kind.DATETIME: pa.timestamp("us")}
 
 
-def arrow_schema(schema: ir.InputSchema, row: bool, keep: list[tuple[str, str]]) -> pa.Schema:
+def arrow_schema(schema: ir.InputSchema, row: bool, keep: list[tuple[str, str]], ordered: bool = False) -> pa.Schema:
     fields = [pa.field(f.name, _ARROW[f.type.kind]) for f in schema.fields]
+    if ordered:
+        fields.append(pa.field(ORDER, pa.int64()))
     if row:
         fields.insert(0, pa.field(ROW, pa.int64()))
     fields += [pa.field(keep_column(i), pa.string()) for i in range(len(keep))]
@@ -41,18 +44,16 @@ class _DuckRun(_Run):
     def run(self) -> Summary:
         rs, opts = self.rs, self.opts
         layout = Layout(rs, opts.labels, opts.attributes, self.keep_columns())
-        try:
-            self.sql = to_sql(rs, opts.params, "duckdb", tables={n: f"{n}_rows" for n in self.opts.inputs},
-                              labels=opts.labels, attributes=opts.attributes, keep=tuple(layout.keep),
-                              prepared=True, pretty=False)
-        except NotSupported as exc:
-            raise DataError(f"--engine duckdb: {exc}") from None
+        self.tables = {n: f"{n}_rows" for n in ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]}
+        self.layout = layout
+        # the statistics' result tables get fixed names, so the query can be checked before any data is read
+        self.sql = self.main_query({p.id: population_pass.table_name(p.id) for p in rs.population})
         self.con = duckdb.connect()
         self.con.execute("SET preserve_insertion_order = true")
         qpath = opts.quarantine_path()
         with ExitStack() as stack:
             out, self.quarantine = prepare_output(stack, opts, layout, self._quarantine_columns)
-            if rs.related:
+            if rs.related or rs.population:
                 self.load_all(layout, out)
             else:
                 self.stream(layout, out)
@@ -62,11 +63,20 @@ class _DuckRun(_Run):
         self.summary.quarantine_file = str(qpath) if qpath and self.quarantine is not None else None
         return self.summary
 
+    def main_query(self, population: dict[int, str]) -> str:
+        opts = self.opts
+        try:
+            return to_sql(self.rs, opts.params, "duckdb", tables=self.tables, labels=opts.labels,
+                          attributes=opts.attributes, keep=tuple(self.layout.keep), prepared=True, pretty=False,
+                          population=population, ordered=True)
+        except NotSupported as exc:
+            raise DataError(f"--engine duckdb: {exc}") from None
+
     def stream(self, layout: Layout, out) -> None:
         schema = self.rs.customer
         keyed = bool(schema.key)
         keep = layout.keep
-        arrow = arrow_schema(schema, not keyed, keep)
+        arrow = arrow_schema(schema, not keyed, keep, ordered=True)
         names = [f.name for f in schema.fields]
         seen: dict = {}
         pending: list = []
@@ -76,6 +86,7 @@ class _DuckRun(_Run):
             if not pending:
                 return
             cols = {n: [r[n] for _, r in pending] for n in names}
+            cols[ORDER] = [raw.row for raw, _ in pending]
             if not keyed:
                 cols[ROW] = [raw.row for raw, _ in pending]
             for i, (_, src) in enumerate(keep):
@@ -109,7 +120,8 @@ class _DuckRun(_Run):
         keys: set = set()
         for schema in inputs:
             is_customer = schema is rs.customer
-            arrow = arrow_schema(schema, False, layout.keep if is_customer else [])
+            keyless = is_customer and not schema.key
+            arrow = arrow_schema(schema, keyless, layout.keep if is_customer else [], ordered=True)
             table_name = f"{schema.name}_rows"
             created = False
             batch: list = []
@@ -118,6 +130,9 @@ class _DuckRun(_Run):
             def flush():
                 nonlocal created
                 cols = {f.name: [r[f.name] for _, r in batch] for f in schema.fields}
+                cols[ORDER] = [raw.row for raw, _ in batch]
+                if keyless:
+                    cols[ROW] = [raw.row for raw, _ in batch]
                 if is_customer:
                     for i, (_, src) in enumerate(layout.keep):
                         cols[keep_column(i)] = [None if raw.values.get(src) is None else str(raw.values.get(src)) for raw, _ in batch]
@@ -130,7 +145,9 @@ class _DuckRun(_Run):
                 batch.clear()
 
             for raw, rec in self.records(schema):
-                if is_customer:
+                if keyless:
+                    raws[raw.row] = raw
+                elif is_customer:
                     key = rec[schema.key]
                     if key in seen:
                         self.bad(schema.name, raw, f"key {schema.key} = {key!r} appears twice "
@@ -152,8 +169,11 @@ class _DuckRun(_Run):
                 flush()
         for r in rs.related:
             if r.name not in self.opts.inputs:
-                arrow = arrow_schema(r, False, [])
+                arrow = arrow_schema(r, False, [], ordered=True)
                 self.con.register(f"{r.name}_rows", arrow.empty_table())
+        if rs.population:
+            population_pass.compute(rs, self.opts.params, "duckdb", self.tables,
+                                    lambda q: self.con.sql(q).to_arrow_table(), self.con.register, self.opts.stats)
         reader = self.con.sql(self.sql).to_arrow_reader(self.opts.batch_size)
         name = rs.customer.name if rs.customer else rs.related[0].name
         for batch in reader:

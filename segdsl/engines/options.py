@@ -26,6 +26,7 @@ class ApplyOptions:
     date_format: str | None = None
     batch_size: int = 50_000
     progress: bool = False
+    stats: dict | None = None                # frozen population statistics by stat id (`--stats`)
 
     def quarantine_path(self) -> Path | None:
         if self.on_error != "quarantine":

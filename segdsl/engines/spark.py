@@ -1,0 +1,339 @@
+"""The Spark engine: the SQL backend's query, rendered for Spark SQL and run
+on a SparkSession (local mode by default, any cluster via the master URL).
+
+Rows are read, validated and rejected by the same code as the other engines
+(`_Run`), so bad rows get the same row numbers, reasons and quarantine file.
+The validated fields travel to Spark as Arrow tables with an explicit schema
+(types from the rule file, never inferred), the query runs as Spark SQL and
+its result comes back as Arrow, in input order, to the shared writers: every
+engine writes the same bytes.
+
+The session runs in UTC: Spark's TIMESTAMP is an instant, the language's
+datetime is a wall-clock time, and only a UTC session maps one onto the other
+without shifting values across daylight-saving gaps.
+
+Starting a JVM takes seconds, so one session is created on first use and
+reused for the rest of the process.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from contextlib import ExitStack, contextmanager
+from functools import partial
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import ir
+from ..backends.sql import ROW, NotSupported, keep_column, to_sql
+from .duckdb import _DuckRun, arrow_schema
+from .options import ApplyOptions, DataError, Summary
+from .output import Layout
+from .python import _Run, prepare_output, run_checked
+
+MASTER_ENV = "SEGDSL_SPARK_MASTER"
+DEFAULT_MASTER = "local[2]"
+
+_CONF = {
+    "spark.app.name": "segdsl",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "2",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
+    "spark.sql.execution.arrow.useLargeVarTypes": "false",
+}
+# The JVM logs to the terminal before any setting of ours applies; this
+# configuration keeps it to errors from the first line on.
+_LOG4J = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+logger.repl.name = org.apache.spark.repl.Main
+logger.repl.level = error
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %p %c{1}: %m%n%ex
+"""
+
+_sessions: dict = {}        # master URL → SparkSession, one JVM per process
+
+
+def master_url(master: str | None = None) -> str:
+    return master or os.environ.get(MASTER_ENV) or DEFAULT_MASTER
+
+
+def session(master: str | None = None):
+    """The process's SparkSession for `master`, started on first use."""
+    url = master_url(master)
+    spark = _sessions.get(url)
+    if spark is not None:
+        return spark
+    for other in list(_sessions):          # one SparkContext per process
+        _sessions.pop(other).stop()
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise DataError("--engine spark needs PySpark: pip install 'segdsl[spark]'") from None
+    log4j = _log4j_file()
+    builder = SparkSession.builder.master(url)
+    for k, v in _CONF.items():
+        builder = builder.config(k, v)
+    if url.startswith("local"):
+        # A laptop's host name often resolves to nothing useful; local mode needs no network.
+        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+    builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
+    with _jvm_output() as log:
+        try:
+            spark = builder.getOrCreate()
+        except Exception as exc:  # noqa: BLE001 - any start-up failure is the user's Java setup
+            detail = _last_lines(log) or _spark_message(exc)
+            raise DataError(f"Spark could not start ({url}): {detail}; is Java 17 installed "
+                            f"(java on PATH or JAVA_HOME set)?") from None
+    spark.sparkContext.setLogLevel("ERROR")
+    for k, v in _CONF.items():               # a session that was already running keeps its own
+        if k.startswith("spark.sql."):
+            spark.conf.set(k, v)
+    _sessions[url] = spark
+    return spark
+
+
+def _log4j_file() -> str:
+    path = os.path.join(tempfile.gettempdir(), "segdsl-spark-log4j2.properties")
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == _LOG4J:
+                return path
+    except OSError:
+        pass
+    fd, tmp = tempfile.mkstemp(dir=tempfile.gettempdir(), prefix=".segdsl-log4j2.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(_LOG4J)
+    os.replace(tmp, path)
+    return path
+
+
+@contextmanager
+def _jvm_output():
+    """While the JVM starts, the process's stderr goes to a scratch file: the
+    JVM inherits it for good, so its start-up chatter never reaches the
+    terminal, and a failed start can still say why."""
+    fd, path = tempfile.mkstemp(prefix="segdsl-spark-", suffix=".log")
+    saved = os.dup(2)
+    try:
+        os.dup2(fd, 2)
+        yield path
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(fd)
+        try:
+            os.unlink(path)       # the JVM keeps writing to the unlinked file; nothing is left behind
+        except OSError:
+            pass
+
+
+def _last_lines(path: str, n: int = 3) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            lines = [line.strip() for line in f if line.strip() and not line.startswith("WARNING: Using incubator")]
+    except OSError:
+        return ""
+    return " / ".join(lines[-n:])
+
+
+# ---- Arrow in, Arrow out ----------------------------------------------------------
+
+def spark_schema(arrow: pa.Schema):
+    """The Spark schema for a validated-rows table (see duckdb.arrow_schema)."""
+    from pyspark.sql import types as T
+    kinds = {pa.int64(): T.LongType(), pa.float64(): T.DoubleType(), pa.bool_(): T.BooleanType(),
+             pa.string(): T.StringType(), pa.date32(): T.DateType(), pa.timestamp("us"): T.TimestampType()}
+    return T.StructType([T.StructField(f.name, kinds[f.type], nullable=True) for f in arrow])
+
+
+def frame(spark, table: pa.Table):
+    """A Spark DataFrame holding exactly the Arrow table's rows, in order."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)      # pyspark's note about the pandas version
+        return spark.createDataFrame(table, schema=spark_schema(table.schema))
+
+
+def collect(df) -> pa.Table:
+    """The query's result as Arrow, with datetimes back as wall-clock (naive) values."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        table = df.toArrow() if hasattr(df, "toArrow") else pa.Table.from_batches(df._collect_as_arrow())
+    fields = []
+    for f in table.schema:
+        if pa.types.is_timestamp(f.type) and f.type.tz is not None:
+            f = pa.field(f.name, pa.timestamp("us"))
+        fields.append(f.with_nullable(True))
+    return table.cast(pa.schema(fields))
+
+
+def run_query(spark, sql: str, tables: dict[str, pa.Table]) -> pa.Table:
+    """Registers each table as a temporary view and runs the query; Spark's
+    errors become a DataError."""
+    from pyspark.errors import PySparkException
+    try:
+        from py4j.protocol import Py4JError
+    except ImportError:           # Spark Connect has no py4j
+        Py4JError = PySparkException  # noqa: N806
+    try:
+        for name, table in tables.items():
+            frame(spark, table).createOrReplaceTempView(name)
+        return collect(spark.sql(sql))
+    except (PySparkException, Py4JError) as exc:
+        raise DataError(f"--engine spark: {_spark_message(exc)}") from None
+    finally:
+        for name in tables:
+            try:
+                spark.catalog.dropTempView(name)
+            except Exception:  # noqa: BLE001 - a session that died has no views to drop
+                pass
+
+
+def _spark_message(exc: Exception) -> str:
+    getter = getattr(exc, "getMessage", None)
+    text = (getter() if callable(getter) else None) or str(exc)
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def in_order(table: pa.Table, key: str, keys: pa.Array) -> pa.Table:
+    """The result rows in the order of `keys` (input order), whatever order Spark's tasks returned."""
+    if table.num_rows < 2:
+        return table
+    where = pc.index_in(table.column(key), value_set=keys.cast(table.schema.field(key).type))
+    return table.take(pc.sort_indices(where))
+
+
+# ---- the run ---------------------------------------------------------------------
+
+class _SparkRun(_Run):
+    # Conflicts, counts and writing are the DuckDB engine's, unchanged: same Arrow in, same bytes out.
+    emit = _DuckRun.emit
+
+    def __init__(self, rs: ir.Ruleset, opts: ApplyOptions, master: str | None = None):
+        super().__init__(rs, opts)
+        self.master = master
+
+    def run(self) -> Summary:
+        rs, opts = self.rs, self.opts
+        layout = Layout(rs, opts.labels, opts.attributes, self.keep_columns())
+        names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
+        try:
+            self.sql = to_sql(rs, opts.params, "spark", tables={n: f"{n}_rows" for n in names},
+                              labels=opts.labels, attributes=opts.attributes, keep=tuple(layout.keep),
+                              prepared=True, pretty=False)
+        except NotSupported as exc:
+            raise DataError(f"--engine spark: {exc}") from None
+        self.spark = session(self.master)
+        qpath = opts.quarantine_path()
+        with ExitStack() as stack:
+            out, self.quarantine = prepare_output(stack, opts, layout, self._quarantine_columns)
+            if rs.related:
+                self.load_all(layout, out)
+            else:
+                self.stream(layout, out)
+        self.summary.segments = layout.counts
+        self.summary.output_file = str(opts.output) if opts.output else None
+        self.summary.quarantine_file = str(qpath) if qpath and self.quarantine is not None else None
+        return self.summary
+
+    def rows_table(self, schema: ir.InputSchema, batch: list, keep: list, row: bool) -> pa.Table:
+        """Validated records as the Arrow table the prepared SQL reads."""
+        cols = {f.name: [rec[f.name] for _, rec in batch] for f in schema.fields}
+        if row:
+            cols[ROW] = [raw.row for raw, _ in batch]
+        for i, (_, src) in enumerate(keep):
+            cols[keep_column(i)] = [None if raw.values.get(src) is None else str(raw.values.get(src))
+                                    for raw, _ in batch]
+        return pa.Table.from_pydict(cols, schema=arrow_schema(schema, row, keep))
+
+    def stream(self, layout: Layout, out) -> None:
+        """No related inputs: one Spark job per batch, memory bounded by the batch size."""
+        schema = self.rs.customer
+        keyed = bool(schema.key)
+        seen: dict = {}
+        pending: list = []
+        raws: dict = {}
+
+        def flush():
+            if not pending:
+                return
+            table = self.rows_table(schema, pending, layout.keep, not keyed)
+            result = run_query(self.spark, self.sql, {f"{schema.name}_rows": table})
+            result = in_order(result, layout.key, table.column(schema.key if keyed else ROW).combine_chunks())
+            self.emit(result, layout, out, raws, schema.name)
+            pending.clear()
+            raws.clear()
+
+        for raw, rec in self.records(schema):
+            key = rec[schema.key] if keyed else raw.row
+            if keyed:
+                if key in seen:
+                    self.bad(schema.name, raw, f"key {schema.key} = {key!r} appears twice (first at row {seen[key]})")
+                    continue
+                seen[key] = raw.row
+            pending.append((raw, rec))
+            raws[key] = raw
+            if len(pending) >= self.opts.batch_size:
+                flush()
+        flush()
+        self.summary.customers = self.summary.written
+
+    def load_all(self, layout: Layout, out) -> None:
+        """Related inputs: every input's rows go to Spark, then one query joins them."""
+        rs = self.rs
+        raws: dict = {}
+        keys: set = set()
+        tables: dict[str, pa.Table] = {}
+        for schema in ([rs.customer] if rs.customer else []) + list(rs.related):
+            is_customer = schema is rs.customer
+            keep = layout.keep if is_customer else []
+            if schema.name not in self.opts.inputs:
+                tables[f"{schema.name}_rows"] = arrow_schema(schema, False, keep).empty_table()
+                continue
+            parts: list[pa.Table] = []
+            batch: list = []
+            seen: dict = {}
+            for raw, rec in self.records(schema):
+                if is_customer:
+                    key = rec[schema.key]
+                    if key in seen:
+                        self.bad(schema.name, raw, f"key {schema.key} = {key!r} appears twice "
+                                                   f"(first at row {seen[key]})")
+                        continue
+                    seen[key] = raw.row
+                    raws[key] = raw
+                    keys.add(key)
+                elif rs.customer is not None:
+                    if rec[schema.key] not in keys:
+                        self.summary.orphans += 1
+                        continue
+                else:
+                    raws.setdefault(rec[schema.key], raw)
+                batch.append((raw, rec))
+                if len(batch) >= self.opts.batch_size:
+                    parts.append(self.rows_table(schema, batch, keep, False))
+                    batch.clear()
+            parts.append(self.rows_table(schema, batch, keep, False))
+            tables[f"{schema.name}_rows"] = pa.concat_tables(parts)
+        result = run_query(self.spark, self.sql, tables)
+        if raws:
+            result = in_order(result, layout.key, pa.array(list(raws)))
+        name = rs.customer.name if rs.customer else rs.related[0].name
+        for start in range(0, max(result.num_rows, 1), self.opts.batch_size):
+            self.emit(result.slice(start, self.opts.batch_size), layout, out, raws, name)
+        self.summary.customers = len(raws)
+
+
+def apply(rs: ir.Ruleset, opts: ApplyOptions, master: str | None = None) -> Summary:
+    """Runs the ruleset on Spark; `master` (or $SEGDSL_SPARK_MASTER, else local[2]) picks the cluster."""
+    return run_checked(rs, opts, partial(_SparkRun, master=master))
