@@ -1,0 +1,39 @@
+"""Prints how many conformance cases and engine runs a test run checked.
+
+Under pytest-xdist each worker counts its own tests and hands the counts to
+the controller through `workeroutput`; the controller adds them up.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+_SEEN: dict[str, set[str]] = {"case": set(), "run": set(), "not_supported": set()}
+_KEY = "segdsl_conformance"
+
+
+def record(kind: str, item: str) -> None:
+    _SEEN[kind].add(item)
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[_KEY] = json.dumps({k: sorted(v) for k, v in _SEEN.items()})
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    data = getattr(node, "workeroutput", {}).get(_KEY)
+    if data:
+        for k, v in json.loads(data).items():
+            _SEEN[k].update(v)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not any(_SEEN.values()):
+        return
+    terminalreporter.write_line(
+        f"conformance: {len(_SEEN['case'])} cases, {len(_SEEN['run'])} engine runs, "
+        f"{len(_SEEN['not_supported'])} not supported by an engine (allowed by the case)")
