@@ -114,7 +114,7 @@ def _evaluator(engine: str):
         return interpret
     if engine == "python":
         from .backends.python import evaluate_with_generated
-        return evaluate_with_generated
+        return functools.partial(evaluate_with_generated, lenient=True)
     err.print(f"error: --engine {engine}: choose python or interp", markup=False)
     raise typer.Exit(2)
 

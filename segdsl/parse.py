@@ -11,7 +11,10 @@ from .diagnostics import SegError
 from .source import Source
 from .syntax_errors import syntax_diagnostic
 
-GRAMMAR_PATH = Path(__file__).resolve().parent.parent / "grammars" / "segdsl.lark"
+# grammars/segdsl.lark in a source tree; segdsl/grammar/ (a link to it) in an installed wheel
+_HERE = Path(__file__).resolve().parent
+GRAMMAR_PATH = next((p for p in (_HERE.parent / "grammars" / "segdsl.lark", _HERE / "grammar" / "segdsl.lark")
+                     if p.exists()), _HERE / "grammar" / "segdsl.lark")
 
 
 @cache

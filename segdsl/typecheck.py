@@ -319,6 +319,8 @@ class Checker:
 
     def x_ListLit(self, e: A.ListLit, expect):
         elem_expect = expect.elem if expect is not None and expect.kind is Kind.LIST else expect
+        if expect is not None and expect.kind is Kind.TAGS:      # `tags = [a, b]`: a list of its segments
+            elem_expect = Type(Kind.SEGMENT, dimension=expect.dimension)
         items = tuple(self.expr(i, elem_expect) for i in e.items)
         t = elem_expect or NULL
         for i in items:
@@ -828,6 +830,11 @@ class Checker:
         record = None
         if c.record is not None:
             record = {}
+            sets_fields = any(not (t.is_table and name in self.let_ast) for name, _, _ in c.record.fields)
+            if self.customer is None and sets_fields:
+                self.error("SEG302", "this ruleset has no customer input; give related rows instead",
+                           c.record.span, help="`given orders [ {...} ]`")
+                raise _Failed
             for name, value, span in c.record.fields:
                 try:
                     if t.is_table and name in self.let_ast:
@@ -845,10 +852,6 @@ class Checker:
                     record[name] = self.const_value(value, f.type, f"`{name}`", "SEG211")
                 except _Failed:
                     failed = True
-            if self.customer is None and c.record.fields:
-                self.error("SEG302", "this ruleset has no customer input; give related rows instead",
-                           c.record.span, help="`given orders [ {...} ]`")
-                failed = True
         rows = {}
         for rname, recs, span in c.rows:
             r = self.related.get(rname)

@@ -122,9 +122,10 @@ class _Fn:
 
 
 class _Gen:
-    def __init__(self, rs: ir.Ruleset, pinned: frozenset[str]):
+    def __init__(self, rs: ir.Ruleset, pinned: frozenset[str], lenient: bool = False):
         self.rs = rs
         self.pinned = pinned
+        self.lenient = lenient
         self.var: dict[str, str] = {}
         for i, d in enumerate(rs.definitions):
             self.var[d.name] = f"{'d' if isinstance(d, ir.Dimension) else 'v'}{i}"
@@ -157,7 +158,8 @@ class _Gen:
     def nullable(self, e: ir.Expr) -> bool:
         if isinstance(e, ir.Const):
             return e.value is None
-        return e.type.nullable
+        # test records may leave required fields out, so then nothing but a constant is sure to be set
+        return True if self.lenient else e.type.nullable
 
     def g(self, e: ir.Expr) -> str:
         fn = self.fn
@@ -462,9 +464,13 @@ class Program:
         return best
 
 
-def generate(rs: ir.Ruleset, pinned: frozenset[str] = frozenset()) -> tuple[str, list, list[list[int]]]:
-    """Source text, line map (generated line → rule span) and population stages."""
-    g = _Gen(rs, pinned)
+def generate(rs: ir.Ruleset, pinned: frozenset[str] = frozenset(),
+             lenient: bool = False) -> tuple[str, list, list[list[int]]]:
+    """Source text, line map (generated line → rule span) and population stages.
+
+    `lenient` code makes no use of non-null types: for test records, which may
+    leave a required field missing (LANGUAGE.md §7)."""
+    g = _Gen(rs, pinned, lenient)
     pop_nodes = {p.id: p for p in rs.population}
     live_pops = _live_population(rs, g, pinned)
     functions = []
@@ -535,23 +541,23 @@ def _stages(rs: ir.Ruleset, g: _Gen, live: set[int], pinned) -> list[list[int]]:
     return stages
 
 
-_PROGRAMS: dict[tuple[int, frozenset], Program] = {}
+_PROGRAMS: dict[tuple[int, frozenset, bool], Program] = {}
 
 
-def compile_program(rs: ir.Ruleset, pinned: frozenset[str] = frozenset()) -> Program:
-    """Compiled once per ruleset object and set of pinned lets."""
-    key = (id(rs), pinned)
+def compile_program(rs: ir.Ruleset, pinned: frozenset[str] = frozenset(), lenient: bool = False) -> Program:
+    """Compiled once per ruleset object, set of pinned lets and leniency."""
+    key = (id(rs), pinned, lenient)
     hit = _PROGRAMS.get(key)
     if hit is not None and hit.ruleset is rs:
         return hit
     if len(_PROGRAMS) > 256:
         _PROGRAMS.clear()
-    _PROGRAMS[key] = program = _build(rs, pinned)
+    _PROGRAMS[key] = program = _build(rs, pinned, lenient)
     return program
 
 
-def _build(rs: ir.Ruleset, pinned: frozenset[str]) -> Program:
-    source, line_map, stages = generate(rs, pinned)
+def _build(rs: ir.Ruleset, pinned: frozenset[str], lenient: bool) -> Program:
+    source, line_map, stages = generate(rs, pinned, lenient)
     namespace = dict(RUNTIME)
     code = compile(source, f"<segdsl {rs.name}>", "exec")
     exec(code, namespace)
@@ -575,9 +581,10 @@ def compute_stats(program: Program, customers: list[Customer], params: dict, pin
     return S
 
 
-def evaluate_with_generated(rs: ir.Ruleset, customers: list[Customer], params: dict, pins: dict) -> list[dict]:
+def evaluate_with_generated(rs: ir.Ruleset, customers: list[Customer], params: dict, pins: dict,
+                            lenient: bool = False) -> list[dict]:
     """Same contract as the interpreter's run, for the dimensions: one dict per customer."""
-    program = compile_program(rs, frozenset(pins))
+    program = compile_program(rs, frozenset(pins), lenient)
     S = compute_stats(program, customers, params, pins)
     names = [d.name for d in rs.dimensions]
     return [dict(zip(names, program.evaluate(c.record, c.rows, params, S, pins))) for c in customers]

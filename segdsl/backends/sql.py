@@ -207,8 +207,8 @@ class SqlCompiler:
                 return exp.Lower(this=a[0])
             case "upper":
                 return exp.Upper(this=a[0])
-            case "trim":
-                return exp.Trim(this=a[0])
+            case "trim":      # spaces only, as every engine agrees on (not all Unicode blanks)
+                return exp.Trim(this=a[0], expression=exp.Literal.string(" "))
             case "length":
                 return exp.Length(this=a[0])
             case "starts_with":
