@@ -1,0 +1,510 @@
+"""The Python API for ETL jobs: load a rule file once, then segment files,
+Arrow tables, pandas/polars/Spark DataFrames or single records with it.
+
+Nothing here has semantics of its own. A table in memory is written to a
+temporary Parquet file and run by the same engine as `segdsl apply`, and the
+result is read back from the Parquet output the engine wrote: a DataFrame
+gets exactly the validation, bad-row handling and results a file gets. One
+record is checked by the same RowValidator as a file row and segmented by
+the same generated code, with itself as the population (as a test case is).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping, NamedTuple, Sequence
+
+from . import ir, render
+from .diagnostics import Diagnostic
+from .engines.options import ApplyOptions, DataError, Summary
+from .frontend import check_file
+from .params import UsageError, parse_value
+from .suggest import did_you_mean
+from .types import Kind
+
+__all__ = ["load", "Segmentation", "Applied", "RulesetError", "LoadError", "ParamError", "RecordError",
+           "DataError", "NotSupported", "Summary"]
+
+ENGINES = ("duckdb", "python", "spark")
+
+
+def __getattr__(name: str):
+    """`NotSupported` (a construct the SQL backend cannot express yet) without
+    importing sqlglot on `import segdsl.api`."""
+    if name == "NotSupported":
+        from .backends.sql import NotSupported
+        return NotSupported
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+ON_ERROR = ("fail", "skip", "quarantine")
+
+
+# ---- errors --------------------------------------------------------------------
+
+class RulesetError(Exception):
+    """The rule file has errors. `diagnostics` are the values, `text` the
+    rendering `segdsl check` prints, so a failed DAG task shows the caret."""
+
+    def __init__(self, path: str, diagnostics: list[Diagnostic], text: str) -> None:
+        self.path, self.diagnostics, self.text = path, list(diagnostics), text
+        errors = sum(d.is_error for d in diagnostics)
+        super().__init__(f"{path}: {errors} error{'s' if errors != 1 else ''} in the rules\n{text}".rstrip())
+
+
+LoadError = RulesetError
+
+
+class ParamError(ValueError):
+    """A param override the ruleset has no param for, or of the wrong type."""
+
+
+class RecordError(ValueError):
+    """A record given to `evaluate` breaks the schema; the message says why,
+    in the words a bad file row gets."""
+
+
+# ---- loading ---------------------------------------------------------------------
+
+def load(path: str | os.PathLike, *, params: Mapping[str, Any] | None = None) -> "Segmentation":
+    """Check a rule file (and its imports) and get it ready to run.
+
+    `params` override the file's param defaults: typed values (5000, 1.2,
+    date(2024, 1, 1), True, an enum member name) or the text `--param` takes
+    ("120%", "2024-01-01")."""
+    result = check_file(path)
+    if not result.ok:
+        raise RulesetError(str(path), result.diagnostics, render.text(result.diagnostics, result.texts))
+    rs = result.ruleset
+    return Segmentation(rs, MappingProxyType(_resolve_params(rs, params)), tuple(result.diagnostics),
+                        MappingProxyType(result.texts))
+
+
+def _resolve_params(rs: ir.Ruleset, given: Mapping[str, Any] | None) -> dict:
+    values = {p.name: p.default for p in rs.params if p.has_default}
+    for name, value in (given or {}).items():
+        p = rs.param(name)
+        if p is None:
+            hint = did_you_mean(name, [q.name for q in rs.params])
+            raise ParamError(f"params: the ruleset has no param `{name}`" + (f"; {hint}" if hint else ""))
+        values[name] = _param_value(p, value)
+    missing = [p.name for p in rs.params if p.name not in values]
+    if missing:
+        raise ParamError(f"param `{missing[0]}` has no default: give it in params={{{missing[0]!r}: ...}}")
+    return values
+
+
+def _param_value(p: ir.ParamDecl, value: Any):
+    """Typed values go through their text so that a param is read one way only
+    (parse_value, as for --param)."""
+    kind = p.type.kind
+    if isinstance(value, str):
+        text = value
+    elif kind in (Kind.STRING, Kind.ENUM):
+        raise ParamError(f"params[{p.name!r}] = {value!r}: `{p.name}` needs a string")
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (dt.date, dt.datetime)):
+        text = value.isoformat()
+    elif isinstance(value, (int, float)):
+        text = repr(value)
+    else:
+        raise ParamError(f"params[{p.name!r}] = {value!r}: a {type(value).__name__} is no param value")
+    try:
+        return parse_value(p, text)
+    except UsageError as exc:
+        raise ParamError(f"params[{p.name!r}] = {value!r}: {str(exc).split(': ', 1)[-1]}") from None
+
+
+# ---- the loaded ruleset -----------------------------------------------------------
+
+class Applied(NamedTuple):
+    """What `apply_with_summary` returns: the result (None when written to
+    `output`) and the run summary (rows read, bad rows, segment sizes)."""
+    result: Any
+    summary: Summary
+
+
+@dataclass(frozen=True, repr=False)
+class Segmentation:
+    """A checked ruleset with its params: load once, apply many times."""
+    ruleset: ir.Ruleset
+    params: Mapping[str, Any]
+    warnings: tuple[Diagnostic, ...] = ()
+    texts: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<Segmentation {self.name} from {self.path}: {', '.join(self.dimensions)}>"
+
+    @property
+    def name(self) -> str:
+        return self.ruleset.name
+
+    @property
+    def path(self) -> str:
+        return self.ruleset.path
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """Output columns after the key, in declaration order."""
+        return tuple(d.name for d in self.ruleset.dimensions)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Input names: the customer input first, then related inputs."""
+        rs = self.ruleset
+        return tuple(([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related])
+
+    def with_params(self, **values: Any) -> "Segmentation":
+        """The same rules with some params changed (e.g. the run date of a DAG)."""
+        return replace(self, params=MappingProxyType(_resolve_params(self.ruleset, {**self.params, **values})))
+
+    # ---- checks ----
+    def check(self) -> list[Diagnostic]:
+        """The warnings found when loading (errors stop `load`)."""
+        return list(self.warnings)
+
+    def warnings_text(self) -> str:
+        return render.text(list(self.warnings), dict(self.texts))
+
+    def test(self):
+        """Runs the file's `test` blocks on the generated code: a TestReport
+        with `.failures`, `.passed` and `.coverage`."""
+        from .backends.python import evaluate_with_generated
+        from .tools.testing import run_tests
+        return run_tests(self.ruleset, dict(self.params), evaluate_with_generated)
+
+    # ---- code ----
+    def to_sql(self, dialect: str = "duckdb", tables: Mapping[str, str] | None = None,
+               labels: bool = False, attributes: bool = False) -> str:
+        """One SELECT (no trailing `;`) over tables whose columns are the data
+        columns with typed values, as `segdsl compile --target sql` writes it.
+        `tables` maps input names to table names (default: the input names);
+        a table name is one quoted identifier, never SQL text."""
+        import sqlglot
+
+        from .backends.sql import to_sql
+        if dialect not in sqlglot.Dialect.classes:
+            raise ValueError(f"dialect={dialect!r}: unknown; sqlglot knows {', '.join(sorted(sqlglot.Dialect.classes))}")
+        tables = dict(tables or {})
+        unknown = [n for n in tables if n not in self.inputs]
+        if unknown:
+            raise ValueError(f"tables: the ruleset has no input `{unknown[0]}` (inputs: {', '.join(self.inputs)})")
+        return to_sql(self.ruleset, dict(self.params), dialect, tables={n: tables.get(n, n) for n in self.inputs},
+                      labels=labels, attributes=attributes)
+
+    def to_python(self) -> str:
+        """The generated Python source the Python engine runs."""
+        from .backends.python import generate
+        return generate(self.ruleset)[0]
+
+    # ---- one record ----
+    def evaluate(self, record: Mapping[str, Any] | None = None,
+                 rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None, *,
+                 pins: Mapping[str, Any] | None = None) -> dict:
+        """Segments one customer: {dimension: segment name, or a list for an
+        `all` dimension, or None}.
+
+        Keys are data column names or field names; enum fields take the data
+        values ("Fiber optic"), as in a file. `rows` gives related rows by
+        input name (their key may be left out). The customer is its own
+        population, as in a test; `pins` fixes lets (population values
+        included) to constants, like a test's `with`."""
+        from .backends.python import evaluate_with_generated
+        from .customers import Customer
+        rs = self.ruleset
+        record = dict(record or {})
+        if rs.customer is None:
+            if record:
+                raise RecordError(f"this ruleset has no customer input; give the rows of "
+                                  f"{', '.join(self.inputs)} as rows={{...}}")
+            rec, key = {}, None
+        else:
+            rec = _validated(rs.customer, record, "record")
+            key = rec[rs.customer.key] if rs.customer.key else None
+        related = {r.name: [] for r in rs.related}
+        for name, given in (rows or {}).items():
+            schema = rs.related_input(name)
+            if schema is None:
+                raise RecordError(f"rows: the ruleset has no related input `{name}`"
+                                  + (f" (related inputs: {', '.join(r.name for r in rs.related)})" if rs.related
+                                     else ""))
+            if isinstance(given, Mapping) or isinstance(given, (str, bytes)):
+                raise RecordError(f"rows[{name!r}]: give a list of row dicts")
+            for i, row in enumerate(given):
+                where = f"rows[{name!r}][{i}]"
+                values = _as_dict(row, where)
+                key_field = schema.field(schema.key) if schema.key else None
+                if key_field is not None and key is not None and not _mentions(values, key_field):
+                    values[key_field.column] = key
+                converted = _validated(schema, values, where)
+                if key_field is not None:
+                    got = converted[key_field.name]
+                    if key is None and rs.customer is None:
+                        key = got
+                    elif got != key:
+                        raise RecordError(f"{where}: {key_field.name} = {got!r} is not this customer's key {key!r}")
+                related[name].append(converted)
+        pins = dict(pins or {})
+        lets = {d.name for d in rs.definitions if isinstance(d, ir.Let)}
+        for name in pins:
+            if name not in lets:
+                hint = did_you_mean(name, lets)
+                raise ValueError(f"pins: the ruleset has no let `{name}`" + (f"; {hint}" if hint else ""))
+        customer = Customer(key, rec, related, 1)
+        values = evaluate_with_generated(rs, [customer], dict(self.params), pins)[0]
+        out = {}
+        for d in rs.dimensions:
+            v = values[d.name]
+            if hasattr(v, "reason"):              # UniqueConflict: a bad record, as in a file
+                raise RecordError(f"record {v.reason()}")
+            out[d.name] = list(v) if isinstance(v, tuple) else v
+        return out
+
+    # ---- data ----
+    def apply(self, data, engine: str = "duckdb", output: str | os.PathLike | None = None, *,
+              on_error: str = "fail", quarantine: str | os.PathLike | None = None,
+              labels: bool = False, attributes: bool = False, keep: str | Sequence[str] | None = None,
+              delimiter: str | None = None, encoding: str = "utf-8", null_values: str | Sequence[str] = (),
+              date_format: str | None = None, batch_size: int = 50_000):
+        """Segments a file or a table: one row per customer.
+
+        `data` is a path (CSV, TSV, JSON Lines, Parquet), a pyarrow Table, a
+        pandas, polars or Spark DataFrame, or a dict of input name → any of
+        these for rulesets with related inputs. With `output` the result is
+        written there (atomically) and the run Summary is returned; without
+        it the result comes back as the kind of table given (a pyarrow Table
+        for a path). Bad rows: on_error="fail" raises DataError naming the row
+        and column; "skip" drops and counts them; "quarantine" writes them
+        with their reason to `quarantine` (default: next to the output)."""
+        applied = self.apply_with_summary(
+            data, engine, output, on_error=on_error, quarantine=quarantine, labels=labels,
+            attributes=attributes, keep=keep, delimiter=delimiter, encoding=encoding,
+            null_values=null_values, date_format=date_format, batch_size=batch_size)
+        return applied.summary if output is not None else applied.result
+
+    def apply_with_summary(self, data, engine: str = "duckdb", output: str | os.PathLike | None = None, *,
+                           on_error: str = "fail", quarantine: str | os.PathLike | None = None,
+                           labels: bool = False, attributes: bool = False,
+                           keep: str | Sequence[str] | None = None, delimiter: str | None = None,
+                           encoding: str = "utf-8", null_values: str | Sequence[str] = (),
+                           date_format: str | None = None, batch_size: int = 50_000) -> Applied:
+        """`apply`, returning both the result and the Summary."""
+        run = self._engine(engine)
+        if on_error not in ON_ERROR:
+            raise ValueError(f"on_error={on_error!r}: choose fail, skip or quarantine")
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size={batch_size!r}: give a positive whole number")
+        sources = self._sources(data)
+        kinds = {name: _kind(src) for name, src in sources.items()}
+        main = next(iter(sources))
+        with tempfile.TemporaryDirectory(prefix="segdsl-") as tmp:
+            inputs: dict[str, Path] = {}
+            shown: dict[str, str] = {}
+            for name, src in sources.items():
+                if kinds[name] == "path":
+                    inputs[name] = Path(src)
+                    continue
+                inputs[name] = Path(tmp) / f"{name}.parquet"
+                shown[str(inputs[name])] = what = f"{name} ({_DESCRIBE[kinds[name]]})"
+                _write_parquet(_to_arrow(src, kinds[name], what), inputs[name], what)
+            if on_error == "quarantine" and quarantine is None and output is None:
+                if kinds[main] != "path":
+                    raise ValueError("on_error='quarantine' for a table in memory: give quarantine=PATH "
+                                     "(or an output, to put the rejected rows next to it)")
+                quarantine = ApplyOptions(inputs=inputs, on_error="quarantine").quarantine_path()
+            target = Path(output) if output is not None else Path(tmp) / "result.parquet"
+            opts = ApplyOptions(
+                inputs=inputs, output=target, params=dict(self.params), on_error=on_error,
+                quarantine=Path(quarantine) if quarantine is not None else None, labels=labels,
+                attributes=attributes, keep=_keep(keep), delimiter=delimiter, encoding=encoding,
+                null_values=_null_values(null_values), date_format=date_format, batch_size=batch_size)
+            try:
+                summary = run(self.ruleset, opts)
+            except DataError as exc:
+                raise DataError(_api_words(_unmask(str(exc), shown))) from None
+            if output is not None:
+                return Applied(None, summary)
+            import pyarrow.parquet as pq
+            table = pq.read_table(target)
+        summary.output_file = None
+        return Applied(_from_arrow(table, kinds[main], sources[main]), summary)
+
+    def _engine(self, engine: str):
+        """The engine's `apply(ruleset, options)`; Spark only where its engine is installed."""
+        import importlib
+        if engine not in ENGINES:
+            raise ValueError(f"engine={engine!r}: available engines: {', '.join(_available())}")
+        try:
+            return importlib.import_module(f"segdsl.engines.{engine}").apply
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"segdsl.engines.{engine}", "pyspark"):
+                raise
+            raise ValueError(f"engine={engine!r} is not available here "
+                             f"(available engines: {', '.join(_available())})") from None
+
+    def _sources(self, data) -> dict[str, Any]:
+        """Input name → what to read, customer input first."""
+        rs = self.ruleset
+        required = rs.customer.name if rs.customer else rs.related[0].name
+        if isinstance(data, Mapping):
+            unknown = [n for n in data if n not in self.inputs]
+            if unknown:
+                raise ValueError(f"the ruleset has no input `{unknown[0]}` (inputs: {', '.join(self.inputs)})")
+            if required not in data:
+                raise ValueError(f"give the `{required}` input: apply({{{required!r}: ..., ...}})")
+            return {n: data[n] for n in self.inputs if n in data}
+        return {required: data}
+
+
+# ---- records ---------------------------------------------------------------------
+
+def _as_dict(value, where: str) -> dict:
+    if not isinstance(value, Mapping):
+        raise RecordError(f"{where}: give a dict of field values, not a {type(value).__name__}")
+    return dict(value)
+
+
+def _mentions(values: dict, f: ir.FieldSchema) -> bool:
+    return f.column in values or f.name in values
+
+
+def _validated(schema: ir.InputSchema, given: dict, where: str) -> dict:
+    """A dict keyed by data columns or field names → a record, through the
+    validator files go through."""
+    from .io.readers import RawRow
+    from .io.validate import RowValidator
+    by_column = {f.column: f for f in schema.fields}
+    by_name = {f.name: f for f in schema.fields}
+    values: dict[str, Any] = {}
+    owner: dict[str, str] = {}
+    for k, v in given.items():
+        f = by_column.get(k) or by_name.get(k)
+        if f is None:
+            hint = did_you_mean(str(k), [*by_name, *by_column])
+            raise RecordError(f"{where}: {schema.name} has no field or column `{k}`" + (f"; {hint}" if hint else ""))
+        if f.column in owner:
+            raise RecordError(f"{where}: field {f.name} is given twice (as `{owner[f.column]}` and `{k}`)")
+        owner[f.column] = k
+        values[f.column] = _native(v)
+    record, reason = RowValidator(schema).convert(RawRow(1, None, values))
+    if reason is not None:
+        raise RecordError(f"{where}: {reason}")
+    return record
+
+
+def _native(v):
+    """numpy scalars (a pandas row's values) as the Python values files give."""
+    if type(v).__module__ == "numpy" and hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+# ---- tables ----------------------------------------------------------------------
+
+_DESCRIBE = {"arrow": "pyarrow Table", "pandas": "pandas DataFrame", "polars": "polars DataFrame",
+             "spark": "Spark DataFrame"}
+
+
+def _kind(data) -> str:
+    """What kind of input this is, without importing a library the caller has not."""
+    if isinstance(data, (str, os.PathLike)):
+        return "path"
+    pa = sys.modules.get("pyarrow")
+    if pa is not None and isinstance(data, (pa.Table, pa.RecordBatch)):
+        return "arrow"
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(data, pd.DataFrame):
+        return "pandas"
+    pl = sys.modules.get("polars")
+    if pl is not None and isinstance(data, pl.DataFrame):
+        return "polars"
+    if pl is not None and isinstance(data, pl.LazyFrame):
+        raise TypeError("a polars LazyFrame: .collect() it first (segmenting needs every row)")
+    spark = sys.modules.get("pyspark.sql")
+    if spark is not None and isinstance(data, spark.DataFrame):
+        return "spark"
+    raise TypeError(f"cannot segment a {type(data).__name__}: give a file path, a pyarrow Table, "
+                    f"or a pandas, polars or Spark DataFrame")
+
+
+def _to_arrow(data, kind: str, shown: str):
+    import pyarrow as pa
+    if kind == "arrow":
+        return pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
+    if kind == "pandas":
+        try:
+            return pa.Table.from_pandas(data, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            raise DataError(f"{shown}: a column cannot be read as Arrow: {exc}") from None
+    if kind == "polars":
+        return data.to_arrow()
+    if hasattr(data, "toArrow"):              # pyspark 4
+        return data.toArrow()
+    return pa.Table.from_pandas(data.toPandas(), preserve_index=False)
+
+
+def _write_parquet(table, path: Path, shown: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    try:
+        pq.write_table(table, path)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise DataError(f"{shown}: a column cannot be stored as Parquet: {exc}") from None
+
+
+def _from_arrow(table, kind: str, original):
+    if kind in ("path", "arrow"):
+        return table
+    if kind == "pandas":
+        return table.to_pandas()
+    if kind == "polars":
+        import polars as pl
+        return pl.from_arrow(table)
+    session = original.sparkSession
+    try:
+        return session.createDataFrame(table)          # pyspark 4 takes Arrow tables
+    except TypeError:
+        return session.createDataFrame(table.to_pandas())
+
+
+def _unmask(message: str, shown: dict[str, str]) -> str:
+    """Messages name the temporary Parquet file; say which table it was instead."""
+    for path, name in shown.items():
+        message = message.replace(path, name)
+    return message
+
+
+def _available() -> list[str]:
+    import importlib.util
+    return [e for e in ENGINES if importlib.util.find_spec(f"segdsl.engines.{e}") is not None
+            and (e != "spark" or importlib.util.find_spec("pyspark") is not None)]
+
+
+def _api_words(message: str) -> str:
+    """Engines word their errors for the command line; say them as arguments here."""
+    message = re.sub(r"--engine (\w+)", r"engine='\1'", message)
+    return re.sub(r"--keep (\S+?):", r"keep \1:", message)
+
+
+def _keep(keep) -> tuple[str, ...]:
+    if keep is None:
+        return ()
+    if isinstance(keep, str):
+        if keep.strip() == "all":
+            return ("*",)
+        keep = keep.split(",")
+    cols = tuple(str(c).strip() for c in keep if str(c).strip())
+    if "_row" in cols:
+        raise ValueError("keep: `_row` is the output's own row number column")
+    return cols
+
+
+def _null_values(values) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = values.split(",")
+    return tuple(v for v in values if v)
