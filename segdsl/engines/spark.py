@@ -87,13 +87,16 @@ def session(master: str | None = None):
         # A laptop's host name often resolves to nothing useful; local mode needs no network.
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
     builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
-    with _jvm_output() as log:
+    with _jvm_output() as log, warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)      # pyspark's note about the pandas version
         try:
             spark = builder.getOrCreate()
         except Exception as exc:  # noqa: BLE001 - any start-up failure is the user's Java setup
-            detail = _last_lines(log) or _spark_message(exc)
-            raise DataError(f"Spark could not start ({url}): {detail}; is Java 17 installed "
-                            f"(java on PATH or JAVA_HOME set)?") from None
+            detail = _first_error(log) or _spark_message(exc)
+            hint = "is Java 17 installed (java on PATH or JAVA_HOME set)?"
+            if not url.startswith("local"):
+                hint = f"is Java 17 installed and {url} reachable?"
+            raise DataError(f"Spark could not start ({url}): {detail}; {hint}") from None
     spark.sparkContext.setLogLevel("ERROR")
     for k, v in _CONF.items():               # a session that was already running keeps its own
         if k.startswith("spark.sql."):
@@ -137,13 +140,14 @@ def _jvm_output():
             pass
 
 
-def _last_lines(path: str, n: int = 3) -> str:
+def _first_error(path: str) -> str:
+    """The first thing the JVM (or its launcher script) complained about."""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            lines = [line.strip() for line in f if line.strip() and not line.startswith("WARNING: Using incubator")]
+            lines = [line.strip() for line in f if line.strip() and not line.startswith("WARNING: ")]
     except OSError:
         return ""
-    return " / ".join(lines[-n:])
+    return lines[0] if lines else ""
 
 
 # ---- Arrow in, Arrow out ----------------------------------------------------------
