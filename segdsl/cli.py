@@ -191,6 +191,7 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
           date_format: Annotated[Optional[str], typer.Option(help="strptime format for dates")] = None,
           summary_json: Annotated[Optional[Path], typer.Option(help="write the run summary as JSON")] = None,
           batch_size: Annotated[int, typer.Option(min=1, help="rows per batch")] = 50_000,
+          stats: Annotated[Optional[Path], typer.Option("--stats", help="frozen population values from `segdsl stats`")] = None,
           ) -> None:
     """Segment customer records and write one row per customer."""
     from .engines.options import ApplyOptions, DataError
@@ -198,6 +199,14 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     if failed:
         raise typer.Exit(1)
     rs = results[0].ruleset
+    frozen = None
+    if stats is not None:
+        from .tools import stats as stats_file
+        try:
+            frozen = stats_file.load(stats, rs)
+        except DataError as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(1)
     keep_cols: tuple[str, ...] = ()
     if keep:
         keep_cols = ("*",) if keep.strip() == "all" else tuple(c.strip() for c in keep.split(",") if c.strip())
@@ -210,7 +219,7 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         params=resolve_params(rs, parse_assignments(param or [])), on_error=on_error.value,
         quarantine=quarantine, labels=labels, attributes=attributes, keep=keep_cols, delimiter=delimiter,
         encoding=encoding, null_values=tuple(v for v in (null_values or "").split(",") if v),
-        date_format=date_format, batch_size=batch_size)
+        date_format=date_format, batch_size=batch_size, stats=frozen)
     if engine == "duckdb":
         from .engines.duckdb import apply as run
     else:
@@ -255,6 +264,44 @@ def _print_summary(rs, summary) -> None:
     out.print(line, markup=False)
     out.print(f"output: {summary.output_file}" if summary.output_file else "no --output given: nothing written",
               markup=False)
+
+
+@app.command("stats")
+@_usage_errors
+def stats_cmd(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
+              input: Annotated[list[str], typer.Option("--input", "-i", help="NAME=FILE")],
+              output: Annotated[Path, typer.Option("--output", "-o", help="the stats file (.json)")],
+              param: Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")] = None,
+              on_error: Annotated[OnError, typer.Option("--on-error", help="fail or skip")] = OnError.fail,
+              delimiter: Annotated[Optional[str], typer.Option(help="CSV delimiter")] = None,
+              encoding: Annotated[str, typer.Option(help="input text encoding")] = "utf-8",
+              null_values: Annotated[Optional[str], typer.Option(help="extra null spellings: NA,NULL")] = None,
+              date_format: Annotated[Optional[str], typer.Option(help="strptime format for dates")] = None,
+              ) -> None:
+    """Compute the population values a ruleset needs and freeze them in a file for `apply --stats`."""
+    from .engines.options import ApplyOptions, DataError
+    from .tools import stats as stats_file
+    results, failed = _load([file], Format.text, False)
+    if failed:
+        raise typer.Exit(1)
+    rs = results[0].ruleset
+    if on_error is OnError.quarantine:
+        raise UsageError("--on-error quarantine: `stats` writes no rows; use fail or skip")
+    opts = ApplyOptions(inputs=_inputs(rs, input), params=resolve_params(rs, parse_assignments(param or [])),
+                        on_error=on_error.value, delimiter=delimiter, encoding=encoding,
+                        null_values=tuple(v for v in (null_values or "").split(",") if v), date_format=date_format)
+    try:
+        content = stats_file.compute(rs, opts)
+        stats_file.write(output, content)
+    except DataError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1)
+    except OSError as exc:
+        err.print(f"error: cannot write {output}: {exc.strerror}", markup=False)
+        raise typer.Exit(1)
+    out.print(f"{len(content['stats'])} population values of {content['customers']:,} customers written to {output}",
+              markup=False)
+    raise typer.Exit(0)
 
 
 class Target(str, Enum):

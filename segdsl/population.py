@@ -8,7 +8,8 @@ against them.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from typing import Any, Iterable
 
@@ -76,37 +77,65 @@ def _groups(pairs: Iterable[tuple[Any, tuple]]) -> dict[tuple, list]:
 
 
 class PercentRank(Stat):
+    """(rank − 1) / (n − 1) with rank = 1 + values strictly smaller (strictly larger for `desc`).
+
+    Kept as distinct values with the count of values below each, which is
+    all a customer's result needs and what a stats file stores."""
     func = "percent_rank"
 
-    def __init__(self, groups: dict[tuple, list], desc: bool = False):
-        self.sorted = {k: sorted(v, reverse=False) for k, v in groups.items()}
-        self.desc = desc
+    def __init__(self, tables: dict[tuple, tuple[list, list, int]], desc: bool = False):
+        self.tables, self.desc = tables, desc
+
+    @classmethod
+    def build(cls, groups: dict[tuple, list], desc: bool = False) -> "PercentRank":
+        tables = {}
+        for key, v in groups.items():
+            a = sorted(v)
+            distinct, below = [], []
+            for i, x in enumerate(a):
+                if not distinct or distinct[-1] != x:
+                    distinct.append(x)
+                    below.append(i)
+            tables[key] = (distinct, below, len(a))
+        return cls(tables, desc)
 
     def value(self, x, group):
         if x is None:
             return None
-        a = self.sorted.get(group, [])
-        n = len(a)
+        distinct, below, n = self.tables.get(group, ([], [], 0))
         if n <= 1:
             return 0.0
-        smaller = (n - _bisect_right(a, x)) if self.desc else bisect_left(a, x)
+        if self.desc:
+            i = bisect_right(distinct, x)
+            smaller = n - (below[i] if i < len(below) else n)     # values strictly larger
+        else:
+            i = bisect_left(distinct, x)
+            smaller = below[i] if i < len(below) else n
         return smaller / (n - 1)
 
+    def data(self) -> dict:
+        return {"desc": self.desc, "groups": [[_key_json(k), d, b, n] for k, (d, b, n) in self.tables.items()]}
 
-def _bisect_right(a, x):
-    from bisect import bisect_right
-    return bisect_right(a, x)
+    @classmethod
+    def from_data(cls, node_params, data) -> "PercentRank":
+        return cls({_key_from(k): (d, b, n) for k, d, b, n in data["groups"]}, data["desc"])
 
 
 class Ntile(Stat):
+    """1 + the number of cut points strictly below x; cut points are the
+    linear-interpolation quantiles i/k, i = 1..k−1, so ties share a tile."""
     func = "ntile"
 
-    def __init__(self, groups: dict[tuple, list], k: int, desc: bool = False):
-        self.k, self.desc = k, desc
-        self.cuts = {}
+    def __init__(self, cuts: dict[tuple, list], k: int, desc: bool = False):
+        self.cuts, self.k, self.desc = cuts, k, desc
+
+    @classmethod
+    def build(cls, groups: dict[tuple, list], k: int, desc: bool = False) -> "Ntile":
+        cuts = {}
         for key, v in groups.items():
             a = sorted(v)
-            self.cuts[key] = [quantile_sorted(a, i / k) for i in range(1, k)] if a else []
+            cuts[key] = [quantile_sorted(a, i / k) for i in range(1, k)] if a else []
+        return cls(cuts, k, desc)
 
     def value(self, x, group):
         if x is None:
@@ -117,17 +146,34 @@ class Ntile(Stat):
         score = 1 + bisect_left(cuts, x)       # 1 + number of cut points strictly below x
         return self.k + 1 - score if self.desc else score
 
+    def data(self) -> dict:
+        return {"k": self.k, "desc": self.desc, "groups": [[_key_json(k), c] for k, c in self.cuts.items()]}
+
+    @classmethod
+    def from_data(cls, node_params, data) -> "Ntile":
+        return cls({_key_from(k): c for k, c in data["groups"]}, data["k"], data["desc"])
+
 
 class Scalar(Stat):
     """mean, median, quantile, min, max, sum, count: one value per group."""
 
-    def __init__(self, func: str, groups: dict[tuple, list], p: float | None = None):
-        self.func = func
-        self.values = {k: _scalar(func, v, p) for k, v in groups.items()}
-        self.empty = _scalar(func, [], p)
+    def __init__(self, func: str, values: dict[tuple, Any], empty: Any):
+        self.func, self.values, self.empty = func, values, empty
+
+    @classmethod
+    def build(cls, func: str, groups: dict[tuple, list], p: float | None = None) -> "Scalar":
+        return cls(func, {k: _scalar(func, v, p) for k, v in groups.items()}, _scalar(func, [], p))
 
     def value(self, x, group):
         return self.values.get(group, self.empty)
+
+    def data(self) -> dict:
+        return {"empty": _value_json(self.empty),
+                "groups": [[_key_json(k), _value_json(v)] for k, v in self.values.items()]}
+
+    @classmethod
+    def from_data(cls, func, data) -> "Scalar":
+        return cls(func, {_key_from(k): _value_from(v) for k, v in data["groups"]}, _value_from(data["empty"]))
 
 
 def _scalar(func: str, v: list, p: float | None):
@@ -148,10 +194,15 @@ def _scalar(func: str, v: list, p: float | None):
 
 
 class CumeShare(Stat):
+    """Sum of the values ≥ x over the total (exact sums), per distinct value."""
     func = "cume_share"
 
-    def __init__(self, groups: dict[tuple, list]):
-        self.tables = {}
+    def __init__(self, tables: dict[tuple, tuple[list, list]]):
+        self.tables = tables
+
+    @classmethod
+    def build(cls, groups: dict[tuple, list]) -> "CumeShare":
+        tables = {}
         for key, v in groups.items():
             desc = sorted(v, reverse=True)
             total = math.fsum(desc)
@@ -164,22 +215,76 @@ class CumeShare(Stat):
                     i += 1
                 distinct.append(x)
                 shares.append(acc.value() / total if total > 0 else None)
-            self.tables[key] = (distinct[::-1], shares[::-1])
+            tables[key] = (distinct[::-1], shares[::-1])
+        return cls(tables)
 
     def value(self, x, group):
         if x is None or group not in self.tables:
             return None
         distinct, shares = self.tables[group]
         i = bisect_left(distinct, x)
-        return shares[i] if i < len(distinct) and distinct[i] == x else None
+        if i < len(distinct) and distinct[i] == x:
+            return shares[i]
+        # a value the frozen population did not have: the share of the values above it
+        return shares[i] if i < len(distinct) else (0.0 if shares and shares[0] is not None else None)
+
+    def data(self) -> dict:
+        return {"groups": [[_key_json(k), d, s] for k, (d, s) in self.tables.items()]}
+
+    @classmethod
+    def from_data(cls, node_params, data) -> "CumeShare":
+        return cls({_key_from(k): (d, s) for k, d, s in data["groups"]})
+
+
+# ---- JSON for stats files: group keys and scalars keep their runtime types ----
+
+def _value_json(v):
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, dt.datetime):
+        return {"datetime": v.isoformat()}
+    if isinstance(v, dt.date):
+        return {"date": v.isoformat()}
+    raise TypeError(type(v))
+
+
+def _value_from(v):
+    if isinstance(v, dict):
+        if "datetime" in v:
+            return dt.datetime.fromisoformat(v["datetime"])
+        return dt.date.fromisoformat(v["date"])
+    return v
+
+
+def _key_json(key: tuple) -> list:
+    return [_value_json(v) for v in key]
+
+
+def _key_from(key: list) -> tuple:
+    return tuple(_value_from(v) for v in key)
+
+
+def to_json(stat: Stat) -> dict:
+    return {"func": stat.func, **stat.data()}
+
+
+def from_json(d: dict) -> Stat:
+    func = d["func"]
+    if func == "percent_rank":
+        return PercentRank.from_data(None, d)
+    if func == "ntile":
+        return Ntile.from_data(None, d)
+    if func == "cume_share":
+        return CumeShare.from_data(None, d)
+    return Scalar.from_data(func, d)
 
 
 def build(func: str, params: tuple, desc: bool, pairs: Iterable[tuple[Any, tuple]]) -> Stat:
     groups = _groups(pairs)
     if func == "percent_rank":
-        return PercentRank(groups, desc)
+        return PercentRank.build(groups, desc)
     if func == "ntile":
-        return Ntile(groups, params[0], desc)
+        return Ntile.build(groups, params[0], desc)
     if func == "cume_share":
-        return CumeShare(groups)
-    return Scalar(func, groups, params[0] if params else None)
+        return CumeShare.build(groups)
+    return Scalar.build(func, groups, params[0] if params else None)

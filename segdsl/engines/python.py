@@ -99,7 +99,9 @@ class _Run:
         qpath = opts.quarantine_path()
         with ExitStack() as stack:
             out, self.quarantine = prepare_output(stack, opts, layout, self._quarantine_columns)
-            if not program.stages and not rs.related:
+            frozen = self.opts.stats or {}
+            if not rs.related and all(pid in frozen for stage in program.stages for pid in stage):
+                # no statistic left to compute over the whole input: one pass, bounded memory
                 self.stream(program, layout, out)
             else:
                 self.two_pass(program, layout, out)
@@ -118,7 +120,8 @@ class _Run:
 
     def stream(self, program, layout: Layout, out) -> None:
         schema = self.rs.customer
-        params, S = self.opts.params, []
+        params = self.opts.params
+        S = compute_stats(program, [], params, {}, self.opts.stats)
         evaluate = program.evaluate
         keyed = bool(schema.key)
         seen: dict = {}
@@ -148,9 +151,32 @@ class _Run:
 
     def two_pass(self, program, layout: Layout, out) -> None:
         rs = self.rs
+        population, raws = self.load_customers(bool(layout.keep))
+        params = self.opts.params
+        S = compute_stats(program, population, params, {}, self.opts.stats)
+        batch_out = []
+        for c in population:
+            values = program.evaluate(c.record, c.rows, params, S, _NO_ROWS)
+            bad = conflict(values)
+            if bad is not None:
+                name = rs.customer.name if rs.customer else rs.related[0].name
+                self.bad(name, _Located(c.row), bad.reason())
+                continue
+            batch_out.append(layout.row(c.key, values, raws.get(c.key)))
+            if len(batch_out) >= self.opts.batch_size:
+                out.write(batch_out)
+                self.summary.written += len(batch_out)
+                batch_out = []
+        if batch_out:
+            out.write(batch_out)
+            self.summary.written += len(batch_out)
+        self.summary.customers = len(population)
+
+    def load_customers(self, keep: bool) -> tuple[list[Customer], dict]:
+        """Every customer with its related rows (the first pass); raw values by key when kept."""
+        rs = self.rs
         customers: dict = {}
         raws: dict = {}
-        keep = bool(layout.keep)
         if rs.customer is not None:
             schema = rs.customer
             for raw, rec in self.records(schema):
@@ -174,26 +200,7 @@ class _Run:
                         continue
                     c = customers[key] = Customer(key, {}, {x.name: [] for x in rs.related}, raw.row)
                 c.rows[r.name].append(rec)
-        population = list(customers.values())
-        params = self.opts.params
-        S = compute_stats(program, population, params, {})
-        batch_out = []
-        for c in population:
-            values = program.evaluate(c.record, c.rows, params, S, _NO_ROWS)
-            bad = conflict(values)
-            if bad is not None:
-                name = rs.customer.name if rs.customer else rs.related[0].name
-                self.bad(name, _Located(c.row), bad.reason())
-                continue
-            batch_out.append(layout.row(c.key, values, raws.get(c.key)))
-            if len(batch_out) >= self.opts.batch_size:
-                out.write(batch_out)
-                self.summary.written += len(batch_out)
-                batch_out = []
-        if batch_out:
-            out.write(batch_out)
-            self.summary.written += len(batch_out)
-        self.summary.customers = len(population)
+        return list(customers.values()), raws
 
 
 def prepare_output(stack: ExitStack, opts: ApplyOptions, layout: Layout, quarantine_columns):

@@ -1,0 +1,60 @@
+"""`segdsl stats` and `apply --stats`: frozen population values."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from segdsl.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+RFM = ROOT / "rulesets" / "ecommerce_rfm.seg"
+ORDERS = ROOT / "segdsl" / "samples" / "online_retail_orders.csv"
+runner = CliRunner()
+
+
+def invoke(*args):
+    r = runner.invoke(app, [str(a) for a in args])
+    assert "Traceback" not in r.output
+    return r
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "python"])
+def test_a_subset_with_frozen_stats_matches_the_full_run(tmp_path, engine):
+    stats = tmp_path / "rfm.stats.json"
+    r = invoke("stats", RFM, "--input", f"orders={ORDERS}", "-o", stats)
+    assert r.exit_code == 0, r.output
+    content = json.loads(stats.read_text(encoding="utf-8"))
+    assert content["customers"] == 301 and content["inputs"]["orders"]["rows"] == 16330
+    full = tmp_path / "full.csv"
+    assert invoke("apply", RFM, "--input", f"orders={ORDERS}", "-o", full, "--engine", engine).exit_code == 0
+    lines = ORDERS.read_text(encoding="utf-8").splitlines()
+    wanted = {"17850", "13705", "12662"}
+    subset = tmp_path / "subset.csv"
+    subset.write_text("\n".join([lines[0]] + [x for x in lines[1:] if x.split(",")[-2] in wanted]) + "\n",
+                      encoding="utf-8")
+    part = tmp_path / "part.csv"
+    r = invoke("apply", RFM, "--input", f"orders={subset}", "--stats", stats, "-o", part, "--engine", engine)
+    assert r.exit_code == 0, r.output
+    full_rows = {x.split(",")[0]: x for x in full.read_text().splitlines()[1:]}
+    part_rows = part.read_text().splitlines()[1:]
+    assert len(part_rows) == 3
+    for row in part_rows:
+        assert row == full_rows[row.split(",")[0]]
+
+
+def test_stats_of_another_rules_version_are_refused(tmp_path):
+    stats = tmp_path / "s.json"
+    assert invoke("stats", RFM, "--input", f"orders={ORDERS}", "-o", stats).exit_code == 0
+    changed = tmp_path / "rfm2.seg"
+    changed.write_text(RFM.read_text(encoding="utf-8").replace("ntile(frequency, 5)", "ntile(frequency, 4)"),
+                       encoding="utf-8")
+    r = invoke("apply", changed, "--input", f"orders={ORDERS}", "--stats", stats, "-o", tmp_path / "o.csv")
+    assert r.exit_code == 1 and "another version of the rules" in r.output
+    assert not (tmp_path / "o.csv").exists()
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    r = invoke("apply", RFM, "--input", f"orders={ORDERS}", "--stats", bad)
+    assert r.exit_code == 1 and "not a stats file" in r.output
