@@ -70,18 +70,21 @@ class RecordError(ValueError):
 
 # ---- loading ---------------------------------------------------------------------
 
-def load(path: str | os.PathLike, *, params: Mapping[str, Any] | None = None) -> "Segmentation":
+def load(path: str | os.PathLike, *, params: Mapping[str, Any] | None = None,
+         stats: str | os.PathLike | None = None) -> "Segmentation":
     """Check a rule file (and its imports) and get it ready to run.
 
     `params` override the file's param defaults: typed values (5000, 1.2,
     date(2024, 1, 1), True, an enum member name) or the text `--param` takes
-    ("120%", "2024-01-01")."""
+    ("120%", "2024-01-01"). `stats` is a file from `segdsl stats`: its frozen
+    population values are then used by `apply` and `evaluate`."""
     result = check_file(path)
     if not result.ok:
         raise RulesetError(str(path), result.diagnostics, render.text(result.diagnostics, result.texts))
     rs = result.ruleset
-    return Segmentation(rs, MappingProxyType(_resolve_params(rs, params)), tuple(result.diagnostics),
-                        MappingProxyType(result.texts))
+    loaded = Segmentation(rs, MappingProxyType(_resolve_params(rs, params)), tuple(result.diagnostics),
+                          MappingProxyType(result.texts))
+    return loaded.with_stats(stats) if stats is not None else loaded
 
 
 def _resolve_params(rs: ir.Ruleset, given: Mapping[str, Any] | None) -> dict:
@@ -136,6 +139,7 @@ class Segmentation:
     params: Mapping[str, Any]
     warnings: tuple[Diagnostic, ...] = ()
     texts: Mapping[str, str] = field(default_factory=dict)
+    stats: Mapping[int, Any] | None = None       # frozen population values by stat id (`segdsl stats`)
 
     def __repr__(self) -> str:
         return f"<Segmentation {self.name} from {self.path}: {', '.join(self.dimensions)}>"
@@ -162,6 +166,19 @@ class Segmentation:
     def with_params(self, **values: Any) -> "Segmentation":
         """The same rules with some params changed (e.g. the run date of a DAG)."""
         return replace(self, params=MappingProxyType(_resolve_params(self.ruleset, {**self.params, **values})))
+
+    def with_stats(self, path: str | os.PathLike | None) -> "Segmentation":
+        """The same rules using the population values frozen in a `segdsl stats`
+        file (refused if made for another version of the rules); None: compute
+        them over each run's data again."""
+        if path is None:
+            return replace(self, stats=None)
+        from .tools import stats as stats_file
+        try:
+            frozen = stats_file.load(Path(path), self.ruleset)
+        except DataError as exc:
+            raise DataError(_api_words(str(exc))) from None
+        return replace(self, stats=MappingProxyType(frozen))
 
     # ---- checks ----
     def check(self) -> list[Diagnostic]:
@@ -211,13 +228,14 @@ class Segmentation:
 
         Keys are data column names or field names; enum fields take the data
         values ("Fiber optic"), as in a file. `rows` gives related rows by
-        input name (their key may be left out). The customer is its own
-        population, as in a test; `pins` fixes lets (population values
-        included) to constants, like a test's `with`."""
-        from .backends.python import evaluate_with_generated
+        input name (their key may be left out). Population values come from
+        the stats file the rules were loaded with; without one the customer
+        is its own population, as in a test. `pins` fixes lets (population
+        values included) to constants, like a test's `with`."""
+        from .backends.python import compile_program, compute_stats
         from .customers import Customer
         rs = self.ruleset
-        record = dict(record or {})
+        record = _as_dict(record, "record") if record is not None else {}
         if rs.customer is None:
             if record:
                 raise RecordError(f"this ruleset has no customer input; give the rows of "
@@ -256,7 +274,10 @@ class Segmentation:
                 hint = did_you_mean(name, lets)
                 raise ValueError(f"pins: the ruleset has no let `{name}`" + (f"; {hint}" if hint else ""))
         customer = Customer(key, rec, related, 1)
-        values = evaluate_with_generated(rs, [customer], dict(self.params), pins)[0]
+        program = compile_program(rs, frozenset(pins))
+        params = dict(self.params)
+        S = compute_stats(program, [customer], params, pins, dict(self.stats or {}))
+        values = dict(zip(self.dimensions, program.evaluate(rec, related, params, S, pins)))
         out = {}
         for d in rs.dimensions:
             v = values[d.name]
@@ -322,7 +343,8 @@ class Segmentation:
                 inputs=inputs, output=target, params=dict(self.params), on_error=on_error,
                 quarantine=Path(quarantine) if quarantine is not None else None, labels=labels,
                 attributes=attributes, keep=_keep(keep), delimiter=delimiter, encoding=encoding,
-                null_values=_null_values(null_values), date_format=date_format, batch_size=batch_size)
+                null_values=_null_values(null_values), date_format=date_format, batch_size=batch_size,
+                stats=dict(self.stats) if self.stats is not None else None)
             try:
                 summary = run(self.ruleset, opts)
             except DataError as exc:
@@ -364,6 +386,8 @@ class Segmentation:
 # ---- records ---------------------------------------------------------------------
 
 def _as_dict(value, where: str) -> dict:
+    if not isinstance(value, Mapping) and callable(getattr(value, "to_dict", None)):
+        value = value.to_dict()               # a pandas row (Series)
     if not isinstance(value, Mapping):
         raise RecordError(f"{where}: give a dict of field values, not a {type(value).__name__}")
     return dict(value)
@@ -488,6 +512,7 @@ def _available() -> list[str]:
 def _api_words(message: str) -> str:
     """Engines word their errors for the command line; say them as arguments here."""
     message = re.sub(r"--engine (\w+)", r"engine='\1'", message)
+    message = re.sub(r"--stats (\S+?)( |:)", r"stats file \1\2", message)
     return re.sub(r"--keep (\S+?):", r"keep \1:", message)
 
 

@@ -225,10 +225,11 @@ def test_evaluate_population_is_the_record_itself_unless_pinned(tmp_path):
 def test_apply_on_a_path_matches_the_cli_byte_for_byte(tmp_path, telco, cli_output, expected):
     table = telco.apply(SAMPLE)
     assert isinstance(table, pa.Table) and table.to_pylist() == expected
-    out = tmp_path / "api.parquet"
-    summary = telco.apply(str(SAMPLE), output=out)
-    assert summary.written == 1000 and summary.read == {"customer": 1000}
-    assert out.read_bytes() == cli_output.read_bytes()
+    for engine in ("duckdb", "python"):
+        out = tmp_path / f"{engine}.parquet"
+        summary = telco.apply(str(SAMPLE), engine=engine, output=out)
+        assert summary.written == 1000 and summary.read == {"customer": 1000}
+        assert out.read_bytes() == cli_output.read_bytes(), engine
 
 
 def test_apply_on_arrow_pandas_and_polars_returns_the_same_kind_and_rows(telco, expected):
@@ -291,7 +292,7 @@ def test_wrong_arguments_say_what_to_do(tmp_path, telco):
         telco.apply([FIRST_ROW])
     with pytest.raises(TypeError, match=r"\.collect\(\) it first"):
         telco.apply(pl.scan_csv(SAMPLE))
-    with pytest.raises(ValueError, match="engine='sql': available engines: duckdb, python"):
+    with pytest.raises(ValueError, match="engine='sql': available engines: duckdb, python, spark"):
         telco.apply(SAMPLE, engine="sql")
     with pytest.raises(ValueError, match="on_error='ignore'"):
         telco.apply(SAMPLE, on_error="ignore")
@@ -309,6 +310,26 @@ def test_population_statistics_over_a_table_on_both_engines(tmp_path):
     assert set(oracle) == {"top", "low", "mid"}
     for engine in ("duckdb", "python"):
         assert pop.apply(table, engine=engine).column("tier").to_pylist() == oracle, engine
+
+
+def test_frozen_stats_rank_one_record_and_an_increment_against_the_full_population(tmp_path):
+    rules = write(tmp_path, "pop.seg", POPULATION)
+    full = write(tmp_path, "full.csv", "id,arpu\n" + "".join(f"c{i},{i}\n" for i in range(20)))
+    stats = tmp_path / "stats.json"
+    r = runner.invoke(app, ["stats", str(rules), "--input", f"customer={full}", "-o", str(stats)])
+    assert r.exit_code == 0, r.output
+    everyone = segdsl.load(rules).apply(full).to_pylist()
+    frozen = segdsl.load(rules, stats=stats)
+    assert frozen.evaluate({"id": "c19", "arpu": 19}) == {"tier": "top"}
+    assert frozen.evaluate({"id": "c3", "arpu": "3"}) == {"tier": "low"}
+    increment = pa.table({"id": ["c18", "c10", "c2"], "arpu": [18.0, 10.0, 2.0]})
+    for engine in ("duckdb", "python"):
+        got = frozen.apply(increment, engine=engine).to_pylist()
+        assert got == [next(row for row in everyone if row["id"] == k) for k in ("c18", "c10", "c2")], engine
+    assert segdsl.load(rules).with_stats(stats).with_stats(None).stats is None
+    other = write(tmp_path, "other.seg", POPULATION.replace("90%", "80%"))
+    with pytest.raises(DataError, match="made for another version of the rules"):
+        segdsl.load(other, stats=stats)
 
 
 # ---- code ------------------------------------------------------------------------------
@@ -345,25 +366,20 @@ def test_to_python_is_the_generated_source(telco):
 
 @pytest.fixture(scope="module")
 def spark():
-    """A local session; one already running in this process (the Spark engine's) is reused and left running."""
+    """The Spark engine's process-wide session (one JVM per test process, shared
+    with the engine's own tests); the engine owns it, so it is not stopped here."""
     pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        yield active
-        return
-    session = (SparkSession.builder.master("local[1]").appName("segdsl-api-test")
-               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-               .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-               .config("spark.sql.shuffle.partitions", "1").getOrCreate())
-    yield session
-    session.stop()
+    from segdsl.engines.spark import session
+    return session()
 
 
 @pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
-def test_apply_on_a_spark_dataframe_returns_one_in_the_same_session(spark, telco, expected):
+def test_spark_dataframes_and_the_spark_engine(tmp_path, spark, telco, cli_output, expected):
     frame = spark.createDataFrame(pacsv.read_csv(SAMPLE))
     got = telco.apply(frame)
     assert got.sparkSession is spark
     assert got.columns == ["customer_id", *telco.dimensions]
     assert rows(got) == expected
+    out = tmp_path / "spark.parquet"
+    assert telco.apply(SAMPLE, engine="spark", output=out).written == 1000
+    assert out.read_bytes() == cli_output.read_bytes()
