@@ -76,9 +76,9 @@ class Server:
         except (subprocess.SubprocessError, OSError):
             pass
 
-    def connect(self, **kwargs):
+    def connect(self, dbname: str = "postgres", **kwargs):
         import psycopg
-        return psycopg.connect(host=str(self.base), port=PORT, user=SUPERUSER, dbname="postgres", **kwargs)
+        return psycopg.connect(host=str(self.base), port=PORT, user=SUPERUSER, dbname=dbname, **kwargs)
 
     def log_tail(self) -> str:
         try:
@@ -99,7 +99,7 @@ def _why(exc: BaseException, server: Server | None) -> str:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Callable[..., object]]:
-    """A connection factory for a fresh local server: `postgres()` → psycopg connection."""
+    """A connection factory for a fresh local server: `postgres(dbname="postgres", **psycopg_kwargs)`."""
     try:
         import psycopg  # noqa: F401
     except ImportError:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from segdsl import ir
@@ -21,27 +21,33 @@ from segdsl.backends.interp import Interpreter
 from segdsl.backends.sql import CONFLICT, to_sql
 from segdsl.customers import Customer, UniqueConflict
 from segdsl.engines.output import Layout
+from segdsl.frontend import check_file
 from segdsl.params import resolve_params
 from segdsl.types import Kind
 from tests.helpers import ruleset
-from tests.property.test_duckdb_matches_interpreter import sql_rulesets
 from tests.strategies import customers
 
 ROOT = Path(__file__).resolve().parents[2]
+FILES = sorted((ROOT.parent / "shared" / "design" / "examples").glob("*.seg")) + sorted((ROOT / "rulesets").glob("*.seg"))
 
 PG_TYPE = {Kind.INT: "BIGINT", Kind.NUMBER: "DOUBLE PRECISION", Kind.BOOL: "BOOLEAN", Kind.STRING: "TEXT",
            Kind.ENUM: "TEXT", Kind.DATE: "DATE", Kind.DATETIME: "TIMESTAMP"}
 ROW_NO = "row no"     # keyless customer input: the column holding the data row number
 
+# deterministic, and no shrinking: a server round trip per example makes shrinking take minutes
 EXAMPLES = settings(max_examples=40, deadline=None, derandomize=True,
+                    phases=[Phase.explicit, Phase.reuse, Phase.generate],
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
 # ---- loading a population into typed warehouse tables ----------------------------
 
 def data_value(f: ir.FieldSchema, v):
-    """A runtime value as the warehouse holds it: enums by their data value."""
-    if v is not None and f.type.kind is Kind.ENUM:
+    """A runtime value as the warehouse holds it: enums by their data value, and a field's
+    default as an empty cell (which the query must fill in)."""
+    if v is None or (f.has_default and f.default is not None and repr(v) == repr(f.default)):
+        return None
+    if f.type.kind is Kind.ENUM:
         return f.type.enum.member(v).value
     return v
 
@@ -82,20 +88,25 @@ def texts(population: list[Customer]):
 
 # ---- running and comparing -------------------------------------------------------
 
-def run_postgres(conn, rs: ir.Ruleset, population: list[Customer], params: dict,
-                 tables: dict[str, str] | None = None) -> dict:
+def warehouse_tables(rs: ir.Ruleset) -> dict[str, str]:
     names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
-    tables = tables or {n: f"{n}_rows" for n in names}
+    return {n: f"{n}_rows" for n in names}
+
+
+def compile_postgres(rs: ir.Ruleset, params: dict, tables: dict[str, str]) -> str:
     keyless = rs.customer is not None and rs.customer.key is None
-    query = to_sql(rs, params, "postgres", tables=tables, labels=True, attributes=True, prepared=False,
-                   row_column=ROW_NO if keyless else None)
+    return to_sql(rs, params, "postgres", tables=tables, labels=True, attributes=True, prepared=False,
+                  row_column=ROW_NO if keyless else None)
+
+
+def run_postgres(conn, rs: ir.Ruleset, population: list[Customer], query: str, tables: dict[str, str]) -> dict:
+    """Load the population into fresh tables, run the query, roll everything back."""
     with conn.transaction(force_rollback=True), conn.cursor() as cur:
         load(cur, rs, population, tables)
         cur.execute(query)   # no parameters: psycopg sends the text as is (a `%` is just a `%`)
         columns = [d.name for d in cur.description]
         result = [dict(zip(columns, row)) for row in cur.fetchall()]
-    key = rs.key
-    got = {row[key]: row for row in result}
+    got = {row[rs.key]: row for row in result}
     assert len(got) == len(result), "one output row per customer"
     return got
 
@@ -130,19 +141,252 @@ def assert_same(rs: ir.Ruleset, got: dict, expected: dict) -> None:
 
 def check_random_populations(postgres, rs: ir.Ruleset) -> None:
     params = resolve_params(rs)
+    tables = warehouse_tables(rs)
+    query = compile_postgres(rs, params, tables)
     with postgres() as conn:
         @EXAMPLES
         @given(st.data())
         def check(data):
             population = data.draw(customers(rs))
+            for c in population:         # some cells empty: the query must fill in the default
+                for f in rs.customer.fields if rs.customer else ():
+                    if f.has_default and f.default is not None and data.draw(st.booleans()):
+                        c.record[f.name] = f.default
+            if rs.customer is None:      # without a customer input, a customer is a key with rows
+                population = [c for c in population if any(c.rows.values())]
+                assume(population)
             assume(not any("\x00" in t for t in texts(population)))   # TEXT cannot hold NUL
-            assert_same(rs, run_postgres(conn, rs, population, params), expected_rows(rs, population, params))
+            assert_same(rs, run_postgres(conn, rs, population, query, tables), expected_rows(rs, population, params))
 
         check()
 
 
 # ---- the shipped and design-example rulesets -----------------------------------------
 
-@pytest.mark.parametrize("rs", sql_rulesets())
+def warehouse_rulesets():
+    """Those the warehouse form can express: population functions need an engine."""
+    out = []
+    for p in FILES:
+        r = check_file(p)
+        if r.ok and not r.ruleset.population:
+            out.append(pytest.param(r.ruleset, id=p.name))
+    return out
+
+
+@pytest.mark.parametrize("rs", warehouse_rulesets())
 def test_postgres_equals_interpreter(postgres, rs):
     check_random_populations(postgres, rs)
+
+
+# ---- every construct the SQL backend emits ----------------------------------------------
+
+CONSTRUCTS = """
+ruleset constructs
+param as_of: date = 2026-11-01
+param gap: int = 30
+param cutoff: datetime = 2020-06-15T12:00:00
+input customer key id {
+  id: string
+  n: int? in -5..200
+  x: number?
+  flag: bool?
+  name: string?
+  born: date?
+  seen: datetime?
+  kind: enum { a, b = "B b", c = "c'" }?
+  d: int = 7
+  r: number = 2.5
+  since: date = 2020-02-29
+}
+related orders of customer by id {
+  id: string
+  amount: number?
+  qty: int?
+  sku: string?
+  at: datetime?
+}
+let idle = days_between(seen, as_of)
+let age_days = days_between(born, seen)
+let later = add_days(born, gap)
+let shifted = add_days(seen, -n)
+let soon = born + 30 days
+let before = seen - 7 days
+let half = n / 2
+let ratio = x / r
+let prod = n * 3 - n
+let neg = -x
+let spend = sum(orders.amount where orders.qty > 0)
+let units = sum(orders.qty)
+let avg_amt = avg(orders.amount)
+let skus = count_distinct(orders.sku)
+let nrows = count(orders)
+let last = max(orders.at)
+let first_at = min(orders.at where orders.amount >= 0)
+let big_orders = count(orders where orders.amount * orders.qty > 100)
+dimension strings all {
+  segment pre when starts_with(name, "a") or starts_with(name, "")
+  segment suf when ends_with(name, "y") or ends_with(name, "")
+  segment has when contains(lower(name), "a") or contains(name, "")
+  segment long when length(trim(name)) >= 2
+  segment up when upper(name) = "A" or lower(name) = "a"
+  segment quote when name = "O'Brien" or name = "x\\"y" or name = " pad "
+}
+dimension dates all {
+  segment y when year(born) >= 2020
+  segment m when month(seen) between 1 and 6
+  segment dd when day(born) >= 28
+  segment idle_long when idle > gap
+  segment young when age_days between -2000 and 2000
+  segment lat when later < as_of
+  segment so when soon >= 2020-01-01
+  segment bf when before >= cutoff
+  segment sh when days_between(shifted, seen) = n
+  segment dflt when since = 2020-02-29
+}
+dimension bools all {
+  segment t when flag
+  segment f when not flag
+  segment eq when flag = true
+  segment ne when flag != true
+  segment nul when flag is null
+}
+dimension nums all {
+  segment h when half * 2 = n
+  segment rt when ratio * r = x
+  segment p when prod > 100
+  segment ab when abs(x) > 100 or abs(n) = 5
+  segment co when coalesce(x, 0) = 0
+  segment ng when neg < 0
+  segment bt when x between 0 and 1 or n between 0 and 1
+  segment nbt when n not between 10 and 20
+  segment inl when n in [0, 1, 2, null]
+  segment notinl when n not in [3, 4]
+  segment dflt when d = 7 and r = 2.5
+}
+dimension kinds all {
+  segment ka when kind = a
+  segment kbc when kind in [b, c]
+  segment notc when kind != c
+  segment nokind when kind is null
+}
+dimension agg all {
+  segment rich when spend > 100
+  segment none_ when nrows = 0
+  segment nounits when units = 0
+  segment neg_units when units < 0
+  segment noavg when avg_amt is null
+  segment lowavg when avg_amt < 0
+  segment many when skus >= 2
+  segment recent when last > 2020-01-01
+  segment early when first_at < 2020-01-01
+  segment bigs when big_orders >= 1
+}
+dimension tags all {
+  segment t1 when n > 50 { weight: 1 }
+  segment t2 when flag { weight: 2.5 }
+  segment t3 when kind = a
+}
+dimension tagged first {
+  segment empty when tags = []
+  segment both when tags = [t1, t2]
+  segment has1 when t1 in tags
+  segment not3 when t3 not in tags
+  otherwise o
+}
+dimension uniq unique {
+  segment small when n between 0 and 9 { size: "s" }
+  segment tiny when n < 1 { size: "t" }
+  otherwise big
+}
+dimension cased first {
+  segment c1 when case when n > 5 then "big" when n > 0 then "mid" end = "big"
+  segment c2 when case when flag then 1 else 2.5 end = 2.5
+  segment c3 when not (tags = [] or quote in strings)
+  otherwise o
+}
+"""
+
+KEYLESS = """
+ruleset keyless
+input customer {
+  amount: number?
+  plan: enum { basic = "Basic plan", pro }?
+  joined: date?
+}
+dimension plan_tier first {
+  segment pro_big when plan = pro and amount >= 100
+  segment known when plan is not null
+  otherwise unknown
+}
+dimension marks all {
+  segment big when amount > 50
+  segment recent when joined >= 2020-01-01
+}
+"""
+
+RELATED_ONLY = """
+ruleset related_only
+param as_of: datetime = 2026-11-01T00:00:00
+related orders of customer by customer_id {
+  customer_id: string from "Customer ID"
+  amount: number? from "Amount"
+  at: datetime? from "Ordered at"
+}
+related calls of customer by customer_id {
+  customer_id: string
+  minutes: int? in 0..600
+}
+let spend = sum(orders.amount)
+let talk = sum(calls.minutes)
+dimension value first {
+  segment high when spend >= 1000
+  segment talker when talk > 100
+  segment silent when count(calls) = 0
+  segment recent when days_between(max(orders.at), as_of) <= 30
+  otherwise other
+}
+"""
+
+
+@pytest.mark.parametrize("text", [CONSTRUCTS, KEYLESS, RELATED_ONLY], ids=["constructs", "keyless", "related_only"])
+def test_every_construct_on_postgres(postgres, tmp_path, text):
+    check_random_populations(postgres, ruleset(tmp_path, text))
+
+
+# ---- hostile text ------------------------------------------------------------------
+
+# one string with every way out of a SQL literal or identifier; it must stay data
+HOSTILE = "x'); DROP TABLE t; --/*客户*/ \\\" %s $$ E'\\n'"
+
+
+def lit(text: str) -> str:
+    """A rule-file string literal (the language escapes only \\ and \")."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def hostile_rules(h: str) -> str:
+    H = lit(h)
+    tricky = lit("it's \\ a \"test\" -- x")
+    return f"""
+ruleset hostile {H} version {H}
+param p: string = "plain" {H}
+input customer key id {{
+  id: string from {lit("id " + h)}
+  name: string? from {H} {H}
+  user: int? from "user"
+  kind: enum {{ a = {H} {H}, 客户 = {lit("客户 -- ' */")}, b = {lit(h + "b")} }}? from {lit("kind" + h)}
+}}
+dimension 维度 {H} first {{
+  segment 高价值 {H} when name = {H} {{ action: {H}, {lit("k" + h)}: {H} }}
+  segment by_param when name = p
+  segment quoted "q" when name = {tricky} or kind = a
+  segment 中文 "中文" when kind = 客户 {{ "键": "值;--" }}
+  segment grp when user > 1
+  otherwise other {lit("#{comment} */")} {{ action: "nothing" }}
+}}
+dimension 标签 all {{
+  segment x1 {H} when contains(name, "*/") {{ note: {H} }}
+  segment x2 when kind = b {{ note: "--" }}
+  segment x3 when starts_with(name, "x'") or ends_with(name, {lit(chr(92))})
+}}
+"""
