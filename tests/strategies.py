@@ -55,9 +55,11 @@ def customers(draw, rs: ir.Ruleset, max_customers: int = 8) -> list[Customer]:
                 record[rs.customer.key] = f"c{i}"
         key = record.get(rs.customer.key) if rs.customer and rs.customer.key else f"c{i}"
         rows = {}
-        for r in rs.related:
+        for j, r in enumerate(rs.related):
             lst = []
-            for _ in range(draw(st.integers(0, 4))):
+            # without a customer input a customer exists only through its rows
+            least = 1 if rs.customer is None and j == 0 else 0
+            for _ in range(draw(st.integers(least, 4))):
                 row = {f.name: draw(value_for(f)) for f in r.fields}
                 row[r.key] = key
                 lst.append(row)

@@ -339,6 +339,8 @@ class SqlCompiler:
             final += self.attribute_columns()
         final += [exp.alias_(col(keep_column(i)), ident(out)) for i, (out, _) in enumerate(self.opts.keep)]
         final += [col(f"{CONFLICT}_{d.name}") for d in rs.dimensions if d.policy == "unique"]
+        if self.opts.ordered:
+            final.append(col(ORDER))
         query = exp.select(*final).from_(exp.Table(this=ident(last)))
         if self.opts.ordered:
             query = query.order_by(col(ORDER))

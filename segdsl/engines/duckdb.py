@@ -23,7 +23,7 @@ from ..backends.sql import ORDER, ROW, NotSupported, conflict_columns, keep_colu
 from ..types import Kind
 from .options import ApplyOptions, DataError, Summary
 from .output import Layout
-from . import population_pass
+from . import duckdb_scan, population_pass
 from .python import _Run, prepare_output
 
 _ARROW = {Kind.INT: pa.int64(), Kind.NUMBER: pa.float64(), Kind.BOOL: pa.bool_(), Kind.STRING: pa.string(),
@@ -53,7 +53,9 @@ class _DuckRun(_Run):
         qpath = opts.quarantine_path()
         with ExitStack() as stack:
             out, self.quarantine = prepare_output(stack, opts, layout, self._quarantine_columns)
-            if rs.related or rs.population:
+            if duckdb_scan.eligible(rs, opts):
+                self.native(layout, out)
+            elif rs.related or rs.population:
                 self.load_all(layout, out)
             else:
                 self.stream(layout, out)
@@ -111,7 +113,38 @@ class _DuckRun(_Run):
             if len(pending) >= self.opts.batch_size:
                 flush()
         flush()
-        self.summary.customers = self.summary.written
+
+    def native(self, layout: Layout, out) -> None:
+        """Parquet inputs read and typed by DuckDB (engines/duckdb_scan.py)."""
+        rs, con = self.rs, self.con
+        first = None
+        for schema in ([rs.customer] if rs.customer else []) + [r for r in rs.related if r.name in self.opts.inputs]:
+            self.validator(schema)                    # whole-file problems: missing required columns
+            is_customer = schema is rs.customer
+            keyless = is_customer and not schema.key
+            inp = duckdb_scan.ParquetInput(con, schema, self.opts.inputs[schema.name], keyless)
+            first = first or inp
+            arrow = arrow_schema(schema, keyless, [], ordered=True)
+            table = f"{schema.name}_rows"
+            if is_customer or rs.customer is None:
+                duckdb_scan.load(self, inp, table, arrow, schema.key if is_customer else None)
+                continue
+            valid = f"__segdsl_valid_{schema.name}"
+            duckdb_scan.load(self, inp, valid, arrow, None)
+            keys = f'(SELECT "{rs.customer.key}" FROM "{rs.customer.name}_rows")'
+            self.summary.orphans += con.execute(
+                f'SELECT COUNT(*) FROM "{valid}" WHERE "{schema.key}" NOT IN {keys}').fetchone()[0]
+            con.execute(f'CREATE TEMP VIEW "{table}" AS SELECT * FROM "{valid}" WHERE "{schema.key}" IN {keys}')
+        for r in rs.related:
+            if r.name not in self.opts.inputs:
+                self.con.register(f"{r.name}_rows", arrow_schema(r, False, [], ordered=True).empty_table())
+        if rs.population:
+            population_pass.compute(rs, self.opts.params, "duckdb", self.tables,
+                                    lambda q: con.sql(q).to_arrow_table(), con.register, self.opts.stats)
+        name = rs.customer.name if rs.customer else rs.related[0].name
+        raws = duckdb_scan.LazyRaws(first, self.opts.batch_size)
+        for batch in con.sql(self.sql).to_arrow_reader(self.opts.batch_size):
+            self.emit(pa.Table.from_batches([batch]), layout, out, raws, name)
 
     def load_all(self, layout: Layout, out) -> None:
         rs = self.rs
@@ -178,7 +211,6 @@ class _DuckRun(_Run):
         name = rs.customer.name if rs.customer else rs.related[0].name
         for batch in reader:
             self.emit(pa.Table.from_batches([batch]), layout, out, raws, name)
-        self.summary.customers = len(raws)
 
     def emit(self, result: pa.Table, layout: Layout, out, raws: dict, input_name: str) -> None:
         conflicts = conflict_columns(self.rs)
@@ -189,12 +221,16 @@ class _DuckRun(_Run):
                 bad_mask = m if bad_mask is None else pc.or_(bad_mask, m)
             if pc.any(bad_mask).as_py():
                 keys = result.column(layout.key).filter(bad_mask).to_pylist()
+                orders = result.column(ORDER).filter(bad_mask).to_pylist()
                 reasons = [next(r for r in row if r) for row in
                            zip(*[result.column(c).filter(bad_mask).to_pylist() for c in conflicts])]
-                for key, reason in zip(keys, reasons):
-                    self.bad(input_name, raws[key], reason)
+                for key, order, reason in zip(keys, orders, reasons):
+                    raw = raws.by_order(order) if isinstance(raws, duckdb_scan.LazyRaws) else raws[key]
+                    self.bad(input_name, raw, reason)
                 result = result.filter(pc.invert(bad_mask))
             result = result.drop_columns(conflicts)
+        if ORDER in result.column_names:
+            result = result.drop_columns([ORDER])
         count(layout, result)
         out.write(result)
         self.summary.written += result.num_rows

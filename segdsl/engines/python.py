@@ -33,6 +33,7 @@ class _Run:
         self.rs, self.opts = rs, opts
         self.summary = Summary(on_error=opts.on_error)
         self.quarantine = None
+        self.pending_bad: list = []
 
     # ---- inputs ----
     def reader(self, name: str):
@@ -48,8 +49,30 @@ class _Run:
             raise DataError(f"{path}: " + "; ".join(problems))
         return RowValidator(schema, null_values=self.opts.null_values, date_format=self.opts.date_format)
 
+    in_order = False          # True where rows are met in file order: a bad row can then stop the run at once
+
     def bad(self, name: str, raw, reason: str) -> None:
-        """A bad row: stop, count it, or write it to the quarantine file."""
+        """A bad row. Engines that meet rows out of order (joins, two passes, SQL) collect
+        them and settle at the end, so every engine fails on, skips or quarantines the
+        same rows in the same order."""
+        if self.in_order:
+            self._settle_one(name, raw, reason)
+        else:
+            self.pending_bad.append((self._input_rank(name), raw.row, name, raw, reason))
+
+    def settle_bad(self, exc_type=None, exc=None, tb=None) -> None:
+        """Applies the policy to the collected bad rows, in input and row order (an ExitStack exit)."""
+        if exc_type is not None:
+            return
+        pending, self.pending_bad = sorted(self.pending_bad, key=lambda b: (b[0], b[1])), []
+        for _, _, name, raw, reason in pending:
+            self._settle_one(name, raw, reason)
+
+    def _input_rank(self, name: str) -> int:
+        order = ([self.rs.customer.name] if self.rs.customer else []) + [r.name for r in self.rs.related]
+        return order.index(name)
+
+    def _settle_one(self, name: str, raw, reason: str) -> None:
         path = self.opts.inputs[name]
         where = f"row {raw.row}" + (f" (line {raw.line})" if raw.line else "")
         if self.opts.on_error == "fail":
@@ -62,6 +85,7 @@ class _Run:
         """(raw row, record) for every good row of an input."""
         v = self.validator(schema)
         name = schema.name
+        self.summary.read.setdefault(name, 0)
         for batch in self.reader(name):
             self.summary.read[name] = self.summary.read.get(name, 0) + len(batch)
             for raw in batch:
@@ -119,6 +143,7 @@ class _Run:
         return cols
 
     def stream(self, program, layout: Layout, out) -> None:
+        self.in_order = True
         schema = self.rs.customer
         params = self.opts.params
         S = compute_stats(program, [], params, {}, self.opts.stats)
@@ -147,7 +172,6 @@ class _Run:
         if batch_out:
             out.write(batch_out)
             self.summary.written += len(batch_out)
-        self.summary.customers = self.summary.written
 
     def two_pass(self, program, layout: Layout, out) -> None:
         rs = self.rs
@@ -170,7 +194,6 @@ class _Run:
         if batch_out:
             out.write(batch_out)
             self.summary.written += len(batch_out)
-        self.summary.customers = len(population)
 
     def load_customers(self, keep: bool) -> tuple[list[Customer], dict]:
         """Every customer with its related rows (the first pass); raw values by key when kept."""
@@ -204,10 +227,14 @@ class _Run:
 
 
 def prepare_output(stack: ExitStack, opts: ApplyOptions, layout: Layout, quarantine_columns):
-    """The output writer and the quarantine writer (or None), both atomic, both in `stack`."""
+    """The output writer and the quarantine writer (or None), both atomic, both in `stack`;
+    the run's collected bad rows are settled before either is committed."""
     out = stack.enter_context(open_output(opts.output, layout.columns)) if opts.output else _NullWriter()
     qpath = opts.quarantine_path()
     quarantine = stack.enter_context(open_quarantine(qpath, quarantine_columns())) if qpath is not None else None
+    run = getattr(quarantine_columns, "__self__", None)
+    if isinstance(run, _Run):
+        stack.push(run.settle_bad)
     return out, quarantine
 
 
@@ -238,11 +265,13 @@ def run_checked(rs: ir.Ruleset, opts: ApplyOptions, runner) -> Summary:
             except OSError as exc:
                 raise DataError(f"cannot create the folder of {target}: {exc.strerror}") from None
     try:
-        return runner(rs, opts).run()
+        summary = runner(rs, opts).run()
     except InputError as exc:
         raise DataError(str(exc)) from None
     except OSError as exc:
         raise DataError(f"{exc.filename or 'output'}: {exc.strerror}") from None
+    summary.customers = summary.written       # customers segmented; a `unique` conflict is a bad row
+    return summary
 
 
 def _all_inputs(rs: ir.Ruleset) -> list[str]:

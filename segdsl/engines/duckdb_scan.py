@@ -1,0 +1,243 @@
+"""Parquet inputs read by DuckDB itself: the fast path of the DuckDB engine.
+
+Validating every row in Python costs microseconds per cell; DuckDB's own
+Parquet reader with the checks written in SQL costs nanoseconds. The checks
+here are a cautious *superset* of io/validate.py: a row SQL is sure about
+(right types, no nulls in required fields, inside ranges, exact enum values)
+is typed in SQL; every other row is "suspect" and goes through the very same
+Python validator the other engines use, which either rescues it (a padded
+enum value, say) or rejects it with the same reason and row number. So the
+answer never depends on which path a row took.
+
+Used only when every input is a Parquet file whose column types fit the
+fields (int ← integers, number ← integers/floats, string/enum ← text,
+bool ← booleans, date ← dates, datetime ← timestamps without zone), and no
+null spellings or kept columns are asked for; otherwise the engine reads
+through Python.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlglot import exp
+
+from .. import ir
+from ..backends.sql import ORDER, ROW, col, double, ident, literal
+from ..io.readers import detect_format, read_batches
+from ..io.validate import RowValidator
+from ..types import Kind
+
+SUSPECT = "__segdsl_suspect"
+
+
+def _fits(kind: Kind, t: pa.DataType) -> bool:
+    if kind is Kind.INT:
+        return pa.types.is_integer(t) and t != pa.uint64()
+    if kind is Kind.NUMBER:
+        return pa.types.is_integer(t) or pa.types.is_floating(t)
+    if kind in (Kind.STRING, Kind.ENUM):
+        return pa.types.is_string(t) or pa.types.is_large_string(t)
+    if kind is Kind.BOOL:
+        return pa.types.is_boolean(t)
+    if kind is Kind.DATE:
+        return pa.types.is_date32(t)
+    if kind is Kind.DATETIME:
+        return pa.types.is_timestamp(t) and t.tz is None
+    return False
+
+
+def eligible(rs: ir.Ruleset, opts) -> bool:
+    if opts.null_values or opts.keep:
+        return False
+    for name, path in opts.inputs.items():
+        try:
+            if detect_format(path) != "parquet":
+                return False
+            schema = pq.read_schema(path)
+        except Exception:  # noqa: BLE001 - unreadable here means: let the Python reader report it
+            return False
+        fields = rs.customer if rs.customer and rs.customer.name == name else rs.related_input(name)
+        for f in fields.fields:
+            i = schema.get_field_index(f.column)
+            if i >= 0 and not _fits(f.type.kind, schema.field(i).type):
+                return False
+    return True
+
+
+def _raw(f: ir.FieldSchema, columns: set[str]) -> exp.Expression:
+    return col(f.column) if f.column in columns else exp.Null()
+
+
+def _suspect(f: ir.FieldSchema, columns: set[str]) -> list[exp.Expression]:
+    """Conditions under which SQL is not sure how Python would read the value."""
+    raw = _raw(f, columns)
+    required = f.required
+    out = []
+    empty = exp.Is(this=raw.copy(), expression=exp.Null())
+    if f.type.kind in (Kind.STRING, Kind.ENUM):
+        empty = exp.or_(empty, exp.EQ(this=raw.copy(), expression=exp.Literal.string("")))
+    if required:
+        out.append(empty)
+    if f.type.kind is Kind.ENUM:
+        values = [exp.Literal.string(m.value) for m in f.type.enum.members]
+        out.append(exp.and_(exp.Not(this=exp.Is(this=raw.copy(), expression=exp.Null())),
+                            exp.Not(this=exp.In(this=raw.copy(), expressions=values))))
+    if f.type.kind is Kind.NUMBER:
+        out.append(exp.Anonymous(this="isnan", expressions=[double(raw.copy())]))
+        out.append(exp.Anonymous(this="isinf", expressions=[double(raw.copy())]))
+    if f.low is not None:
+        out.append(exp.LT(this=raw.copy(), expression=literal(f.low, f.type.kind)))
+    if f.high is not None:
+        out.append(exp.GT(this=raw.copy(), expression=literal(f.high, f.type.kind)))
+    return out
+
+
+def _typed(f: ir.FieldSchema, columns: set[str]) -> exp.Expression:
+    raw = _raw(f, columns)
+    kind = f.type.kind
+    if kind is Kind.STRING:
+        v = exp.Nullif(this=raw, expression=exp.Literal.string(""))
+    elif kind is Kind.ENUM:
+        v = exp.Case(this=raw, ifs=[exp.If(this=exp.Literal.string(m.value), true=exp.Literal.string(m.name))
+                                    for m in f.type.enum.members])
+    elif kind is Kind.INT:
+        v = exp.Cast(this=raw, to=exp.DataType.build("BIGINT"))
+    elif kind is Kind.NUMBER:
+        v = double(raw)
+    elif kind is Kind.DATETIME:
+        v = exp.Cast(this=raw, to=exp.DataType.build("TIMESTAMP"))
+    else:
+        v = raw
+    if f.has_default and f.default is not None:
+        v = exp.Coalesce(this=v, expressions=[literal(f.default, kind)])
+    return exp.Cast(this=v, to=exp.DataType.build(_SQL[kind]))
+
+
+_SQL = {Kind.INT: "BIGINT", Kind.NUMBER: "DOUBLE", Kind.BOOL: "BOOLEAN", Kind.STRING: "VARCHAR",
+        Kind.ENUM: "VARCHAR", Kind.DATE: "DATE", Kind.DATETIME: "TIMESTAMP"}
+
+
+class ParquetInput:
+    """One input file as DuckDB views: `scan` (all rows, raw), then the typed rows."""
+
+    def __init__(self, con, schema: ir.InputSchema, path, keyless: bool):
+        self.con, self.schema, self.path, self.keyless = con, schema, str(path), keyless
+        self.columns = set(pq.read_schema(path).names)
+        self.scan = f"__segdsl_scan_{schema.name}"
+        source = exp.Anonymous(this="read_parquet", expressions=[
+            exp.Literal.string(self.path),
+            exp.EQ(this=exp.column("file_row_number"), expression=exp.Boolean(this=True))])
+        conds = [c for f in schema.fields for c in _suspect(f, self.columns)]
+        suspect = exp.Coalesce(this=exp.or_(*conds), expressions=[exp.Boolean(this=True)]) if conds \
+            else exp.Boolean(this=False)
+        scan = exp.select(exp.alias_(exp.Add(this=exp.column("file_row_number"), expression=exp.Literal.number(1)),
+                                     ident(ORDER)),
+                          *[exp.alias_(_raw(f, self.columns), ident(f"__raw_{i}")) for i, f in enumerate(schema.fields)],
+                          exp.alias_(suspect, ident(SUSPECT))).from_(exp.Table(this=source))
+        con.execute(f"CREATE TEMP VIEW {_q(self.scan)} AS {scan.sql('duckdb')}")
+
+    def typed_select(self, where: exp.Expression) -> str:
+        cols = [exp.alias_(_typed(f, self.columns).transform(self._to_raw), ident(f.name))
+                for f in self.schema.fields]
+        cols.append(col(ORDER))
+        if self.keyless:
+            cols.insert(0, exp.alias_(col(ORDER), ident(ROW)))
+        return exp.select(*cols).from_(exp.Table(this=ident(self.scan))).where(where).sql("duckdb")
+
+    def _to_raw(self, node):
+        """Typed expressions are written over data columns; in the scan they are `__raw_i`."""
+        if isinstance(node, exp.Column) and node.table == "":
+            name = node.name
+            for i, f in enumerate(self.schema.fields):
+                if f.column == name:
+                    return col(f"__raw_{i}")
+        return node
+
+    def count(self) -> int:
+        return self.con.execute(f"SELECT COUNT(*) FROM {_q(self.scan)}").fetchone()[0]
+
+    def suspects(self) -> list[int]:
+        return [r[0] for r in self.con.execute(
+            f"SELECT {_q(ORDER)} FROM {_q(self.scan)} WHERE {_q(SUSPECT)} ORDER BY 1").fetchall()]
+
+    def raw_rows(self, rows: set[int], batch_size: int) -> dict:
+        """The rows as the Python reader gives them (for the validator and the quarantine file)."""
+        found = {}
+        if not rows:
+            return found
+        last = max(rows)
+        for batch in read_batches(self.path, batch_size=batch_size):
+            for raw in batch:
+                if raw.row in rows:
+                    found[raw.row] = raw
+            if batch and batch[-1].row >= last:
+                break
+        return found
+
+
+def _q(name: str) -> str:
+    return ident(name).sql("duckdb")
+
+
+def load(run, inp: ParquetInput, table: str, arrow_schema, unique_key: str | None) -> None:
+    """Typed rows of one input into view `table`: SQL-sure rows plus the suspects Python accepts.
+
+    Bad rows (and repeated keys of a customer input) go to the run's bad-row policy
+    in row order, exactly as the Python reader would meet them."""
+    con, schema = inp.con, inp.schema
+    run.summary.read[schema.name] = run.summary.read.get(schema.name, 0) + inp.count()
+    suspects = inp.suspects()
+    raws = inp.raw_rows(set(suspects), run.opts.batch_size)
+    validator = RowValidator(schema, date_format=run.opts.date_format)
+    rescued, bad = [], []
+    for row in suspects:
+        raw = raws[row]
+        if raw.problem:
+            bad.append((row, raw, raw.problem))
+            continue
+        rec, reason = validator.convert(raw)
+        if reason is not None:
+            bad.append((row, raw, reason))
+        else:
+            rescued.append((raw, rec))
+    cols = {f.name: [r[f.name] for _, r in rescued] for f in schema.fields}
+    cols[ORDER] = [raw.row for raw, _ in rescued]
+    if inp.keyless:
+        cols[ROW] = [raw.row for raw, _ in rescued]
+    rescued_name = f"__segdsl_rescued_{schema.name}"
+    con.register(rescued_name, pa.Table.from_pydict(cols, schema=arrow_schema))
+    names = ", ".join(_q(n) for n in arrow_schema.names)
+    sure = inp.typed_select(exp.Not(this=col(SUSPECT)))
+    con.execute(f"CREATE TEMP VIEW {_q(f'__segdsl_all_{schema.name}')} AS "
+                f"SELECT {names} FROM ({sure}) UNION ALL SELECT {names} FROM {_q(rescued_name)}")
+    source = f"__segdsl_all_{schema.name}"
+    if unique_key is not None:
+        dups = con.execute(
+            f"SELECT {_q(ORDER)}, {_q(unique_key)}, first FROM (SELECT {_q(ORDER)}, {_q(unique_key)}, "
+            f"MIN({_q(ORDER)}) OVER (PARTITION BY {_q(unique_key)}) AS first FROM {_q(source)}) "
+            f"WHERE {_q(ORDER)} > first ORDER BY 1").fetchall()
+        if dups:
+            dup_raws = inp.raw_rows({d[0] for d in dups}, run.opts.batch_size)
+            for row, key, first in dups:
+                bad.append((row, dup_raws[row], f"key {unique_key} = {key!r} appears twice (first at row {first})"))
+            dup_table = f"__segdsl_dups_{schema.name}"
+            con.register(dup_table, pa.table({ORDER: pa.array([d[0] for d in dups], pa.int64())}))
+            con.execute(f"CREATE TEMP VIEW {_q(table)} AS SELECT * FROM {_q(source)} "
+                        f"WHERE {_q(ORDER)} NOT IN (SELECT {_q(ORDER)} FROM {_q(dup_table)})")
+        else:
+            con.execute(f"CREATE TEMP VIEW {_q(table)} AS SELECT * FROM {_q(source)}")
+    else:
+        con.execute(f"CREATE TEMP VIEW {_q(table)} AS SELECT * FROM {_q(source)}")
+    for row, raw, reason in sorted(bad, key=lambda b: b[0]):
+        run.bad(schema.name, raw, reason)
+
+
+class LazyRaws:
+    """Raw rows read back only for the rare customer that needs one (a `unique`
+    conflict found by the main query), by its data row number."""
+
+    def __init__(self, inp: ParquetInput, batch_size: int):
+        self.inp, self.batch_size = inp, batch_size
+
+    def by_order(self, order: int):
+        return self.inp.raw_rows({order}, self.batch_size)[order]
