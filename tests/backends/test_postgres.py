@@ -37,7 +37,7 @@ ROW_NO = "row no"     # keyless customer input: the column holding the data row 
 # deterministic, and no shrinking: a server round trip per example makes shrinking take minutes
 EXAMPLES = settings(max_examples=40, deadline=None, derandomize=True,
                     phases=[Phase.explicit, Phase.reuse, Phase.generate],
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 # ---- loading a population into typed warehouse tables ----------------------------
@@ -57,9 +57,10 @@ def create_table(cur, table: str, columns: list[tuple[str, str]], rows: list[tup
     cur.execute(sql.SQL("CREATE TEMP TABLE {} ({})").format(
         sql.Identifier(table),
         sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns)))
-    if rows:
-        cur.executemany(sql.SQL("INSERT INTO {} VALUES ({})").format(
-            sql.Identifier(table), sql.SQL(", ").join(sql.Placeholder() * len(columns))), rows)
+    # COPY, not INSERT with placeholders: psycopg would take a `%s` inside a quoted name for one
+    with cur.copy(sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(table))) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def load(cur, rs: ir.Ruleset, population: list[Customer], tables: dict[str, str]) -> None:
@@ -390,3 +391,181 @@ dimension 标签 all {{
   segment x3 when starts_with(name, "x'") or ends_with(name, {lit(chr(92))})
 }}
 """
+
+
+def test_hostile_labels_strings_identifiers_and_values_round_trip(postgres, tmp_path):
+    import sqlglot
+    rs = ruleset(tmp_path, hostile_rules(HOSTILE))
+    params = resolve_params(rs, {"p": HOSTILE + "p"})
+    tricky = "it's \\ a \"test\" -- x"
+    records = [
+        {"name": HOSTILE},                        # 高价值, x1 (contains */), x3 (starts with x')
+        {"name": HOSTILE + "p"},                  # by_param (a param given on the command line), x1, x3
+        {"name": tricky},                         # quoted
+        {"kind": "a"},                            # quoted (enum data value is the hostile text)
+        {"kind": "客户", "name": "x'\\"},          # 中文, x3 (ends with a backslash)
+        {"kind": "b", "user": 5},                 # grp, x2
+        {"name": "*/ --"},                        # other, x1
+    ]
+    fields = [f.name for f in rs.customer.fields]
+    population = [Customer(key=f"{HOSTILE}{i}", record={n: (f"{HOSTILE}{i}" if n == "id" else r.get(n)) for n in fields},
+                           rows={}, row=i + 1) for i, r in enumerate(records)]
+    tables = {"customer": HOSTILE + " table"}
+    query = compile_postgres(rs, params, tables)
+    assert len(sqlglot.parse(query, read="postgres")) == 1, "one statement, whatever the rule file says"
+    with postgres() as conn:
+        got = run_postgres(conn, rs, population, query, tables)
+    assert_same(rs, got, expected_rows(rs, population, params))
+    rows = [got[c.key] for c in population]
+    assert [r["维度"] for r in rows] == ["高价值", "by_param", "quoted", "quoted", "中文", "grp", "other"]
+    assert [r["标签"] for r in rows] == [["x1", "x3"], ["x1", "x3"], [], [], ["x3"], ["x2"], ["x1"]]
+    first = rows[0]
+    assert first["维度_label"] == first["维度_action"] == first["维度_k" + HOSTILE] == HOSTILE
+    assert first["标签_label"] == [HOSTILE, "x3"] and first["标签_note"] == [HOSTILE]
+    assert rows[4]["维度_键"] == "值;--" and rows[6]["维度_label"] == "#{comment} */"
+
+
+# ---- where the postgres output is wrong today: each the smallest case, strict ---------------
+# (an xfail that starts passing fails the run: drop its mark when the backend is fixed)
+
+try:
+    from psycopg import errors as pg_errors
+except ImportError:          # the fixture skips every test here, saying why
+    pg_errors = None
+
+
+def pg_error(name: str) -> type[BaseException]:
+    return getattr(pg_errors, name) if pg_errors else Exception
+
+
+def run_records(conn, rs: ir.Ruleset, records: list[dict], related: list[dict] | None = None) -> dict:
+    """Customers from plain records (missing fields take their default); returns Postgres's rows
+    after checking them against the interpreter."""
+    population = []
+    for i, rec in enumerate(records):
+        record = {f.name: rec.get(f.name, f.default if f.has_default else None) for f in rs.customer.fields}
+        key = record[rs.customer.key] if rs.customer.key else f"c{i}"
+        rows = {r.name: [row for row in related or [] if row[r.key] == key] for r in rs.related}
+        population.append(Customer(key=key, record=record, rows=rows, row=i + 1))
+    params = resolve_params(rs)
+    tables = warehouse_tables(rs)
+    got = run_postgres(conn, rs, population, compile_postgres(rs, params, tables), tables)
+    assert_same(rs, got, expected_rows(rs, population, params))
+    return got
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="UPPER/LOWER map case one character at a time (upper('ß') = 'ß'); the language, "
+                          "like Python, uses full case mapping (upper('ß') = 'SS')")
+def test_upper_and_lower_use_full_case_mapping(postgres, tmp_path):
+    rs = ruleset(tmp_path, '''
+ruleset case_mapping
+input customer key id { id: string  name: string? }
+dimension d first { segment shout when upper(name) = "SS"  otherwise other }
+''')
+    with postgres() as conn:
+        run_records(conn, rs, [{"id": "1", "name": "ß"}])
+
+
+@pytest.mark.xfail(strict=True, raises=pg_error("InvalidTextRepresentation"),
+                   reason="an attribute that is a string on one segment and a number on another: "
+                          "CASE mixes a text and a bigint literal")
+def test_attribute_of_mixed_types_is_text(postgres, tmp_path):
+    rs = ruleset(tmp_path, '''
+ruleset mixed_attributes
+input customer key id { id: string  a: int? }
+dimension d first {
+  segment s1 when a > 5 { q: "one" }
+  segment s2 when a > 2 { q: 2 }
+}
+''')
+    params = resolve_params(rs)
+    tables = warehouse_tables(rs)
+    population = [Customer(key=k, record={"id": k, "a": a}, rows={}, row=i + 1)
+                  for i, (k, a) in enumerate([("1", 9), ("2", 3), ("3", None)])]
+    with postgres() as conn:
+        got = run_postgres(conn, rs, population, compile_postgres(rs, params, tables), tables)
+    assert [got[k]["d_q"] for k in ("1", "2", "3")] == ["one", "2", None]   # a string column, as every engine writes it
+
+
+@pytest.mark.xfail(strict=True, raises=pg_error("IndeterminateDatatype"),
+                   reason="an `all` dimension with no segments: UNNEST(ARRAY[]) has no type")
+def test_all_dimension_without_segments(postgres, tmp_path):
+    rs = ruleset(tmp_path, '''
+ruleset empty_tags
+input customer key id { id: string }
+dimension tags all { }
+''')
+    with postgres() as conn:
+        got = run_records(conn, rs, [{"id": "1"}])
+    assert got["1"]["tags"] == []
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="SUM/AVG of DOUBLE PRECISION add in row order; the language sums exactly "
+                          "(math.fsum), so 1e16 + 1 - 1e16 is 1, not 0")
+def test_sum_and_avg_of_numbers_are_exact(postgres, tmp_path):
+    rs = ruleset(tmp_path, '''
+ruleset exact_sum
+input customer key id { id: string }
+related orders of customer by id { id: string  amount: number }
+dimension total first { segment positive when sum(orders.amount) > 0.5  otherwise other }
+dimension mean first { segment positive when avg(orders.amount) > 0.1  otherwise other }
+''')
+    orders = [{"id": "1", "amount": v} for v in (1e16, 1.0, -1e16)]
+    with postgres() as conn:
+        run_records(conn, rs, [{"id": "1"}], orders)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="string comparisons use the database's collation: under en-US, 'B' < 'b' is "
+                          "false; the language compares code points")
+def test_string_order_ignores_the_database_collation(postgres, tmp_path):
+    rs = ruleset(tmp_path, '''
+ruleset string_order
+input customer key id { id: string  name: string? }
+dimension d first { segment before_b when name < "b"  otherwise other }
+''')
+    with postgres(autocommit=True) as admin:
+        try:
+            admin.execute("CREATE DATABASE en_us TEMPLATE template0 LOCALE_PROVIDER icu "
+                          "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
+        except pg_errors.Error as exc:
+            pytest.skip(f"no ICU collation on this server: {exc}")
+    try:
+        with postgres(dbname="en_us") as conn:
+            run_records(conn, rs, [{"id": "1", "name": "B"}, {"id": "2", "name": "a"}])
+    finally:
+        with postgres(autocommit=True) as admin:
+            admin.execute("DROP DATABASE en_us")
+
+
+@pytest.mark.xfail(strict=True, raises=KeyError,
+                   reason="PostgreSQL cuts names at 63 bytes: `__segdsl_conflict_<dimension>` and "
+                          "`<dimension>_<attribute>` columns of long (e.g. Chinese) names come out truncated")
+def test_long_names_keep_their_output_columns(postgres, tmp_path):
+    rs = ruleset(tmp_path, '''
+ruleset long_names
+input customer key id { id: string  a: int? }
+dimension 客户价值分层客户价值分层客户价值分层 unique {
+  segment s1 when a > 5 { 推荐渠道推荐渠道: "x" }
+  segment s2 when a > 2
+}
+''')
+    with postgres() as conn:
+        run_records(conn, rs, [{"id": "1", "a": 9}, {"id": "2", "a": 3}])
+
+
+@pytest.mark.xfail(strict=True, raises=pg_error("SyntaxError"),
+                   reason="string literals are written '...' with raw backslashes, which only holds under "
+                          "standard_conforming_strings = on; with it off a backslash escapes the closing "
+                          "quote and the rest of the rule-file text is read as SQL")
+def test_backslashes_without_standard_conforming_strings(postgres, tmp_path):
+    rs = ruleset(tmp_path, r'''
+ruleset backslash
+input customer key id { id: string  name: string? }
+dimension d first { segment hit "\\'); SELECT 1; --" when name = "a\\"  otherwise other }
+''')
+    with postgres(options="-c standard_conforming_strings=off") as conn:
+        got = run_records(conn, rs, [{"id": "1", "name": "a\\"}])
+    assert got["1"]["d_label"] == "\\'); SELECT 1; --"
