@@ -24,10 +24,10 @@ from contextlib import ExitStack, contextmanager
 from functools import partial
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .. import ir
-from ..backends.sql import ROW, NotSupported, keep_column, to_sql
+from ..backends.sql import ORDER, ROW, NotSupported, keep_column, to_sql
+from . import population_pass
 from .duckdb import _DuckRun, arrow_schema
 from .options import ApplyOptions, DataError, Summary
 from .output import Layout
@@ -98,11 +98,23 @@ def session(master: str | None = None):
                 hint = f"is Java 17 installed and {url} reachable?"
             raise DataError(f"Spark could not start ({url}): {detail}; {hint}") from None
     spark.sparkContext.setLogLevel("ERROR")
+    _quiet_python_loggers()
     for k, v in _CONF.items():               # a session that was already running keeps its own
         if k.startswith("spark.sql."):
             spark.conf.set(k, v)
     _sessions[url] = spark
     return spark
+
+
+def _quiet_python_loggers() -> None:
+    """PySpark logs every failed query's JVM stack trace to stderr; the DataError says what went wrong."""
+    import logging
+    try:
+        from pyspark.logger import PySparkLogger
+    except ImportError:
+        return
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _log4j_file() -> str:
@@ -160,17 +172,18 @@ def spark_schema(arrow: pa.Schema):
     return T.StructType([T.StructField(f.name, kinds[f.type], nullable=True) for f in arrow])
 
 
-def frame(spark, table: pa.Table):
-    """A Spark DataFrame holding exactly the Arrow table's rows, in order."""
-    with warnings.catch_warnings():
+def register(spark, name: str, table: pa.Table) -> None:
+    """The Arrow table as temporary view `name`, its rows in order and its types as given."""
+    with _spark_errors(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)      # pyspark's note about the pandas version
-        return spark.createDataFrame(table, schema=spark_schema(table.schema))
+        spark.createDataFrame(table, schema=spark_schema(table.schema)).createOrReplaceTempView(name)
 
 
-def collect(df) -> pa.Table:
-    """The query's result as Arrow, with datetimes back as wall-clock (naive) values."""
-    with warnings.catch_warnings():
+def run_query(spark, sql: str) -> pa.Table:
+    """The query's result as Arrow, datetimes back as wall-clock (naive) values."""
+    with _spark_errors(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
+        df = spark.sql(sql)
         table = df.toArrow() if hasattr(df, "toArrow") else pa.Table.from_batches(df._collect_as_arrow())
     fields = []
     for f in table.schema:
@@ -180,26 +193,26 @@ def collect(df) -> pa.Table:
     return table.cast(pa.schema(fields))
 
 
-def run_query(spark, sql: str, tables: dict[str, pa.Table]) -> pa.Table:
-    """Registers each table as a temporary view and runs the query; Spark's
-    errors become a DataError."""
+def drop_views(spark, names) -> None:
+    for name in names:
+        try:
+            spark.catalog.dropTempView(name)
+        except Exception:  # noqa: BLE001 - a session that died has no views left to drop
+            pass
+
+
+@contextmanager
+def _spark_errors():
+    """Spark's analysis and runtime errors (overflow under ANSI SQL, say) as a DataError."""
     from pyspark.errors import PySparkException
     try:
         from py4j.protocol import Py4JError
-    except ImportError:           # Spark Connect has no py4j
+    except ImportError:                      # Spark Connect has no py4j
         Py4JError = PySparkException  # noqa: N806
     try:
-        for name, table in tables.items():
-            frame(spark, table).createOrReplaceTempView(name)
-        return collect(spark.sql(sql))
+        yield
     except (PySparkException, Py4JError) as exc:
         raise DataError(f"--engine spark: {_spark_message(exc)}") from None
-    finally:
-        for name in tables:
-            try:
-                spark.catalog.dropTempView(name)
-            except Exception:  # noqa: BLE001 - a session that died has no views to drop
-                pass
 
 
 def _spark_message(exc: Exception) -> str:
@@ -207,14 +220,6 @@ def _spark_message(exc: Exception) -> str:
     text = (getter() if callable(getter) else None) or str(exc)
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
-
-
-def in_order(table: pa.Table, key: str, keys: pa.Array) -> pa.Table:
-    """The result rows in the order of `keys` (input order), whatever order Spark's tasks returned."""
-    if table.num_rows < 2:
-        return table
-    where = pc.index_in(table.column(key), value_set=keys.cast(table.schema.field(key).type))
-    return table.take(pc.sort_indices(where))
 
 
 # ---- the run ---------------------------------------------------------------------
@@ -226,42 +231,59 @@ class _SparkRun(_Run):
     def __init__(self, rs: ir.Ruleset, opts: ApplyOptions, master: str | None = None):
         super().__init__(rs, opts)
         self.master = master
+        self.views: list[str] = []
 
     def run(self) -> Summary:
         rs, opts = self.rs, self.opts
         layout = Layout(rs, opts.labels, opts.attributes, self.keep_columns())
         names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
-        try:
-            self.sql = to_sql(rs, opts.params, "spark", tables={n: f"{n}_rows" for n in names},
-                              labels=opts.labels, attributes=opts.attributes, keep=tuple(layout.keep),
-                              prepared=True, pretty=False)
-        except NotSupported as exc:
-            raise DataError(f"--engine spark: {exc}") from None
+        self.tables = {n: f"{n}_rows" for n in names}
+        # the statistics' result views get fixed names, so the query is checked before any data is read
+        self.sql = self.query({p.id: population_pass.table_name(p.id) for p in rs.population}, layout)
         self.spark = session(self.master)
         qpath = opts.quarantine_path()
-        with ExitStack() as stack:
-            out, self.quarantine = prepare_output(stack, opts, layout, self._quarantine_columns)
-            if rs.related:
-                self.load_all(layout, out)
-            else:
-                self.stream(layout, out)
+        try:
+            with ExitStack() as stack:
+                out, self.quarantine = prepare_output(stack, opts, layout, self._quarantine_columns)
+                if rs.related or rs.population:
+                    self.load_all(layout, out)
+                else:
+                    self.stream(layout, out)
+        finally:
+            drop_views(self.spark, self.views)
+        self.summary.customers = self.summary.written
         self.summary.segments = layout.counts
         self.summary.output_file = str(opts.output) if opts.output else None
         self.summary.quarantine_file = str(qpath) if qpath and self.quarantine is not None else None
         return self.summary
 
-    def rows_table(self, schema: ir.InputSchema, batch: list, keep: list, row: bool) -> pa.Table:
-        """Validated records as the Arrow table the prepared SQL reads."""
+    def query(self, population: dict[int, str], layout: Layout) -> str:
+        opts = self.opts
+        try:
+            return to_sql(self.rs, opts.params, "spark", tables=self.tables, labels=opts.labels,
+                          attributes=opts.attributes, keep=tuple(layout.keep), prepared=True, pretty=False,
+                          population=population, ordered=True)
+        except NotSupported as exc:
+            raise DataError(f"--engine spark: {exc}") from None
+
+    def register(self, name: str, table: pa.Table) -> None:
+        register(self.spark, name, table)
+        if name not in self.views:
+            self.views.append(name)
+
+    def rows_table(self, schema: ir.InputSchema, batch: list, keep: list, keyless: bool) -> pa.Table:
+        """Validated records as the table the prepared SQL reads; ORDER is the file's row number."""
         cols = {f.name: [rec[f.name] for _, rec in batch] for f in schema.fields}
-        if row:
+        cols[ORDER] = [raw.row for raw, _ in batch]
+        if keyless:
             cols[ROW] = [raw.row for raw, _ in batch]
         for i, (_, src) in enumerate(keep):
             cols[keep_column(i)] = [None if raw.values.get(src) is None else str(raw.values.get(src))
                                     for raw, _ in batch]
-        return pa.Table.from_pydict(cols, schema=arrow_schema(schema, row, keep))
+        return pa.Table.from_pydict(cols, schema=arrow_schema(schema, keyless, keep, ordered=True))
 
     def stream(self, layout: Layout, out) -> None:
-        """No related inputs: one Spark job per batch, memory bounded by the batch size."""
+        """No related inputs, no population statistics: one Spark job per batch, memory bounded."""
         schema = self.rs.customer
         keyed = bool(schema.key)
         seen: dict = {}
@@ -271,10 +293,8 @@ class _SparkRun(_Run):
         def flush():
             if not pending:
                 return
-            table = self.rows_table(schema, pending, layout.keep, not keyed)
-            result = run_query(self.spark, self.sql, {f"{schema.name}_rows": table})
-            result = in_order(result, layout.key, table.column(schema.key if keyed else ROW).combine_chunks())
-            self.emit(result, layout, out, raws, schema.name)
+            self.register(self.tables[schema.name], self.rows_table(schema, pending, layout.keep, not keyed))
+            self.emit(run_query(self.spark, self.sql), layout, out, raws, schema.name)
             pending.clear()
             raws.clear()
 
@@ -290,25 +310,26 @@ class _SparkRun(_Run):
             if len(pending) >= self.opts.batch_size:
                 flush()
         flush()
-        self.summary.customers = self.summary.written
 
     def load_all(self, layout: Layout, out) -> None:
-        """Related inputs: every input's rows go to Spark, then one query joins them."""
+        """Related inputs or population statistics: every input goes to Spark, then the queries run."""
         rs = self.rs
         raws: dict = {}
         keys: set = set()
-        tables: dict[str, pa.Table] = {}
         for schema in ([rs.customer] if rs.customer else []) + list(rs.related):
             is_customer = schema is rs.customer
+            keyless = is_customer and not schema.key
             keep = layout.keep if is_customer else []
             if schema.name not in self.opts.inputs:
-                tables[f"{schema.name}_rows"] = arrow_schema(schema, False, keep).empty_table()
+                self.register(self.tables[schema.name], arrow_schema(schema, False, keep, ordered=True).empty_table())
                 continue
             parts: list[pa.Table] = []
             batch: list = []
             seen: dict = {}
             for raw, rec in self.records(schema):
-                if is_customer:
+                if keyless:
+                    raws[raw.row] = raw
+                elif is_customer:
                     key = rec[schema.key]
                     if key in seen:
                         self.bad(schema.name, raw, f"key {schema.key} = {key!r} appears twice "
@@ -325,19 +346,19 @@ class _SparkRun(_Run):
                     raws.setdefault(rec[schema.key], raw)
                 batch.append((raw, rec))
                 if len(batch) >= self.opts.batch_size:
-                    parts.append(self.rows_table(schema, batch, keep, False))
+                    parts.append(self.rows_table(schema, batch, keep, keyless))
                     batch.clear()
-            parts.append(self.rows_table(schema, batch, keep, False))
-            tables[f"{schema.name}_rows"] = pa.concat_tables(parts)
-        result = run_query(self.spark, self.sql, tables)
-        if raws:
-            result = in_order(result, layout.key, pa.array(list(raws)))
+            parts.append(self.rows_table(schema, batch, keep, keyless))
+            self.register(self.tables[schema.name], pa.concat_tables(parts))
+        if rs.population:
+            population_pass.compute(rs, self.opts.params, "spark", self.tables,
+                                    lambda q: run_query(self.spark, q), self.register, self.opts.stats)
+        result = run_query(self.spark, self.sql)
         name = rs.customer.name if rs.customer else rs.related[0].name
-        for start in range(0, max(result.num_rows, 1), self.opts.batch_size):
+        for start in range(0, result.num_rows, self.opts.batch_size):
             self.emit(result.slice(start, self.opts.batch_size), layout, out, raws, name)
-        self.summary.customers = len(raws)
 
 
 def apply(rs: ir.Ruleset, opts: ApplyOptions, master: str | None = None) -> Summary:
-    """Runs the ruleset on Spark; `master` (or $SEGDSL_SPARK_MASTER, else local[2]) picks the cluster."""
+    """Runs the ruleset on Spark; `master` (else $SEGDSL_SPARK_MASTER, else local[2]) picks the cluster."""
     return run_checked(rs, opts, partial(_SparkRun, master=master))
