@@ -70,11 +70,23 @@ class Server:
         self.run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60",
                  "start", timeout=90)
 
+    def stop_command(self) -> list[str]:
+        cmd = [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"]
+        return ["runuser", "-u", self.as_user, "--", *cmd] if self.as_user else cmd
+
     def stop(self) -> None:
         try:
-            self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            subprocess.run(self.stop_command(), capture_output=True, timeout=60, cwd=self.base)
         except (subprocess.SubprocessError, OSError):
             pass
+
+    def watchdog(self) -> subprocess.Popen:
+        """pg_ctl leaves the server running on its own: should this test process die without its
+        teardown (a timeout's SIGTERM, a crash), this stops the server and removes its dir."""
+        script = 'p=$1; d=$2; shift 2; while kill -0 "$p" 2>/dev/null; do sleep 1; done; "$@"; rm -rf "$d"'
+        return subprocess.Popen(["sh", "-c", script, "watchdog", str(os.getpid()), str(self.base),
+                                 *self.stop_command()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
 
     def connect(self, dbname: str = "postgres", **kwargs):
         import psycopg
@@ -119,14 +131,21 @@ def postgres() -> Iterator[Callable[..., object]]:
     if as_user:
         os.chown(base, owner.pw_uid, owner.pw_gid)
     server = Server(bin_dir, base, as_user)
+    guard = server.watchdog()
+
+    def clean_up():
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+        guard.kill()
+        guard.wait()
+
     try:
         server.start()
     except (subprocess.SubprocessError, OSError) as exc:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.skip(f"could not start a PostgreSQL server from {bin_dir}: {_why(exc, server)}")
+        why = _why(exc, server)
+        clean_up()
+        pytest.skip(f"could not start a PostgreSQL server from {bin_dir}: {why}")
     try:
         yield server.connect
     finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+        clean_up()
