@@ -145,20 +145,29 @@ def _expected_extras(rs: ir.Ruleset, values: dict) -> dict:
     return out
 
 
+_CON: list = []
+
+
+def _connection():
+    """One in-memory DuckDB per process: connecting costs more than a small query."""
+    if not _CON:
+        _CON.append(_duckdb.connect())
+    return _CON[0]
+
+
 def _run_sql(rs: ir.Ruleset, params: dict, tables: dict[str, pa.Table], prepared: bool) -> Result:
-    con = _duckdb.connect()
+    keyless = rs.customer is not None and not rs.customer.key
+    row_column = _DATA_ROW if keyless and not prepared else None
+    sql = to_sql(rs, params, "duckdb", tables={n: f"t_{i}" for i, n in enumerate(tables)}, labels=True,
+                 attributes=True, prepared=prepared, row_column=row_column, pretty=False)
+    con = _connection()
+    for i, table in enumerate(tables.values()):
+        con.register(f"t_{i}", table)
     try:
-        names = {}
-        for input_name, table in tables.items():
-            names[input_name] = f"t_{len(names)}"
-            con.register(names[input_name], table)
-        keyless = rs.customer is not None and not rs.customer.key
-        row_column = _DATA_ROW if keyless and not prepared else None
-        sql = to_sql(rs, params, "duckdb", tables=names, labels=True, attributes=True,
-                     prepared=prepared, row_column=row_column)
         result = con.sql(sql).to_arrow_table().to_pylist()
     finally:
-        con.close()
+        for i in range(len(tables)):
+            con.unregister(f"t_{i}")
     out = {}
     for row in result:
         values = dict(row)

@@ -1,7 +1,11 @@
 """Prints how many conformance cases and engine runs a test run checked.
 
 Under pytest-xdist each worker counts its own tests and hands the counts to
-the controller through `workeroutput`; the controller adds them up.
+the controller through `workeroutput`; the controller adds them up. The
+controller only imports this file when tests/conformance is named on the
+command line; a tests/conftest.py that calls these hooks makes the line
+appear in every run. The hooks are idempotent (sets of test ids, one print),
+so being called from two conftests is harmless.
 """
 from __future__ import annotations
 
@@ -31,9 +35,13 @@ def pytest_testnodedown(node, error):
             _SEEN[k].update(v)
 
 
+_PRINTED: list[bool] = []
+
+
 def pytest_terminal_summary(terminalreporter):
-    if not any(_SEEN.values()):
+    if not any(_SEEN.values()) or _PRINTED:
         return
+    _PRINTED.append(True)
     terminalreporter.write_line(
         f"conformance: {len(_SEEN['case'])} cases, {len(_SEEN['run'])} engine runs, "
         f"{len(_SEEN['not_supported'])} not supported by an engine (allowed by the case)")
