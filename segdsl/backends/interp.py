@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 from typing import Any
 
 from .. import ir, population
@@ -36,6 +37,10 @@ def or3(values):
     if any(v is None for v in values):
         return None
     return False
+
+
+_COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+            ">=": operator.ge}
 
 
 class Interpreter:
@@ -118,7 +123,7 @@ class Interpreter:
                 a, b = self.eval(l, c, env, row), self.eval(r, c, env, row)
                 if a is None or b is None:
                     return None
-                return {"=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+                return _COMPARE[op](a, b)
             case ir.Between(operand=o, low=lo, high=hi, negated=neg):
                 x, a, b = self.eval(o, c, env, row), self.eval(lo, c, env, row), self.eval(hi, c, env, row)
                 ge = None if x is None or a is None else x >= a

@@ -249,7 +249,9 @@ class _Gen:
     # that context three-valued logic collapses to plain Python booleans --
     def truth(self, e: ir.Expr) -> str:
         """A Python bool expression equal to `g(e) is True`."""
-        if not self.nullable(e) and not isinstance(e, ir.Const):
+        if isinstance(e, ir.Const):
+            return repr(e.value is True)
+        if not self.nullable(e):
             return self.g(e)
         match e:
             case ir.And(items=items):
@@ -264,7 +266,9 @@ class _Gen:
 
     def falsity(self, e: ir.Expr) -> str:
         """A Python bool expression equal to `g(e) is False`."""
-        if not self.nullable(e) and not isinstance(e, ir.Const):
+        if isinstance(e, ir.Const):
+            return repr(e.value is False)
+        if not self.nullable(e):
             return f"(not {self.g(e)})"
         match e:
             case ir.And(items=items):

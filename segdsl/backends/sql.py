@@ -71,6 +71,10 @@ def string_array(items: list[exp.Expression]) -> exp.Expression:
     return exp.Array(expressions=items)
 
 
+def empty_text_array() -> exp.Expression:
+    return exp.Cast(this=exp.Array(expressions=[]), to=exp.DataType.build("ARRAY<VARCHAR>"))
+
+
 def non_null(array: exp.Expression) -> exp.Expression:
     x = exp.to_identifier("x")
     return exp.ArrayFilter(this=array, expression=exp.Lambda(
@@ -92,6 +96,7 @@ class SqlOptions:
     prepared: bool = False           # input tables already hold validated fields by field name
     population: tuple[tuple[int, str], ...] = ()   # population stat id → table (key, value) of its results
     ordered: bool = False            # prepared tables carry ORDER; the result is sorted by it
+    dialect: str = "duckdb"
 
 
 class SqlCompiler:
@@ -158,9 +163,15 @@ class SqlCompiler:
                 if l.type.kind is Kind.TAGS:
                     return self.tags_compare(op, l, r)
                 cls = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
-                return cls(this=self.expr(l), expression=self.expr(r))
+                a, b = self.expr(l), self.expr(r)
+                if op not in ("=", "!=") and l.type.kind is Kind.STRING:
+                    a, b = self.code_points(a), self.code_points(b)
+                return cls(this=a, expression=b)
             case ir.Between(operand=o, low=lo, high=hi, negated=neg):
-                b = exp.Between(this=self.expr(o), low=self.expr(lo), high=self.expr(hi))
+                x, a, c = self.expr(o), self.expr(lo), self.expr(hi)
+                if o.type.kind is Kind.STRING:
+                    x, a, c = self.code_points(x), self.code_points(a), self.code_points(c)
+                b = exp.Between(this=x, low=a, high=c)
                 return exp.Not(this=exp.Paren(this=b)) if neg else b
             case ir.InList(operand=o, items=items, negated=neg):
                 i = exp.In(this=self.expr(o), expressions=[self.expr(x) for x in items])
@@ -190,6 +201,12 @@ class SqlCompiler:
                                        f"do it (DuckDB, Spark); as warehouse SQL it is not supported yet")
                 return col(population_column(i))
         raise NotSupported(f"{type(e).__name__} is not supported by the SQL backend")
+
+    def code_points(self, e: exp.Expression) -> exp.Expression:
+        """Text ordered by code point, as every engine orders it, whatever the database's collation."""
+        if self.opts.dialect in ("postgres", "redshift"):
+            return exp.Collate(this=e, expression=exp.Identifier(this="C", quoted=True))
+        return e
 
     def tags_compare(self, op: str, l: ir.Expr, r: ir.Expr) -> exp.Expression:
         if not r.value:
@@ -263,15 +280,17 @@ class SqlCompiler:
             case "avg":
                 return exp.Avg(this=double(val))
             case "min":
-                return exp.Min(this=val)
+                return exp.Min(this=self.code_points(val) if e.type.kind is Kind.STRING else val)
             case "max":
-                return exp.Max(this=val)
+                return exp.Max(this=self.code_points(val) if e.type.kind is Kind.STRING else val)
         raise NotSupported(e.func)
 
     # ---- dimensions ----
     def dimension(self, d: ir.Dimension) -> list[exp.Expression]:
         conds = [self.expr(s.condition) for s in d.segments]
         if d.policy == "all":
+            if not d.segments:
+                return [exp.alias_(empty_text_array(), ident(d.name))]
             arr = string_array([exp.Case(ifs=[exp.If(this=c, true=exp.Literal.string(s.name))])
                                 for c, s in zip(conds, d.segments)])
             return [exp.alias_(non_null(arr), ident(d.name))]
@@ -294,7 +313,7 @@ class SqlCompiler:
                 exp.ConcatWs(expressions=[exp.Literal.string(", "), *names]),
                 exp.Literal.string(f" in `unique` dimension `{d.name}` (at most one may match)")])
             out.append(exp.alias_(exp.Case(ifs=[exp.If(this=exp.GT(this=count, expression=exp.Literal.number(1)),
-                                                       true=reason)]), ident(f"{CONFLICT}_{d.name}")))
+                                                       true=reason)]), ident(conflict_column(self.rs, d))))
         return out
 
     def label_columns(self) -> list[exp.Expression]:
@@ -305,21 +324,20 @@ class SqlCompiler:
         return cols
 
     def attribute_columns(self) -> list[exp.Expression]:
-        from ..engines.output import attribute_keys
+        from ..engines.output import attribute_keys, attribute_values
         cols = []
         for d in self.rs.dimensions:
             for k in attribute_keys(d):
-                values = {s.name: dict(s.attributes).get(k) for s in d.all_segments()}
-                if d.policy == "all":
-                    m = self.mapped(d, lambda s: None if values[s.name] is None else str(values[s.name]))
-                else:
-                    m = self.mapped(d, lambda s: values[s.name])
+                values = {s.name: attribute_values(d, s).get(k) for s in d.all_segments()}
+                m = self.mapped(d, lambda s: values[s.name])
                 cols.append(exp.alias_(m, ident(f"{d.name}_{k}")))
         return cols
 
     def mapped(self, d: ir.Dimension, value) -> exp.Expression:
         """A per-segment constant of the dimension's value (a list of them for `all`)."""
         if d.policy == "all":
+            if not d.segments:
+                return empty_text_array()
             arr = string_array([exp.Case(ifs=[exp.If(
                 this=exp.ArrayContains(this=col(d.name), expression=exp.Literal.string(s.name)),
                 true=literal(value(s)))]) for s in d.segments])
@@ -338,7 +356,7 @@ class SqlCompiler:
         if self.opts.attributes:
             final += self.attribute_columns()
         final += [exp.alias_(col(keep_column(i)), ident(out)) for i, (out, _) in enumerate(self.opts.keep)]
-        final += [col(f"{CONFLICT}_{d.name}") for d in rs.dimensions if d.policy == "unique"]
+        final += [col(c) for c in conflict_columns(rs)]
         if self.opts.ordered:
             final.append(col(ORDER))
         query = exp.select(*final).from_(exp.Table(this=ident(last)))
@@ -450,8 +468,8 @@ def to_sql(rs: ir.Ruleset, params: dict, dialect: str = "duckdb", tables: dict[s
            keep: tuple[tuple[str, str], ...] = (), row_column: str | None = None, prepared: bool = False,
            population: dict[int, str] | None = None, ordered: bool = False) -> str:
     query = SqlCompiler(rs, params, _options(rs, tables, labels, attributes, keep, row_column, prepared,
-                                             population, ordered)).select()
-    return query.sql(dialect=dialect, pretty=pretty, identify=True)
+                                             population, ordered, dialect)).select()
+    return _render(query, dialect, pretty)
 
 
 def population_args_sql(rs: ir.Ruleset, params: dict, ids: list[int], dialect: str = "duckdb",
@@ -459,16 +477,17 @@ def population_args_sql(rs: ir.Ruleset, params: dict, ids: list[int], dialect: s
                         population: dict[int, str] | None = None, ordered: bool = False) -> str:
     """The query an engine runs first: every customer's arguments of the given population stats
     (whose own arguments may read stats of earlier stages, given in `population`)."""
-    query = SqlCompiler(rs, params, _options(rs, tables, False, False, (), None, prepared, population, ordered)) \
-        .population_args(ids)
-    return query.sql(dialect=dialect, pretty=False, identify=True)
+    query = SqlCompiler(rs, params, _options(rs, tables, False, False, (), None, prepared, population, ordered,
+                                             dialect)).population_args(ids)
+    return _render(query, dialect, False)
 
 
-def _options(rs, tables, labels, attributes, keep, row_column, prepared, population, ordered) -> SqlOptions:
+def _options(rs, tables, labels, attributes, keep, row_column, prepared, population, ordered,
+             dialect) -> SqlOptions:
     names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
     return SqlOptions(tables=tables or {n: n for n in names}, labels=labels, attributes=attributes,
                       keep=tuple(keep), row_column=row_column, prepared=prepared,
-                      population=tuple(sorted((population or {}).items())), ordered=ordered)
+                      population=tuple(sorted((population or {}).items())), ordered=ordered, dialect=dialect)
 
 
 def keep_column(i: int) -> str:
@@ -476,5 +495,31 @@ def keep_column(i: int) -> str:
     return f"__segdsl_keep_{i}"
 
 
+def conflict_column(rs: ir.Ruleset, d: ir.Dimension) -> str:
+    return f"{CONFLICT}_{rs.dimensions.index(d)}"
+
+
 def conflict_columns(rs: ir.Ruleset) -> list[str]:
-    return [f"{CONFLICT}_{d.name}" for d in rs.dimensions if d.policy == "unique"]
+    return [conflict_column(rs, d) for d in rs.dimensions if d.policy == "unique"]
+
+
+def _render(query: exp.Expression, dialect: str, pretty: bool) -> str:
+    if dialect in ("postgres", "redshift"):
+        query = query.transform(_backslash_free)
+        long = sorted({i.name for i in query.find_all(exp.Identifier) if len(i.name.encode("utf-8")) > 63})
+        if long:
+            raise NotSupported(f"PostgreSQL cuts names at 63 bytes; these would be cut: {', '.join(long)}")
+    return query.sql(dialect=dialect, pretty=pretty, identify=True)
+
+
+def _backslash_free(node: exp.Expression) -> exp.Expression:
+    """'a\\b' as 'a' || CHR(92) || 'b': the same text whether or not the server treats
+    backslashes in string literals as escapes (standard_conforming_strings)."""
+    if isinstance(node, exp.Literal) and node.is_string and "\\" in node.this:
+        parts = node.this.split("\\")
+        out: exp.Expression = exp.Literal.string(parts[0])
+        for part in parts[1:]:
+            out = exp.DPipe(this=out, expression=exp.Chr(expressions=[exp.Literal.number(92)]), safe=True)
+            out = exp.DPipe(this=out, expression=exp.Literal.string(part), safe=True)
+        return exp.Paren(this=out)
+    return node

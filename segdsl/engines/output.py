@@ -10,7 +10,7 @@ from collections import Counter
 
 from .. import ir
 from ..customers import UniqueConflict
-from ..io.writers import OutputColumn
+from ..io.writers import OutputColumn, as_text
 from ..types import Kind
 
 _KIND = {Kind.INT: "int", Kind.NUMBER: "number", Kind.BOOL: "bool", Kind.STRING: "string",
@@ -39,6 +39,15 @@ def _attr_kind(d: ir.Dimension, key: str) -> str:
     return "string"
 
 
+def attribute_values(d: ir.Dimension, s: ir.Segment) -> dict:
+    """A segment's attributes as they are written: text where the column is text
+    (a list's items, or a key whose values mix kinds), the value itself otherwise."""
+    out = {}
+    for k, v in s.attributes:
+        out[k] = as_text(v) if v is not None and _attr_kind(d, k) in ("string", "list") else v
+    return out
+
+
 class Layout:
     def __init__(self, rs: ir.Ruleset, labels: bool, attributes: bool, keep: list[tuple[str, str]]):
         self.rs = rs
@@ -59,7 +68,7 @@ class Layout:
         self.columns = cols
         self._labels = {d.name: {s.name: (s.label if s.label is not None else s.name) for s in d.all_segments()}
                         for d in rs.dimensions}
-        self._attrs = {d.name: {s.name: dict(s.attributes) for s in d.all_segments()} for d in rs.dimensions}
+        self._attrs = {d.name: {s.name: attribute_values(d, s) for s in d.all_segments()} for d in rs.dimensions}
         self.counts = {d.name: Counter() for d in rs.dimensions}
 
     def row(self, key, values: tuple, kept: dict | None = None) -> dict:
@@ -85,7 +94,7 @@ class Layout:
                 attrs = self._attrs[d.name]
                 for k in attribute_keys(d):
                     if d.policy == "all":
-                        out[f"{d.name}_{k}"] = [str(attrs[s][k]) for s in v if attrs[s].get(k) is not None]
+                        out[f"{d.name}_{k}"] = [attrs[s][k] for s in v if attrs[s].get(k) is not None]
                     else:
                         out[f"{d.name}_{k}"] = attrs[v].get(k) if v is not None else None
         for col, src in self.keep:

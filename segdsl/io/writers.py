@@ -441,6 +441,11 @@ _JSON_VALUE: dict[str, Callable[[Any], Any] | None] = {
 }
 
 
+def as_text(v) -> str | None:
+    """The text a value has in a text column (also used to shape attribute values alike in every engine)."""
+    return _as_text(v)
+
+
 def _as_text(v) -> str | None:
     """A value from any input format as the text a CSV cell would hold."""
     if v is None or v.__class__ is str:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segdsl.backends.interp import Interpreter
-from segdsl.backends.sql import ROW, to_sql
+from segdsl.backends.sql import ROW, conflict_column, to_sql
 from segdsl.customers import UniqueConflict
 from segdsl.engines.duckdb import arrow_schema
 from segdsl.frontend import check_file
@@ -69,7 +69,7 @@ def test_duckdb_equals_interpreter(rs):
             for d in rs.dimensions:
                 expected = env[d.name]
                 if isinstance(expected, UniqueConflict):
-                    assert row[f"__segdsl_conflict_{d.name}"] is not None
+                    assert row[conflict_column(rs, d)] is not None
                     continue
                 value = row[d.name]
                 assert (tuple(value) if d.policy == "all" else value) == expected, (d.name, c)
