@@ -42,6 +42,7 @@ _CONF = {
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "2",
     "spark.sql.session.timeZone": "UTC",
+    "spark.sql.caseSensitive": "true",          # names are case-sensitive in rule files: `Spend` is not `spend`
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
     "spark.sql.execution.arrow.useLargeVarTypes": "false",
@@ -176,7 +177,13 @@ def register(spark, name: str, table: pa.Table) -> None:
     """The Arrow table as temporary view `name`, its rows in order and its types as given."""
     with _spark_errors(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)      # pyspark's note about the pandas version
-        spark.createDataFrame(table, schema=spark_schema(table.schema)).createOrReplaceTempView(name)
+        frame = spark.createDataFrame(table, schema=spark_schema(table.schema))
+        frame.createOrReplaceTempView(_quoted(name))
+
+
+def _quoted(name: str) -> str:
+    """A view name as one quoted identifier: Spark parses the name, and input names may be 客户."""
+    return "`" + name.replace("`", "``") + "`"
 
 
 def run_query(spark, sql: str) -> pa.Table:
