@@ -17,7 +17,6 @@ from rich.console import Console
 from rich.table import Table
 
 from . import render
-from .diagnostics import Diagnostic
 from .frontend import CheckResult, check_file
 from .params import UsageError, parse_assignments, resolve_params
 

@@ -80,7 +80,6 @@ class _DuckRun(_Run):
         keep = layout.keep
         arrow = arrow_schema(schema, not keyed, keep, ordered=True)
         names = [f.name for f in schema.fields]
-        seen: dict = {}
         pending: list = []
         raws: dict = {}
 
@@ -101,13 +100,7 @@ class _DuckRun(_Run):
             pending.clear()
             raws.clear()
 
-        for raw, rec in self.records(schema):
-            key = rec[schema.key] if keyed else raw.row
-            if keyed:
-                if key in seen:
-                    self.bad(schema.name, raw, f"key {schema.key} = {key!r} appears twice (first at row {seen[key]})")
-                    continue
-                seen[key] = raw.row
+        for key, raw, rec in self.customer_records(schema):
             pending.append((raw, rec))
             raws[key] = raw
             if len(pending) >= self.opts.batch_size:
@@ -158,7 +151,6 @@ class _DuckRun(_Run):
             table_name = f"{schema.name}_rows"
             created = False
             batch: list = []
-            seen: dict = {}
 
             def flush():
                 nonlocal created
@@ -177,16 +169,11 @@ class _DuckRun(_Run):
                 created = True
                 batch.clear()
 
-            for raw, rec in self.records(schema):
-                if keyless:
-                    raws[raw.row] = raw
-                elif is_customer:
-                    key = rec[schema.key]
-                    if key in seen:
-                        self.bad(schema.name, raw, f"key {schema.key} = {key!r} appears twice "
-                                                   f"(first at row {seen[key]})")
-                        continue
-                    seen[key] = raw.row
+            rows = ((raw, rec) for _, raw, rec in self.customer_records(schema)) if is_customer \
+                else self.records(schema)
+            for raw, rec in rows:
+                if is_customer:
+                    key = raw.row if keyless else rec[schema.key]
                     raws[key] = raw
                     keys.add(key)
                 elif rs.customer is not None:

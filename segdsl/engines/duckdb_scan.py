@@ -26,6 +26,7 @@ from ..backends.sql import ORDER, ROW, col, double, ident, literal
 from ..io.readers import detect_format, read_batches
 from ..io.validate import RowValidator
 from ..types import Kind
+from .python import repeated_key
 
 SUSPECT = "__segdsl_suspect"
 
@@ -219,7 +220,7 @@ def load(run, inp: ParquetInput, table: str, arrow_schema, unique_key: str | Non
         if dups:
             dup_raws = inp.raw_rows({d[0] for d in dups}, run.opts.batch_size)
             for row, key, first in dups:
-                bad.append((row, dup_raws[row], f"key {unique_key} = {key!r} appears twice (first at row {first})"))
+                bad.append((row, dup_raws[row], repeated_key(schema, key, first)))
             dup_table = f"__segdsl_dups_{schema.name}"
             con.register(dup_table, pa.table({ORDER: pa.array([d[0] for d in dups], pa.int64())}))
             con.execute(f"CREATE TEMP VIEW {_q(table)} AS SELECT * FROM {_q(source)} "

@@ -98,6 +98,21 @@ class _Run:
                     continue
                 yield raw, rec
 
+    def customer_records(self, schema: ir.InputSchema):
+        """(key, raw row, record) of the customer input; a key met twice is a bad row
+        (the first one stays). Without a key the data row number is the key."""
+        seen: dict = {}
+        for raw, rec in self.records(schema):
+            if not schema.key:
+                yield raw.row, raw, rec
+                continue
+            key = rec[schema.key]
+            if key in seen:
+                self.bad(schema.name, raw, repeated_key(schema, key, seen[key]))
+                continue
+            seen[key] = raw.row
+            yield key, raw, rec
+
     # ---- the run ----
     def keep_columns(self) -> list[tuple[str, str]]:
         keep = self.opts.keep
@@ -148,52 +163,30 @@ class _Run:
         params = self.opts.params
         S = compute_stats(program, [], params, {}, self.opts.stats)
         evaluate = program.evaluate
-        keyed = bool(schema.key)
-        seen: dict = {}
-        batch_out: list = []
         keep = bool(layout.keep)
-        for raw, rec in self.records(schema):
-            key = rec[schema.key] if keyed else raw.row
-            if keyed:
-                if key in seen:
-                    self.bad(schema.name, raw, f"key {schema.key} = {key!r} appears twice (first at row {seen[key]})")
+        with _Batches(out, self.opts.batch_size, self.summary) as batches:
+            for key, raw, rec in self.customer_records(schema):
+                values = evaluate(rec, _NO_ROWS, params, S, _NO_ROWS)
+                c = conflict(values)
+                if c is not None:
+                    self.bad(schema.name, raw, c.reason())
                     continue
-                seen[key] = raw.row
-            values = evaluate(rec, _NO_ROWS, params, S, _NO_ROWS)
-            c = conflict(values)
-            if c is not None:
-                self.bad(schema.name, raw, c.reason())
-                continue
-            batch_out.append(layout.row(key, values, raw.values if keep else None))
-            if len(batch_out) >= self.opts.batch_size:
-                out.write(batch_out)
-                self.summary.written += len(batch_out)
-                batch_out = []
-        if batch_out:
-            out.write(batch_out)
-            self.summary.written += len(batch_out)
+                batches.add(layout.row(key, values, raw.values if keep else None))
 
     def two_pass(self, program, layout: Layout, out) -> None:
         rs = self.rs
         population, raws = self.load_customers(bool(layout.keep))
         params = self.opts.params
         S = compute_stats(program, population, params, {}, self.opts.stats)
-        batch_out = []
-        for c in population:
-            values = program.evaluate(c.record, c.rows, params, S, _NO_ROWS)
-            bad = conflict(values)
-            if bad is not None:
-                name = rs.customer.name if rs.customer else rs.related[0].name
-                self.bad(name, _Located(c.row), bad.reason())
-                continue
-            batch_out.append(layout.row(c.key, values, raws.get(c.key)))
-            if len(batch_out) >= self.opts.batch_size:
-                out.write(batch_out)
-                self.summary.written += len(batch_out)
-                batch_out = []
-        if batch_out:
-            out.write(batch_out)
-            self.summary.written += len(batch_out)
+        with _Batches(out, self.opts.batch_size, self.summary) as batches:
+            for c in population:
+                values = program.evaluate(c.record, c.rows, params, S, _NO_ROWS)
+                bad = conflict(values)
+                if bad is not None:
+                    name = rs.customer.name if rs.customer else rs.related[0].name
+                    self.bad(name, _Located(c.row), bad.reason())
+                    continue
+                batches.add(layout.row(c.key, values, raws.get(c.key)))
 
     def load_customers(self, keep: bool) -> tuple[list[Customer], dict]:
         """Every customer with its related rows (the first pass); raw values by key when kept."""
@@ -201,13 +194,7 @@ class _Run:
         customers: dict = {}
         raws: dict = {}
         if rs.customer is not None:
-            schema = rs.customer
-            for raw, rec in self.records(schema):
-                key = rec[schema.key] if schema.key else raw.row
-                if key in customers:
-                    self.bad(schema.name, raw, f"key {schema.key} = {key!r} appears twice "
-                                               f"(first at row {customers[key].row})")
-                    continue
+            for key, raw, rec in self.customer_records(rs.customer):
                 customers[key] = Customer(key, rec, {r.name: [] for r in rs.related}, raw.row)
                 if keep:
                     raws[key] = raw.values
@@ -236,6 +223,35 @@ def prepare_output(stack: ExitStack, opts: ApplyOptions, layout: Layout, quarant
     if isinstance(run, _Run):
         stack.push(run.settle_bad)
     return out, quarantine
+
+
+class _Batches:
+    """Output rows gathered into batches of the run's size, and counted as written."""
+
+    def __init__(self, out, size: int, summary: Summary):
+        self.out, self.size, self.summary, self.rows = out, size, summary, []
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.out.write(self.rows)
+            self.summary.written += len(self.rows)
+            self.rows = []
+
+    def __enter__(self) -> "_Batches":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.flush()
+
+
+def repeated_key(schema: ir.InputSchema, key, first_row: int) -> str:
+    return f"key {schema.key} = {key!r} appears twice (first at row {first_row})"
 
 
 class _Located:
