@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 pytest.importorskip("pyspark")
 
 from segdsl.backends.interp import Interpreter  # noqa: E402
-from segdsl.backends.sql import CONFLICT, ORDER, ROW, to_sql  # noqa: E402
+from segdsl.backends.sql import ORDER, ROW, conflict_column, to_sql  # noqa: E402
 from segdsl.cli import app  # noqa: E402
 from segdsl.customers import UniqueConflict  # noqa: E402
 from segdsl.engines import duckdb as duckdb_engine  # noqa: E402
@@ -381,7 +381,7 @@ def test_spark_equals_interpreter(spark, path):
             for d in rs.dimensions:
                 expected = env[d.name]
                 if isinstance(expected, UniqueConflict):
-                    assert row[f"{CONFLICT}_{d.name}"] is not None, (d.name, c)
+                    assert row[conflict_column(rs, d)] is not None, (d.name, c)
                     continue
                 value = row[d.name]
                 assert (tuple(value) if d.policy == "all" else value) == expected, (d.name, c)
