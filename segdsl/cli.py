@@ -177,7 +177,8 @@ def _inputs(rs, items: list[str]) -> dict[str, Path]:
 def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
           input: Annotated[list[str], typer.Option("--input", "-i", help="NAME=FILE (CSV, JSONL or Parquet)")],
           output: Annotated[Optional[Path], typer.Option("--output", "-o", help=".parquet, .csv or .jsonl")] = None,
-          engine: Annotated[str, typer.Option(help="duckdb (default) or python")] = "duckdb",
+          engine: Annotated[str, typer.Option(help="duckdb (default), python or spark")] = "duckdb",
+          master: Annotated[Optional[str], typer.Option(help="Spark master URL (default $SEGDSL_SPARK_MASTER, else local[2])")] = None,
           param: Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")] = None,
           on_error: Annotated[OnError, typer.Option("--on-error", help="fail, skip or quarantine")] = OnError.fail,
           quarantine: Annotated[Optional[Path], typer.Option(help="where quarantined rows go")] = None,
@@ -211,8 +212,10 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         keep_cols = ("*",) if keep.strip() == "all" else tuple(c.strip() for c in keep.split(",") if c.strip())
         if "_row" in keep_cols:
             raise UsageError("--keep _row: `_row` is the output's own row number column")
-    if engine not in ("python", "duckdb"):
-        raise UsageError(f"--engine {engine}: available engines: duckdb, python")
+    if engine not in ("python", "duckdb", "spark"):
+        raise UsageError(f"--engine {engine}: available engines: duckdb, python, spark")
+    if master is not None and engine != "spark":
+        raise UsageError("--master goes with --engine spark")
     opts = ApplyOptions(
         inputs=_inputs(rs, input), output=output,
         params=resolve_params(rs, parse_assignments(param or [])), on_error=on_error.value,
@@ -221,6 +224,9 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         date_format=date_format, batch_size=batch_size, stats=frozen)
     if engine == "duckdb":
         from .engines.duckdb import apply as run
+    elif engine == "spark":
+        from .engines.spark import apply as spark_apply
+        run = functools.partial(spark_apply, master=master)
     else:
         from .engines.python import apply as run
     try:

@@ -71,6 +71,15 @@ def string_array(items: list[exp.Expression]) -> exp.Expression:
     return exp.Array(expressions=items)
 
 
+def add_days(x: exp.Expression, days: exp.Expression, kind: Kind) -> exp.Expression:
+    """Date or datetime plus whole days; a datetime keeps its time of day (TimestampAdd),
+    and the day count is an INT, which some dialects (Spark) insist on."""
+    n = exp.Cast(this=days, to=exp.DataType.build("INT"))
+    if kind is Kind.DATETIME:
+        return exp.TimestampAdd(this=x, expression=n, unit=exp.var("DAY"))
+    return exp.DateAdd(this=x, expression=n, unit=exp.var("DAY"))
+
+
 def empty_text_array() -> exp.Expression:
     return exp.Cast(this=exp.Array(expressions=[]), to=exp.DataType.build("ARRAY<VARCHAR>"))
 
@@ -151,8 +160,7 @@ class SqlCompiler:
             case ir.Arith(op=op, left=l, right=r):
                 a, b = self.expr(l), self.expr(r)
                 if op in ("date_add", "date_sub"):
-                    n = b if op == "date_add" else exp.Neg(this=b)
-                    return exp.DateAdd(this=a, expression=n, unit=exp.var("DAY"))
+                    return add_days(a, b if op == "date_add" else exp.Neg(this=b), l.type.kind)
                 if op == "div":
                     return exp.Div(this=double(a), expression=exp.Nullif(this=double(b), expression=exp.Literal.number(0)))
                 cls = {"add": exp.Add, "sub": exp.Sub, "mul": exp.Mul}[op]
@@ -244,7 +252,7 @@ class SqlCompiler:
             case "day":
                 return exp.Day(this=a[0])
             case "add_days":
-                return exp.DateAdd(this=a[0], expression=a[1], unit=exp.var("DAY"))
+                return add_days(a[0], a[1], args[0].type.kind)
             case "abs":
                 return exp.Abs(this=a[0])
             case "to_datetime":
@@ -310,7 +318,7 @@ class SqlCompiler:
                      for c, s in zip(conds, d.segments)]
             reason = exp.Concat(expressions=[
                 exp.Literal.string("matches "),
-                exp.ConcatWs(expressions=[exp.Literal.string(", "), *names]),
+                exp.ConcatWs(expressions=[exp.Literal.string(", "), *names], coalesce=True),   # nulls skipped
                 exp.Literal.string(f" in `unique` dimension `{d.name}` (at most one may match)")])
             out.append(exp.alias_(exp.Case(ifs=[exp.If(this=exp.GT(this=count, expression=exp.Literal.number(1)),
                                                        true=reason)]), ident(conflict_column(self.rs, d))))

@@ -151,3 +151,20 @@ dimension d unique {
     got = segment_both(rs, [{"id": "1", "x": 5}, {"id": "2", "x": 1}, {"id": "3", "x": 50}])
     assert got[0]["d"] == "small" and got[2]["d"] == "big"
     assert got[1]["d"] == UniqueConflict("d", ("small", "tiny"))
+
+
+def test_unique_conflict_among_three_segments_on_duckdb(tmp_path):
+    """Two of three segments match: a conflict on every engine (SQL's CONCAT_WS must skip the third's null)."""
+    from typer.testing import CliRunner
+
+    from segdsl.cli import app
+    rules = tmp_path / "u.seg"
+    rules.write_text('ruleset u\ninput c key id { id: string  x: int }\n'
+                     'dimension d unique { segment a when x > 1 segment b when x > 5 segment z when x > 100 otherwise o }\n',
+                     encoding="utf-8")
+    data = tmp_path / "in.csv"
+    data.write_text("id,x\nk1,3\nk2,9\n", encoding="utf-8")
+    for engine in ("duckdb", "python"):
+        r = CliRunner().invoke(app, ["apply", str(rules), "--input", str(data), "-o", str(tmp_path / "o.csv"),
+                                     "--engine", engine])
+        assert r.exit_code == 1 and "row 2" in r.output and "matches a, b" in r.output, (engine, r.output)

@@ -281,9 +281,6 @@ def _same_as_python(tmp_path, text: str, csv: str) -> None:
     assert got == run("python", rs, tmp_path, {"c": data})
 
 
-@pytest.mark.xfail(strict=True, reason="SQL backend: `datetime - 7 days` renders for Spark as DATE_ADD(ts, -7), "
-                                       "which returns a DATE (the time of day is lost); exp.TimestampAdd renders "
-                                       "DATE_ADD(DAY, -7, ts), which keeps it")
 def test_datetime_plus_days(tmp_path, spark):
     _same_as_python(tmp_path, 'ruleset r\nparam cutoff: datetime = 2024-03-10T02:30:00\n'
                               'input c key id { id: string  seen: datetime }\n'
@@ -291,9 +288,6 @@ def test_datetime_plus_days(tmp_path, spark):
                     "id,seen\na,2024-03-03 02:30:01\nb,2024-03-03 02:29:59\n")
 
 
-@pytest.mark.xfail(strict=True, reason="SQL backend: add_days(date, int field) renders for Spark as "
-                                       "DATE_ADD(born, n) with n BIGINT, which Spark rejects "
-                                       "(DATATYPE_MISMATCH: the second parameter requires INT); needs CAST(n AS INT)")
 def test_add_days_by_an_int_field(tmp_path, spark):
     _same_as_python(tmp_path, 'ruleset r\nparam as_of: date = 2024-03-01\n'
                               'input c key id { id: string  born: date  n: int }\n'
@@ -301,10 +295,6 @@ def test_add_days_by_an_int_field(tmp_path, spark):
                     "id,born,n\na,2024-02-20,10\nb,2024-02-20,5\n")
 
 
-@pytest.mark.xfail(strict=True, reason="SQL backend: the unique conflict reason's CONCAT_WS is rendered as "
-                                       "CASE WHEN any argument IS NULL THEN NULL ..., so matching two of three "
-                                       "segments is not a conflict on Spark (nor DuckDB); exp.ConcatWs(..., "
-                                       "coalesce=True) renders a plain CONCAT_WS")
 def test_unique_conflict_of_two_segments_out_of_three(tmp_path, spark):
     _same_as_python(tmp_path, 'ruleset r\ninput c key id { id: string  x: number }\n'
                               'dimension u unique { segment never when x < -1 segment pos when x > 0 '
