@@ -21,7 +21,7 @@ other engines, never DECIMAL.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
@@ -104,7 +104,8 @@ class SqlOptions:
     row_column: str | None = None    # keyless input: the column holding the 1-based row number
     prepared: bool = False           # input tables already hold validated fields by field name
     population: tuple[tuple[int, str], ...] = ()   # population stat id → table (key, value) of its results
-    ordered: bool = False            # prepared tables carry ORDER; the result is sorted by it
+    ordered: bool = False            # prepared tables carry ORDER; the result carries it too
+    sort: bool = True                # ... and is sorted by it (not needed where the scan order holds)
     dialect: str = "duckdb"
 
 
@@ -368,7 +369,7 @@ class SqlCompiler:
         if self.opts.ordered:
             final.append(col(ORDER))
         query = exp.select(*final).from_(exp.Table(this=ident(last)))
-        if self.opts.ordered:
+        if self.opts.ordered and self.opts.sort:
             query = query.order_by(col(ORDER))
         return _with(query, ctes)
 
@@ -474,9 +475,9 @@ def population_column(i: int) -> str:
 def to_sql(rs: ir.Ruleset, params: dict, dialect: str = "duckdb", tables: dict[str, str] | None = None,
            labels: bool = False, attributes: bool = False, pretty: bool = True,
            keep: tuple[tuple[str, str], ...] = (), row_column: str | None = None, prepared: bool = False,
-           population: dict[int, str] | None = None, ordered: bool = False) -> str:
-    query = SqlCompiler(rs, params, _options(rs, tables, labels, attributes, keep, row_column, prepared,
-                                             population, ordered, dialect)).select()
+           population: dict[int, str] | None = None, ordered: bool = False, sort: bool = True) -> str:
+    opts = _options(rs, tables, labels, attributes, keep, row_column, prepared, population, ordered, dialect)
+    query = SqlCompiler(rs, params, replace(opts, sort=sort)).select()
     return _render(query, dialect, pretty)
 
 

@@ -65,12 +65,12 @@ class _DuckRun(_Run):
         self.summary.quarantine_file = str(qpath) if qpath and self.quarantine is not None else None
         return self.summary
 
-    def main_query(self, population: dict[int, str]) -> str:
+    def main_query(self, population: dict[int, str], sort: bool = True) -> str:
         opts = self.opts
         try:
             return to_sql(self.rs, opts.params, "duckdb", tables=self.tables, labels=opts.labels,
                           attributes=opts.attributes, keep=tuple(self.layout.keep), prepared=True, pretty=False,
-                          population=population, ordered=True)
+                          population=population, ordered=True, sort=sort)
         except NotSupported as exc:
             raise DataError(f"--engine duckdb: {exc}") from None
 
@@ -110,7 +110,7 @@ class _DuckRun(_Run):
     def native(self, layout: Layout, out) -> None:
         """Parquet inputs read and typed by DuckDB (engines/duckdb_scan.py)."""
         rs, con = self.rs, self.con
-        first = None
+        first, rescued = None, False
         for schema in ([rs.customer] if rs.customer else []) + [r for r in rs.related if r.name in self.opts.inputs]:
             self.validator(schema)                    # whole-file problems: missing required columns
             is_customer = schema is rs.customer
@@ -120,13 +120,13 @@ class _DuckRun(_Run):
             arrow = arrow_schema(schema, keyless, [], ordered=True)
             table = f"{schema.name}_rows"
             if is_customer or rs.customer is None:
-                duckdb_scan.load(self, inp, table, arrow, schema.key if is_customer else None)
+                rescued |= duckdb_scan.load(self, inp, table, arrow, schema.key if is_customer else None)
                 continue
             valid = f"__segdsl_valid_{schema.name}"
-            duckdb_scan.load(self, inp, valid, arrow, None)
+            rescued |= duckdb_scan.load(self, inp, valid, arrow, None)
             keys = f'(SELECT "{rs.customer.key}" FROM "{rs.customer.name}_rows")'
             self.summary.orphans += con.execute(
-                f'SELECT COUNT(*) FROM "{valid}" WHERE "{schema.key}" NOT IN {keys}').fetchone()[0]
+                f'SELECT COUNT(*) FROM "{valid}" WHERE "{schema.key}" NOT IN {keys}').fetchall()[0][0]
             con.execute(f'CREATE TEMP VIEW "{table}" AS SELECT * FROM "{valid}" WHERE "{schema.key}" IN {keys}')
         for r in rs.related:
             if r.name not in self.opts.inputs:
@@ -134,9 +134,13 @@ class _DuckRun(_Run):
         if rs.population:
             population_pass.compute(rs, self.opts.params, "duckdb", self.tables,
                                     lambda q: con.sql(q).to_arrow_table(), con.register, self.opts.stats)
+        if not (rescued or rs.related or rs.population):
+            # one input scanned in file order, projections only: the order holds without a sort
+            self.sql = self.main_query({}, sort=False)
         name = rs.customer.name if rs.customer else rs.related[0].name
         raws = duckdb_scan.LazyRaws(first, self.opts.batch_size)
-        for batch in con.sql(self.sql).to_arrow_reader(self.opts.batch_size):
+        # Arrow batches from DuckDB are cheap to pass on whole: bigger than Python row batches
+        for batch in con.sql(self.sql).to_arrow_reader(max(self.opts.batch_size, 256 * 1024)):
             self.emit(pa.Table.from_batches([batch]), layout, out, raws, name)
 
     def load_all(self, layout: Layout, out) -> None:

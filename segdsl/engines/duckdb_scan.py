@@ -128,9 +128,10 @@ class ParquetInput:
         source = exp.Anonymous(this="read_parquet", expressions=[
             exp.Literal.string(self.path),
             exp.EQ(this=exp.column("file_row_number"), expression=exp.Boolean(this=True))])
-        conds = [c for f in schema.fields for c in _suspect(f, self.columns)]
-        suspect = exp.Coalesce(this=exp.or_(*conds), expressions=[exp.Boolean(this=True)]) if conds \
-            else exp.Boolean(this=False)
+        # each check is null-safe: a null value is suspect only where a check says so
+        conds = [exp.Coalesce(this=c, expressions=[exp.Boolean(this=False)])
+                 for f in schema.fields for c in _suspect(f, self.columns)]
+        suspect = exp.or_(*conds) if conds else exp.Boolean(this=False)
         scan = exp.select(exp.alias_(exp.Add(this=exp.column("file_row_number"), expression=exp.Literal.number(1)),
                                      ident(ORDER)),
                           *[exp.alias_(_raw(f, self.columns), ident(f"__raw_{i}")) for i, f in enumerate(schema.fields)],
@@ -154,12 +155,19 @@ class ParquetInput:
                     return col(f"__raw_{i}")
         return node
 
-    def count(self) -> int:
-        return self.con.execute(f"SELECT COUNT(*) FROM {_q(self.scan)}").fetchone()[0]
-
-    def suspects(self) -> list[int]:
-        return [r[0] for r in self.con.execute(
-            f"SELECT {_q(ORDER)} FROM {_q(self.scan)} WHERE {_q(SUSPECT)} ORDER BY 1").fetchall()]
+    def count_and_suspects(self, key: str | None) -> tuple[int, list[int], bool]:
+        """Rows in the file, the row numbers SQL is not sure about, and whether the sure
+        rows may repeat a key (all in one scan)."""
+        repeats = "FALSE"
+        if key is not None:
+            i = next(i for i, f in enumerate(self.schema.fields) if f.name == key)
+            k = _q(f"__raw_{i}")
+            repeats = (f"COUNT(*) FILTER (WHERE NOT {_q(SUSPECT)}) "
+                       f"> COUNT(DISTINCT {k}) FILTER (WHERE NOT {_q(SUSPECT)})")
+        n, rows, repeated = self.con.execute(
+            f"SELECT COUNT(*), LIST({_q(ORDER)} ORDER BY {_q(ORDER)}) FILTER (WHERE {_q(SUSPECT)}), {repeats} "
+            f"FROM {_q(self.scan)}").fetchall()[0]
+        return n, rows or [], bool(repeated)
 
     def raw_rows(self, rows: set[int], batch_size: int) -> dict:
         """The rows as the Python reader gives them (for the validator and the quarantine file)."""
@@ -180,14 +188,15 @@ def _q(name: str) -> str:
     return ident(name).sql("duckdb")
 
 
-def load(run, inp: ParquetInput, table: str, arrow_schema, unique_key: str | None) -> None:
+def load(run, inp: ParquetInput, table: str, arrow_schema, unique_key: str | None) -> bool:
     """Typed rows of one input into view `table`: SQL-sure rows plus the suspects Python accepts.
 
     Bad rows (and repeated keys of a customer input) go to the run's bad-row policy
-    in row order, exactly as the Python reader would meet them."""
+    in row order, exactly as the Python reader would meet them. Returns whether any
+    suspect was rescued (then the rows are no longer in file order)."""
     con, schema = inp.con, inp.schema
-    run.summary.read[schema.name] = run.summary.read.get(schema.name, 0) + inp.count()
-    suspects = inp.suspects()
+    count, suspects, repeats = inp.count_and_suspects(unique_key)
+    run.summary.read[schema.name] = run.summary.read.get(schema.name, 0) + count
     raws = inp.raw_rows(set(suspects), run.opts.batch_size)
     validator = RowValidator(schema, date_format=run.opts.date_format)
     rescued, bad = [], []
@@ -212,7 +221,7 @@ def load(run, inp: ParquetInput, table: str, arrow_schema, unique_key: str | Non
     con.execute(f"CREATE TEMP VIEW {_q(f'__segdsl_all_{schema.name}')} AS "
                 f"SELECT {names} FROM ({sure}) UNION ALL SELECT {names} FROM {_q(rescued_name)}")
     source = f"__segdsl_all_{schema.name}"
-    if unique_key is not None:
+    if unique_key is not None and (repeats or rescued):
         dups = con.execute(
             f"SELECT {_q(ORDER)}, {_q(unique_key)}, first FROM (SELECT {_q(ORDER)}, {_q(unique_key)}, "
             f"MIN({_q(ORDER)}) OVER (PARTITION BY {_q(unique_key)}) AS first FROM {_q(source)}) "
@@ -231,6 +240,7 @@ def load(run, inp: ParquetInput, table: str, arrow_schema, unique_key: str | Non
         con.execute(f"CREATE TEMP VIEW {_q(table)} AS SELECT * FROM {_q(source)}")
     for row, raw, reason in sorted(bad, key=lambda b: b[0]):
         run.bad(schema.name, raw, reason)
+    return bool(rescued)        # rows added after the scan's: the result must be sorted back
 
 
 class LazyRaws:
