@@ -22,6 +22,14 @@ Engines:
   duckdb_sql  the compiled SQL on in-memory DuckDB over tables in the data's
               own shape (`from "..."` column names, enum data values), as a
               warehouse runs the output of `segdsl compile --target sql`
+  spark       the compiled Spark SQL on the Spark engine's local session over
+              prepared views, population statistics by the engine's own pass
+  postgres    the compiled postgres SQL in its warehouse form on a real
+              PostgreSQL server (needs use_postgres(connect) first)
+
+The DuckDB and Spark runners compute population statistics with the
+engines' own two-pass code (engines/population_pass.py); the warehouse forms
+(duckdb_sql, postgres) cannot, and say NotSupported.
 """
 from __future__ import annotations
 
@@ -33,10 +41,11 @@ import pyarrow as pa
 from segdsl import ir
 from segdsl.backends.interp import Interpreter
 from segdsl.backends.python import evaluate_with_generated
-from segdsl.backends.sql import CONFLICT as _CONFLICT_COLUMN
-from segdsl.backends.sql import ROW, to_sql
+from segdsl.backends.sql import ORDER, ROW, conflict_column, to_sql
 from segdsl.customers import Customer, UniqueConflict
+from segdsl.engines import population_pass
 from segdsl.engines.duckdb import arrow_schema
+from segdsl.engines.output import Layout
 from segdsl.types import Kind
 
 CONFLICT = "CONFLICT"
@@ -80,23 +89,27 @@ def python(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
 # ---- SQL on DuckDB ---------------------------------------------------------------
 
 def _prepared_tables(rs: ir.Ruleset, population: list[Customer]) -> dict[str, pa.Table]:
-    """Validated records by field name, enum member names: what the engines feed the SQL."""
+    """Validated records by field name, enum member names and input order: what the engines feed the SQL."""
     tables = {}
     if rs.customer is not None:
         keyed = bool(rs.customer.key)
         cols = {f.name: [c.record[f.name] for c in population] for f in rs.customer.fields}
+        cols[ORDER] = list(range(len(population)))
         if not keyed:
             cols[ROW] = [c.row for c in population]
-        tables[rs.customer.name] = pa.Table.from_pydict(cols, schema=arrow_schema(rs.customer, not keyed, []))
+        tables[rs.customer.name] = pa.Table.from_pydict(
+            cols, schema=arrow_schema(rs.customer, not keyed, [], ordered=True))
     for r in rs.related:
         rows = [row for c in population for row in c.rows.get(r.name, [])]
         cols = {f.name: [row[f.name] for row in rows] for f in r.fields}
-        tables[r.name] = pa.Table.from_pydict(cols, schema=arrow_schema(r, False, []))
+        cols[ORDER] = list(range(len(rows)))
+        tables[r.name] = pa.Table.from_pydict(cols, schema=arrow_schema(r, False, [], ordered=True))
     return tables
 
 
 _ARROW = {Kind.INT: pa.int64(), Kind.NUMBER: pa.float64(), Kind.BOOL: pa.bool_(), Kind.STRING: pa.string(),
           Kind.ENUM: pa.string(), Kind.DATE: pa.date32(), Kind.DATETIME: pa.timestamp("us")}
+_DATA_ROW = "__segdsl_test_row"
 
 
 def _data_value(f: ir.FieldSchema, v):
@@ -112,9 +125,6 @@ def _data_table(schema: ir.InputSchema, records: list[dict]) -> pa.Table:
     return pa.Table.from_pydict(cols, schema=pa.schema(fields))
 
 
-_DATA_ROW = "__segdsl_test_row"
-
-
 def _data_tables(rs: ir.Ruleset, population: list[Customer]) -> dict[str, pa.Table]:
     tables = {}
     if rs.customer is not None:
@@ -127,21 +137,27 @@ def _data_tables(rs: ir.Ruleset, population: list[Customer]) -> dict[str, pa.Tab
     return tables
 
 
-def _expected_extras(rs: ir.Ruleset, values: dict) -> dict:
-    """The label and attribute columns the SQL must give for these segments (from the IR)."""
-    from segdsl.engines.output import attribute_keys
+def sql_result(rs: ir.Ruleset, rows: list[dict]) -> Result:
+    """Output rows of the compiled SQL (with labels and attributes) → normalised segments.
+
+    Labels and attribute columns must be what the engines' shared layout
+    writes for the same segments (engines/output.py), so hostile labels and
+    attribute values are checked on the way."""
+    layout = Layout(rs, labels=True, attributes=True, keep=[])
     out = {}
-    for d in rs.dimensions:
-        v = values[d.name]
-        segs = [d.segment(n) for n in v] if d.policy == "all" else [d.segment(v)] if v is not None else []
-        labels = [s.label if s.label is not None else s.name for s in segs]
-        out[f"{d.name}_label"] = tuple(labels) if d.policy == "all" else (labels[0] if labels else None)
-        for k in attribute_keys(d):
-            attrs = [dict(s.attributes).get(k) for s in segs]
-            if d.policy == "all":
-                out[f"{d.name}_{k}"] = tuple(None if a is None else str(a) for a in attrs if a is not None)
-            else:
-                out[f"{d.name}_{k}"] = attrs[0] if attrs else None
+    for row in rows:
+        values = dict(row)
+        for d in rs.dimensions:
+            if d.policy == "unique" and row[conflict_column(rs, d)] is not None:
+                values[d.name] = CONFLICT
+        norm = _normalise(rs, values)
+        key = row[rs.key]
+        if CONFLICT not in norm.values():
+            want = layout.row(key, tuple(norm[d.name] for d in rs.dimensions))
+            got = {c: row[c] for c in want}
+            assert got == want, ("label or attribute columns differ from the shared layout", got, want)
+        assert key not in out, f"two output rows for customer {key!r}"
+        out[key] = norm
     return out
 
 
@@ -155,40 +171,104 @@ def _connection():
     return _CON[0]
 
 
-def _run_sql(rs: ir.Ruleset, params: dict, tables: dict[str, pa.Table], prepared: bool) -> Result:
-    keyless = rs.customer is not None and not rs.customer.key
-    row_column = _DATA_ROW if keyless and not prepared else None
-    sql = to_sql(rs, params, "duckdb", tables={n: f"t_{i}" for i, n in enumerate(tables)}, labels=True,
-                 attributes=True, prepared=prepared, row_column=row_column, pretty=False)
+def _run_duckdb(rs: ir.Ruleset, params: dict, tables: dict[str, pa.Table], prepared: bool) -> Result:
+    names = {n: f"t_{i}" for i, n in enumerate(tables)}
     con = _connection()
-    for i, table in enumerate(tables.values()):
-        con.register(f"t_{i}", table)
+    registered = list(names.values())
+    for n, table in tables.items():
+        con.register(names[n], table)
     try:
-        result = con.sql(sql).to_arrow_table().to_pylist()
+        population = {}
+        if prepared and rs.population:         # the DuckDB engine's own two-pass statistics
+            population, _ = population_pass.compute(
+                rs, params, "duckdb", names, lambda q: con.sql(q).to_arrow_table(), con.register)
+            registered += list(population.values())
+        keyless = rs.customer is not None and not rs.customer.key
+        sql = to_sql(rs, params, "duckdb", tables=names, labels=True, attributes=True, prepared=prepared,
+                     row_column=_DATA_ROW if keyless and not prepared else None, pretty=False,
+                     population=population, ordered=prepared)
+        rows = con.sql(sql).to_arrow_table().to_pylist()
     finally:
-        for i in range(len(tables)):
-            con.unregister(f"t_{i}")
-    out = {}
-    for row in result:
-        values = dict(row)
-        for d in rs.dimensions:
-            if d.policy == "unique" and row[f"{_CONFLICT_COLUMN}_{d.name}"] is not None:
-                values[d.name] = CONFLICT
-        norm = _normalise(rs, values)
-        if CONFLICT not in norm.values():
-            expected = _expected_extras(rs, norm)
-            got = {k: tuple(row[k]) if isinstance(row[k], list) else row[k] for k in expected}
-            assert got == expected, ("labels/attributes differ from the rule file", got, expected)
-        out[row[rs.key]] = norm
-    return out
+        for n in registered:
+            con.unregister(n)
+    return sql_result(rs, rows)
 
 
 def duckdb(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
-    return _run_sql(rs, params, _prepared_tables(rs, population), prepared=True)
+    return _run_duckdb(rs, params, _prepared_tables(rs, population), prepared=True)
 
 
 def duckdb_sql(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
-    return _run_sql(rs, params, _data_tables(rs, population), prepared=False)
+    return _run_duckdb(rs, params, _data_tables(rs, population), prepared=False)
+
+
+# ---- Spark (local mode) ------------------------------------------------------------
+
+def spark(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
+    """The Spark engine's query on its own process-wide session, over prepared views."""
+    from segdsl.engines import spark as engine
+    session = engine.session()
+    tables = _prepared_tables(rs, population)
+    names = {n: f"t_{i}" for i, n in enumerate(tables)}
+    views = list(names.values())
+
+    def register(name: str, table: pa.Table) -> None:
+        engine.register(session, name, table)
+        views.append(name)
+    try:
+        for n, table in tables.items():
+            engine.register(session, names[n], table)
+        stats = {}
+        if rs.population:
+            stats, _ = population_pass.compute(rs, params, "spark", names,
+                                               lambda q: engine.run_query(session, q), register)
+        sql = to_sql(rs, params, "spark", tables=names, labels=True, attributes=True, prepared=True,
+                     pretty=False, population=stats, ordered=True)
+        rows = engine.run_query(session, sql).to_pylist()
+    finally:
+        engine.drop_views(session, views)
+    return sql_result(rs, rows)
+
+
+# ---- PostgreSQL (the warehouse form) -------------------------------------------------
+
+_PG_TYPE = {Kind.INT: "BIGINT", Kind.NUMBER: "DOUBLE PRECISION", Kind.BOOL: "BOOLEAN", Kind.STRING: "TEXT",
+            Kind.ENUM: "TEXT", Kind.DATE: "DATE", Kind.DATETIME: "TIMESTAMP"}
+_PG: dict = {}
+
+
+def use_postgres(connect: Callable) -> None:
+    """The connection factory of a running server (tests/backends/conftest.py's `postgres` fixture)."""
+    if _PG.get("connect") is not connect:
+        if _PG.get("conn") is not None:
+            _PG["conn"].close()
+        _PG.update(connect=connect, conn=connect())
+
+
+def postgres(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
+    """The compiled postgres SQL over typed tables in the data's own shape, rolled back after."""
+    from psycopg import sql as pg
+    if _PG.get("conn") is None:
+        raise RuntimeError("no PostgreSQL server: call use_postgres(connect) first")
+    tables = _data_tables(rs, population)
+    names = {n: f"t_{i}" for i, n in enumerate(tables)}
+    keyless = rs.customer is not None and not rs.customer.key
+    query = to_sql(rs, params, "postgres", tables=names, labels=True, attributes=True, prepared=False,
+                   row_column=_DATA_ROW if keyless else None, pretty=False)
+    schemas = {s.name: s for s in ([rs.customer] if rs.customer else []) + list(rs.related)}
+    conn = _PG["conn"]
+    with conn.transaction(force_rollback=True), conn.cursor() as cur:
+        for n, table in tables.items():
+            types = {f.column: _PG_TYPE[f.type.kind] for f in schemas[n].fields} | {_DATA_ROW: "BIGINT"}
+            cur.execute(pg.SQL("CREATE TEMP TABLE {} ({})").format(pg.Identifier(names[n]), pg.SQL(", ").join(
+                pg.SQL("{} {}").format(pg.Identifier(c), pg.SQL(types[c])) for c in table.column_names)))
+            with cur.copy(pg.SQL("COPY {} FROM STDIN").format(pg.Identifier(names[n]))) as copy:
+                for row in table.to_pylist():
+                    copy.write_row(tuple(row.values()))
+        cur.execute(query)
+        columns = [d.name for d in cur.description]
+        rows = [dict(zip(columns, r)) for r in cur.fetchall()]
+    return sql_result(rs, rows)
 
 
 ENGINES: dict[str, Runner] = {
@@ -196,4 +276,6 @@ ENGINES: dict[str, Runner] = {
     "python": python,
     "duckdb": duckdb,
     "duckdb_sql": duckdb_sql,
+    "spark": spark,
+    "postgres": postgres,
 }
