@@ -327,11 +327,12 @@ class _Gen:
             return code
         if name == "days_between":
             a, b = args
-            if not (self.nullable(a) or self.nullable(b)):
-                da = self.g(a) + (".date()" if a.type.kind is Kind.DATETIME else "")
-                db = self.g(b) + (".date()" if b.type.kind is Kind.DATETIME else "")
-                return f"({db} - {da}).days"
-            return f"_days_between({self.g(a)}, {self.g(b)})"
+
+            def between(x, y):        # inline, not a helper call: this runs once per record
+                dx = x + (".date()" if a.type.kind is Kind.DATETIME else "")
+                dy = y + (".date()" if b.type.kind is Kind.DATETIME else "")
+                return f"({dy} - {dx}).days"
+            return self.null_guard([a, b], between)
         simple = {
             "lower": lambda a: f"{a}.lower()", "upper": lambda a: f"{a}.upper()",
             "trim": lambda a: f"{a}.strip(' ')", "length": lambda a: f"len({a})",
