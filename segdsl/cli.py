@@ -5,6 +5,8 @@ unless --strict), 1 problems in the rules or the data, 2 wrong usage.
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import json
 import sys
@@ -222,6 +224,9 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         quarantine=quarantine, labels=labels, attributes=attributes, keep=keep_cols, delimiter=delimiter,
         encoding=encoding, null_values=tuple(v for v in (null_values or "").split(",") if v),
         date_format=date_format, batch_size=batch_size, stats=frozen)
+    progress = _progress_bar(opts.inputs)
+    if progress is not None:
+        opts = dataclasses.replace(opts, progress=progress.advance)
     if engine == "duckdb":
         from .engines.duckdb import apply as run
     elif engine == "spark":
@@ -230,7 +235,8 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     else:
         from .engines.python import apply as run
     try:
-        summary = run(rs, opts)
+        with progress or contextlib.nullcontext():
+            summary = run(rs, opts)
     except DataError as exc:
         err.print(f"error: {exc}", markup=False)
         err.print("nothing was written", markup=False)
@@ -240,6 +246,35 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         from .io.atomic import write_text_atomic
         write_text_atomic(summary_json, json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
     raise typer.Exit(0)
+
+
+class _RowsProgress:
+    """A progress line on stderr while large inputs are read (only on a terminal)."""
+
+    def __init__(self, total_bytes: int):
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
+                            TimeElapsedColumn(), console=err, transient=True)
+        self.task = self.bar.add_task("reading", total=None, rows=0)
+        self.rows = 0
+
+    def advance(self, name: str, rows: int) -> None:
+        self.rows += rows
+        self.bar.update(self.task, description=f"reading {name}", rows=self.rows)
+
+    def __enter__(self):
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.bar.stop()
+
+
+def _progress_bar(inputs: dict[str, Path]) -> _RowsProgress | None:
+    total = sum(p.stat().st_size for p in inputs.values() if p.is_file())
+    if not err.is_terminal or total < 20 * 1024 * 1024:
+        return None
+    return _RowsProgress(total)
 
 
 def _print_summary(rs, summary) -> None:

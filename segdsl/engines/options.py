@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 
 class DataError(Exception):
@@ -25,7 +26,7 @@ class ApplyOptions:
     null_values: tuple[str, ...] = ()
     date_format: str | None = None
     batch_size: int = 50_000
-    progress: bool = False
+    progress: Callable[[str, int], None] | None = None   # called with (input name, rows) after each batch read
     stats: dict | None = None                # frozen population statistics by stat id (`--stats`)
 
     def quarantine_path(self) -> Path | None:

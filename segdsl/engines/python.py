@@ -86,8 +86,11 @@ class _Run:
         v = self.validator(schema)
         name = schema.name
         self.summary.read.setdefault(name, 0)
+        progress = self.opts.progress
         for batch in self.reader(name):
             self.summary.read[name] = self.summary.read.get(name, 0) + len(batch)
+            if progress is not None:
+                progress(name, len(batch))
             for raw in batch:
                 if raw.problem:
                     self.bad(name, raw, raw.problem)
