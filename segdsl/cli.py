@@ -251,7 +251,7 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
 class _RowsProgress:
     """A progress line on stderr while large inputs are read (only on a terminal)."""
 
-    def __init__(self, total_bytes: int):
+    def __init__(self):
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
                             TimeElapsedColumn(), console=err, transient=True)
@@ -272,9 +272,9 @@ class _RowsProgress:
 
 def _progress_bar(inputs: dict[str, Path]) -> _RowsProgress | None:
     total = sum(p.stat().st_size for p in inputs.values() if p.is_file())
-    if not err.is_terminal or total < 20 * 1024 * 1024:
+    if not err.is_terminal or total < 5 * 1024 * 1024:
         return None
-    return _RowsProgress(total)
+    return _RowsProgress()
 
 
 def _print_summary(rs, summary) -> None:
