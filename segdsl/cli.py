@@ -194,6 +194,7 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
           summary_json: Annotated[Optional[Path], typer.Option(help="write the run summary as JSON")] = None,
           batch_size: Annotated[int, typer.Option(min=1, help="rows per batch")] = 50_000,
           stats: Annotated[Optional[Path], typer.Option("--stats", help="frozen population values from `segdsl stats`")] = None,
+          memory_limit: Annotated[Optional[str], typer.Option(help="DuckDB memory limit, e.g. 2GB (it spills to disk beyond)")] = None,
           ) -> None:
     """Segment customer records and write one row per customer."""
     from .engines.options import ApplyOptions, DataError
@@ -223,7 +224,9 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         params=resolve_params(rs, parse_assignments(param or [])), on_error=on_error.value,
         quarantine=quarantine, labels=labels, attributes=attributes, keep=keep_cols, delimiter=delimiter,
         encoding=encoding, null_values=tuple(v for v in (null_values or "").split(",") if v),
-        date_format=date_format, batch_size=batch_size, stats=frozen)
+        date_format=date_format, batch_size=batch_size, stats=frozen, memory_limit=memory_limit)
+    if memory_limit is not None and engine != "duckdb":
+        raise UsageError("--memory-limit goes with --engine duckdb")
     progress = _progress_bar(opts.inputs)
     if progress is not None:
         opts = dataclasses.replace(opts, progress=progress.advance)
@@ -359,6 +362,8 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
             param: Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")] = None,
             labels: Annotated[bool, typer.Option("--labels", help="add DIMENSION_label columns")] = False,
             attributes: Annotated[bool, typer.Option("--attributes", help="add DIMENSION_ATTRIBUTE columns")] = False,
+            as_: Annotated[Optional[str], typer.Option("--as", help="select (default), view or table")] = None,
+            name: Annotated[Optional[str], typer.Option("--name", help="the view's or table's name, with --as")] = None,
             ) -> None:
     """Show the code a ruleset compiles to: Python source, or SQL for a dialect."""
     results, failed = _load([file], Format.text, False)
@@ -376,17 +381,22 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
             raise UsageError(f"--dialect {dialect}: unknown; sqlglot knows {', '.join(sorted(sqlglot.Dialect.classes))}")
         tables = {}
         for t in table or []:
-            name, sep, value = t.partition("=")
+            input_name, sep, value = t.partition("=")
             if not sep:
                 raise UsageError(f"--table {t}: write INPUT=TABLE")
-            tables[name] = value
+            tables[input_name] = value
         names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
         unknown = [n for n in tables if n not in names]
         if unknown:
             raise UsageError(f"--table {unknown[0]}=...: the ruleset has no input `{unknown[0]}`")
+        if as_ not in (None, "select", "view", "table"):
+            raise UsageError(f"--as {as_}: choose select, view or table")
+        if as_ in ("view", "table") and not name:
+            raise UsageError(f"--as {as_} needs --name NAME")
         try:
             source = to_sql(rs, resolve_params(rs, parse_assignments(param or [])), dialect,
-                            tables={n: tables.get(n, n) for n in names}, labels=labels, attributes=attributes) + ";\n"
+                            tables={n: tables.get(n, n) for n in names}, labels=labels, attributes=attributes,
+                            create=(as_, name) if as_ in ("view", "table") else None) + ";\n"
         except NotSupported as exc:
             err.print(f"error: {exc}", markup=False)
             raise typer.Exit(1)

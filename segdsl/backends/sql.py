@@ -475,9 +475,14 @@ def population_column(i: int) -> str:
 def to_sql(rs: ir.Ruleset, params: dict, dialect: str = "duckdb", tables: dict[str, str] | None = None,
            labels: bool = False, attributes: bool = False, pretty: bool = True,
            keep: tuple[tuple[str, str], ...] = (), row_column: str | None = None, prepared: bool = False,
-           population: dict[int, str] | None = None, ordered: bool = False, sort: bool = True) -> str:
+           population: dict[int, str] | None = None, ordered: bool = False, sort: bool = True,
+           create: tuple[str, str] | None = None) -> str:
+    """`create` = ("view" | "table", name): the SELECT wrapped in CREATE VIEW / CREATE TABLE AS."""
     opts = _options(rs, tables, labels, attributes, keep, row_column, prepared, population, ordered, dialect)
-    query = SqlCompiler(rs, params, replace(opts, sort=sort)).select()
+    query: exp.Expression = SqlCompiler(rs, params, replace(opts, sort=sort)).select()
+    if create is not None:
+        kind, name = create
+        query = exp.Create(this=exp.Table(this=ident(name)), kind=kind.upper(), expression=query)
     return _render(query, dialect, pretty)
 
 

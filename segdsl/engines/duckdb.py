@@ -50,6 +50,11 @@ class _DuckRun(_Run):
         self.sql = self.main_query({p.id: population_pass.table_name(p.id) for p in rs.population})
         self.con = duckdb.connect()
         self.con.execute("SET preserve_insertion_order = true")
+        if opts.memory_limit:
+            try:
+                self.con.execute("SET memory_limit = ?", [opts.memory_limit])
+            except duckdb.Error as exc:
+                raise DataError(f"--memory-limit {opts.memory_limit}: {exc}") from None
         qpath = opts.quarantine_path()
         with ExitStack() as stack:
             out, self.quarantine = prepare_output(stack, opts, layout, self._quarantine_columns)

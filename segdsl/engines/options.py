@@ -28,6 +28,7 @@ class ApplyOptions:
     batch_size: int = 50_000
     progress: Callable[[str, int], None] | None = None   # called with (input name, rows) after each batch read
     stats: dict | None = None                # frozen population statistics by stat id (`--stats`)
+    memory_limit: str | None = None          # DuckDB's memory_limit, e.g. "2GB"
 
     def quarantine_path(self) -> Path | None:
         if self.on_error != "quarantine":
