@@ -180,9 +180,11 @@ def _run_duckdb(rs: ir.Ruleset, params: dict, tables: dict[str, pa.Table], prepa
     try:
         population = {}
         if prepared and rs.population:         # the DuckDB engine's own two-pass statistics
-            population, _ = population_pass.compute(
+            computed, _ = population_pass.compute(
                 rs, params, "duckdb", names, lambda q: con.sql(q).to_arrow_table(), con.register)
-            registered += list(population.values())
+            registered += list(computed.values())
+            # as the engine does: the query names every statistic's table, computed or not
+            population = {p.id: population_pass.table_name(p.id) for p in rs.population}
         keyless = rs.customer is not None and not rs.customer.key
         sql = to_sql(rs, params, "duckdb", tables=names, labels=True, attributes=True, prepared=prepared,
                      row_column=_DATA_ROW if keyless and not prepared else None, pretty=False,
@@ -220,8 +222,8 @@ def spark(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
             engine.register(session, names[n], table)
         stats = {}
         if rs.population:
-            stats, _ = population_pass.compute(rs, params, "spark", names,
-                                               lambda q: engine.run_query(session, q), register)
+            population_pass.compute(rs, params, "spark", names, lambda q: engine.run_query(session, q), register)
+            stats = {p.id: population_pass.table_name(p.id) for p in rs.population}     # as the engine does
         sql = to_sql(rs, params, "spark", tables=names, labels=True, attributes=True, prepared=True,
                      pretty=False, population=stats, ordered=True)
         rows = engine.run_query(session, sql).to_pylist()
