@@ -213,6 +213,8 @@ class _Gen:
             case ir.InTags(segment=s, dimension=d, negated=neg):
                 return f"({s!r} {'not in' if neg else 'in'} {self.var[d]})"
             case ir.IsNull(operand=o, negated=neg):
+                if isinstance(o, ir.Const):       # `5 is None` would be Python's "is with a literal"
+                    return repr((o.value is None) != neg)
                 return f"({self.g(o)} is {'not ' if neg else ''}None)"
             case ir.And(items=items):
                 if not any(self.nullable(i) for i in items):

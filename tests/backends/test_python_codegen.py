@@ -168,3 +168,22 @@ def test_unique_conflict_among_three_segments_on_duckdb(tmp_path):
         r = CliRunner().invoke(app, ["apply", str(rules), "--input", str(data), "-o", str(tmp_path / "o.csv"),
                                      "--engine", engine])
         assert r.exit_code == 1 and "row 2" in r.output and "matches a, b" in r.output, (engine, r.output)
+
+
+def test_constant_conditions_compile_without_python_warnings(tmp_path):
+    import warnings
+    rs = ruleset(tmp_path, '''
+ruleset k
+input c key id { id: string  x: int? }
+dimension d first {
+  segment a when 5 is not null and true and not false
+  segment b when null is null or x is null
+  segment c when "t" is not null
+  otherwise o
+}
+''')
+    source, _, _ = generate(rs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compile(source, "<generated>", "exec")
+    assert [g["d"] for g in segment_both(rs, [{"id": "1", "x": 1}])] == ["a"]
