@@ -40,6 +40,18 @@ def arrow_schema(schema: ir.InputSchema, row: bool, keep: list[tuple[str, str]],
     return pa.schema(fields)
 
 
+def rows_table(schema: ir.InputSchema, batch: list, keep: list, keyless: bool) -> pa.Table:
+    """Validated (raw, record) pairs as the table the prepared SQL reads; ORDER is the file's row number."""
+    cols = {f.name: [rec[f.name] for _, rec in batch] for f in schema.fields}
+    cols[ORDER] = [raw.row for raw, _ in batch]
+    if keyless:
+        cols[ROW] = [raw.row for raw, _ in batch]
+    for i, (_, src) in enumerate(keep):
+        cols[keep_column(i)] = [None if raw.values.get(src) is None else str(raw.values.get(src))
+                                for raw, _ in batch]
+    return pa.Table.from_pydict(cols, schema=arrow_schema(schema, keyless, keep, ordered=True))
+
+
 class _DuckRun(_Run):
     def run(self) -> Summary:
         rs, opts = self.rs, self.opts
@@ -81,36 +93,12 @@ class _DuckRun(_Run):
 
     def stream(self, layout: Layout, out) -> None:
         schema = self.rs.customer
-        keyed = bool(schema.key)
-        keep = layout.keep
-        arrow = arrow_schema(schema, not keyed, keep, ordered=True)
-        names = [f.name for f in schema.fields]
-        pending: list = []
-        raws: dict = {}
-
-        def flush():
-            if not pending:
-                return
-            cols = {n: [r[n] for _, r in pending] for n in names}
-            cols[ORDER] = [raw.row for raw, _ in pending]
-            if not keyed:
-                cols[ROW] = [raw.row for raw, _ in pending]
-            for i, (_, src) in enumerate(keep):
-                cols[keep_column(i)] = [None if raw.values.get(src) is None else str(raw.values.get(src)) for raw, _ in pending]
-            table = pa.Table.from_pydict(cols, schema=arrow)
-            self.con.register(f"{schema.name}_rows", table)
+        name = f"{schema.name}_rows"
+        for batch, raws in self.customer_batches(schema):
+            self.con.register(name, rows_table(schema, batch, layout.keep, not schema.key))
             result = self.con.sql(self.sql).to_arrow_table()
-            self.con.unregister(f"{schema.name}_rows")
+            self.con.unregister(name)
             self.emit(result, layout, out, raws, schema.name)
-            pending.clear()
-            raws.clear()
-
-        for key, raw, rec in self.customer_records(schema):
-            pending.append((raw, rec))
-            raws[key] = raw
-            if len(pending) >= self.opts.batch_size:
-                flush()
-        flush()
 
     def native(self, layout: Layout, out) -> None:
         """Parquet inputs read and typed by DuckDB (engines/duckdb_scan.py)."""
@@ -156,22 +144,14 @@ class _DuckRun(_Run):
         for schema in inputs:
             is_customer = schema is rs.customer
             keyless = is_customer and not schema.key
-            arrow = arrow_schema(schema, keyless, layout.keep if is_customer else [], ordered=True)
+            keep = layout.keep if is_customer else []
             table_name = f"{schema.name}_rows"
             created = False
             batch: list = []
 
             def flush():
                 nonlocal created
-                cols = {f.name: [r[f.name] for _, r in batch] for f in schema.fields}
-                cols[ORDER] = [raw.row for raw, _ in batch]
-                if keyless:
-                    cols[ROW] = [raw.row for raw, _ in batch]
-                if is_customer:
-                    for i, (_, src) in enumerate(layout.keep):
-                        cols[keep_column(i)] = [None if raw.values.get(src) is None else str(raw.values.get(src)) for raw, _ in batch]
-                t = pa.Table.from_pydict(cols, schema=arrow)
-                self.con.register("incoming", t)
+                self.con.register("incoming", rows_table(schema, batch, keep, keyless))
                 self.con.execute(f'INSERT INTO "{table_name}" SELECT * FROM incoming' if created
                                  else f'CREATE TABLE "{table_name}" AS SELECT * FROM incoming')
                 self.con.unregister("incoming")

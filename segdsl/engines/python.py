@@ -116,6 +116,18 @@ class _Run:
             seen[key] = raw.row
             yield key, raw, rec
 
+    def customer_batches(self, schema: ir.InputSchema):
+        """The customer input in batches: ([(raw, record)], raw rows by key) each."""
+        batch, raws = [], {}
+        for key, raw, rec in self.customer_records(schema):
+            batch.append((raw, rec))
+            raws[key] = raw
+            if len(batch) >= self.opts.batch_size:
+                yield batch, raws
+                batch, raws = [], {}
+        if batch:
+            yield batch, raws
+
     # ---- the run ----
     def keep_columns(self) -> list[tuple[str, str]]:
         keep = self.opts.keep

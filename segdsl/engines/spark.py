@@ -26,9 +26,9 @@ from functools import partial
 import pyarrow as pa
 
 from .. import ir
-from ..backends.sql import ORDER, ROW, NotSupported, keep_column, to_sql
+from ..backends.sql import NotSupported, to_sql
 from . import population_pass
-from .duckdb import _DuckRun, arrow_schema
+from .duckdb import _DuckRun, arrow_schema, rows_table
 from .options import ApplyOptions, DataError, Summary
 from .output import Layout
 from .python import _Run, prepare_output, run_checked
@@ -277,38 +277,12 @@ class _SparkRun(_Run):
         if name not in self.views:
             self.views.append(name)
 
-    def rows_table(self, schema: ir.InputSchema, batch: list, keep: list, keyless: bool) -> pa.Table:
-        """Validated records as the table the prepared SQL reads; ORDER is the file's row number."""
-        cols = {f.name: [rec[f.name] for _, rec in batch] for f in schema.fields}
-        cols[ORDER] = [raw.row for raw, _ in batch]
-        if keyless:
-            cols[ROW] = [raw.row for raw, _ in batch]
-        for i, (_, src) in enumerate(keep):
-            cols[keep_column(i)] = [None if raw.values.get(src) is None else str(raw.values.get(src))
-                                    for raw, _ in batch]
-        return pa.Table.from_pydict(cols, schema=arrow_schema(schema, keyless, keep, ordered=True))
-
     def stream(self, layout: Layout, out) -> None:
         """No related inputs, no population statistics: one Spark job per batch, memory bounded."""
         schema = self.rs.customer
-        keyed = bool(schema.key)
-        pending: list = []
-        raws: dict = {}
-
-        def flush():
-            if not pending:
-                return
-            self.register(self.tables[schema.name], self.rows_table(schema, pending, layout.keep, not keyed))
+        for batch, raws in self.customer_batches(schema):
+            self.register(self.tables[schema.name], rows_table(schema, batch, layout.keep, not schema.key))
             self.emit(run_query(self.spark, self.sql), layout, out, raws, schema.name)
-            pending.clear()
-            raws.clear()
-
-        for key, raw, rec in self.customer_records(schema):
-            pending.append((raw, rec))
-            raws[key] = raw
-            if len(pending) >= self.opts.batch_size:
-                flush()
-        flush()
 
     def load_all(self, layout: Layout, out) -> None:
         """Related inputs or population statistics: every input goes to Spark, then the queries run."""
@@ -338,9 +312,9 @@ class _SparkRun(_Run):
                     raws.setdefault(rec[schema.key], raw)
                 batch.append((raw, rec))
                 if len(batch) >= self.opts.batch_size:
-                    parts.append(self.rows_table(schema, batch, keep, keyless))
+                    parts.append(rows_table(schema, batch, keep, keyless))
                     batch.clear()
-            parts.append(self.rows_table(schema, batch, keep, keyless))
+            parts.append(rows_table(schema, batch, keep, keyless))
             self.register(self.tables[schema.name], pa.concat_tables(parts))
         if rs.population:
             population_pass.compute(rs, self.opts.params, "spark", self.tables,
