@@ -69,7 +69,7 @@ class _DuckRun(_Run):
                 raise DataError(f"--memory-limit {opts.memory_limit}: {exc}") from None
         qpath = opts.quarantine_path()
         with ExitStack() as stack:
-            out, self.quarantine = prepare_output(stack, opts, layout, self._quarantine_columns)
+            out, self.quarantine = prepare_output(stack, self, layout)
             if duckdb_scan.eligible(rs, opts):
                 self.native(layout, out)
             elif rs.related or rs.population:

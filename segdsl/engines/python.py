@@ -152,7 +152,7 @@ class _Run:
         layout = Layout(rs, opts.labels, opts.attributes, self.keep_columns())
         qpath = opts.quarantine_path()
         with ExitStack() as stack:
-            out, self.quarantine = prepare_output(stack, opts, layout, self._quarantine_columns)
+            out, self.quarantine = prepare_output(stack, self, layout)
             frozen = self.opts.stats or {}
             if not rs.related and all(pid in frozen for stage in program.stages for pid in stage):
                 # no statistic left to compute over the whole input: one pass, bounded memory
@@ -228,15 +228,14 @@ class _Run:
         return list(customers.values()), raws
 
 
-def prepare_output(stack: ExitStack, opts: ApplyOptions, layout: Layout, quarantine_columns):
+def prepare_output(stack: ExitStack, run: _Run, layout: Layout):
     """The output writer and the quarantine writer (or None), both atomic, both in `stack`;
     the run's collected bad rows are settled before either is committed."""
+    opts = run.opts
     out = stack.enter_context(open_output(opts.output, layout.columns)) if opts.output else _NullWriter()
     qpath = opts.quarantine_path()
-    quarantine = stack.enter_context(open_quarantine(qpath, quarantine_columns())) if qpath is not None else None
-    run = getattr(quarantine_columns, "__self__", None)
-    if isinstance(run, _Run):
-        stack.push(run.settle_bad)
+    quarantine = stack.enter_context(open_quarantine(qpath, run._quarantine_columns())) if qpath is not None else None
+    stack.push(run.settle_bad)
     return out, quarantine
 
 

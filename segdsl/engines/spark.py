@@ -251,7 +251,7 @@ class _SparkRun(_Run):
         qpath = opts.quarantine_path()
         try:
             with ExitStack() as stack:
-                out, self.quarantine = prepare_output(stack, opts, layout, self._quarantine_columns)
+                out, self.quarantine = prepare_output(stack, self, layout)
                 if rs.related or rs.population:
                     self.load_all(layout, out)
                 else:
