@@ -22,7 +22,6 @@ everything else. Flip a switch when its case passes.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
@@ -85,7 +84,7 @@ def _one_line(s: str) -> bool:
 
 # ---- the symbols a generated file declares -------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class Ref:
     text: str              # as written: `x` or `orders.x`
     kind: str              # int number bool string date datetime enum
@@ -95,7 +94,7 @@ class Ref:
     nullable: bool = True
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dim:
     name: str
     policy: str
@@ -105,6 +104,7 @@ class Dim:
 
 @dataclass
 class Scope:
+    """What the file declared so far; filled in as the generator writes declarations."""
     refs: list[Ref] = field(default_factory=list)         # customer-level values
     rows: list[Ref] = field(default_factory=list)         # related-row values
     params: list[Ref] = field(default_factory=list)
@@ -510,7 +510,7 @@ TEMPORAL_LITERALS = [("2026-01-01", "date"), ("2024-02-29", "date"), ("2011-05-2
 TYPES = ["int", "number", "bool", "string", "date", "datetime", "enum"]
 
 
-def _enum(draw, owner_taken: set[str] | None = None) -> tuple[str, tuple[str, ...]]:
+def _enum(draw) -> tuple[str, tuple[str, ...]]:
     names = draw(st.lists(st.sampled_from(MEMBER_NAMES), min_size=1, max_size=4, unique=True))
     values = draw(st.lists(st.sampled_from(DATA_VALUES), min_size=len(names), max_size=len(names), unique=True))
     parts = []
@@ -648,19 +648,18 @@ def rulesets(draw, features: Features = PYTHON_SIDE) -> str:
     for _ in range(draw(st.integers(1, 4))):
         name = _fresh(draw, DIM_NAMES, s.names)
         policy = draw(st.sampled_from(["first", "first", "unique", "all"]))
-        max_segments = 4
         seg_names: list[str] = []
         segs = []
-        for _ in range(draw(st.integers(1, max_segments))):
+        for _ in range(draw(st.integers(1, 4))):
             seg = _fresh(draw, SEGMENT_NAMES, set(seg_names))
             seg_names.append(seg)
             cond = ex.cond(3) if not features.population or draw(st.integers(0, 2)) else \
                 f"{ex.population(1)} {draw(st.sampled_from(['>', '<=', '=']))} {ex.number(0)}"
-            segs.append(f"  segment {seg}{label(draw)} when {cond}{_attributes(draw, name)}")
+            segs.append(f"  segment {seg}{label(draw)} when {cond}{_attributes(draw)}")
         otherwise = None
         if policy != "all" and draw(st.booleans()):
             otherwise = _fresh(draw, SEGMENT_NAMES, set(seg_names))
-            segs.append(f"  otherwise {otherwise}{label(draw)}{_attributes(draw, name)}")
+            segs.append(f"  otherwise {otherwise}{label(draw)}{_attributes(draw)}")
         defs.append(f"dimension {name}{label(draw)} {policy} {{\n" + "\n".join(segs) + "\n}")
         s.dims.append(Dim(name, policy, seg_names, otherwise))
 
@@ -680,7 +679,7 @@ _USUAL = {"action": "text", "channel": "text", "策略": "text", "priority": "in
           "since": "date", "on": "bool"}
 
 
-def _attributes(draw, dim: str) -> str:
+def _attributes(draw) -> str:
     """Constants of the key's usual kind, now and then another kind (the column becomes text) or null."""
     if not draw(st.booleans()):
         return ""

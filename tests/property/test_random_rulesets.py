@@ -19,7 +19,6 @@ and mutated rule files must give diagnostics, never an exception.
 from __future__ import annotations
 
 import os
-
 from functools import cache
 
 import pytest
@@ -57,7 +56,7 @@ def checked(text: str):
 
 @st.composite
 def populations(draw, rs) -> list[Customer]:
-    """Up to 24 customers: a few draws of tests.strategies.customers, keys renumbered."""
+    """2 to 32 customers: a few draws of tests.strategies.customers, keys renumbered."""
     out: list[Customer] = []
     for part in draw(st.lists(customers(rs), min_size=2, max_size=4)):
         for c in part:
