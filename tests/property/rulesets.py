@@ -37,6 +37,7 @@ class Features:
     string_between: bool = True     # between on text (postgres: string_order_code_point)
     null_between_bounds: bool = False   # python: conformance between_null_bounds
     empty_in_list: bool = False     # `in []` (python, SQL: conformance in_empty_list)
+    read_unique: bool = True        # dimensions reading unique dimensions (SQL: unique_read_by_dimension)
     population_lets: bool = False   # population functions in lets, which may go unused (duckdb: pop_unused_let)
     mixed_temporal: bool = False    # date and datetime mixed in between bounds, case branches and in-lists
                                     # (interp, python: between_date_mixed_bounds, case_mixed_date_datetime,
@@ -44,9 +45,10 @@ class Features:
 
 
 # every engine but Spark (a second per query); population functions where the engine can run them
-ALL_ENGINES = Features(case_mapping=False, float_aggregates=False, string_between=False)
+ALL_ENGINES = Features(case_mapping=False, float_aggregates=False, string_between=False, read_unique=False)
 PYTHON_SIDE = Features()
-POPULATION = Features(population=True, case_mapping=False, float_aggregates=False, string_between=False)
+POPULATION = Features(population=True, case_mapping=False, float_aggregates=False, string_between=False,
+                      read_unique=False)
 POPULATION_PYTHON_SIDE = Features(population=True, population_lets=True)
 
 # ---- names and text --------------------------------------------------------------
@@ -464,7 +466,10 @@ class Exprs:
 
     def dim_cond(self) -> str:
         d = self.draw
-        x = d(st.sampled_from(self.s.dims))
+        dims = [x for x in self.s.dims if x.policy != "unique" or self.f.read_unique]
+        if not dims:
+            return "true"
+        x = d(st.sampled_from(dims))
         if x.policy == "all":
             shape = d(st.integers(0, 2))
             if shape == 0:

@@ -3,10 +3,10 @@ interpreter.
 
 Three comparisons, from the widest language to the widest set of engines:
 * every engine but Spark (interpreter, generated Python, DuckDB over prepared
-  tables, DuckDB and PostgreSQL over data-shaped tables) on rule files
-  without population functions and without the constructs of known SQL
-  disagreements (see rulesets.Features). Spark takes about a second a query,
-  so it runs the conformance cases only;
+  tables, DuckDB over data-shaped tables; PostgreSQL in a test of its own,
+  skipped without a server) on rule files without population functions and
+  without the constructs of known SQL disagreements (see rulesets.Features).
+  Spark takes about a second a query, so it runs the conformance cases only;
 * interpreter and generated Python on the whole language but population
   functions;
 * interpreter, generated Python and DuckDB with population functions in
@@ -77,8 +77,10 @@ def compare(data, features, engines: list[str]) -> None:
     rs = checked(data.draw(rulesets(features), label="rule file"))
     assert features.population or not rs.population
     population = data.draw(populations(rs), label="population")
-    if "postgres" in engines:       # PostgreSQL's TEXT cannot hold NUL
-        assume(not any("\x00" in v for c in population for v in _texts(c)))
+    if "postgres" in engines:
+        # PostgreSQL's TEXT cannot hold NUL, and its doubles raise on underflow (conformance float_underflow)
+        assume(not any("\x00" in v for c in population for v in _values(c) if isinstance(v, str)))
+        assume(not any(isinstance(v, float) and 0 < abs(v) < 1e-100 for c in population for v in _values(c)))
     params = resolve_params(rs)
     expected = ENGINES["interp"](rs, population, params)
     ran = 1
@@ -98,18 +100,25 @@ def compare(data, features, engines: list[str]) -> None:
     count("engine_runs", ran)
 
 
-def _texts(c: Customer):
-    yield from (v for v in c.record.values() if isinstance(v, str))
+def _values(c: Customer):
+    yield from c.record.values()
     for rows in c.rows.values():
         for row in rows:
-            yield from (v for v in row.values() if isinstance(v, str))
+            yield from row.values()
 
 
 @settings(max_examples=examples(200), **SETTINGS)
+@given(st.data())
+def test_every_engine_equals_the_interpreter(data):
+    compare(data, ALL_ENGINES, ["python", "duckdb", "duckdb_sql"])
+
+
+@settings(max_examples=examples(100), **SETTINGS)
 @given(data=st.data())
-def test_every_engine_equals_the_interpreter(data, postgres):
+def test_postgres_equals_the_interpreter(data, postgres):
+    """Separate, so that without a PostgreSQL server only this test is skipped."""
     use_postgres(postgres)
-    compare(data, ALL_ENGINES, ["python", "duckdb", "duckdb_sql", "postgres"])
+    compare(data, ALL_ENGINES, ["postgres"])
 
 
 @settings(max_examples=examples(150), **SETTINGS)
