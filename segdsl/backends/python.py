@@ -15,6 +15,7 @@ mapped back to its rule span (`Program.line_map`).
 from __future__ import annotations
 
 import datetime as dt
+import keyword
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -42,6 +43,11 @@ def _lit(v: Any) -> str:
     if isinstance(v, tuple):
         return "(" + "".join(_lit(x) + ", " for x in v) + ")"
     raise TypeError(f"no literal for {type(v).__name__}")
+
+
+def _is_name(code: str) -> bool:
+    """A local variable (not `True`/`None`, which are names to str.isidentifier but literals to Python)."""
+    return code.isidentifier() and not keyword.iskeyword(code)
 
 
 def replace_nullability(e: ir.Expr) -> ir.Expr:
@@ -286,7 +292,7 @@ class _Gen:
     def guarded(self, e: ir.Expr, negate: bool) -> str:
         """A comparison whose nullable operands are plain names: `x is not None and x >= 3`."""
         operands = ir.children(e)
-        if any(self.nullable(o) and not isinstance(o, ir.Const) and not self.g(o).isidentifier() for o in operands) \
+        if any(self.nullable(o) and not isinstance(o, ir.Const) and not _is_name(self.g(o)) for o in operands) \
                 or any(isinstance(o, ir.Const) and o.value is None for o in operands) \
                 or (isinstance(e, ir.InList) and not all(isinstance(i, ir.Const) for i in e.items)):
             return f"({self.g(e)} is {'False' if negate else 'True'})"
@@ -307,7 +313,7 @@ class _Gen:
             return build(*codes)
         names, checks = [], []
         for o, code, nul in zip(operands, codes, nullable):
-            simple = isinstance(o, ir.Const) or code.isidentifier()
+            simple = isinstance(o, ir.Const) or _is_name(code)
             if simple and not force_temps:
                 names.append(code)
                 if nul:

@@ -187,3 +187,22 @@ dimension d first {
         warnings.simplefilter("error")
         compile(source, "<generated>", "exec")
     assert [g["d"] for g in segment_both(rs, [{"id": "1", "x": 1}])] == ["a"]
+
+
+def test_null_tests_on_constants_in_lenient_code_compile_without_warnings(tmp_path):
+    """Test records compile lenient code, where every non-constant may be null, folded ones included."""
+    import warnings
+    rs = ruleset(tmp_path, '''
+ruleset k
+input c key id { id: string  x: int }
+dimension d first {
+  segment a when (5 is not null) = (x > 1)
+  segment b when coalesce(null is null, x > 3) and x between 1 and 9
+  otherwise o
+}
+''')
+    for lenient in (False, True):
+        source, _, _ = generate(rs, frozenset(), lenient)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            compile(source, "<generated>", "exec")
