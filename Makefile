@@ -20,7 +20,7 @@ demo: install
 	    --output out/telco_segments.parquet --labels
 
 test: install
-	$(BIN)/pytest -q -p no:cacheprovider -n 2
+	$(BIN)/pytest -p no:cacheprovider -n 2
 
 bench: install
 	$(BIN)/python benchmarks/macro.py
