@@ -452,6 +452,8 @@ class Checker:
         if not isinstance(target, A.ListLit):
             self.error("SEG201", "`in` takes a list `[a, b]` or an `all` dimension", target.span)
             raise _Failed
+        if not target.items:          # nothing is in an empty list, not even a missing value
+            return ir.Const(Type(Kind.BOOL), e.span, e.negated)
         items = []
         for i in target.items:
             it = self.expr(i, x.type)

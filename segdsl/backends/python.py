@@ -285,7 +285,10 @@ class _Gen:
                 return "(" + " and ".join(self.falsity(i) for i in items) + ")"
             case ir.Not(operand=o):
                 return self.truth(o)
-            case ir.Compare() | ir.Between(negated=False) | ir.InList(negated=False):
+            case ir.Compare() | ir.InList(negated=False):
+                return self.guarded(e, negate=True)
+            case ir.Between(negated=False, low=lo, high=hi) if not (self.nullable(lo) or self.nullable(hi)):
+                # with a null bound, `x between lo and hi` is still false when the other bound decides
                 return self.guarded(e, negate=True)
         return f"({self.g(e)} is False)"
 
