@@ -35,8 +35,8 @@ class Features:
     case_mapping: bool = True       # lower/upper (SQL: conformance string_special_casing)
     float_aggregates: bool = True   # sum/avg of number rows (SQL: related_exact_float_sum)
     string_between: bool = True     # between on text (postgres: string_order_code_point)
-    null_between_bounds: bool = False   # python: conformance between_null_bounds
-    empty_in_list: bool = False     # `in []` (python, SQL: conformance in_empty_list)
+    null_between_bounds: bool = True    # bounds that may be null (python: between_null_bounds, fixed)
+    empty_in_list: bool = True      # `in []` (in_empty_list, fixed)
     read_unique: bool = True        # dimensions reading unique dimensions (SQL: unique_read_by_dimension)
     population_lets: bool = False   # population functions in lets, which may go unused (duckdb: pop_unused_let)
     mixed_temporal: bool = False    # date and datetime mixed in between bounds, case branches and in-lists
