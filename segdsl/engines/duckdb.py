@@ -158,19 +158,7 @@ class _DuckRun(_Run):
                 created = True
                 batch.clear()
 
-            rows = ((raw, rec) for _, raw, rec in self.customer_records(schema)) if is_customer \
-                else self.records(schema)
-            for raw, rec in rows:
-                if is_customer:
-                    key = raw.row if keyless else rec[schema.key]
-                    raws[key] = raw
-                    keys.add(key)
-                elif rs.customer is not None:
-                    if rec[schema.key] not in keys:
-                        self.summary.orphans += 1
-                        continue
-                else:
-                    raws.setdefault(rec[schema.key], raw)
+            for raw, rec in self.input_rows(schema, keys, raws):
                 batch.append((raw, rec))
                 if len(batch) >= self.opts.batch_size:
                     flush()

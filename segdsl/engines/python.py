@@ -116,6 +116,26 @@ class _Run:
             seen[key] = raw.row
             yield key, raw, rec
 
+    def input_rows(self, schema: ir.InputSchema, keys: set, raws: dict):
+        """(raw, record) of one input for the engines that load every input first: customer
+        rows register their key; related rows whose key is no customer are counted as
+        orphans and dropped (without a customer input each new key is a customer)."""
+        rs = self.rs
+        if schema is rs.customer:
+            for key, raw, rec in self.customer_records(schema):
+                raws[key] = raw
+                keys.add(key)
+                yield raw, rec
+            return
+        for raw, rec in self.records(schema):
+            if rs.customer is not None:
+                if rec[schema.key] not in keys:
+                    self.summary.orphans += 1
+                    continue
+            else:
+                raws.setdefault(rec[schema.key], raw)
+            yield raw, rec
+
     def customer_batches(self, schema: ir.InputSchema):
         """The customer input in batches: ([(raw, record)], raw rows by key) each."""
         batch, raws = [], {}

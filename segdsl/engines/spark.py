@@ -298,18 +298,7 @@ class _SparkRun(_Run):
                 continue
             parts: list[pa.Table] = []
             batch: list = []
-            rows = self.customer_records(schema) if is_customer \
-                else ((None, raw, rec) for raw, rec in self.records(schema))
-            for key, raw, rec in rows:
-                if is_customer:
-                    raws[key] = raw
-                    keys.add(key)
-                elif rs.customer is not None:
-                    if rec[schema.key] not in keys:
-                        self.summary.orphans += 1
-                        continue
-                else:
-                    raws.setdefault(rec[schema.key], raw)
+            for raw, rec in self.input_rows(schema, keys, raws):
                 batch.append((raw, rec))
                 if len(batch) >= self.opts.batch_size:
                     parts.append(rows_table(schema, batch, keep, keyless))
