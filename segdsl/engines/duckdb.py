@@ -103,6 +103,9 @@ class _DuckRun(_Run):
     def native(self, layout: Layout, out) -> None:
         """Parquet inputs read and typed by DuckDB (engines/duckdb_scan.py)."""
         rs, con = self.rs, self.con
+        # Parquet writers leave NaN out of a column's min/max; DuckDB's statistics
+        # propagation trusts them and folds isnan() and range checks to false
+        con.execute("SET disabled_optimizers = 'statistics_propagation'")
         first, rescued = None, False
         for schema in ([rs.customer] if rs.customer else []) + [r for r in rs.related if r.name in self.opts.inputs]:
             self.validator(schema)                    # whole-file problems: missing required columns
