@@ -330,7 +330,7 @@ class Checker:
                                      f"the others {t.describe()}", i.span)
                 raise _Failed
             t = u
-        return ir.Const(Type(Kind.LIST, elem=t), e.span, tuple(i for i in items))
+        return ir.Const(Type(Kind.LIST, elem=t), e.span, tuple(_align_to(i, t) for i in items))
 
     def level_of(self, *xs: ir.Expr, span: Span) -> str | None:
         levels = {x.type.level for x in xs if x.type.level is not None}
@@ -401,7 +401,7 @@ class Checker:
             self.error("SEG201", f"`{e.op}` needs values with an order; {l.type.describe()} has none", e.span,
                        help="compare with `=` or `!=`, or use `in [...]`")
             raise _Failed
-        l, r = _align_temporal(l, r)
+        l, r = _align_all(l, r)
         return ir.Compare(Type(Kind.BOOL, l.type.nullable or r.type.nullable, level), e.span, e.op, l, r)
 
     def _compare_tags(self, e, l, r, level):
@@ -431,9 +431,7 @@ class Checker:
                 self.error("SEG201", f"`between` needs ordered values of one type; got {x.type.describe()} "
                                      f"and {b.type.describe()}", b.span)
                 raise _Failed
-        x2, lo = _align_temporal(x, lo)
-        x3, hi = _align_temporal(x, hi)
-        x = x2 if x2 is not x else x3
+        x, lo, hi = _align_all(x, lo, hi)
         nullable = x.type.nullable or lo.type.nullable or hi.type.nullable
         return ir.Between(Type(Kind.BOOL, nullable, level), e.span, x, lo, hi, e.negated)
 
@@ -462,6 +460,7 @@ class Checker:
                            help=_compare_hint(x, it))
                 raise _Failed
             items.append(it)
+        x, *items = _align_all(x, *items)
         level = self.level_of(x, *items, span=e.span)
         nullable = x.type.nullable or any(i.type.nullable for i in items)
         return ir.InList(Type(Kind.BOOL, nullable, level), e.span, x, tuple(items), e.negated)
@@ -518,6 +517,8 @@ class Checker:
             t = u
         else:
             t = t.with_nullable(True)
+        whens = [(c, _align_to(v, t)) for c, v in whens]
+        else_ = _align_to(else_, t) if else_ is not None else None
         parts = [x for w in whens for x in w] + ([else_] if else_ is not None else [])
         level = self.level_of(*parts, span=e.span)
         nullable = t.nullable or any(w[1].type.nullable for w in whens)
@@ -1077,13 +1078,12 @@ def _short(x) -> str:
     return x.name
 
 
-def _align_temporal(l: ir.Expr, r: ir.Expr):
-    """A date compared with a datetime is midnight of that date."""
-    if l.type.kind is Kind.DATE and r.type.kind is Kind.DATETIME:
-        return _to_datetime(l), r
-    if r.type.kind is Kind.DATE and l.type.kind is Kind.DATETIME:
-        return l, _to_datetime(r)
-    return l, r
+def _align_all(*xs: ir.Expr) -> tuple[ir.Expr, ...]:
+    """Values compared with each other (`=`, `between`, `in`): a date meeting a datetime is midnight of that
+    date, so when one of them is a datetime every date becomes one."""
+    if any(x.type.kind is Kind.DATETIME for x in xs):
+        return tuple(_align_to(x, DATETIME) for x in xs)
+    return xs
 
 
 def _to_datetime(x: ir.Expr) -> ir.Expr:
