@@ -204,12 +204,16 @@ class SqlCompiler:
                 return self.func(name, [self.expr(a) for a in args], args)
             case ir.Aggregate():
                 return self.aggregate_ref(e)
-            case ir.PopulationStat(id=i, func=f):
-                if i not in self.pop_tables:
-                    raise NotSupported(f"population function `{f}` needs its values computed first: the engines "
-                                       f"do it (DuckDB, Spark); as warehouse SQL it is not supported yet")
+            case ir.PopulationStat(id=i):
+                self.pop_table(i)
                 return col(population_column(i))
         raise NotSupported(f"{type(e).__name__} is not supported by the SQL backend")
+
+    def pop_table(self, i: int) -> str:
+        if i not in self.pop_tables:
+            raise NotSupported(f"population function `{self.rs.population[i].func}` needs its values computed "
+                               f"first: the engines do it (DuckDB, Spark); as warehouse SQL it is not supported yet")
+        return self.pop_tables[i]
 
     def code_points(self, e: exp.Expression) -> exp.Expression:
         """Text ordered by code point, as every engine orders it, whatever the database's collation."""
@@ -358,7 +362,7 @@ class SqlCompiler:
     # ---- the query ----
     def select(self) -> exp.Select:
         rs = self.rs
-        ctes, last = self.chain(list(rs.definitions))
+        ctes, last = self.chain(query_definitions(rs))
         final = [col(rs.key)] + [col(d.name) for d in rs.dimensions]
         if self.opts.labels:
             final += self.label_columns()
@@ -377,18 +381,20 @@ class SqlCompiler:
         """Each customer's key and the arguments (value, `by` groups) of these population stats."""
         nodes = [self.rs.population[i] for i in ids]
         exprs = [x for n in nodes for x in (n.arg, *n.by)]
-        ctes, last = self.chain(ir.needed_definitions(self.rs, exprs))
+        ctes, last = self.chain(ir.needed_definitions(self.rs, exprs), exprs)
         cols = [col(self.rs.key)]
         for n in nodes:
             cols.append(exp.alias_(self.expr(n.arg), ident(f"__arg_{n.id}")))
             cols += [exp.alias_(self.expr(b), ident(f"__by_{n.id}_{j}")) for j, b in enumerate(n.by)]
         query = exp.select(*cols).from_(exp.Table(this=ident(last)))
         # aggregates met in the arguments register late: rebuild the chain so their CTEs exist
-        ctes, last2 = self.chain(ir.needed_definitions(self.rs, exprs))
+        ctes, last2 = self.chain(ir.needed_definitions(self.rs, exprs), exprs)
         return _with(query.from_(exp.Table(this=ident(last2))), ctes)
 
-    def chain(self, definitions: list[ir.Definition]) -> tuple[list[tuple[str, exp.Expression]], str]:
-        """The CTEs from the inputs up to the given definitions; returns them and the last one's name."""
+    def chain(self, definitions: list[ir.Definition], extra: list[ir.Expr] = ()) \
+            -> tuple[list[tuple[str, exp.Expression]], str]:
+        """The CTEs from the inputs up to the given definitions (and what `extra` reads);
+        returns them and the last one's name. Only the statistics these read are joined."""
         rs = self.rs
         ctes: list[tuple[str, exp.Expression]] = []
         key = rs.key
@@ -444,10 +450,12 @@ class SqlCompiler:
                                          on=exp.EQ(this=col(r.key, alias), expression=col(key, "c")), join_type="left")
             ctes.append(("customers", base_sel))
             base = "customers"
-        if self.pop_tables:
+        read = sorted(read_population(definitions, extra))
+        if read:
             sel = exp.select(exp.Column(this=exp.Star(), table=ident("c"))).from_(
                 exp.Table(this=ident(base), alias=exp.TableAlias(this=ident("c"))))
-            for i, table in sorted(self.pop_tables.items()):
+            for i in read:
+                table = self.pop_table(i)
                 alias = f"p{i}"
                 sel = sel.select(exp.alias_(col("value", alias), ident(population_column(i))))
                 sel = sel.join(exp.Table(this=ident(table), alias=exp.TableAlias(this=ident(alias))),
@@ -466,6 +474,33 @@ def _with(query: exp.Select, ctes) -> exp.Select:
     for name, sel in ctes:
         query = query.with_(ident(name), as_=sel)
     return query
+
+
+def query_definitions(rs: ir.Ruleset) -> list[ir.Definition]:
+    """What the main query computes: the dimensions and what they read, so a let nobody
+    reads (SEG403) is neither computed nor asks for a statistic the engines leave out."""
+    targets = [s.condition for d in rs.dimensions for s in d.segments if s.condition is not None]
+    names = {d.name for d in ir.needed_definitions(rs, targets)} | {d.name for d in rs.dimensions}
+    return [d for d in rs.definitions if d.name in names]
+
+
+def read_population(definitions: list[ir.Definition], extra=()) -> set[int]:
+    """The statistics whose results these definitions (and expressions) read; a statistic's
+    own argument is computed by the population pass, so its insides do not count."""
+    stack: list[ir.Expr] = list(extra)
+    for d in definitions:
+        if isinstance(d, ir.Let):
+            stack.append(d.expr)
+        else:
+            stack.extend(s.condition for s in d.segments if s.condition is not None)
+    out: set[int] = set()
+    while stack:
+        e = stack.pop()
+        if isinstance(e, ir.PopulationStat):
+            out.add(e.id)
+            continue
+        stack.extend(ir.children(e))
+    return out
 
 
 def population_column(i: int) -> str:
