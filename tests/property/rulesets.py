@@ -39,9 +39,9 @@ class Features:
     empty_in_list: bool = True      # `in []` (in_empty_list, fixed)
     read_unique: bool = True        # dimensions reading unique dimensions (SQL: unique_read_by_dimension)
     population_lets: bool = False   # population functions in lets, which may go unused (duckdb: pop_unused_let)
-    mixed_temporal: bool = False    # date and datetime mixed in between bounds, case branches and in-lists
-                                    # (interp, python: between_date_mixed_bounds, case_mixed_date_datetime,
-                                    # in_list_date_datetime)
+    mixed_temporal: bool = True     # date and datetime mixed in between bounds, case branches and in-lists
+                                    # (between_date_mixed_bounds, case_mixed_date_datetime,
+                                    # in_list_date_datetime, fixed)
 
 
 # every engine but Spark (a second per query); population functions where the engine can run them
