@@ -17,6 +17,14 @@ def load_modules(path: str | Path, sink: DiagnosticSink, text: str | None = None
 
     def visit(p: Path, display: str, stack: list[Path], at: Span | None, text: str | None = None,
               written: str | None = None) -> None:
+        if "\x00" in str(p):          # no file name holds a NUL; the OS would refuse it (ValueError)
+            shown = (written or display).replace("\x00", "\\0")
+            if at is None:
+                sink.error("SEG008", f"cannot read `{shown}`: a file path cannot hold a NUL character", None)
+            else:
+                sink.error("SEG108", f"cannot find imported file `{shown}`: a file path cannot hold a NUL "
+                                     f"character", at, help="remove the NUL character from the path")
+            return
         rp = p.resolve()
         if rp in stack:
             chain = " → ".join(s.name for s in stack[stack.index(rp):] + [rp])
