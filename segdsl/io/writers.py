@@ -33,8 +33,11 @@ _SUFFIX_FORMATS = {
     ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".json": "jsonl",
 }
-# Parquet readers work best with large row groups; batches from the engine
-# are smaller, so they are gathered up to this many rows before writing.
+# Parquet readers work best with large row groups. Every file has row groups of
+# exactly this many rows (the last one shorter), however the engine batched its
+# rows, so the same rows give the same bytes from every engine. (DuckDB's COPY
+# cuts row groups where its vectors happen to end, which depends on the input
+# file's layout: that is why even the DuckDB engine writes Parquet here.)
 _PARQUET_ROW_GROUP = 128 * 1024
 
 
@@ -346,13 +349,18 @@ class _ParquetSink:
     def _add(self, table) -> None:
         self.pending.append(table)
         self.pending_rows += table.num_rows
-        if self.pending_rows >= _PARQUET_ROW_GROUP:
-            self._flush()
+        while self.pending_rows >= _PARQUET_ROW_GROUP:
+            whole = self.pa.concat_tables(self.pending)
+            # one chunk per column: pyarrow cuts data pages where chunks end
+            self.writer.write_table(whole.slice(0, _PARQUET_ROW_GROUP).combine_chunks(),
+                                    row_group_size=_PARQUET_ROW_GROUP)
+            rest = whole.slice(_PARQUET_ROW_GROUP)
+            self.pending, self.pending_rows = [rest], rest.num_rows
 
     def _flush(self) -> None:
-        if self.pending:
-            self.writer.write_table(self.pa.concat_tables(self.pending), row_group_size=max(self.pending_rows, 1))
-            self.pending, self.pending_rows = [], 0
+        if self.pending_rows:
+            self.writer.write_table(self.pa.concat_tables(self.pending).combine_chunks(), row_group_size=self.pending_rows)
+        self.pending, self.pending_rows = [], 0
 
     def close(self) -> None:
         try:

@@ -225,3 +225,38 @@ def test_quarantine_is_atomic_too(tmp_path):
             q.add(RawRow(1, 2, {"id": "C1"}), "bad")
             raise RuntimeError
     assert not p.exists() and leftovers(tmp_path) == []
+
+
+def _big_table(n):
+    return pa.table({"id": pa.array([f"c{i}" for i in range(n)]),
+                     "seg": pa.array([None if i % 7 == 0 else ("a", "b", "c")[i % 3] for i in range(n)]),
+                     "x": pa.array([i / 3 for i in range(n)], pa.float64()),
+                     "tags": pa.array([["t1", "t2"][: i % 3] for i in range(n)], pa.list_(pa.string()))})
+
+
+_BIG_COLUMNS = [OutputColumn("id", "string"), OutputColumn("seg", "string"), OutputColumn("x", "number"),
+                OutputColumn("tags", "list")]
+
+
+def test_parquet_bytes_do_not_depend_on_batches(tmp_path):
+    """Row groups of a fixed size: the same rows give the same file however an
+    engine batched them."""
+    n = 300_000                                     # more than two row groups
+    table = _big_table(n)
+    files = []
+    for size in (1_000, 70_000, n):
+        p = tmp_path / f"batches_{size}.parquet"
+        with open_output(p, _BIG_COLUMNS) as out:
+            for batch in table.to_batches(max_chunksize=size):
+                out.write(pa.Table.from_batches([batch]))
+        files.append(p)
+    p = tmp_path / "rows.parquet"
+    with open_output(p, _BIG_COLUMNS) as out:
+        out.write(table.slice(0, 5).to_pylist())
+        out.write(table.slice(5).to_pylist())
+    files.append(p)
+    assert len({f.read_bytes() for f in files}) == 1
+    meta = pq.read_metadata(files[0])
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [131072, 131072, n - 2 * 131072]
+    assert pq.read_table(files[0]).equals(table)
+    assert not list(tmp_path.glob(".*"))
