@@ -30,6 +30,9 @@ from ..types import Kind
 
 CONFLICT = "__segdsl_conflict"
 ROW = "_row"
+# What a conflicting `unique` dimension holds for the dimensions and lets that read it: equal
+# to no segment (no segment name has parentheses) and not null, like the interpreter's value.
+CONFLICT_VALUE = "(conflict)"
 ORDER = "__segdsl_order"     # engines' input order, so every engine writes customers in the same order
 
 
@@ -299,7 +302,21 @@ class SqlCompiler:
         raise NotSupported(e.func)
 
     # ---- dimensions ----
-    def dimension(self, d: ir.Dimension) -> list[exp.Expression]:
+    def dimension(self, d: ir.Dimension) -> list[list[exp.Expression]]:
+        """The dimension's columns, in one step or, for `unique`, two: first the first match and
+        the conflict, then the value others read, which for a conflict equals no segment (as
+        the interpreter's conflict value) and is not null."""
+        if d.policy != "unique" or not d.segments:
+            return [self.dimension_columns(d)]
+        first, conflict = self.dimension_columns(d)
+        i = self.rs.dimensions.index(d)
+        value = exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=col(conflict_column(self.rs, d)),
+                                                                  expression=exp.Null())),
+                                     true=exp.Literal.string(CONFLICT_VALUE))],
+                         default=col(first_column(i)))
+        return [[exp.alias_(first.this, ident(first_column(i))), conflict], [exp.alias_(value, ident(d.name))]]
+
+    def dimension_columns(self, d: ir.Dimension) -> list[exp.Expression]:
         conds = [self.expr(s.condition) for s in d.segments]
         if d.policy == "all":
             if not d.segments:
@@ -328,6 +345,12 @@ class SqlCompiler:
             out.append(exp.alias_(exp.Case(ifs=[exp.If(this=exp.GT(this=count, expression=exp.Literal.number(1)),
                                                        true=reason)]), ident(conflict_column(self.rs, d))))
         return out
+
+    def output_value(self, d: ir.Dimension) -> exp.Expression:
+        """A conflicting customer has no segment in the output (its conflict column says why)."""
+        if d.policy != "unique" or not d.segments:
+            return col(d.name)
+        return exp.alias_(exp.Nullif(this=col(d.name), expression=exp.Literal.string(CONFLICT_VALUE)), ident(d.name))
 
     def label_columns(self) -> list[exp.Expression]:
         cols = []
@@ -363,7 +386,7 @@ class SqlCompiler:
     def select(self) -> exp.Select:
         rs = self.rs
         ctes, last = self.chain(query_definitions(rs))
-        final = [col(rs.key)] + [col(d.name) for d in rs.dimensions]
+        final = [col(rs.key)] + [self.output_value(d) for d in rs.dimensions]
         if self.opts.labels:
             final += self.label_columns()
         if self.opts.attributes:
@@ -404,7 +427,7 @@ class SqlCompiler:
             if isinstance(d, ir.Let):
                 steps.append([exp.alias_(self.expr(d.expr), ident(d.name))])
             else:
-                steps.append(self.dimension(d))
+                steps.extend(self.dimension(d))
         if rs.customer is not None:
             ctes.append(("customer_in", self.input_select(rs.customer)))
             base = "customer_in"
@@ -546,6 +569,11 @@ def keep_column(i: int) -> str:
 
 def conflict_column(rs: ir.Ruleset, d: ir.Dimension) -> str:
     return f"{CONFLICT}_{rs.dimensions.index(d)}"
+
+
+def first_column(i: int) -> str:
+    """A `unique` dimension's first match, before a conflict replaces it."""
+    return f"__segdsl_first_{i}"
 
 
 def conflict_columns(rs: ir.Ruleset) -> list[str]:
