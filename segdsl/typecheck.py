@@ -375,15 +375,21 @@ class Checker:
         return ir.Arith(Type(kind, nullable, level), e.span, op, l, r)
 
     def _pair(self, left: A.Expr, right: A.Expr):
-        """Type two sides where either may be a bare member resolved from the other's type."""
-        if isinstance(left, A.Name) and not self._resolvable(left.name) and not isinstance(right, A.Name):
+        """Type two sides where either may be a bare member resolved from the other's type.
+
+        `in_net = network` reads like `network = in_net`: a bare name on the left that names nothing
+        else is typed second, against the right side's enum or dimension. When both sides are such
+        names, the left one is reported (it is the one written first)."""
+        if isinstance(left, A.Name) and not self._resolvable(left.name) and \
+                not (isinstance(right, A.Name) and not self._resolvable(right.name)):
             r = self.expr(right)
             return self.expr(left, r.type), r
         l = self.expr(left)
         return l, self.expr(right, l.type)
 
     def _resolvable(self, n: str) -> bool:
-        return (n in self.names or n in self.let_ast or n in self.dim_ast or n in self.params)
+        """Does the bare name `n` name a field, param, let, dimension or related input (even a broken one)?"""
+        return (n in self.names or n in self.let_ast or n in self.dim_ast or n in self.params or n in self.broken)
 
     def x_Compare(self, e: A.Compare, expect):
         if isinstance(e.left, A.Compare):
@@ -395,7 +401,7 @@ class Checker:
             return self._compare_tags(e, l, r, level)
         if not comparable(l.type, r.type):
             self.error("SEG201", f"cannot compare {l.type.describe()} with {r.type.describe()}", e.span,
-                       help=_compare_hint(l, r))
+                       help=_shadow_hint(e.left, r) or _compare_hint(l, r))
             raise _Failed
         if e.op not in ("=", "!=") and not (ordered(l.type) and ordered(r.type)):
             self.error("SEG201", f"`{e.op}` needs values with an order; {l.type.describe()} has none", e.span,
@@ -1097,6 +1103,16 @@ def _align_to(x: ir.Expr, t: Type) -> ir.Expr:
     if t.kind is Kind.DATETIME and x.type.kind is Kind.DATE:
         return _to_datetime(x)
     return x
+
+
+def _shadow_hint(left: A.Expr, r: ir.Expr) -> str | None:
+    """`age = network` where `age` is a field and also a member of `network`'s enum: the left side is the field."""
+    if not isinstance(left, A.Name) or not isinstance(r, (ir.FieldRef, ir.LetRef, ir.ParamRef)):
+        return None
+    if r.type.kind is Kind.ENUM and r.type.enum.member(left.name) is not None:
+        return (f"`{left.name}` is also a member of the enum of `{r.type.enum.owner}`, but on the left of a "
+                f"comparison a name is a field, let or param first; write `{r.name} = {left.name}`")
+    return None
 
 
 def _compare_hint(l: ir.Expr, r: ir.Expr) -> str | None:
