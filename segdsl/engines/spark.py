@@ -43,6 +43,8 @@ _CONF = {
     "spark.sql.shuffle.partitions": "2",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.caseSensitive": "true",          # names are case-sensitive in rule files: `Spend` is not `spend`
+    # Spark SQL replaces ${...} even inside string literals: "${x}" in a rule file is text
+    "spark.sql.variable.substitute": "false",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
     "spark.sql.execution.arrow.useLargeVarTypes": "false",
@@ -64,6 +66,7 @@ appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %p %c{1}: %m%n%ex
 """
 
+_SUBSTITUTE = "spark.sql.variable.substitute"
 _sessions: dict = {}        # master URL → SparkSession, one JVM per process
 
 
@@ -187,9 +190,13 @@ def _quoted(name: str) -> str:
 
 
 def run_query(spark, sql: str) -> pa.Table:
-    """The query's result as Arrow, datetimes back as wall-clock (naive) values."""
+    """The query's result as Arrow, datetimes back as wall-clock (naive) values.
+
+    Substitution is switched off on the session that runs the query, whoever made it
+    (and whatever was set since): the query's text literals are the rule file's."""
     with _spark_errors(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
+        spark.conf.set(_SUBSTITUTE, "false")
         df = spark.sql(sql)
         table = df.toArrow() if hasattr(df, "toArrow") else pa.Table.from_batches(df._collect_as_arrow())
     fields = []

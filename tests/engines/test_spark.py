@@ -89,6 +89,18 @@ def test_one_quiet_utc_session_per_process(spark):
     assert spark.sparkContext.master == spark_engine.master_url()
 
 
+def test_text_with_dollar_brace_is_not_substituted(spark):
+    """Spark SQL substitutes ${...} inside string literals unless told not to; a session
+    where someone switched it back on is switched off again when the engine queries it."""
+    assert spark.conf.get("spark.sql.variable.substitute") == "false"
+    spark.conf.set("spark.sql.variable.substitute", "true")
+    try:
+        got = spark_engine.run_query(spark, "SELECT '${x}' AS a, 'a${spark.app.name}c' AS b").to_pylist()
+    finally:
+        spark.conf.set("spark.sql.variable.substitute", "false")
+    assert got == [{"a": "${x}", "b": "a${spark.app.name}c"}]
+
+
 def test_master_url_from_the_environment(monkeypatch):
     monkeypatch.delenv(spark_engine.MASTER_ENV, raising=False)
     assert spark_engine.master_url() == "local[2]"
