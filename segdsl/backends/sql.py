@@ -219,9 +219,10 @@ class SqlCompiler:
         return self.pop_tables[i]
 
     def code_points(self, e: exp.Expression) -> exp.Expression:
-        """Text ordered by code point, as every engine orders it, whatever the database's collation."""
+        """Text ordered by code point, as every engine orders it, whatever the database's collation.
+        Parenthesized: PostgreSQL's grammar takes no COLLATE in a BETWEEN bound without them."""
         if self.opts.dialect in ("postgres", "redshift"):
-            return exp.Collate(this=e, expression=exp.Identifier(this="C", quoted=True))
+            return exp.Paren(this=exp.Collate(this=e, expression=exp.Identifier(this="C", quoted=True)))
         return e
 
     def tags_compare(self, op: str, l: ir.Expr, r: ir.Expr) -> exp.Expression:

@@ -517,6 +517,8 @@ def test_string_order_ignores_the_database_collation(postgres, tmp_path):
 ruleset string_order
 input customer key id { id: string  name: string? }
 dimension d first { segment before_b when name < "b"  otherwise other }
+dimension r first { segment in_range when name between "B" and "Z"  otherwise out }
+dimension n first { segment outside when name not between "B" and "Z"  otherwise inside }
 ''')
     with postgres(autocommit=True) as admin:
         try:
@@ -526,7 +528,9 @@ dimension d first { segment before_b when name < "b"  otherwise other }
             pytest.skip(f"no ICU collation on this server: {exc}")
     try:
         with postgres(dbname="en_us") as conn:
-            run_records(conn, rs, [{"id": "1", "name": "B"}, {"id": "2", "name": "a"}])
+            # en-US puts z between B and Z; by code point it is after Z
+            got = run_records(conn, rs, [{"id": "1", "name": "B"}, {"id": "2", "name": "a"}, {"id": "3", "name": "z"}])
+        assert [got[k]["r"] for k in ("1", "2", "3")] == ["in_range", "out", "out"]
     finally:
         with postgres(autocommit=True) as admin:
             admin.execute("DROP DATABASE en_us")
