@@ -50,6 +50,23 @@ def _is_name(code: str) -> bool:
     return code.isidentifier() and not keyword.iskeyword(code)
 
 
+def _never_null(e: ir.Expr) -> bool:
+    """Arithmetic on constants that cannot give null, so a null test of it is a constant.
+
+    Its code is also a literal to Python once folded (`(100 * 0.95)`, `(-3)`), and a literal
+    with `is`/`is not` is a SyntaxWarning when the generated module is compiled."""
+    match e:
+        case ir.Const(value=v):
+            return v is not None
+        case ir.Neg(operand=o):
+            return _never_null(o)
+        case ir.Arith(op="div", left=l, right=r):
+            return _never_null(l) and isinstance(r, ir.Const) and r.value not in (0, None)
+        case ir.Arith(op="add" | "sub" | "mul", left=l, right=r):
+            return _never_null(l) and _never_null(r)
+    return False
+
+
 def replace_nullability(e: ir.Expr) -> ir.Expr:
     """The same comparison with its operands typed non-null (their nulls are tested outside)."""
     from dataclasses import replace
@@ -219,8 +236,10 @@ class _Gen:
             case ir.InTags(segment=s, dimension=d, negated=neg):
                 return f"({s!r} {'not in' if neg else 'in'} {self.var[d]})"
             case ir.IsNull(operand=o, negated=neg):
-                if isinstance(o, ir.Const):       # `5 is None` would be Python's "is with a literal"
+                if isinstance(o, ir.Const):
                     return repr((o.value is None) != neg)
+                if _never_null(o):
+                    return repr(neg)
                 return f"({self.g(o)} is {'not ' if neg else ''}None)"
             case ir.And(items=items):
                 if not any(self.nullable(i) for i in items):

@@ -206,3 +206,40 @@ dimension d first {
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             compile(source, "<generated>", "exec")
+
+
+def test_null_tests_on_constant_arithmetic_are_folded_not_is_with_a_literal(tmp_path):
+    """`(100 * 0.95)` is a literal to Python once folded; `literal is not None` would be a SyntaxWarning."""
+    import warnings
+    rs = ruleset(tmp_path, '''
+ruleset k
+input c key id { id: string  n: number? }
+let limit = case when (100 * 0.95) is not null then 95% end
+dimension d first {
+  segment a when (100 * 0.95) is not null and n > limit
+  segment b when (-3) is null or -(2 + 1.5) is not null and n is null
+  segment c when (1 / 2) is null or (7 / 0) is null and (n * 2) is not null
+  otherwise o
+}
+''')
+    for lenient in (False, True):
+        source, _, _ = generate(rs, frozenset(), lenient)
+        tests = [n.left for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Compare)
+                 and any(isinstance(op, (ast.Is, ast.IsNot)) for op in n.ops)]
+        assert tests and not any(_constants_only(t) for t in tests), [ast.unparse(t) for t in tests]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SyntaxWarning)
+            compile(source, "<generated>", "exec")
+    got = segment_both(rs, [{"id": "1", "n": 1.0}, {"id": "2", "n": None}, {"id": "3", "n": 0.5}])
+    assert [g["d"] for g in got] == ["a", "b", "c"]
+
+
+def _constants_only(node: ast.AST) -> bool:
+    """Arithmetic on literals: Python folds it into one literal."""
+    if isinstance(node, ast.Constant):
+        return node.value is not None and not isinstance(node.value, bool)
+    if isinstance(node, ast.BinOp):
+        return _constants_only(node.left) and _constants_only(node.right)
+    if isinstance(node, ast.UnaryOp):
+        return _constants_only(node.operand)
+    return False
