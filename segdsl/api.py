@@ -24,7 +24,7 @@ from . import ir, render
 from .diagnostics import Diagnostic
 from .engines.options import ApplyOptions, DataError, Summary
 from .frontend import check_file
-from .params import UsageError, parse_value
+from .params import ParamErrors, UsageError, parse_value, resolve_params
 from .suggest import did_you_mean
 from .types import Kind
 
@@ -87,18 +87,14 @@ def load(path: str | os.PathLike, *, params: Mapping[str, Any] | None = None,
     return loaded.with_stats(stats) if stats is not None else loaded
 
 
+_PARAM_ERRORS = ParamErrors(
+    unknown=lambda name, hint: ParamError(f"params: the ruleset has no param `{name}`"
+                                          + (f"; {hint}" if hint else "")),
+    missing=lambda name: ParamError(f"param `{name}` has no default: give it in params={{{name!r}: ...}}"))
+
+
 def _resolve_params(rs: ir.Ruleset, given: Mapping[str, Any] | None) -> dict:
-    values = {p.name: p.default for p in rs.params if p.has_default}
-    for name, value in (given or {}).items():
-        p = rs.param(name)
-        if p is None:
-            hint = did_you_mean(name, [q.name for q in rs.params])
-            raise ParamError(f"params: the ruleset has no param `{name}`" + (f"; {hint}" if hint else ""))
-        values[name] = _param_value(p, value)
-    missing = [p.name for p in rs.params if p.name not in values]
-    if missing:
-        raise ParamError(f"param `{missing[0]}` has no default: give it in params={{{missing[0]!r}: ...}}")
-    return values
+    return resolve_params(rs, given, _param_value, _PARAM_ERRORS)
 
 
 def _param_value(p: ir.ParamDecl, value: Any):

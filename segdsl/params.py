@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 from . import ir
 from .suggest import did_you_mean
@@ -40,17 +42,33 @@ def parse_value(p: ir.ParamDecl, text: str):
         raise UsageError(f"--param {p.name}={text}: `{p.name}` needs {want}") from None
 
 
-def resolve_params(ruleset: ir.Ruleset, overrides: dict[str, str] | None = None) -> dict:
+@dataclass(frozen=True)
+class ParamErrors:
+    """The words and the exception type of the two ways a set of params is wrong, as each caller
+    (the command line, the Python API) says them in its own terms."""
+    unknown: Callable[[str, str | None], Exception]     # (name, did-you-mean hint or None)
+    missing: Callable[[str], Exception]                 # (name of a param without default or value)
+
+
+COMMAND_LINE = ParamErrors(
+    unknown=lambda name, hint: UsageError(f"--param {name}: the ruleset has no param `{name}`"
+                                          + (f"; {hint}" if hint else "")),
+    missing=lambda name: UsageError(f"param `{name}` has no default: give it with --param {name}=VALUE"))
+
+
+def resolve_params(ruleset: ir.Ruleset, overrides: Mapping[str, Any] | None = None,
+                   read: Callable[[ir.ParamDecl, Any], Any] = parse_value,
+                   errors: ParamErrors = COMMAND_LINE) -> dict:
+    """Every param's value: its default, unless overridden; `read` turns an override into a value."""
     values = {p.name: p.default for p in ruleset.params if p.has_default}
-    for name, text in (overrides or {}).items():
+    for name, given in (overrides or {}).items():
         p = ruleset.param(name)
         if p is None:
-            hint = did_you_mean(name, [p.name for p in ruleset.params])
-            raise UsageError(f"--param {name}: the ruleset has no param `{name}`" + (f"; {hint}" if hint else ""))
-        values[name] = parse_value(p, text)
+            raise errors.unknown(name, did_you_mean(name, [q.name for q in ruleset.params]))
+        values[name] = read(p, given)
     missing = [p.name for p in ruleset.params if p.name not in values]
     if missing:
-        raise UsageError(f"param `{missing[0]}` has no default: give it with --param {missing[0]}=VALUE")
+        raise errors.missing(missing[0])
     return values
 
 
