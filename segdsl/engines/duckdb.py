@@ -12,6 +12,7 @@ query streams its result out in record batches.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
 import duckdb
@@ -19,7 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import ir
-from ..backends.sql import ORDER, ROW, NotSupported, conflict_columns, keep_column, to_sql
+from sqlglot import exp
+
+from ..backends.sql import ORDER, ROW, NotSupported, col, conflict_columns, keep_column, to_sql
 from ..types import Kind
 from .options import ApplyOptions, DataError, Summary
 from .output import Layout
@@ -61,22 +64,24 @@ class _DuckRun(_Run):
         # the statistics' result tables get fixed names, so the query can be checked before any data is read
         self.sql = self.main_query({p.id: population_pass.table_name(p.id) for p in rs.population})
         self.con = duckdb.connect()
-        self.con.execute("SET preserve_insertion_order = true")
-        if opts.memory_limit:
-            try:
-                self.con.execute("SET memory_limit = ?", [opts.memory_limit])
-            except duckdb.Error as exc:
-                raise DataError(f"--memory-limit {opts.memory_limit}: {exc}") from None
-        qpath = opts.quarantine_path()
-        with ExitStack() as stack:
-            out, self.quarantine = prepare_output(stack, self, layout)
-            if duckdb_scan.eligible(rs, opts):
-                self.native(layout, out)
-            elif rs.related or rs.population:
-                self.load_all(layout, out)
-            else:
-                self.stream(layout, out)
-        self.con.close()
+        try:
+            self.con.execute("SET preserve_insertion_order = true")
+            if opts.memory_limit:
+                try:
+                    self.con.execute("SET memory_limit = ?", [opts.memory_limit])
+                except duckdb.Error as exc:
+                    raise DataError(f"--memory-limit {opts.memory_limit}: {exc}") from None
+            qpath = opts.quarantine_path()
+            with ExitStack() as stack:
+                out, self.quarantine = prepare_output(stack, self, layout)
+                if duckdb_scan.eligible(rs, opts):
+                    self.native(layout, out)
+                elif rs.related or rs.population:
+                    self.load_all(layout, out)
+                else:
+                    self.stream(layout, out)
+        finally:
+            self.con.close()
         self.summary.segments = layout.counts
         self.summary.output_file = str(opts.output) if opts.output else None
         self.summary.quarantine_file = str(qpath) if qpath and self.quarantine is not None else None
@@ -106,12 +111,23 @@ class _DuckRun(_Run):
         # Parquet writers leave NaN out of a column's min/max; DuckDB's statistics
         # propagation trusts them and folds isnan() and range checks to false
         con.execute("SET disabled_optimizers = 'statistics_propagation'")
+        scans: dict[str, duckdb_scan.ParquetInput] = {}
+        if rs.customer and not rs.related and not rs.population:
+            if self.clean_pass(layout, out, scans):
+                return
+            # something needs a closer look: start again, row by row where SQL is unsure
+            out.restart()
+            layout.reset_counts()
+            self.summary.written = 0
+            con.execute(f'DROP VIEW IF EXISTS "{rs.customer.name}_rows"')
         first, rescued = None, False
         for schema in ([rs.customer] if rs.customer else []) + [r for r in rs.related if r.name in self.opts.inputs]:
-            self.validator(schema)                    # whole-file problems: missing required columns
             is_customer = schema is rs.customer
             keyless = is_customer and not schema.key
-            inp = duckdb_scan.ParquetInput(con, schema, self.opts.inputs[schema.name], keyless)
+            inp = scans.get(schema.name)
+            if inp is None:
+                self.validator(schema)                # whole-file problems: missing required columns
+                inp = duckdb_scan.ParquetInput(con, schema, self.opts.inputs[schema.name], keyless)
             first = first or inp
             arrow = arrow_schema(schema, keyless, [], ordered=True)
             table = f"{schema.name}_rows"
@@ -138,6 +154,48 @@ class _DuckRun(_Run):
         # Arrow batches from DuckDB are cheap to pass on whole: bigger than Python row batches
         for batch in con.sql(self.sql).to_arrow_reader(max(self.opts.batch_size, 256 * 1024)):
             self.emit(pa.Table.from_batches([batch]), layout, out, raws, name)
+
+    def clean_pass(self, layout: Layout, out, scans: dict) -> bool:
+        """One query over the rows SQL is sure about, written as it comes. On clean data
+        (every row sure, no repeated key, no `unique` conflict) that is the whole run;
+        otherwise it returns False and the caller starts again on the careful path.
+        Clean data is the common case, and checking it costs no extra scan: the rows
+        written are counted against the file's row count, which Parquet stores."""
+        rs, con, schema = self.rs, self.con, self.rs.customer
+        self.validator(schema)
+        inp = duckdb_scan.ParquetInput(con, schema, self.opts.inputs[schema.name], not schema.key)
+        scans[schema.name] = inp
+        if schema.key is not None and not inp.keys_distinct(schema.key):
+            return False
+        con.execute(f'CREATE TEMP VIEW "{schema.name}_rows" AS '
+                    f'{inp.typed_select(exp.Not(this=col(duckdb_scan.SUSPECT)))}')
+        conflicts = conflict_columns(rs)
+        written = 0
+
+        def write(result: pa.Table) -> None:
+            count(layout, result)
+            out.write(result)
+
+        # counting and writing (pyarrow, GIL released) overlap DuckDB computing the next batch
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            pending = None
+            for batch in con.sql(self.main_query({}, sort=False)).to_arrow_reader(
+                    max(self.opts.batch_size, 256 * 1024)):
+                result = pa.Table.from_batches([batch])
+                if conflicts and any(result.column(c).null_count < result.num_rows for c in conflicts):
+                    return False
+                result = result.drop_columns([*conflicts, ORDER])
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(write, result)
+                written += result.num_rows
+            if pending is not None:
+                pending.result()
+        if written != inp.num_rows:
+            return False
+        self.summary.read[schema.name] = inp.num_rows
+        self.summary.written = written
+        return True
 
     def load_all(self, layout: Layout, out) -> None:
         rs = self.rs

@@ -155,6 +155,16 @@ class ParquetInput:
                     return col(f"__raw_{i}")
         return node
 
+    @property
+    def num_rows(self) -> int:
+        return pq.read_metadata(self.path).num_rows
+
+    def keys_distinct(self, key: str) -> bool:
+        """Whether no key is null or repeated (read from the key column alone)."""
+        i = next(i for i, f in enumerate(self.schema.fields) if f.name == key)
+        k = _q(f"__raw_{i}")
+        return bool(self.con.execute(f"SELECT COUNT(*) = COUNT(DISTINCT {k}) FROM {_q(self.scan)}").fetchall()[0][0])
+
     def count_and_suspects(self, key: str | None) -> tuple[int, list[int], bool]:
         """Rows in the file, the row numbers SQL is not sure about, and whether the sure
         rows may repeat a key (all in one scan)."""

@@ -71,6 +71,9 @@ class Layout:
         self._attrs = {d.name: {s.name: attribute_values(d, s) for s in d.all_segments()} for d in rs.dimensions}
         self.counts = {d.name: Counter() for d in rs.dimensions}
 
+    def reset_counts(self) -> None:
+        self.counts = {d.name: Counter() for d in self.rs.dimensions}
+
     def row(self, key, values: tuple, kept: dict | None = None) -> dict:
         out = {self.key: key}
         for d, v in zip(self.rs.dimensions, values):

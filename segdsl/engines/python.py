@@ -27,6 +27,9 @@ class _NullWriter:
     def write(self, rows):
         pass
 
+    def restart(self):
+        pass
+
 
 class _Run:
     def __init__(self, rs: ir.Ruleset, opts: ApplyOptions):

@@ -104,6 +104,16 @@ class OutputWriter:
             self._sink.write(rows)
             self.rows_written += len(rows)
 
+    def restart(self) -> None:
+        """Forget every row written so far (the target is still untouched)."""
+        if self._state != "open":
+            raise ValueError(f"the output {self.path} is already {self._state}")
+        self._sink.discard()
+        with open(self.temp_path, "wb"):
+            pass
+        self._sink = _SINKS[self.format](self.temp_path, self.columns)
+        self.rows_written = 0
+
     def commit(self) -> None:
         """Finish the file and put it in place of the target."""
         if self._state != "open":

@@ -158,3 +158,23 @@ def test_nan_hidden_from_parquet_statistics_is_still_a_bad_number(tmp_path, rule
     outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
     assert outs["duckdb"] == outs["python"]
     assert b"spend = nan is not a finite number" in outs["duckdb"][2]
+
+
+CLEAN = [("c1", 1500.0, "Gold", 7, None, dt.date(2026, 1, 5), None, None),
+         ("c2", 150.5, None, 0, False, None, dt.datetime(2025, 5, 1, 8, 30), "n")]
+
+
+@pytest.mark.parametrize("extra", [
+    [],                                                          # clean: one query is the whole run
+    [("c3", 50.0, None, 3, True, None, None, None)],             # only a unique conflict (a and b)
+    [("c1", 5.0, None, 0, None, None, None, None)],              # only a repeated key
+    [("c3", 5.0, " Gold", 0, None, None, None, None)],           # only a row SQL is unsure about
+], ids=["clean", "conflict", "repeated_key", "suspect"])
+@pytest.mark.parametrize("policy", ["skip", "fail"])
+def test_clean_files_and_one_problem_each(tmp_path, rules, extra, policy):
+    data = tmp_path / "in.parquet"
+    write(data, CLEAN + extra)
+    outs = run_both(tmp_path, rules, data, "--on-error", policy, suffix=".parquet")
+    assert outs["duckdb"] == outs["python"]
+    code, out, _, text = outs["duckdb"]
+    assert code == (1 if extra and policy == "fail" and extra[0][2] != " Gold" else 0)
