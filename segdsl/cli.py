@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import glob
 import json
 import sys
 from enum import Enum
@@ -20,6 +21,8 @@ from rich.table import Table
 
 from . import render
 from .frontend import CheckResult, check_file
+from .io.errors import InputError
+from .io.readers import expand
 from .params import UsageError, parse_assignments, resolve_params
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True, rich_markup_mode=None,
@@ -156,6 +159,13 @@ class OnError(str, Enum):
     quarantine = "quarantine"
 
 
+def _matches(pattern: str) -> list[str]:
+    try:
+        return expand(pattern)
+    except InputError:
+        return []
+
+
 def _inputs(rs, items: list[str]) -> dict[str, Path]:
     names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
     out: dict[str, Path] = {}
@@ -168,7 +178,10 @@ def _inputs(rs, items: list[str]) -> dict[str, Path]:
         if name not in names:
             raise UsageError(f"--input {name}=...: the ruleset has no input `{name}` (inputs: {', '.join(names)})")
         p = Path(path)
-        if not p.exists():
+        if glob.has_magic(path):
+            if not _matches(path):
+                raise UsageError(f"--input {name}={path}: no file matches")
+        elif not p.exists():
             raise UsageError(f"--input {name}={path}: no such file")
         out[name] = p
     return out
@@ -177,7 +190,7 @@ def _inputs(rs, items: list[str]) -> dict[str, Path]:
 @app.command()
 @_usage_errors
 def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
-          input: Annotated[list[str], typer.Option("--input", "-i", help="NAME=FILE (CSV, JSONL or Parquet)")],
+          input: Annotated[list[str], typer.Option("--input", "-i", help="NAME=FILE (CSV, JSONL or Parquet; a quoted pattern such as 'parts/*.parquet' reads every matching file)")],
           output: Annotated[Optional[Path], typer.Option("--output", "-o", help=".parquet, .csv or .jsonl")] = None,
           engine: Annotated[str, typer.Option(help="duckdb (default), python or spark")] = "duckdb",
           master: Annotated[Optional[str], typer.Option(help="Spark master URL (default $SEGDSL_SPARK_MASTER, else local[2])")] = None,

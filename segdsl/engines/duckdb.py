@@ -44,9 +44,10 @@ def arrow_schema(schema: ir.InputSchema, row: bool, keep: list[tuple[str, str]],
 
 
 def rows_table(schema: ir.InputSchema, batch: list, keep: list, keyless: bool) -> pa.Table:
-    """Validated (raw, record) pairs as the table the prepared SQL reads; ORDER is the file's row number."""
+    """Validated (raw, record) pairs as the table the prepared SQL reads; ORDER is the row's
+    place in the input (its files one after the other)."""
     cols = {f.name: [rec[f.name] for _, rec in batch] for f in schema.fields}
-    cols[ORDER] = [raw.row for raw, _ in batch]
+    cols[ORDER] = [raw.order for raw, _ in batch]
     if keyless:
         cols[ROW] = [raw.row for raw, _ in batch]
     for i, (_, src) in enumerate(keep):

@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from .. import ir
 from ..backends.sql import ORDER, ROW, col, double, ident, literal
-from ..io.readers import detect_format, read_batches
+from ..io.readers import detect_format, expand, read_batches
 from ..io.validate import RowValidator
 from ..types import Kind
 from .python import repeated_key
@@ -50,18 +50,23 @@ def _fits(kind: Kind, t: pa.DataType) -> bool:
 def eligible(rs: ir.Ruleset, opts) -> bool:
     if opts.null_values or opts.keep:
         return False
-    for name, path in opts.inputs.items():
-        try:
-            if detect_format(path) != "parquet":
-                return False
-            schema = pq.read_schema(path)
-        except Exception:  # noqa: BLE001 - unreadable here means: let the Python reader report it
-            return False
+    for name, pattern in opts.inputs.items():
         fields = rs.customer if rs.customer and rs.customer.name == name else rs.related_input(name)
-        for f in fields.fields:
-            i = schema.get_field_index(f.column)
-            if i >= 0 and not _fits(f.type.kind, schema.field(i).type):
+        try:
+            files = expand(pattern)
+        except Exception:  # noqa: BLE001 - let the Python reader report it
+            return False
+        for path in files:
+            try:
+                if detect_format(path) != "parquet":
+                    return False
+                schema = pq.read_schema(path)
+            except Exception:  # noqa: BLE001 - unreadable here means: let the Python reader report it
                 return False
+            for f in fields.fields:
+                i = schema.get_field_index(f.column)
+                if i >= 0 and not _fits(f.type.kind, schema.field(i).type):
+                    return False
     return True
 
 
@@ -119,21 +124,38 @@ _SQL = {Kind.INT: "BIGINT", Kind.NUMBER: "DOUBLE", Kind.BOOL: "BOOLEAN", Kind.ST
 
 
 class ParquetInput:
-    """One input file as DuckDB views: `scan` (all rows, raw), then the typed rows."""
+    """One input (a file, or the files a pattern names) as DuckDB views: `scan`
+    (all rows, raw), then the typed rows.
+
+    ORDER is a row's place in the whole input: the files one after the other in
+    sorted order, as the Python reader meets them; a row's own number in its
+    file is ORDER less the rows of the files before it."""
 
     def __init__(self, con, schema: ir.InputSchema, path, keyless: bool):
-        self.con, self.schema, self.path, self.keyless = con, schema, str(path), keyless
-        self.columns = set(pq.read_schema(path).names)
+        self.con, self.schema, self.keyless = con, schema, keyless
+        self.files = expand(path)
+        counts = [pq.read_metadata(f).num_rows for f in self.files]
+        self.offsets = [sum(counts[:i]) for i in range(len(counts))]
+        self.num_rows = sum(counts)
+        self.columns = set(pq.read_schema(self.files[0]).names)
+        for f in self.files[1:]:
+            self.columns &= set(pq.read_schema(f).names)
         self.scan = f"__segdsl_scan_{schema.name}"
         source = exp.Anonymous(this="read_parquet", expressions=[
-            exp.Literal.string(self.path),
-            exp.EQ(this=exp.column("file_row_number"), expression=exp.Boolean(this=True))])
+            exp.Array(expressions=[exp.Literal.string(f) for f in self.files]),
+            exp.EQ(this=exp.column("file_row_number"), expression=exp.Boolean(this=True)),
+            exp.EQ(this=exp.column("filename"), expression=exp.Boolean(this=True))])
+        order = exp.Add(this=exp.column("file_row_number"), expression=exp.Literal.number(1))
+        if len(self.files) > 1:
+            offset = exp.Case(this=exp.column("filename"), ifs=[
+                exp.If(this=exp.Literal.string(f), true=exp.Literal.number(o))
+                for f, o in zip(self.files, self.offsets)])
+            order = exp.Add(this=order, expression=offset)
         # each check is null-safe: a null value is suspect only where a check says so
         conds = [exp.Coalesce(this=c, expressions=[exp.Boolean(this=False)])
                  for f in schema.fields for c in _suspect(f, self.columns)]
         suspect = exp.or_(*conds) if conds else exp.Boolean(this=False)
-        scan = exp.select(exp.alias_(exp.Add(this=exp.column("file_row_number"), expression=exp.Literal.number(1)),
-                                     ident(ORDER)),
+        scan = exp.select(exp.alias_(order, ident(ORDER)),
                           *[exp.alias_(_raw(f, self.columns), ident(f"__raw_{i}")) for i, f in enumerate(schema.fields)],
                           exp.alias_(suspect, ident(SUSPECT))).from_(exp.Table(this=source))
         con.execute(f"CREATE TEMP VIEW {_q(self.scan)} AS {scan.sql('duckdb')}")
@@ -155,9 +177,12 @@ class ParquetInput:
                     return col(f"__raw_{i}")
         return node
 
-    @property
-    def num_rows(self) -> int:
-        return pq.read_metadata(self.path).num_rows
+    def locate(self, order: int) -> tuple[int, str | None]:
+        """A row's number in its file, and the file when the input has several."""
+        if len(self.files) == 1:
+            return order, None
+        i = max(i for i, o in enumerate(self.offsets) if o < order)
+        return order - self.offsets[i], self.files[i]
 
     def keys_distinct(self, key: str) -> bool:
         """Whether no key is null or repeated (read from the key column alone)."""
@@ -182,15 +207,18 @@ class ParquetInput:
     def raw_rows(self, rows: set[int], batch_size: int) -> dict:
         """The rows as the Python reader gives them (for the validator and the quarantine file)."""
         found = {}
-        if not rows:
-            return found
-        last = max(rows)
-        for batch in read_batches(self.path, batch_size=batch_size):
-            for raw in batch:
-                if raw.row in rows:
-                    found[raw.row] = raw
-            if batch and batch[-1].row >= last:
-                break
+        ends = self.offsets[1:] + [self.num_rows]
+        for path, offset, end in zip(self.files, self.offsets, ends):
+            wanted = {r - offset for r in rows if offset < r <= end}
+            if not wanted:
+                continue
+            last = max(wanted)
+            for batch in read_batches(path, batch_size=batch_size, offset=offset):
+                for raw in batch:
+                    if raw.row in wanted:
+                        found[raw.order] = raw
+                if batch and batch[-1].row >= last:
+                    break
         return found
 
 
@@ -202,8 +230,8 @@ def load(run, inp: ParquetInput, table: str, arrow_schema, unique_key: str | Non
     """Typed rows of one input into view `table`: SQL-sure rows plus the suspects Python accepts.
 
     Bad rows (and repeated keys of a customer input) go to the run's bad-row policy
-    in row order, exactly as the Python reader would meet them. Returns whether any
-    suspect was rescued (then the rows are no longer in file order)."""
+    in row order, exactly as the Python reader would meet them. Returns whether the
+    rows may no longer be in file order (a suspect rescued, a repeated key dropped)."""
     con, schema = inp.con, inp.schema
     count, suspects, repeats = inp.count_and_suspects(unique_key)
     run.summary.read[schema.name] = run.summary.read.get(schema.name, 0) + count
@@ -221,7 +249,7 @@ def load(run, inp: ParquetInput, table: str, arrow_schema, unique_key: str | Non
         else:
             rescued.append((raw, rec))
     cols = {f.name: [r[f.name] for _, r in rescued] for f in schema.fields}
-    cols[ORDER] = [raw.row for raw, _ in rescued]
+    cols[ORDER] = [raw.order for raw, _ in rescued]
     if inp.keyless:
         cols[ROW] = [raw.row for raw, _ in rescued]
     rescued_name = f"__segdsl_rescued_{schema.name}"
@@ -231,6 +259,7 @@ def load(run, inp: ParquetInput, table: str, arrow_schema, unique_key: str | Non
     con.execute(f"CREATE TEMP VIEW {_q(f'__segdsl_all_{schema.name}')} AS "
                 f"SELECT {names} FROM ({sure}) UNION ALL SELECT {names} FROM {_q(rescued_name)}")
     source = f"__segdsl_all_{schema.name}"
+    dups = []
     if unique_key is not None and (repeats or rescued):
         dups = con.execute(
             f"SELECT {_q(ORDER)}, {_q(unique_key)}, first FROM (SELECT {_q(ORDER)}, {_q(unique_key)}, "
@@ -239,7 +268,7 @@ def load(run, inp: ParquetInput, table: str, arrow_schema, unique_key: str | Non
         if dups:
             dup_raws = inp.raw_rows({d[0] for d in dups}, run.opts.batch_size)
             for row, key, first in dups:
-                bad.append((row, dup_raws[row], repeated_key(schema, key, first)))
+                bad.append((row, dup_raws[row], repeated_key(schema, key, *inp.locate(first))))
             dup_table = f"__segdsl_dups_{schema.name}"
             con.register(dup_table, pa.table({ORDER: pa.array([d[0] for d in dups], pa.int64())}))
             con.execute(f"CREATE TEMP VIEW {_q(table)} AS SELECT * FROM {_q(source)} "
@@ -250,7 +279,8 @@ def load(run, inp: ParquetInput, table: str, arrow_schema, unique_key: str | Non
         con.execute(f"CREATE TEMP VIEW {_q(table)} AS SELECT * FROM {_q(source)}")
     for row, raw, reason in sorted(bad, key=lambda b: b[0]):
         run.bad(schema.name, raw, reason)
-    return bool(rescued)        # rows added after the scan's: the result must be sorted back
+    # rows added after the scan's, or an anti-join (which need not keep the order): sort back
+    return bool(rescued or dups)
 
 
 class LazyRaws:

@@ -36,7 +36,7 @@ class ApplyOptions:
         if self.quarantine is not None:
             return self.quarantine
         base = self.output if self.output is not None else next(iter(self.inputs.values()))
-        name = base.name.split(".")[0]
+        name = base.name.split(".")[0].translate({ord(c): None for c in "*?[]"}) or "input"
         return base.with_name(f"{name}.rejected.csv")
 
 

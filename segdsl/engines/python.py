@@ -14,7 +14,7 @@ from ..backends.python import compile_program, compute_stats
 from ..customers import Customer
 from ..io.errors import InputError
 from ..io.readers import columns as file_columns
-from ..io.readers import read_batches
+from ..io.readers import expand, iter_files
 from ..io.validate import RowValidator, check_columns
 from ..io.writers import open_output, open_quarantine
 from .options import ApplyOptions, DataError, Summary
@@ -39,17 +39,45 @@ class _Run:
         self.pending_bad: list = []
 
     # ---- inputs ----
+    def files(self, name: str) -> list[str]:
+        """The files of an input: one, or those its pattern names, sorted (io/readers.expand)."""
+        cache = self.__dict__.setdefault("_files", {})
+        if name not in cache:
+            cache[name] = expand(self.opts.inputs[name])
+        return cache[name]
+
+    def several_files(self) -> bool:
+        return any(len(self.files(n)) > 1 for n in self.opts.inputs)
+
     def reader(self, name: str):
-        path = self.opts.inputs[name]
-        return read_batches(path, delimiter=self.opts.delimiter, encoding=self.opts.encoding,
-                            null_values=self.opts.null_values, batch_size=self.opts.batch_size)
+        offsets = self.__dict__.setdefault("_offsets", {}).setdefault(name, {})
+        for batch in iter_files(self.files(name), delimiter=self.opts.delimiter, encoding=self.opts.encoding,
+                                null_values=self.opts.null_values, batch_size=self.opts.batch_size):
+            if batch:
+                offsets.setdefault(batch[0].path, batch[0].offset)
+            yield batch
+
+    def locate(self, name: str, order: int) -> "_Located":
+        """The file and row of a row known only by its place in the input (see RawRow.order)."""
+        offsets = self.__dict__.get("_offsets", {}).get(name, {})
+        path, offset = max(((p, o) for p, o in offsets.items() if o < order), key=lambda x: x[1],
+                           default=("", 0))
+        return _Located(order - offset, path, offset)
+
+    def columns_of(self, name: str) -> list[str]:
+        """The columns of an input's first file (every file is checked by `validator`)."""
+        return file_columns(self.files(name)[0], delimiter=self.opts.delimiter, encoding=self.opts.encoding)
 
     def validator(self, schema: ir.InputSchema) -> RowValidator:
-        path = self.opts.inputs[schema.name]
-        cols = file_columns(path, delimiter=self.opts.delimiter, encoding=self.opts.encoding)
-        problems = check_columns(schema, cols)
-        if problems:
-            raise DataError(f"{path}: " + "; ".join(problems))
+        files = self.files(schema.name)
+        if schema is self.rs.customer and not schema.key and len(files) > 1:
+            raise DataError(f"{self.opts.inputs[schema.name]}: names {len(files)} files, but input `{schema.name}` "
+                            "has no key, so its customers are numbered by row; declare a key, or give one file")
+        for path in files:
+            cols = file_columns(path, delimiter=self.opts.delimiter, encoding=self.opts.encoding)
+            problems = check_columns(schema, cols)
+            if problems:
+                raise DataError(f"{path}: " + "; ".join(problems))
         return RowValidator(schema, null_values=self.opts.null_values, date_format=self.opts.date_format)
 
     in_order = False          # True where rows are met in file order: a bad row can then stop the run at once
@@ -61,14 +89,14 @@ class _Run:
         if self.in_order:
             self._settle_one(name, raw, reason)
         else:
-            self.pending_bad.append((self._input_rank(name), raw.row, name, raw, reason))
+            self.pending_bad.append(((self._input_rank(name), raw.order), name, raw, reason))
 
     def settle_bad(self, exc_type=None, exc=None, tb=None) -> None:
         """Applies the policy to the collected bad rows, in input and row order (an ExitStack exit)."""
         if exc_type is not None:
             return
-        pending, self.pending_bad = sorted(self.pending_bad, key=lambda b: (b[0], b[1])), []
-        for _, _, name, raw, reason in pending:
+        pending, self.pending_bad = sorted(self.pending_bad, key=lambda b: b[0]), []
+        for _, name, raw, reason in pending:
             self._settle_one(name, raw, reason)
 
     def _input_rank(self, name: str) -> int:
@@ -76,7 +104,7 @@ class _Run:
         return order.index(name)
 
     def _settle_one(self, name: str, raw, reason: str) -> None:
-        path = self.opts.inputs[name]
+        path = raw.path or self.opts.inputs[name]
         where = f"row {raw.row}" + (f" (line {raw.line})" if raw.line else "")
         if self.opts.on_error == "fail":
             raise DataError(f"{path} {where}: {reason}")
@@ -114,9 +142,11 @@ class _Run:
                 continue
             key = rec[schema.key]
             if key in seen:
-                self.bad(schema.name, raw, repeated_key(schema, key, seen[key]))
+                row, path = seen[key]
+                self.bad(schema.name, raw, repeated_key(schema, key, row,
+                                                        path if len(self.files(schema.name)) > 1 else None))
                 continue
-            seen[key] = raw.row
+            seen[key] = (raw.row, raw.path)
             yield key, raw, rec
 
     def input_rows(self, schema: ir.InputSchema, keys: set, raws: dict):
@@ -157,7 +187,7 @@ class _Run:
         if not keep or self.rs.customer is None:
             return []
         path = self.opts.inputs[self.rs.customer.name]
-        cols = file_columns(path, delimiter=self.opts.delimiter, encoding=self.opts.encoding)
+        cols = self.columns_of(self.rs.customer.name)
         chosen = cols if keep == ("*",) else list(keep)
         taken = {self.rs.key, *(d.name for d in self.rs.dimensions)}
         out = []
@@ -189,8 +219,8 @@ class _Run:
 
     def _quarantine_columns(self) -> list[str]:
         cols: list[str] = []
-        for name, path in self.opts.inputs.items():
-            for c in file_columns(path, delimiter=self.opts.delimiter, encoding=self.opts.encoding):
+        for name in self.opts.inputs:
+            for c in self.columns_of(name):
                 if c not in cols:
                     cols.append(c)
         return cols
@@ -222,7 +252,7 @@ class _Run:
                 bad = conflict(values)
                 if bad is not None:
                     name = rs.customer.name if rs.customer else rs.related[0].name
-                    self.bad(name, _Located(c.row), bad.reason())
+                    self.bad(name, self.locate(name, c.row), bad.reason())
                     continue
                 batches.add(layout.row(c.key, values, raws.get(c.key)))
 
@@ -233,7 +263,7 @@ class _Run:
         raws: dict = {}
         if rs.customer is not None:
             for key, raw, rec in self.customer_records(rs.customer):
-                customers[key] = Customer(key, rec, {r.name: [] for r in rs.related}, raw.row)
+                customers[key] = Customer(key, rec, {r.name: [] for r in rs.related}, raw.order)
                 if keep:
                     raws[key] = raw.values
         for r in rs.related:
@@ -246,7 +276,7 @@ class _Run:
                     if rs.customer is not None:
                         self.summary.orphans += 1
                         continue
-                    c = customers[key] = Customer(key, {}, {x.name: [] for x in rs.related}, raw.row)
+                    c = customers[key] = Customer(key, {}, {x.name: [] for x in rs.related}, raw.order)
                 c.rows[r.name].append(rec)
         return list(customers.values()), raws
 
@@ -257,7 +287,7 @@ def prepare_output(stack: ExitStack, run: _Run, layout: Layout):
     opts = run.opts
     out = stack.enter_context(open_output(opts.output, layout.columns)) if opts.output else _NullWriter()
     qpath = opts.quarantine_path()
-    quarantine = stack.enter_context(open_quarantine(qpath, run._quarantine_columns())) if qpath is not None else None
+    quarantine = stack.enter_context(open_quarantine(qpath, run._quarantine_columns(), with_file=run.several_files())) if qpath is not None else None
     stack.push(run.settle_bad)
     return out, quarantine
 
@@ -287,15 +317,20 @@ class _Batches:
             self.flush()
 
 
-def repeated_key(schema: ir.InputSchema, key, first_row: int) -> str:
-    return f"key {schema.key} = {key!r} appears twice (first at row {first_row})"
+def repeated_key(schema: ir.InputSchema, key, first_row: int, first_file: str | None = None) -> str:
+    where = f"row {first_row} of {first_file}" if first_file else f"row {first_row}"
+    return f"key {schema.key} = {key!r} appears twice (first at {where})"
 
 
 class _Located:
-    """A customer's row number, for a conflict found after both passes."""
+    """A customer's file and row, for a conflict found after both passes."""
 
-    def __init__(self, row):
-        self.row, self.line, self.values = row, None, {}
+    def __init__(self, row: int, path: str = "", offset: int = 0):
+        self.row, self.line, self.values, self.path, self.offset = row, None, {}, path, offset
+
+    @property
+    def order(self) -> int:
+        return self.offset + self.row
 
 
 def apply(rs: ir.Ruleset, opts: ApplyOptions) -> Summary:

@@ -55,6 +55,12 @@ class RawRow:
     values: dict[str, object]    # column → value as read (CSV: text; None = JSON/Parquet null)
     path: str = ""               # the file the row came from (several files per input)
     problem: str | None = None   # the row cannot be read as a record (ragged CSV row, bad quoting)
+    offset: int = 0              # rows of the input's files before this one (several files per input)
+
+    @property
+    def order(self) -> int:
+        """The row's place in its whole input: the files one after the other."""
+        return self.offset + self.row
 
 
 def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
@@ -75,8 +81,9 @@ def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
 
 def read_batches(path: str | os.PathLike, *, fmt: str | None = None, delimiter: str | None = None,
                  encoding: str = "utf-8", null_values: Iterable[str] = (),
-                 batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[list[RawRow]]:
-    """The rows of one file, in lists of at most `batch_size` rows.
+                 batch_size: int = DEFAULT_BATCH_SIZE, offset: int = 0) -> Iterator[list[RawRow]]:
+    """The rows of one file, in lists of at most `batch_size` rows (`offset`: the
+    rows of the files read before it as the same input).
 
     `null_values` are extra spellings of null ("NA", "NULL"): a text value that
     is one of them (surrounding whitespace ignored) is read as None.
@@ -87,10 +94,10 @@ def read_batches(path: str | os.PathLike, *, fmt: str | None = None, delimiter: 
     nulls = frozenset(v.strip() for v in null_values if v is not None)
     if kind in ("csv", "tsv"):
         sep = _delimiter(delimiter, "\t" if kind == "tsv" else ",", path)
-        return _csv_batches(path, sep, _codec(encoding, path), nulls, batch_size)
+        return _csv_batches(path, sep, _codec(encoding, path), nulls, batch_size, offset)
     if kind == "jsonl":
-        return _jsonl_batches(path, _codec(encoding, path), nulls, batch_size)
-    return _parquet_batches(path, nulls, batch_size)
+        return _jsonl_batches(path, _codec(encoding, path), nulls, batch_size, offset)
+    return _parquet_batches(path, nulls, batch_size, offset)
 
 
 def read_rows(path: str | os.PathLike, **options) -> Iterator[RawRow]:
@@ -149,14 +156,21 @@ def expand(pattern: str | os.PathLike | Sequence[str | os.PathLike]) -> list[str
 def iter_files(pattern: str | os.PathLike | Sequence[str | os.PathLike], **options) -> Iterator[list[RawRow]]:
     """The batches of every file a pattern names, one file after the other.
     Row numbers start again at 1 in each file (each RawRow carries its path),
-    because that is how the analyst finds the row."""
+    because that is how the analyst finds the row; `RawRow.order` counts on."""
+    offset = 0
     for p in expand(pattern):
-        yield from read_batches(p, **options)
+        last = 0
+        for batch in read_batches(p, offset=offset, **options):
+            if batch:
+                last = batch[-1].row
+            yield batch
+        offset += last
 
 
 # ---- CSV ---------------------------------------------------------------------
 
-def _csv_batches(path, sep: str, codec: str, nulls: frozenset, batch_size: int) -> Iterator[list[RawRow]]:
+def _csv_batches(path, sep: str, codec: str, nulls: frozenset, batch_size: int,
+                 offset: int = 0) -> Iterator[list[RawRow]]:
     spath = os.fspath(path)
     with _open_text(path, codec, newline="") as f:
         reader = csv.reader(f, delimiter=sep, strict=True)
@@ -191,7 +205,7 @@ def _csv_batches(path, sep: str, codec: str, nulls: frozenset, batch_size: int) 
                     if nulls:
                         values = {k: (None if v.strip() in nulls else v) for k, v in values.items()}
                     row += 1
-                    batch.append(make(row, start, values, spath, problem))
+                    batch.append(make(row, start, values, spath, problem, offset))
                     if len(batch) >= batch_size:
                         yield batch
                         batch = []
@@ -208,7 +222,7 @@ def _csv_batches(path, sep: str, codec: str, nulls: frozenset, batch_size: int) 
                 if "field larger than field limit" in str(e):
                     raise InputError(f"a cell is longer than {csv.field_size_limit()} characters "
                                      "(probably a \" without its closing \")", path, row, start) from None
-                batch.append(make(row, start, {}, spath, f"cannot be read as CSV: {e}"))
+                batch.append(make(row, start, {}, spath, f"cannot be read as CSV: {e}", offset))
         if batch:
             yield batch
 
@@ -239,7 +253,8 @@ def _delimiter(delimiter: str | None, default: str, path) -> str:
 
 # ---- JSON Lines --------------------------------------------------------------
 
-def _jsonl_batches(path, codec: str, nulls: frozenset, batch_size: int) -> Iterator[list[RawRow]]:
+def _jsonl_batches(path, codec: str, nulls: frozenset, batch_size: int,
+                   offset: int = 0) -> Iterator[list[RawRow]]:
     spath = os.fspath(path)
     loads = json.loads
     make = RawRow
@@ -261,7 +276,7 @@ def _jsonl_batches(path, codec: str, nulls: frozenset, batch_size: int) -> Itera
                                      "(JSON Lines needs one {...} record per line)", path, row, line)
                 if nulls:
                     obj = {k: (None if type(v) is str and v.strip() in nulls else v) for k, v in obj.items()}
-                batch.append(make(row, line, obj, spath))
+                batch.append(make(row, line, obj, spath, None, offset))
                 if len(batch) >= batch_size:
                     yield batch
                     batch = []
@@ -300,7 +315,7 @@ def _open_parquet(path):
         raise InputError(f"not a readable Parquet file: {e}", path) from None
 
 
-def _parquet_batches(path, nulls: frozenset, batch_size: int) -> Iterator[list[RawRow]]:
+def _parquet_batches(path, nulls: frozenset, batch_size: int, offset: int = 0) -> Iterator[list[RawRow]]:
     import pyarrow as pa
     spath = os.fspath(path)
     pf = _open_parquet(path)
@@ -319,7 +334,7 @@ def _parquet_batches(path, nulls: frozenset, batch_size: int) -> Iterator[list[R
             if nulls:
                 records = [{k: (None if type(v) is str and v.strip() in nulls else v) for k, v in r.items()}
                            for r in records]
-            yield [make(row + i, None, values, spath) for i, values in enumerate(records, 1)]
+            yield [make(row + i, None, values, spath, None, offset) for i, values in enumerate(records, 1)]
             row += len(records)
     finally:
         pf.close()

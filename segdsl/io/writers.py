@@ -169,14 +169,18 @@ def open_output(path: str | os.PathLike, columns: Sequence[OutputColumn], fmt: s
 
 class QuarantineWriter:
     """Rejected rows with `_row`, `_reason` and the row's original columns as
-    text, so the analyst can fix the rows and feed the file back in. An input
-    column that is itself called `_row` or `_reason` is written as
-    `_row_input` / `_reason_input`."""
+    text, so the analyst can fix the rows and feed the file back in. When an
+    input names several files, `_file` comes first: `_row` counts in its file.
+    An input column that is itself called `_file`, `_row` or `_reason` is
+    written as `_file_input`, `_row_input` / `_reason_input`."""
 
-    def __init__(self, path: str | os.PathLike, columns: Sequence[str], fmt: str | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, columns: Sequence[str], fmt: str | None = None,
+                 with_file: bool = False) -> None:
         self.source_columns = list(columns)
-        self._out_names = [c + "_input" if c in ("_row", "_reason") else c for c in self.source_columns]
-        cols = [OutputColumn("_row", "int"), OutputColumn("_reason", "string")]
+        self.with_file = with_file
+        self._out_names = [c + "_input" if c in ("_file", "_row", "_reason") else c for c in self.source_columns]
+        cols = [OutputColumn("_file", "string")] if with_file else []
+        cols += [OutputColumn("_row", "int"), OutputColumn("_reason", "string")]
         cols += [OutputColumn(n, "string") for n in self._out_names]
         if fmt is None and Path(path).suffix.lower() not in _SUFFIX_FORMATS:
             fmt = "csv"
@@ -198,6 +202,8 @@ class QuarantineWriter:
         for raw, reason in rejected:
             values = raw.values
             rec = {"_row": raw.row, "_reason": reason}
+            if self.with_file:
+                rec["_file"] = raw.path
             for src, out in pairs:
                 rec[out] = _as_text(values.get(src))
             rows.append(rec)
@@ -222,9 +228,10 @@ class QuarantineWriter:
         self._out.__exit__(exc_type, exc, tb)
 
 
-def open_quarantine(path: str | os.PathLike, columns: Sequence[str], fmt: str | None = None) -> QuarantineWriter:
+def open_quarantine(path: str | os.PathLike, columns: Sequence[str], fmt: str | None = None,
+                    with_file: bool = False) -> QuarantineWriter:
     """An atomic writer for rejected rows (CSV unless the suffix says otherwise)."""
-    return QuarantineWriter(path, columns, fmt)
+    return QuarantineWriter(path, columns, fmt, with_file)
 
 
 # ---- temporary files ------------------------------------------------------------
