@@ -34,6 +34,11 @@ ROW = "_row"
 # to no segment (no segment name has parentheses) and not null, like the interpreter's value.
 CONFLICT_VALUE = "(conflict)"
 ORDER = "__segdsl_order"     # engines' input order, so every engine writes customers in the same order
+# Functions an engine registers on its connection where the database's own differ from the
+# language (engines/population_pass.py for DuckDB, engines/spark.py); see SqlOptions.functions.
+EXACT_SUM = "__segdsl_fsum"      # an array of numbers → math.fsum of those not null (exact)
+FULL_UPPER = "__segdsl_upper"    # str.upper: full case mapping (ß → SS)
+FULL_LOWER = "__segdsl_lower"    # str.lower: full case mapping (final sigma, İ → i̇)
 
 
 class NotSupported(Exception):
@@ -110,6 +115,7 @@ class SqlOptions:
     ordered: bool = False            # prepared tables carry ORDER; the result carries it too
     sort: bool = True                # ... and is sorted by it (not needed where the scan order holds)
     dialect: str = "duckdb"
+    functions: tuple[str, ...] = ()  # which of EXACT_SUM, FULL_UPPER, FULL_LOWER the connection has
 
 
 class SqlCompiler:
@@ -238,9 +244,9 @@ class SqlCompiler:
             case "coalesce":
                 return exp.Coalesce(this=a[0], expressions=a[1:])
             case "lower":
-                return exp.Lower(this=a[0])
+                return self.own(FULL_LOWER, a[0]) if FULL_LOWER in self.opts.functions else exp.Lower(this=a[0])
             case "upper":
-                return exp.Upper(this=a[0])
+                return self.own(FULL_UPPER, a[0]) if FULL_UPPER in self.opts.functions else exp.Upper(this=a[0])
             case "trim":      # spaces only, as every engine agrees on (not all Unicode blanks)
                 return exp.Trim(this=a[0], expression=exp.Literal.string(" "))
             case "length":
@@ -268,6 +274,11 @@ class SqlCompiler:
                 return exp.Cast(this=a[0], to=exp.DataType.build("TIMESTAMP"))
         raise NotSupported(f"function {name}")
 
+    @staticmethod
+    def own(name: str, arg: exp.Expression) -> exp.Expression:
+        """A call of a function the engine registered (SqlOptions.functions)."""
+        return exp.Anonymous(this=name, expressions=[arg])
+
     # ---- related inputs ----
     def aggregate_ref(self, e: ir.Aggregate) -> exp.Expression:
         for x in ir.walk(e):
@@ -293,8 +304,13 @@ class SqlCompiler:
                 return exp.Count(this=exp.Distinct(expressions=[val]))
             case "sum":
                 zero = exp.Literal.number(0) if e.type.kind is Kind.INT else double(exp.Literal.number("0.0"))
-                return exp.Coalesce(this=exp.Sum(this=val), expressions=[zero])
+                exact = e.type.kind is Kind.NUMBER and EXACT_SUM in self.opts.functions   # BIGINT sums are exact
+                total = self.own(EXACT_SUM, exp.ArrayAgg(this=val)) if exact else exp.Sum(this=val)
+                return exp.Coalesce(this=total, expressions=[zero])
             case "avg":
+                if EXACT_SUM in self.opts.functions:     # the exact sum over the count, as the interpreter divides
+                    count = exp.Nullif(this=exp.Count(this=val.copy()), expression=exp.Literal.number(0))
+                    return exp.Div(this=self.own(EXACT_SUM, exp.ArrayAgg(this=double(val))), expression=count)
                 return exp.Avg(this=double(val))
             case "min":
                 return exp.Min(this=self.code_points(val) if e.type.kind is Kind.STRING else val)
@@ -535,10 +551,12 @@ def to_sql(rs: ir.Ruleset, params: dict, dialect: str = "duckdb", tables: dict[s
            labels: bool = False, attributes: bool = False, pretty: bool = True,
            keep: tuple[tuple[str, str], ...] = (), row_column: str | None = None, prepared: bool = False,
            population: dict[int, str] | None = None, ordered: bool = False, sort: bool = True,
-           create: tuple[str, str] | None = None) -> str:
-    """`create` = ("view" | "table", name): the SELECT wrapped in CREATE VIEW / CREATE TABLE AS."""
+           create: tuple[str, str] | None = None, functions: tuple[str, ...] = ()) -> str:
+    """`create` = ("view" | "table", name): the SELECT wrapped in CREATE VIEW / CREATE TABLE AS.
+    `functions`: the engine functions (EXACT_SUM, ...) the connection has, used instead of the
+    database's own."""
     opts = _options(rs, tables, labels, attributes, keep, row_column, prepared, population, ordered, dialect)
-    query: exp.Expression = SqlCompiler(rs, params, replace(opts, sort=sort)).select()
+    query: exp.Expression = SqlCompiler(rs, params, replace(opts, sort=sort, functions=tuple(functions))).select()
     if create is not None:
         kind, name = create
         query = exp.Create(this=exp.Table(this=ident(name)), kind=kind.upper(), expression=query)
@@ -547,11 +565,12 @@ def to_sql(rs: ir.Ruleset, params: dict, dialect: str = "duckdb", tables: dict[s
 
 def population_args_sql(rs: ir.Ruleset, params: dict, ids: list[int], dialect: str = "duckdb",
                         tables: dict[str, str] | None = None, prepared: bool = False,
-                        population: dict[int, str] | None = None, ordered: bool = False) -> str:
+                        population: dict[int, str] | None = None, ordered: bool = False,
+                        functions: tuple[str, ...] = ()) -> str:
     """The query an engine runs first: every customer's arguments of the given population stats
     (whose own arguments may read stats of earlier stages, given in `population`)."""
-    query = SqlCompiler(rs, params, _options(rs, tables, False, False, (), None, prepared, population, ordered,
-                                             dialect)).population_args(ids)
+    opts = _options(rs, tables, False, False, (), None, prepared, population, ordered, dialect)
+    query = SqlCompiler(rs, params, replace(opts, functions=tuple(functions))).population_args(ids)
     return _render(query, dialect, False)
 
 

@@ -7,36 +7,75 @@ turns them into each customer's result (the same code as the Python engine,
 so the same bits), and the results go back to the engine as a table
 (key, value) that the main query joins. Frozen statistics (`--stats`) skip
 the building step but not the per-customer lookup.
+
+The same goes for sums and case mapping inside a query: DuckDB's SUM adds
+doubles in row order and its upper/lower map one code point at a time, so the
+DuckDB engine registers the language's own (math.fsum, str.upper, str.lower)
+on its connection (`register_duckdb`) and the query calls them.
 """
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import ir, population
 from ..backends.python import compile_program
-from ..backends.sql import population_args_sql
+from ..backends.sql import EXACT_SUM, FULL_LOWER, FULL_UPPER, population_args_sql
 from ..types import Kind
 
 _ARROW = {Kind.INT: pa.int64(), Kind.NUMBER: pa.float64(), Kind.BOOL: pa.bool_(), Kind.STRING: pa.string(),
           Kind.ENUM: pa.string(), Kind.DATE: pa.date32(), Kind.DATETIME: pa.timestamp("us")}
 
 
+DUCKDB_FUNCTIONS = (EXACT_SUM, FULL_UPPER, FULL_LOWER)
+
+
 def table_name(pid: int) -> str:
     return f"__segdsl_population_{pid}"
 
 
+def exact_sum(values) -> float:
+    """The language's sum of numbers: math.fsum of those not null."""
+    return math.fsum(v for v in values if v is not None)
+
+
+def _exact_sums(arrays: pa.Array) -> pa.Array:
+    return pa.array([None if vs is None else exact_sum(vs) for vs in arrays.to_pylist()], pa.float64())
+
+
+def _mapped(method: Callable[[str], str], ascii_kernel: str) -> Callable[[pa.Array], pa.Array]:
+    def apply(texts: pa.Array) -> pa.Array:
+        if pc.all(pc.string_is_ascii(texts)).as_py() is not False:     # ASCII maps alike, vectorized
+            return pc.call_function(ascii_kernel, [texts])
+        return pa.array([None if t is None else method(t) for t in texts.to_pylist()], pa.string())
+    return apply
+
+
+def register_duckdb(con) -> None:
+    """DUCKDB_FUNCTIONS on a DuckDB connection, for queries compiled with `functions=DUCKDB_FUNCTIONS`.
+    They are Python functions: close the connection when done, which lets them go."""
+    import duckdb
+    double, text = duckdb.sqltype("DOUBLE"), duckdb.sqltype("VARCHAR")
+    con.create_function(EXACT_SUM, _exact_sums, [duckdb.list_type(double)], double, type="arrow")
+    con.create_function(FULL_UPPER, _mapped(str.upper, "ascii_upper"), [text], text, type="arrow")
+    con.create_function(FULL_LOWER, _mapped(str.lower, "ascii_lower"), [text], text, type="arrow")
+
+
 def compute(rs: ir.Ruleset, params: dict, dialect: str, tables: dict[str, str],
             run_query: Callable[[str], pa.Table], register: Callable[[str, pa.Table], None],
-            frozen: dict[int, population.Stat] | None = None) -> tuple[dict[int, str], dict[int, population.Stat]]:
-    """Runs every stage; returns the result table names by stat id, and the stats built."""
+            frozen: dict[int, population.Stat] | None = None,
+            functions: tuple[str, ...] = ()) -> tuple[dict[int, str], dict[int, population.Stat]]:
+    """Runs every stage; returns the result table names by stat id, and the stats built.
+    `functions`: what the connection has registered (backends.sql.SqlOptions.functions)."""
     done: dict[int, str] = {}
     stats: dict[int, population.Stat] = {}
     key = rs.key
     for stage in compile_program(rs).stages:
         sql = population_args_sql(rs, params, stage, dialect, tables=tables, prepared=True, population=done,
-                                  ordered=True)
+                                  ordered=True, functions=functions)
         args = run_query(sql)
         keys = args.column(key)
         for pid in stage:

@@ -26,7 +26,7 @@ from functools import partial
 import pyarrow as pa
 
 from .. import ir
-from ..backends.sql import NotSupported, to_sql
+from ..backends.sql import EXACT_SUM, NotSupported, to_sql
 from . import population_pass
 from .duckdb import _DuckRun, arrow_schema, rows_table
 from .options import ApplyOptions, DataError, Summary
@@ -67,6 +67,8 @@ appender.console.layout.pattern = %p %c{1}: %m%n%ex
 """
 
 _SUBSTITUTE = "spark.sql.variable.substitute"
+# Spark's upper/lower are Java's, with full case mapping already; its SUM is not exact
+SPARK_FUNCTIONS = (EXACT_SUM,)
 _sessions: dict = {}        # master URL → SparkSession, one JVM per process
 
 
@@ -108,8 +110,22 @@ def session(master: str | None = None):
     for k, v in _CONF.items():               # a session that was already running gets them too
         if k.startswith("spark.sql."):
             spark.conf.set(k, v)
+    register_functions(spark)
     _sessions[url] = spark
     return spark
+
+
+def register_functions(spark) -> None:
+    """SPARK_FUNCTIONS on the session, for queries compiled with `functions=SPARK_FUNCTIONS`.
+
+    A Python UDF, called once per customer with the values to add; defined in here so that
+    it travels to the executors by value and they need only Python, not segdsl."""
+    from pyspark.sql.types import DoubleType
+
+    def exact_sum(values):
+        import math
+        return None if values is None else math.fsum(v for v in values if v is not None)
+    spark.udf.register(EXACT_SUM, exact_sum, DoubleType())
 
 
 def _quiet_python_loggers() -> None:
@@ -275,7 +291,7 @@ class _SparkRun(_Run):
         try:
             return to_sql(self.rs, opts.params, "spark", tables=self.tables, labels=opts.labels,
                           attributes=opts.attributes, keep=tuple(layout.keep), prepared=True, pretty=False,
-                          population=population, ordered=True)
+                          population=population, ordered=True, functions=SPARK_FUNCTIONS)
         except NotSupported as exc:
             raise DataError(f"--engine spark: {exc}") from None
 
@@ -314,7 +330,8 @@ class _SparkRun(_Run):
             self.register(self.tables[schema.name], pa.concat_tables(parts))
         if rs.population:
             population_pass.compute(rs, self.opts.params, "spark", self.tables,
-                                    lambda q: run_query(self.spark, q), self.register, self.opts.stats)
+                                    lambda q: run_query(self.spark, q), self.register, self.opts.stats,
+                                    functions=SPARK_FUNCTIONS)
         result = run_query(self.spark, self.sql)
         name = rs.customer.name if rs.customer else rs.related[0].name
         for start in range(0, result.num_rows, self.opts.batch_size):

@@ -235,6 +235,34 @@ def test_related_rows(tmp_path, spark):
     assert got == run("python", rs, tmp_path, inputs)
 
 
+EXACT = '''
+ruleset exact
+input customer key cid { cid: string  name: string? }
+related orders of customer by cid { cid: string  amount: number }
+let total = sum(orders.amount)
+let mean = avg(orders.amount where orders.amount != 0.2)
+dimension s first { segment exact when total = 0.6 segment one when total = 1 otherwise other }
+dimension a first { segment mean_exact when mean = 0.2 segment third when mean > 0.3 otherwise other }
+dimension c first { segment strasse when upper(name) = "STRASSE" segment sigma when lower(name) = "οδος" otherwise other }
+'''
+
+
+def test_sums_of_numbers_are_exact_and_case_mapping_is_full(tmp_path, spark):
+    """Spark's SUM and AVG add doubles in some order; the engine adds them exactly (math.fsum),
+    as the language does. Spark's upper/lower (Java's) already map case fully."""
+    rs = rules(tmp_path, EXACT)
+    cust = tmp_path / "c.csv"
+    cust.write_text("cid,name\nt,straße\nc,ΟΔΟΣ\nn,\n", encoding="utf-8")
+    orders = tmp_path / "o.csv"
+    # naive sums: 0.1 + 0.2 + 0.3 = 0.6000000000000001 and 1e16 + 1 - 1e16 = 0 (a mean of 0, not 1/3)
+    orders.write_text("cid,amount\nt,0.1\nt,0.2\nt,0.3\nc,1e16\nc,1\nc,-1e16\n", encoding="utf-8")
+    inputs = {"customer": cust, "orders": orders}
+    got = run("spark", rs, tmp_path, inputs)
+    assert got[0].decode().splitlines() == ["cid,s,a,c", "t,exact,mean_exact,strasse", "c,one,third,sigma",
+                                            "n,other,other,other"]
+    assert got == run("python", rs, tmp_path, inputs)
+
+
 WHEN = '''
 ruleset when
 param cutoff: datetime = 2011-03-27T02:30:00
@@ -355,7 +383,8 @@ def spark_rows(spark, rs, population, params) -> dict:
     names = {n: f"{n}_rows" for n in tables}
     for n, t in tables.items():
         spark_engine.register(spark, names[n], t)
-    sql = to_sql(rs, params, "spark", tables=names, prepared=True, ordered=True, labels=True, attributes=True)
+    sql = to_sql(rs, params, "spark", tables=names, prepared=True, ordered=True, labels=True, attributes=True,
+                 functions=spark_engine.SPARK_FUNCTIONS)
     try:
         result = spark_engine.run_query(spark, sql)
     finally:
