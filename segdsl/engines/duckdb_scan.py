@@ -17,6 +17,8 @@ through Python.
 """
 from __future__ import annotations
 
+import math
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlglot import exp
@@ -74,26 +76,79 @@ def _raw(f: ir.FieldSchema, columns: set[str]) -> exp.Expression:
     return col(f.column) if f.column in columns else exp.Null()
 
 
-def _suspect(f: ir.FieldSchema, columns: set[str]) -> list[exp.Expression]:
-    """Conditions under which SQL is not sure how Python would read the value."""
+class ColumnStats:
+    """What the Parquet footers prove about a column in every row group of every
+    file: how many nulls, and the least and greatest value. A check these prove
+    false for the whole input is left out of the per-row test: most checks on
+    clean data are.
+
+    Parquet writers leave NaN out of min and max, so for floats they bound only
+    the other values; NaN keeps its own per-row test (`isnan`). A string column's
+    min is a prefix of the true min when truncated, so a non-empty min still
+    proves that no value is empty."""
+
+    def __init__(self, files: list[str], column: str):
+        self.nulls, self.min, self.max = 0, None, None
+        known = True
+        for path in files:
+            meta = pq.read_metadata(path)
+            try:
+                i = meta.schema.names.index(column)
+            except ValueError:
+                known = False
+                break
+            for g in range(meta.num_row_groups):
+                st = meta.row_group(g).column(i).statistics
+                if st is None or not st.has_null_count:
+                    known = False
+                    break
+                self.nulls += st.null_count
+                if st.null_count == meta.row_group(g).num_rows:
+                    continue                        # all null: no value to bound
+                if not st.has_min_max:
+                    known = False
+                    break
+                try:
+                    self.min = st.min if self.min is None else min(self.min, st.min)
+                    self.max = st.max if self.max is None else max(self.max, st.max)
+                except TypeError:
+                    known = False
+                    break
+        if not known:
+            self.nulls, self.min, self.max = None, None, None
+
+    def proves(self, test) -> bool:
+        try:
+            return bool(test())
+        except TypeError:           # a footer value of another type than the field: prove nothing
+            return False
+
+
+def _suspect(f: ir.FieldSchema, columns: set[str], stats: ColumnStats | None = None) -> list[exp.Expression]:
+    """Conditions under which SQL is not sure how Python would read the value
+    (less those the Parquet footers prove false for every row)."""
     raw = _raw(f, columns)
-    required = f.required
+    st = stats if stats is not None and f.column in columns else None
+    no_nulls = st is not None and st.nulls == 0
+    lo, hi = (st.min, st.max) if st is not None else (None, None)
     out = []
-    empty = exp.Is(this=raw.copy(), expression=exp.Null())
-    if f.type.kind in (Kind.STRING, Kind.ENUM):
-        empty = exp.or_(empty, exp.EQ(this=raw.copy(), expression=exp.Literal.string("")))
-    if required:
-        out.append(empty)
+    if f.required:
+        empty = [] if no_nulls else [exp.Is(this=raw.copy(), expression=exp.Null())]
+        if f.type.kind in (Kind.STRING, Kind.ENUM) and not (
+                lo is not None and st.proves(lambda: isinstance(lo, str) and lo != "")):
+            empty.append(exp.EQ(this=raw.copy(), expression=exp.Literal.string("")))
+        if empty:
+            out.append(exp.or_(*empty))
     if f.type.kind is Kind.ENUM:
         values = [exp.Literal.string(m.value) for m in f.type.enum.members]
-        out.append(exp.and_(exp.Not(this=exp.Is(this=raw.copy(), expression=exp.Null())),
-                            exp.Not(this=exp.In(this=raw.copy(), expressions=values))))
+        out.append(exp.Not(this=exp.In(this=raw.copy(), expressions=values)))     # null: no check (coalesced)
     if f.type.kind is Kind.NUMBER:
         out.append(exp.Anonymous(this="isnan", expressions=[double(raw.copy())]))
-        out.append(exp.Anonymous(this="isinf", expressions=[double(raw.copy())]))
-    if f.low is not None:
+        if not (lo is not None and st.proves(lambda: math.isfinite(lo) and math.isfinite(hi))):
+            out.append(exp.Anonymous(this="isinf", expressions=[double(raw.copy())]))
+    if f.low is not None and not (lo is not None and st.proves(lambda: lo >= f.low)):
         out.append(exp.LT(this=raw.copy(), expression=literal(f.low, f.type.kind)))
-    if f.high is not None:
+    if f.high is not None and not (hi is not None and st.proves(lambda: hi <= f.high)):
         out.append(exp.GT(this=raw.copy(), expression=literal(f.high, f.type.kind)))
     return out
 
@@ -141,10 +196,11 @@ class ParquetInput:
         for f in self.files[1:]:
             self.columns &= set(pq.read_schema(f).names)
         self.scan = f"__segdsl_scan_{schema.name}"
+        options = [exp.EQ(this=exp.column("file_row_number"), expression=exp.Boolean(this=True))]
+        if len(self.files) > 1:
+            options.append(exp.EQ(this=exp.column("filename"), expression=exp.Boolean(this=True)))
         source = exp.Anonymous(this="read_parquet", expressions=[
-            exp.Array(expressions=[exp.Literal.string(f) for f in self.files]),
-            exp.EQ(this=exp.column("file_row_number"), expression=exp.Boolean(this=True)),
-            exp.EQ(this=exp.column("filename"), expression=exp.Boolean(this=True))])
+            exp.Array(expressions=[exp.Literal.string(f) for f in self.files]), *options])
         order = exp.Add(this=exp.column("file_row_number"), expression=exp.Literal.number(1))
         if len(self.files) > 1:
             offset = exp.Case(this=exp.column("filename"), ifs=[
@@ -153,7 +209,8 @@ class ParquetInput:
             order = exp.Add(this=order, expression=offset)
         # each check is null-safe: a null value is suspect only where a check says so
         conds = [exp.Coalesce(this=c, expressions=[exp.Boolean(this=False)])
-                 for f in schema.fields for c in _suspect(f, self.columns)]
+                 for f in schema.fields
+                 for c in _suspect(f, self.columns, ColumnStats(self.files, f.column))]
         suspect = exp.or_(*conds) if conds else exp.Boolean(this=False)
         scan = exp.select(exp.alias_(order, ident(ORDER)),
                           *[exp.alias_(_raw(f, self.columns), ident(f"__raw_{i}")) for i, f in enumerate(schema.fields)],
