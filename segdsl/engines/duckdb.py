@@ -166,8 +166,6 @@ class _DuckRun(_Run):
         self.validator(schema)
         inp = duckdb_scan.ParquetInput(con, schema, self.opts.inputs[schema.name], not schema.key)
         scans[schema.name] = inp
-        if schema.key is not None and not inp.keys_distinct(schema.key):
-            return False
         con.execute(f'CREATE TEMP VIEW "{schema.name}_rows" AS '
                     f'{inp.typed_select(exp.Not(this=col(duckdb_scan.SUSPECT)))}')
         conflicts = conflict_columns(rs)
@@ -177,8 +175,11 @@ class _DuckRun(_Run):
             count(layout, result)
             out.write(result)
 
-        # counting and writing (pyarrow, GIL released) overlap DuckDB computing the next batch
-        with ThreadPoolExecutor(max_workers=1) as writer:
+        # counting and writing (pyarrow, GIL released) and the key check (its own cursor)
+        # overlap DuckDB computing the next batch
+        with ThreadPoolExecutor(max_workers=2) as writer:
+            keys_distinct = (writer.submit(inp.keys_distinct, schema.key, con.cursor())
+                             if schema.key is not None else None)
             pending = None
             for batch in con.sql(self.main_query({}, sort=False)).to_arrow_reader(
                     max(self.opts.batch_size, 256 * 1024)):
@@ -192,6 +193,8 @@ class _DuckRun(_Run):
                 written += result.num_rows
             if pending is not None:
                 pending.result()
+            if keys_distinct is not None and not keys_distinct.result():
+                return False
         if written != inp.num_rows:
             return False
         self.summary.read[schema.name] = inp.num_rows

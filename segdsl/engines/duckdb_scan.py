@@ -153,14 +153,22 @@ def _suspect(f: ir.FieldSchema, columns: set[str], stats: ColumnStats | None = N
     return out
 
 
-def _typed(f: ir.FieldSchema, columns: set[str]) -> exp.Expression:
+def _typed(f: ir.FieldSchema, columns: set[str], stats: ColumnStats | None = None) -> exp.Expression:
+    """A sure row's value as the field's type (sure rows only: see `_suspect`)."""
     raw = _raw(f, columns)
     kind = f.type.kind
     if kind is Kind.STRING:
-        v = exp.Nullif(this=raw, expression=exp.Literal.string(""))
+        # an empty text is null; a required field's empty text made the row suspect already
+        no_empty = f.required or (stats is not None and stats.proves(
+            lambda: isinstance(stats.min, str) and stats.min != ""))
+        v = raw if no_empty else exp.Nullif(this=raw, expression=exp.Literal.string(""))
     elif kind is Kind.ENUM:
-        v = exp.Case(this=raw, ifs=[exp.If(this=exp.Literal.string(m.value), true=exp.Literal.string(m.name))
-                                    for m in f.type.enum.members])
+        members = f.type.enum.members
+        if all(m.value == m.name for m in members):
+            v = raw                              # a sure row holds one of the values, or null
+        else:
+            v = exp.Case(this=raw, ifs=[exp.If(this=exp.Literal.string(m.value), true=exp.Literal.string(m.name))
+                                        for m in members])
     elif kind is Kind.INT:
         v = exp.Cast(this=raw, to=exp.DataType.build("BIGINT"))
     elif kind is Kind.NUMBER:
@@ -196,11 +204,13 @@ class ParquetInput:
         for f in self.files[1:]:
             self.columns &= set(pq.read_schema(f).names)
         self.scan = f"__segdsl_scan_{schema.name}"
+        self.stats = {f.column: ColumnStats(self.files, f.column) for f in schema.fields if f.column in self.columns}
         options = [exp.EQ(this=exp.column("file_row_number"), expression=exp.Boolean(this=True))]
         if len(self.files) > 1:
             options.append(exp.EQ(this=exp.column("filename"), expression=exp.Boolean(this=True)))
         source = exp.Anonymous(this="read_parquet", expressions=[
             exp.Array(expressions=[exp.Literal.string(f) for f in self.files]), *options])
+        self.source = source.copy()
         order = exp.Add(this=exp.column("file_row_number"), expression=exp.Literal.number(1))
         if len(self.files) > 1:
             offset = exp.Case(this=exp.column("filename"), ifs=[
@@ -210,7 +220,7 @@ class ParquetInput:
         # each check is null-safe: a null value is suspect only where a check says so
         conds = [exp.Coalesce(this=c, expressions=[exp.Boolean(this=False)])
                  for f in schema.fields
-                 for c in _suspect(f, self.columns, ColumnStats(self.files, f.column))]
+                 for c in _suspect(f, self.columns, self.stats.get(f.column))]
         suspect = exp.or_(*conds) if conds else exp.Boolean(this=False)
         scan = exp.select(exp.alias_(order, ident(ORDER)),
                           *[exp.alias_(_raw(f, self.columns), ident(f"__raw_{i}")) for i, f in enumerate(schema.fields)],
@@ -218,7 +228,7 @@ class ParquetInput:
         con.execute(f"CREATE TEMP VIEW {_q(self.scan)} AS {scan.sql('duckdb')}")
 
     def typed_select(self, where: exp.Expression) -> str:
-        cols = [exp.alias_(_typed(f, self.columns).transform(self._to_raw), ident(f.name))
+        cols = [exp.alias_(_typed(f, self.columns, self.stats.get(f.column)).transform(self._to_raw), ident(f.name))
                 for f in self.schema.fields]
         cols.append(col(ORDER))
         if self.keyless:
@@ -241,11 +251,15 @@ class ParquetInput:
         i = max(i for i, o in enumerate(self.offsets) if o < order)
         return order - self.offsets[i], self.files[i]
 
-    def keys_distinct(self, key: str) -> bool:
+    def keys_distinct(self, key: str, cursor=None) -> bool:
         """Whether no key is null or repeated (read from the key column alone)."""
-        i = next(i for i, f in enumerate(self.schema.fields) if f.name == key)
-        k = _q(f"__raw_{i}")
-        return bool(self.con.execute(f"SELECT COUNT(*) = COUNT(DISTINCT {k}) FROM {_q(self.scan)}").fetchall()[0][0])
+        f = next(f for f in self.schema.fields if f.name == key)
+        if f.column not in self.columns:
+            return False
+        k = ident(f.column).sql("duckdb")
+        source = self.source.sql("duckdb")          # not the scan view: a cursor of its own cannot see it
+        return bool((cursor or self.con).execute(
+            f"SELECT COUNT(*) = COUNT(DISTINCT {k}) FROM {source}").fetchall()[0][0])
 
     def count_and_suspects(self, key: str | None) -> tuple[int, list[int], bool]:
         """Rows in the file, the row numbers SQL is not sure about, and whether the sure
