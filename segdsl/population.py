@@ -47,14 +47,35 @@ class _Partials:
         ps[i:] = [x]
 
     def value(self) -> float:
-        return math.fsum(self.partials)
+        return fsum(self.partials)
+
+
+_SCALE = 2.0 ** 600
+
+
+def fsum(values: Iterable[float]) -> float:
+    """The language's sum of numbers: the exact sum, rounded once (math.fsum).
+
+    math.fsum raises where a partial sum passes the largest double, even when
+    the total does not ([1e308, 1e308, -1e308]); then the values are added at a
+    scale of 2**-600 (exact for all but values below about 1e-120, which cannot
+    move a total of that size) and the total is scaled back, to ±inf if it is
+    out of range, as IEEE arithmetic gives. inf + -inf is NaN, as IEEE gives,
+    not an error."""
+    vals = values if isinstance(values, list) else list(values)
+    try:
+        return math.fsum(vals)
+    except OverflowError:
+        return math.fsum(v / _SCALE for v in vals) * _SCALE
+    except ValueError:
+        return math.nan
 
 
 def exact_sum(values: Iterable) -> int | float:
     vals = list(values)
     if all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
         return sum(vals)
-    return math.fsum(vals)
+    return fsum(vals)
 
 
 class Stat:
@@ -184,7 +205,7 @@ def _scalar(func: str, v: list, p: float | None):
     if not v:
         return None
     if func == "mean":
-        return math.fsum(v) / len(v)
+        return fsum(v) / len(v)
     if func == "min":
         return min(v)
     if func == "max":
@@ -205,7 +226,7 @@ class CumeShare(Stat):
         tables = {}
         for key, v in groups.items():
             desc = sorted(v, reverse=True)
-            total = math.fsum(desc)
+            total = fsum(desc)
             acc, distinct, shares = _Partials(), [], []
             i = 0
             while i < len(desc):          # every value ≥ this one, ties included

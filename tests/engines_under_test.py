@@ -33,6 +33,8 @@ engines' own two-pass code (engines/population_pass.py); the warehouse forms
 """
 from __future__ import annotations
 
+import atexit
+
 from typing import Any, Callable
 
 import duckdb as _duckdb
@@ -167,7 +169,10 @@ _CON: list = []
 def _connection():
     """One in-memory DuckDB per process: connecting costs more than a small query."""
     if not _CON:
-        _CON.append(_duckdb.connect())
+        con = _duckdb.connect()
+        population_pass.register_duckdb(con)      # the engine's exact sum and full case mapping
+        atexit.register(con.close)                # a connection holding Python functions must be closed
+        _CON.append(con)
     return _CON[0]
 
 
@@ -181,14 +186,16 @@ def _run_duckdb(rs: ir.Ruleset, params: dict, tables: dict[str, pa.Table], prepa
         population = {}
         if prepared and rs.population:         # the DuckDB engine's own two-pass statistics
             computed, _ = population_pass.compute(
-                rs, params, "duckdb", names, lambda q: con.sql(q).to_arrow_table(), con.register)
+                rs, params, "duckdb", names, lambda q: con.sql(q).to_arrow_table(), con.register,
+                functions=population_pass.DUCKDB_FUNCTIONS)
             registered += list(computed.values())
             # as the engine does: the query names every statistic's table, computed or not
             population = {p.id: population_pass.table_name(p.id) for p in rs.population}
         keyless = rs.customer is not None and not rs.customer.key
         sql = to_sql(rs, params, "duckdb", tables=names, labels=True, attributes=True, prepared=prepared,
                      row_column=_DATA_ROW if keyless and not prepared else None, pretty=False,
-                     population=population, ordered=prepared)
+                     population=population, ordered=prepared,
+                     functions=population_pass.DUCKDB_FUNCTIONS if prepared else ())
         rows = con.sql(sql).to_arrow_table().to_pylist()
     finally:
         for n in registered:
@@ -222,10 +229,11 @@ def spark(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
             engine.register(session, names[n], table)
         stats = {}
         if rs.population:
-            population_pass.compute(rs, params, "spark", names, lambda q: engine.run_query(session, q), register)
+            population_pass.compute(rs, params, "spark", names, lambda q: engine.run_query(session, q), register,
+                                    functions=engine.SPARK_FUNCTIONS)
             stats = {p.id: population_pass.table_name(p.id) for p in rs.population}     # as the engine does
         sql = to_sql(rs, params, "spark", tables=names, labels=True, attributes=True, prepared=True,
-                     pretty=False, population=stats, ordered=True)
+                     pretty=False, population=stats, ordered=True, functions=engine.SPARK_FUNCTIONS)
         rows = engine.run_query(session, sql).to_pylist()
     finally:
         engine.drop_views(session, views)

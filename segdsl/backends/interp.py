@@ -8,7 +8,6 @@ this module, never against each other.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import operator
 from typing import Any
 
@@ -212,9 +211,9 @@ class Interpreter:
             case "sum":
                 if not vals:
                     return 0 if e.type.kind.value == "int" else 0.0
-                return population.exact_sum(vals) if e.type.kind.value == "int" else math.fsum(vals)
+                return population.exact_sum(vals) if e.type.kind.value == "int" else population.fsum(vals)
             case "avg":
-                return math.fsum(vals) / len(vals) if vals else None
+                return population.fsum(vals) / len(vals) if vals else None
             case "min":
                 return min(vals) if vals else None
             case "max":

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .. import ir, population
+from ..population import fsum
 from ..customers import Customer, UniqueConflict
 from ..source import Span
 from ..types import Kind
@@ -122,12 +123,12 @@ def _between3(x, lo, hi):
 
 
 def _fsum0(vals):
-    return math.fsum(vals) if vals else 0.0
+    return fsum(vals) if vals else 0.0
 
 
 RUNTIME = {
     "_D": dt.date, "_DT": dt.datetime, "_TD": dt.timedelta, "_days_between": _days_between,
-    "_in3": _in3, "_between3": _between3, "_fsum": math.fsum, "_fsum0": _fsum0,
+    "_in3": _in3, "_between3": _between3, "_fsum": fsum, "_fsum0": _fsum0,
     "_Conflict": UniqueConflict, "_combine": dt.datetime.combine, "_midnight": dt.time(),
 }
 

@@ -66,6 +66,7 @@ class _DuckRun(_Run):
         self.sql = self.main_query({p.id: population_pass.table_name(p.id) for p in rs.population})
         self.con = duckdb.connect()
         try:
+            population_pass.register_duckdb(self.con)
             self.con.execute("SET preserve_insertion_order = true")
             if opts.memory_limit:
                 try:
@@ -93,7 +94,8 @@ class _DuckRun(_Run):
         try:
             return to_sql(self.rs, opts.params, "duckdb", tables=self.tables, labels=opts.labels,
                           attributes=opts.attributes, keep=tuple(self.layout.keep), prepared=True, pretty=False,
-                          population=population, ordered=True, sort=sort)
+                          population=population, ordered=True, sort=sort,
+                          functions=population_pass.DUCKDB_FUNCTIONS)
         except NotSupported as exc:
             raise DataError(f"--engine duckdb: {exc}") from None
 
@@ -146,7 +148,8 @@ class _DuckRun(_Run):
                 self.con.register(f"{r.name}_rows", arrow_schema(r, False, [], ordered=True).empty_table())
         if rs.population:
             population_pass.compute(rs, self.opts.params, "duckdb", self.tables,
-                                    lambda q: con.sql(q).to_arrow_table(), con.register, self.opts.stats)
+                                    lambda q: con.sql(q).to_arrow_table(), con.register, self.opts.stats,
+                                    functions=population_pass.DUCKDB_FUNCTIONS)
         if not (rescued or rs.related or rs.population):
             # one input scanned in file order, projections only: the order holds without a sort
             self.sql = self.main_query({}, sort=False)
@@ -235,7 +238,8 @@ class _DuckRun(_Run):
                 self.con.register(f"{r.name}_rows", arrow.empty_table())
         if rs.population:
             population_pass.compute(rs, self.opts.params, "duckdb", self.tables,
-                                    lambda q: self.con.sql(q).to_arrow_table(), self.con.register, self.opts.stats)
+                                    lambda q: self.con.sql(q).to_arrow_table(), self.con.register, self.opts.stats,
+                                    functions=population_pass.DUCKDB_FUNCTIONS)
         reader = self.con.sql(self.sql).to_arrow_reader(self.opts.batch_size)
         name = rs.customer.name if rs.customer else rs.related[0].name
         for batch in reader:

@@ -15,13 +15,13 @@ on its connection (`register_duckdb`) and the query calls them.
 """
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import ir, population
+from ..population import fsum
 from ..backends.python import compile_program
 from ..backends.sql import EXACT_SUM, FULL_LOWER, FULL_UPPER, population_args_sql
 from ..types import Kind
@@ -38,8 +38,8 @@ def table_name(pid: int) -> str:
 
 
 def exact_sum(values) -> float:
-    """The language's sum of numbers: math.fsum of those not null."""
-    return math.fsum(v for v in values if v is not None)
+    """The language's sum of numbers (population.fsum) of those not null."""
+    return fsum([v for v in values if v is not None])
 
 
 def _exact_sums(arrays: pa.Array) -> pa.Array:

@@ -123,8 +123,17 @@ def register_functions(spark) -> None:
     from pyspark.sql.types import DoubleType
 
     def exact_sum(values):
+        # population.fsum, repeated here: executors need not have segdsl
         import math
-        return None if values is None else math.fsum(v for v in values if v is not None)
+        if values is None:
+            return None
+        vals = [v for v in values if v is not None]
+        try:
+            return math.fsum(vals)
+        except OverflowError:
+            return math.fsum(v / 2.0 ** 600 for v in vals) * 2.0 ** 600
+        except ValueError:
+            return math.nan
     spark.udf.register(EXACT_SUM, exact_sum, DoubleType())
 
 

@@ -32,23 +32,23 @@ from segdsl.keywords import KEYWORDS
 @dataclass(frozen=True)
 class Features:
     population: bool = False        # percent_rank, ntile, ... (DuckDB and Spark through the engines' pass)
-    case_mapping: bool = True       # lower/upper (SQL: conformance string_special_casing)
-    float_aggregates: bool = True   # sum/avg of number rows (SQL: related_exact_float_sum)
-    string_between: bool = True     # between on text (postgres: string_order_code_point)
+    case_mapping: bool = True       # lower/upper (compiled SQL: conformance string_special_casing)
+    float_aggregates: bool = True   # sum/avg of number rows (compiled SQL: related_exact_float_sum)
+    string_between: bool = True     # between on text (postgres: string_order_code_point, fixed)
     null_between_bounds: bool = True    # bounds that may be null (python: between_null_bounds, fixed)
     empty_in_list: bool = True      # `in []` (in_empty_list, fixed)
-    read_unique: bool = True        # dimensions reading unique dimensions (SQL: unique_read_by_dimension)
-    population_lets: bool = False   # population functions in lets, which may go unused (duckdb: pop_unused_let)
+    read_unique: bool = True        # dimensions reading unique dimensions (unique_read_by_dimension, fixed)
+    population_lets: bool = False   # population functions in lets, which may go unused (pop_unused_let, fixed)
     mixed_temporal: bool = True     # date and datetime mixed in between bounds, case branches and in-lists
                                     # (between_date_mixed_bounds, case_mixed_date_datetime,
                                     # in_list_date_datetime, fixed)
 
 
 # every engine but Spark (a second per query); population functions where the engine can run them
-ALL_ENGINES = Features(case_mapping=False, float_aggregates=False, string_between=False, read_unique=False)
+# (compiled SQL keeps the database's own sums and case mapping: dialect limits, docs/engines.md)
+ALL_ENGINES = Features(case_mapping=False, float_aggregates=False)
 PYTHON_SIDE = Features()
-POPULATION = Features(population=True, case_mapping=False, float_aggregates=False, string_between=False,
-                      read_unique=False)
+POPULATION = Features(population=True, population_lets=True)         # python and the DuckDB engine
 POPULATION_PYTHON_SIDE = Features(population=True, population_lets=True)
 
 # ---- names and text --------------------------------------------------------------
