@@ -26,7 +26,7 @@ from ..backends.sql import ORDER, ROW, NotSupported, col, conflict_columns, keep
 from ..types import Kind
 from .options import ApplyOptions, DataError, Summary
 from .output import Layout
-from . import duckdb_scan, population_pass
+from . import duckdb_csv, duckdb_scan, population_pass
 from .python import _Run, prepare_output
 
 _ARROW = {Kind.INT: pa.int64(), Kind.NUMBER: pa.float64(), Kind.BOOL: pa.bool_(), Kind.STRING: pa.string(),
@@ -80,6 +80,8 @@ class _DuckRun(_Run):
                     self.native(layout, out)
                 elif rs.related or rs.population:
                     self.load_all(layout, out)
+                elif duckdb_csv.eligible(rs, opts) and self.csv_pass(layout, out):
+                    pass
                 else:
                     self.stream(layout, out)
         finally:
@@ -201,6 +203,61 @@ class _DuckRun(_Run):
         if written != inp.num_rows:
             return False
         self.summary.read[schema.name] = inp.num_rows
+        self.summary.written = written
+        return True
+
+    def csv_pass(self, layout: Layout, out) -> bool:
+        """Clean CSV read and typed by DuckDB in one query (engines/duckdb_csv.py). False, with
+        nothing written, when anything needs the shared reader: then the caller streams."""
+        rs, con, schema = self.rs, self.con, self.rs.customer
+        self.validator(schema)
+        inp = duckdb_csv.CsvInput(schema, self.opts.inputs[schema.name], self.opts.delimiter)
+        view = f'"{schema.name}_rows"'
+        done = False
+        if inp.ok:
+            con.execute(f"CREATE TEMP VIEW {view} AS {inp.select()}")
+            try:
+                done = self._csv_rows(layout, out)
+            finally:
+                con.execute(f"DROP VIEW {view}")
+        if not done:
+            out.restart()
+            layout.reset_counts()
+            self.summary.written = 0
+        return done
+
+    def _csv_rows(self, layout: Layout, out) -> bool:
+        rs, schema = self.rs, self.rs.customer
+        conflicts = conflict_columns(rs)
+        keys: list = []
+        written = 0
+
+        def write(result: pa.Table) -> None:
+            count(layout, result)
+            out.write(result)
+
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            pending = None
+            try:
+                for batch in self.con.sql(self.main_query({}, sort=False)).to_arrow_reader(
+                        max(self.opts.batch_size, 256 * 1024)):
+                    result = pa.Table.from_batches([batch])
+                    if conflicts and any(result.column(c).null_count < result.num_rows for c in conflicts):
+                        return False
+                    result = result.drop_columns([*conflicts, ORDER])
+                    keys.append(result.column(layout.key))
+                    if pending is not None:
+                        pending.result()
+                    pending = writer.submit(write, result)
+                    written += result.num_rows
+            except duckdb.Error:
+                return False          # a row DuckDB is unsure about, or a file it reads otherwise
+            finally:
+                if pending is not None:
+                    pending.result()
+        if keys and pc.count_distinct(pa.chunked_array(keys)).as_py() != written:
+            return False              # a repeated key
+        self.summary.read[schema.name] = written
         self.summary.written = written
         return True
 

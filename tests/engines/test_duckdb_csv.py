@@ -1,0 +1,177 @@
+"""The DuckDB engine's own CSV path gives exactly what the Python engine gives.
+
+DuckDB reads a CSV file itself only while every cell is one both readers read
+alike; any other cell sends the run back to the shared reader. Random files
+full of such cells check that the answer never depends on which reader read
+it; clean files check that DuckDB's path is the one taken."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from segdsl.cli import app
+from segdsl.engines import duckdb as duckdb_engine
+from segdsl.engines import duckdb_csv
+
+RULES = '''
+ruleset shop
+input customer key id {
+  id:     string from "客户编号"
+  spend:  number? in 0..100000
+  tier:   enum { gold = "Gold" "金卡", silver = "Silver", 普通 = "普通 会员" }?
+  visits: int in 0..1000 = 0
+  vip:    bool?
+  since:  date?
+  seen:   datetime?
+  note:   string = "none"
+}
+dimension value first {
+  segment vip  when spend >= 1000 or vip { channel: "call" }
+  segment good when spend >= 100 and visits > 1
+  otherwise rest
+}
+dimension tags all {
+  segment gold     when tier = gold
+  segment frequent when visits >= 5
+  segment idle     when since < 2026-01-01 or seen < 2026-01-01T00:00:00
+  segment noted    when note != "none"
+}
+dimension pick unique {
+  segment a when visits between 1 and 3
+  segment b when visits = 3
+  otherwise c
+}
+'''
+HEADER = ["客户编号", "spend", "tier", "visits", "vip", "since", "seen", "note"]
+CLEAN = [["c1", "1500.5", "Gold", "7", "true", "2026-01-05", "", ""],
+         ["c2", "150", "", "", "No", "", "2025-05-01 08:30:00", "n"],
+         ["c3", "", "普通 会员", "0", "1", "2027-02-28", "2026-11-01", "x"]]
+
+
+@pytest.fixture
+def rules(tmp_path):
+    p = tmp_path / "shop.seg"
+    p.write_text(RULES, encoding="utf-8")
+    return p
+
+
+def write_csv(path, rows, header=HEADER):
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8", newline="")
+
+
+def run_both(tmp_path, rules, data, *args):
+    outs = {}
+    for engine in ("duckdb", "python"):
+        out = tmp_path / f"out_{engine}.parquet"
+        q = tmp_path / f"rejected_{engine}.csv"
+        for p in (out, q):
+            p.unlink(missing_ok=True)
+        r = CliRunner().invoke(app, ["apply", str(rules), "--input", str(data), "-o", str(out), "--engine", engine,
+                                     "--quarantine", str(q), "--labels", "--attributes", *args])
+        assert "Traceback" not in r.output
+        outs[engine] = (r.exit_code, out.read_bytes() if out.exists() else None,
+                        q.read_bytes() if q.exists() else None, r.output.replace(engine, "ENGINE"))
+    return outs
+
+
+def taken(monkeypatch) -> list:
+    """Records whether each DuckDB run finished on DuckDB's own CSV path."""
+    seen: list = []
+    original = duckdb_engine._DuckRun.csv_pass
+
+    def spy(self, layout, out):
+        done = original(self, layout, out)
+        seen.append(done)
+        return done
+    monkeypatch.setattr(duckdb_engine._DuckRun, "csv_pass", spy)
+    return seen
+
+
+def test_clean_csv_is_read_by_duckdb(tmp_path, rules, monkeypatch):
+    seen = taken(monkeypatch)
+    data = tmp_path / "in.csv"
+    write_csv(data, CLEAN)
+    outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
+    assert outs["duckdb"] == outs["python"]
+    assert seen == [True]
+
+
+@pytest.mark.parametrize("row", [
+    ["c4", " 150", "", "", "", "", "", ""],          # padded number: the shared reader trims it
+    ["c4", "1e3", "", "", "", "", "", ""],           # exponent
+    ["c4", "5", "金卡", "", "", "", "", ""],         # the enum's second data value
+    ["c4", "5", "", "3.0", "", "", "", ""],          # an int written as 3.0
+    ["c4", "-5", "", "", "", "", "", ""],            # out of range
+    ["c4", "5", "Bronze", "", "", "", "", ""],       # unknown enum value
+    ["c1", "5", "", "", "", "", "", ""],             # repeated key
+    ["c4", "5", "", "3", "", "", "", ""],            # unique conflict
+    ["", "5", "", "", "", "", "", ""],               # missing key
+    ["c4", "5", "", "", "maybe", "", "", ""],        # not a bool
+    ["c4", "5", "", "", "", "2026-02-30", "", ""],   # not a date
+    ["c4", "5", "", "", "", "", "2026-01-01T10:00", ""],   # a datetime form DuckDB is not asked to read
+    ["c4", "5"],                                     # ragged row
+], ids=["padded", "exponent", "alias", "int_float", "range", "enum", "repeat", "conflict", "no_key", "bool",
+        "date", "datetime_t", "ragged"])
+def test_one_unsure_cell_sends_the_run_to_the_shared_reader(tmp_path, rules, monkeypatch, row):
+    seen = taken(monkeypatch)
+    data = tmp_path / "in.csv"
+    write_csv(data, CLEAN + [row])
+    outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
+    assert outs["duckdb"] == outs["python"]
+    assert seen == [False]
+
+
+def test_a_file_starting_with_a_blank_line_is_left_to_the_shared_reader(tmp_path, rules, monkeypatch):
+    seen = taken(monkeypatch)
+    data = tmp_path / "in.csv"
+    write_csv(data, CLEAN)
+    data.write_text("\n" + data.read_text(encoding="utf-8"), encoding="utf-8")
+    outs = run_both(tmp_path, rules, data)
+    assert outs["duckdb"] == outs["python"]
+    assert seen == [False] or seen == []
+
+
+def test_not_taken_with_options_only_the_shared_reader_knows(tmp_path, rules):
+    from segdsl.engines.options import ApplyOptions
+    from segdsl.frontend import check_file
+    rs = check_file(rules).ruleset
+    data = tmp_path / "in.csv"
+    write_csv(data, CLEAN)
+    assert duckdb_csv.eligible(rs, ApplyOptions(inputs={"customer": data}))
+    for extra in ({"null_values": ("NA",)}, {"date_format": "%d/%m/%Y"}, {"encoding": "gbk"}, {"keep": ("note",)}):
+        assert not duckdb_csv.eligible(rs, ApplyOptions(inputs={"customer": data}, **extra))
+
+
+_CELLS = {
+    "id": st.sampled_from(["k1", "k2", "k3", "k4", "", " k1", "键", "a,b", 'q"q', "x\ny"]),
+    "spend": st.sampled_from(["", " ", "0", "1", "99.5", "100", "1000", "100000", "100000.5", "-0", "-0.0", "-1",
+                              "0.1", "1e3", " 7", "007", "1_0", "nan", "inf", "12345678901234567890"])
+    | st.floats(0, 200000, allow_nan=False).map(lambda x: f"{x:.{x.__hash__() % 6}f}"),
+    "tier": st.sampled_from(["", "Gold", "Silver", "普通 会员", "金卡", " Gold", "gold", "Bronze"]),
+    "visits": st.sampled_from(["", "0", "1", "3", "5", "1000", "1001", "-1", "+2", "2.0", "2.5", " 4"]),
+    "vip": st.sampled_from(["", "true", "False", "YES", "no", "1", "0", "2", " true", "t"]),
+    "since": st.sampled_from(["", "2026-01-05", "2025-12-31", "2026-02-30", "0000-01-01", "2026-1-5",
+                              " 2026-01-05", "2026-01-05 00:00:00"]),
+    "seen": st.sampled_from(["", "2025-05-01 08:30:00", "2026-01-01", "2025-05-01T08:30:00", "2025-05-01 24:00:00",
+                             "2025-05-01 08:30", "2025-05-01 08:30:00.5", "2025-05-01 08:30:60"]),
+    "note": st.sampled_from(["", "none", "n", " ", "多 字", "x" * 3]),
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(*_CELLS.values()), max_size=8), clean_share=st.booleans())
+def test_random_csv_files_identical_to_python(tmp_path, rules, rows, clean_share):
+    data = tmp_path / "in.csv"
+    write_csv(data, (CLEAN if clean_share else []) + [list(r) for r in rows])
+    outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
+    assert outs["duckdb"] == outs["python"]
