@@ -28,7 +28,7 @@ RULES = Path(__file__).resolve().parent / "rules" / "telecom_bench.seg"
 HAND_WRITTEN = """
 COPY (
   WITH c AS (
-    SELECT *, date_diff('day', last_recharge, DATE '2026-11-01') AS days_idle FROM read_parquet('{src}')
+    SELECT *, date_diff('day', last_recharge, DATE '2026-11-01') AS days_idle FROM {reader}('{src}')
   ), d AS (
     SELECT *,
       CASE WHEN arpu >= 300 THEN 'top' WHEN arpu >= 150 THEN 'high' WHEN arpu >= 60 THEN 'mid'
@@ -96,17 +96,24 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5, help="interleaved runs of each; the best is kept")
+    ap.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="the input file's format")
     args = ap.parse_args()
     rs = check_file(RULES).ruleset
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         src, ours, theirs = tmp / "customers.parquet", tmp / "segdsl.parquet", tmp / "hand.parquet"
         generate(args.rows, src)
+        reader = "read_parquet"
+        if args.format == "csv":
+            # the same customers as CSV (written by DuckDB: ISO dates, empty cells for nulls)
+            csv_src = tmp / "customers.csv"
+            duckdb.execute(f"COPY (SELECT * FROM read_parquet('{src}')) TO '{csv_src}' (HEADER, DELIMITER ',')")
+            src, reader = csv_src, "read_csv"
         opts = ApplyOptions(inputs={"customer": src}, output=ours, params=resolve_params(rs))
         con = duckdb.connect()
 
         def hand():
-            con.execute(HAND_WRITTEN.format(src=src, out=theirs))
+            con.execute(HAND_WRITTEN.format(src=src, out=theirs, reader=reader))
 
         def segdsl_run():
             apply(rs, opts)

@@ -255,8 +255,12 @@ class _DuckRun(_Run):
             finally:
                 if pending is not None:
                     pending.result()
-        if keys and pc.count_distinct(pa.chunked_array(keys)).as_py() != written:
-            return False              # a repeated key
+        if keys:
+            self.con.register("__segdsl_keys", pa.table({"k": pa.chunked_array(keys)}))
+            distinct = self.con.execute('SELECT COUNT(DISTINCT k) FROM "__segdsl_keys"').fetchall()[0][0]
+            self.con.unregister("__segdsl_keys")
+            if distinct != written:
+                return False          # a repeated key
         self.summary.read[schema.name] = written
         self.summary.written = written
         return True

@@ -6,7 +6,7 @@ costs nanoseconds. But the two must never disagree, and DuckDB's reader has
 no row numbers and its own ways with malformed rows. So DuckDB only reads
 what both readers read alike, and the SQL types a cell only where the text
 is one the Python validator reads the same way (`io/validate.py`): `-12` for
-an int, `3.25` for a number, `true`/`No`/`1` for a bool, `2026-11-01` for a date, an
+an int, `3.25` or `150` for a number, `true`/`No`/`1` for a bool, `2026-11-01` for a date, an
 enum's data value exactly, blank text as null. Anything else in any row (a padded value, `1e3`,
 `Yes`, a missing required value, a value out of range, a ragged row, bad
 quoting) makes the query fail on purpose (`error()`), and the run starts
@@ -81,25 +81,36 @@ class CsvInput:
             _opt("escape", exp.Literal.string('"')),
             _opt("strict_mode", exp.Boolean(this=True)),
         ])
-        sure, typed = [], {}
-        for f in self.schema.fields:
+        # three steps, so each cell is cleaned once and cast once: blank cells made null,
+        # then typed, then checked
+        cells, values, sure, out = [], [], [], []
+        for n, f in enumerate(self.schema.fields):
             i = position.get(f.column)
             raw = exp.column(names[i]) if i is not None else exp.Null()
-            ok, value = _read(f, raw)
+            if f.type.kind is not Kind.STRING:
+                # blank text is null for every type but string (the shared reader strips; here
+                # only spaces and tabs count: other blanks stay text and fail their format)
+                blank = exp.EQ(this=exp.Trim(this=raw.copy(), expression=exp.Literal.string(" \t")),
+                               expression=exp.Literal.string(""))
+                raw = exp.Case(ifs=[exp.If(this=blank, true=exp.Null())], default=raw)
+            cells.append(exp.alias_(raw, ident(f"r{n}")))
+            ok, value = _read(f, exp.column(f"r{n}"), exp.column(f"v{n}"))
+            values.append(exp.alias_(value, ident(f"v{n}")))
             sure.append(exp.Coalesce(this=ok, expressions=[exp.Boolean(this=False)]))
-            typed[f.name] = value
         all_sure = exp.and_(*sure) if sure else exp.Boolean(this=True)
-        key = self.schema.key
-        cols = []
-        for f in self.schema.fields:
-            v = typed[f.name]
-            if f.name == key:     # the key is in every output row: the check cannot be skipped
+        for n, f in enumerate(self.schema.fields):
+            v = exp.column(f"v{n}")
+            if f.has_default and f.default is not None:
+                v = exp.Coalesce(this=v, expressions=[literal(f.default, f.type.kind)])
+            if f.name == self.schema.key:     # in every output row: the check cannot be skipped
                 v = exp.Case(ifs=[exp.If(this=all_sure, true=v)],
                              default=exp.Cast(this=exp.Anonymous(this="error", expressions=[
                                  exp.Literal.string(UNSURE)]), to=exp.DataType.build(_SQL[f.type.kind])))
-            cols.append(exp.alias_(v, ident(f.name)))
-        cols.append(exp.alias_(exp.Literal.number(0), ident(ORDER)))
-        return exp.select(*cols).from_(exp.Table(this=source)).sql("duckdb")
+            out.append(exp.alias_(v, ident(f.name)))
+        out.append(exp.alias_(exp.Literal.number(0), ident(ORDER)))
+        step1 = exp.select(*cells).from_(exp.Table(this=source))
+        step2 = exp.select(exp.Star(), *values).from_(step1.subquery("cells"))
+        return exp.select(*out).from_(step2.subquery("typed")).sql("duckdb")
 
 
 def _starts_with_text(path: str) -> bool:
@@ -118,6 +129,10 @@ def _match(raw: exp.Expression, pattern: str) -> exp.Expression:
     return exp.Anonymous(this="regexp_full_match", expressions=[raw.copy(), exp.Literal.string(pattern)])
 
 
+def _text(e: exp.Expression) -> exp.Expression:
+    return exp.Cast(this=e.copy(), to=exp.DataType.build("VARCHAR"))
+
+
 def _cast(raw: exp.Expression, kind: Kind) -> exp.Expression:
     return exp.TryCast(this=raw.copy(), to=exp.DataType.build(_SQL[kind]))
 
@@ -126,36 +141,43 @@ _SQL = {Kind.INT: "BIGINT", Kind.NUMBER: "DOUBLE", Kind.BOOL: "BOOLEAN", Kind.ST
         Kind.ENUM: "VARCHAR", Kind.DATE: "DATE", Kind.DATETIME: "TIMESTAMP"}
 
 
-def _read(f: ir.FieldSchema, raw: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
-    """(the cell is read alike by DuckDB and io/validate.py, its typed value)."""
+def _read(f: ir.FieldSchema, raw: exp.Expression, typed: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+    """(whether `raw` is read alike by DuckDB and io/validate.py, given `typed`, its typed
+    value before any default; that typed value, from `raw`)."""
     kind = f.type.kind
-    if kind is not Kind.STRING:
-        # blank text is null for every type but string (the shared reader strips; here only
-        # spaces and tabs count, anything else stays text and fails its format below)
-        raw = exp.Case(ifs=[exp.If(this=_match(raw, r"[ \t]*"), true=exp.Null())], default=raw)
     if kind is Kind.STRING:
-        fmt, value = exp.Boolean(this=True), raw.copy()
+        # the only unbounded cells: the shared reader refuses very long ones
+        fmt = exp.LTE(this=exp.Length(this=raw.copy()), expression=exp.Literal.number(_CELL_LIMIT))
+        value = raw.copy()
     elif kind is Kind.INT:
-        fmt, value = _match(raw, r"-?[0-9]{1,18}"), _cast(raw, kind)
-    elif kind is Kind.NUMBER:
-        # plain decimals, both readers round them to the nearest double; not -0 (its sign)
-        fmt = exp.and_(_match(raw, r"-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,15})?"),
-                       exp.Not(this=_match(raw, r"-0(\.0*)?")))
+        # the text is the integer's own decimal form: no sign, spaces, zeros or exponent to read
         value = _cast(raw, kind)
+        fmt = exp.EQ(this=raw.copy(), expression=_text(typed))
+    elif kind is Kind.NUMBER:
+        # the text is the double's shortest form (DuckDB prints the shortest text that reads
+        # back, as Python's repr does), or a whole number's integer form: Python's float()
+        # reads either to the same double
+        value = _cast(raw, kind)
+        whole = exp.and_(exp.EQ(this=typed.copy(), expression=exp.Anonymous(this="trunc", expressions=[typed.copy()])),
+                         exp.LT(this=exp.Abs(this=typed.copy()), expression=exp.Literal.number(2 ** 53)))
+        fmt = exp.or_(exp.EQ(this=raw.copy(), expression=_text(typed)),
+                      exp.and_(whole, exp.EQ(this=raw.copy(), expression=_text(
+                          exp.Cast(this=typed.copy(), to=exp.DataType.build("BIGINT"))))))
     elif kind is Kind.BOOL:
         low = exp.Lower(this=raw.copy())
         fmt = exp.In(this=low, expressions=[exp.Literal.string(t) for t in ("true", "false", "yes", "no", "1", "0")])
         value = exp.In(this=low.copy(), expressions=[exp.Literal.string(t) for t in ("true", "yes", "1")])
     elif kind is Kind.DATE:
-        fmt = exp.and_(_match(raw, r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
-                       exp.GTE(this=raw.copy(), expression=exp.Literal.string("0001")),
-                       exp.Not(this=exp.Is(this=_cast(raw, kind), expression=exp.Null())))
         value = _cast(raw, kind)
+        fmt = exp.and_(exp.EQ(this=raw.copy(), expression=_text(typed)),          # YYYY-MM-DD itself
+                       exp.GTE(this=raw.copy(), expression=exp.Literal.string("0001")))
     elif kind is Kind.DATETIME:
-        fmt = exp.and_(_match(raw, r"[0-9]{4}-[0-9]{2}-[0-9]{2}( ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?"),
-                       exp.GTE(this=raw.copy(), expression=exp.Literal.string("0001")),
-                       exp.Not(this=exp.Is(this=_cast(raw, kind), expression=exp.Null())))
         value = _cast(raw, kind)
+        as_date = exp.Cast(this=typed.copy(), to=exp.DataType.build("DATE"))
+        fmt = exp.and_(exp.or_(exp.EQ(this=raw.copy(), expression=_text(typed)),   # YYYY-MM-DD HH:MM:SS[.f]
+                               exp.and_(exp.EQ(this=raw.copy(), expression=_text(as_date)),   # a date: midnight
+                                        exp.EQ(this=typed.copy(), expression=as_date.copy()))),
+                       exp.GTE(this=raw.copy(), expression=exp.Literal.string("0001")))
     else:   # enum: the data value exactly (the shared reader trims first, so only trimmed values)
         members = [m for m in f.type.enum.members if m.value and m.value == m.value.strip()]
         fmt = exp.In(this=raw.copy(), expressions=[exp.Literal.string(m.value) for m in members]) \
@@ -163,18 +185,12 @@ def _read(f: ir.FieldSchema, raw: exp.Expression) -> tuple[exp.Expression, exp.E
         value = exp.Case(this=raw.copy(), ifs=[exp.If(this=exp.Literal.string(m.value),
                                                       true=exp.Literal.string(m.name)) for m in members]) \
             if members else exp.Null()
-    fmt = exp.and_(fmt, exp.LTE(this=exp.Length(this=raw.copy()), expression=exp.Literal.number(_CELL_LIMIT)))
     checks = [fmt]
     if f.low is not None:
-        checks.append(exp.GTE(this=value.copy(), expression=literal(f.low, kind)))
+        checks.append(exp.GTE(this=typed.copy(), expression=literal(f.low, kind)))
     if f.high is not None:
-        checks.append(exp.LTE(this=value.copy(), expression=literal(f.high, kind)))
+        checks.append(exp.LTE(this=typed.copy(), expression=literal(f.high, kind)))
     present = exp.and_(*checks)
     is_null = exp.Is(this=raw.copy(), expression=exp.Null())
-    if f.required:
-        ok = exp.and_(exp.Not(this=is_null), present)
-    else:
-        ok = exp.or_(is_null, present)
-    if f.has_default and f.default is not None:
-        value = exp.Coalesce(this=value, expressions=[literal(f.default, kind)])
-    return ok, exp.Cast(this=value, to=exp.DataType.build(_SQL[kind]))
+    ok = exp.and_(exp.Not(this=is_null), present) if f.required else exp.or_(is_null, present)
+    return ok, exp.Cast(this=value, to=exp.DataType.build(_SQL[kind]))     # the default comes last

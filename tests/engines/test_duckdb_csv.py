@@ -175,3 +175,15 @@ def test_random_csv_files_identical_to_python(tmp_path, rules, rows, clean_share
     write_csv(data, (CLEAN if clean_share else []) + [list(r) for r in rows])
     outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
     assert outs["duckdb"] == outs["python"]
+
+
+def test_a_bad_date_in_a_field_with_a_default_is_still_bad(tmp_path, monkeypatch):
+    seen = taken(monkeypatch)
+    rules = tmp_path / "d.seg"
+    rules.write_text("ruleset d\ninput customer key id { id: string  since: date = 2026-01-01 }\n"
+                     "dimension v first { segment old when since < 2025-01-01  otherwise new }\n")
+    data = tmp_path / "in.csv"
+    write_csv(data, [["a", "2026-02-30"], ["b", ""]], header=["id", "since"])
+    outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
+    assert outs["duckdb"] == outs["python"]
+    assert b"2026-02-30" in outs["duckdb"][2] and seen == [False]
