@@ -96,7 +96,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5, help="interleaved runs of each; the best is kept")
-    ap.add_argument("--format", choices=["parquet", "csv"], default="parquet", help="the input file's format")
+    ap.add_argument("--format", choices=["parquet", "csv", "jsonl"], default="parquet", help="the input file's format")
     args = ap.parse_args()
     rs = check_file(RULES).ruleset
     with tempfile.TemporaryDirectory() as tmp:
@@ -109,6 +109,10 @@ def main() -> None:
             csv_src = tmp / "customers.csv"
             duckdb.execute(f"COPY (SELECT * FROM read_parquet('{src}')) TO '{csv_src}' (HEADER, DELIMITER ',')")
             src, reader = csv_src, "read_csv"
+        elif args.format == "jsonl":
+            json_src = tmp / "customers.jsonl"
+            duckdb.execute(f"COPY (SELECT * FROM read_parquet('{src}')) TO '{json_src}' (FORMAT json)")
+            src, reader = json_src, "read_ndjson"
         opts = ApplyOptions(inputs={"customer": src}, output=ours, params=resolve_params(rs))
         con = duckdb.connect()
 

@@ -19,14 +19,15 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import ir
 from sqlglot import exp
 
+from .. import ir
 from ..backends.sql import ORDER, ROW, NotSupported, col, conflict_columns, keep_column, to_sql
+from ..io.readers import detect_format
 from ..types import Kind
+from . import duckdb_scan, duckdb_text, population_pass
 from .options import ApplyOptions, DataError, Summary
 from .output import Layout
-from . import duckdb_csv, duckdb_scan, population_pass
 from .python import _Run, prepare_output
 
 _ARROW = {Kind.INT: pa.int64(), Kind.NUMBER: pa.float64(), Kind.BOOL: pa.bool_(), Kind.STRING: pa.string(),
@@ -80,7 +81,7 @@ class _DuckRun(_Run):
                     self.native(layout, out)
                 elif rs.related or rs.population:
                     self.load_all(layout, out)
-                elif duckdb_csv.eligible(rs, opts) and self.csv_pass(layout, out):
+                elif duckdb_text.eligible(rs, opts) and self.text_pass(layout, out):
                     pass
                 else:
                     self.stream(layout, out)
@@ -206,18 +207,20 @@ class _DuckRun(_Run):
         self.summary.written = written
         return True
 
-    def csv_pass(self, layout: Layout, out) -> bool:
-        """Clean CSV read and typed by DuckDB in one query (engines/duckdb_csv.py). False, with
+    def text_pass(self, layout: Layout, out) -> bool:
+        """Clean CSV or JSONL read and typed by DuckDB in one query (engines/duckdb_text.py). False, with
         nothing written, when anything needs the shared reader: then the caller streams."""
         rs, con, schema = self.rs, self.con, self.rs.customer
         self.validator(schema)
-        inp = duckdb_csv.CsvInput(schema, self.opts.inputs[schema.name], self.opts.delimiter)
+        pattern = self.opts.inputs[schema.name]
+        inp = (duckdb_text.JsonlInput(schema, pattern) if all(detect_format(f) == "jsonl" for f in self.files(schema.name))
+               else duckdb_text.CsvInput(schema, pattern, self.opts.delimiter))
         view = f'"{schema.name}_rows"'
         done = False
         if inp.ok:
             con.execute(f"CREATE TEMP VIEW {view} AS {inp.select()}")
             try:
-                done = self._csv_rows(layout, out)
+                done = self._text_rows(layout, out)
             finally:
                 con.execute(f"DROP VIEW {view}")
         if not done:
@@ -226,7 +229,7 @@ class _DuckRun(_Run):
             self.summary.written = 0
         return done
 
-    def _csv_rows(self, layout: Layout, out) -> bool:
+    def _text_rows(self, layout: Layout, out) -> bool:
         rs, schema = self.rs, self.rs.customer
         conflicts = conflict_columns(rs)
         keys: list = []

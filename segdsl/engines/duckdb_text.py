@@ -44,7 +44,8 @@ def eligible(rs: ir.Ruleset, opts) -> bool:
         return False
     try:
         files = expand(opts.inputs[rs.customer.name])
-        return all(detect_format(f) in ("csv", "tsv") for f in files)
+        kinds = {detect_format(f) for f in files}
+        return kinds <= {"csv", "tsv"} or kinds == {"jsonl"}
     except Exception:  # noqa: BLE001 - let the shared reader report it
         return False
 
@@ -81,10 +82,8 @@ class CsvInput:
             _opt("escape", exp.Literal.string('"')),
             _opt("strict_mode", exp.Boolean(this=True)),
         ])
-        # three steps, so each cell is cleaned once and cast once: blank cells made null,
-        # then typed, then checked
-        cells, values, sure, out = [], [], [], []
-        for n, f in enumerate(self.schema.fields):
+        cells = []
+        for f in self.schema.fields:
             i = position.get(f.column)
             raw = exp.column(names[i]) if i is not None else exp.Null()
             if f.type.kind is not Kind.STRING:
@@ -93,24 +92,66 @@ class CsvInput:
                 blank = exp.EQ(this=exp.Trim(this=raw.copy(), expression=exp.Literal.string(" \t")),
                                expression=exp.Literal.string(""))
                 raw = exp.Case(ifs=[exp.If(this=blank, true=exp.Null())], default=raw)
-            cells.append(exp.alias_(raw, ident(f"r{n}")))
-            ok, value = _read(f, exp.column(f"r{n}"), exp.column(f"v{n}"))
-            values.append(exp.alias_(value, ident(f"v{n}")))
-            sure.append(exp.Coalesce(this=ok, expressions=[exp.Boolean(this=False)]))
-        all_sure = exp.and_(*sure) if sure else exp.Boolean(this=True)
-        for n, f in enumerate(self.schema.fields):
-            v = exp.column(f"v{n}")
-            if f.has_default and f.default is not None:
-                v = exp.Coalesce(this=v, expressions=[literal(f.default, f.type.kind)])
-            if f.name == self.schema.key:     # in every output row: the check cannot be skipped
-                v = exp.Case(ifs=[exp.If(this=all_sure, true=v)],
-                             default=exp.Cast(this=exp.Anonymous(this="error", expressions=[
-                                 exp.Literal.string(UNSURE)]), to=exp.DataType.build(_SQL[f.type.kind])))
-            out.append(exp.alias_(v, ident(f.name)))
-        out.append(exp.alias_(exp.Literal.number(0), ident(ORDER)))
-        step1 = exp.select(*cells).from_(exp.Table(this=source))
-        step2 = exp.select(exp.Star(), *values).from_(step1.subquery("cells"))
-        return exp.select(*out).from_(step2.subquery("typed")).sql("duckdb")
+            cells.append({"r": raw})
+        return _typed_rows(self.schema, source, cells,
+                           lambda n, f: _read(f, exp.column(f"r{n}"), exp.column(f"v{n}")))
+
+
+class JsonlInput:
+    """The customer input's JSON Lines files as one DuckDB view of typed rows."""
+
+    def __init__(self, schema: ir.InputSchema, pattern):
+        self.schema = schema
+        self.files = expand(pattern)
+        self.ok = all(detect_format(f) == "jsonl" for f in self.files)
+
+    def select(self) -> str:
+        """Typed rows with the key first; any row that is not sure stops the query."""
+        columns = list(dict.fromkeys(f.column for f in self.schema.fields))
+        names = {c: f"c{i}" for i, c in enumerate(columns)}
+        source = exp.Anonymous(this="read_json", expressions=[
+            exp.Array(expressions=[exp.Literal.string(f) for f in self.files]),
+            _opt("format", exp.Literal.string("newline_delimited")),
+            _opt("columns", exp.Struct(expressions=[
+                exp.PropertyEQ(this=ident(c), expression=exp.Literal.string("JSON")) for c in columns])),
+        ])
+        renamed = exp.select(*[exp.alias_(exp.column(ident(c)), ident(names[c])) for c in columns]) \
+            .from_(exp.Table(this=source))
+        cells = []
+        for f in self.schema.fields:
+            j = exp.column(names[f.column])
+            cells.append({"r": j, "t": exp.Anonymous(this="json_type", expressions=[j.copy()]),
+                          "s": exp.JSONExtractScalar(this=j.copy(), expression=exp.Literal.string("$"))})
+        return _typed_rows(self.schema, renamed.subquery("cells_in"), cells,
+                           lambda n, f: _read_json(f, exp.column(f"r{n}"), exp.column(f"t{n}"),
+                                                   exp.column(f"s{n}"), exp.column(f"v{n}")))
+
+
+def _typed_rows(schema: ir.InputSchema, source: exp.Expression, cells: list[dict], read) -> str:
+    """Three steps, so each cell is cleaned once and cast once: the cells (`cells[n]`:
+    alias letter → expression over `source`), their typed values, then the check, folded
+    into the key: a row not every field is sure about stops the query."""
+    step1_cols, values, sure, out = [], [], [], []
+    for n, f in enumerate(schema.fields):
+        for letter, e in cells[n].items():
+            step1_cols.append(exp.alias_(e, ident(f"{letter}{n}")))
+        ok, value = read(n, f)
+        values.append(exp.alias_(value, ident(f"v{n}")))
+        sure.append(exp.Coalesce(this=ok, expressions=[exp.Boolean(this=False)]))
+    all_sure = exp.and_(*sure) if sure else exp.Boolean(this=True)
+    for n, f in enumerate(schema.fields):
+        v = exp.column(f"v{n}")
+        if f.has_default and f.default is not None:
+            v = exp.Coalesce(this=v, expressions=[literal(f.default, f.type.kind)])
+        if f.name == schema.key:     # in every output row: the check cannot be skipped
+            v = exp.Case(ifs=[exp.If(this=all_sure, true=v)],
+                         default=exp.Cast(this=exp.Anonymous(this="error", expressions=[
+                             exp.Literal.string(UNSURE)]), to=exp.DataType.build(_SQL[f.type.kind])))
+        out.append(exp.alias_(v, ident(f.name)))
+    out.append(exp.alias_(exp.Literal.number(0), ident(ORDER)))
+    step1 = exp.select(*step1_cols).from_(source if isinstance(source, exp.Subquery) else exp.Table(this=source))
+    step2 = exp.select(exp.Star(), *values).from_(step1.subquery("cells"))
+    return exp.select(*out).from_(step2.subquery("typed")).sql("duckdb")
 
 
 def _starts_with_text(path: str) -> bool:
@@ -194,3 +235,67 @@ def _read(f: ir.FieldSchema, raw: exp.Expression, typed: exp.Expression) -> tupl
     is_null = exp.Is(this=raw.copy(), expression=exp.Null())
     ok = exp.and_(exp.Not(this=is_null), present) if f.required else exp.or_(is_null, present)
     return ok, exp.Cast(this=value, to=exp.DataType.build(_SQL[kind]))     # the default comes last
+
+
+_JSON_INTS = ("UBIGINT", "BIGINT")
+
+
+def _read_json(f: ir.FieldSchema, j: exp.Expression, t: exp.Expression, s: exp.Expression,
+               typed: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+    """`_read` for a JSON value `j` (`t`: its json_type, `s`: its text when a string).
+
+    Typed JSON values are sure where io/validate.py takes them as they are: an
+    integer for an int, string (its decimal text) or number field; a number in
+    its shortest form for a number; true/false for a bool. Text is sure where
+    `_read` says so for the same text in a CSV cell."""
+    kind = f.type.kind
+    is_text = exp.EQ(this=t.copy(), expression=exp.Literal.string("VARCHAR"))
+    is_int = exp.In(this=t.copy(), expressions=[exp.Literal.string(x) for x in _JSON_INTS])
+    json_text = _text(j)
+
+    def canonical(value: exp.Expression) -> exp.Expression:
+        return exp.EQ(this=json_text.copy(), expression=_text(value))
+
+    if kind is Kind.STRING:
+        empty = exp.and_(is_text.copy(), exp.EQ(this=s.copy(), expression=exp.Literal.string("")))
+        is_null = exp.or_(exp.Is(this=j.copy(), expression=exp.Null()), empty)
+        fmt = exp.or_(exp.and_(is_text.copy(), exp.LTE(this=exp.Length(this=s.copy()),
+                                                       expression=exp.Literal.number(_CELL_LIMIT))),
+                      exp.and_(is_int.copy(), canonical(exp.TryCast(this=j.copy(), to=exp.DataType.build("HUGEINT")))))
+        value = exp.Case(ifs=[exp.If(this=is_text.copy(), true=exp.Nullif(this=s.copy(), expression=exp.Literal.string("")))],
+                         default=json_text.copy())
+        value = exp.Cast(this=value, to=exp.DataType.build("VARCHAR"))
+        return _null_or(f, is_null, fmt, typed, value)
+    blank = exp.and_(is_text.copy(), exp.EQ(this=exp.Trim(this=s.copy(), expression=exp.Literal.string(" \t")),
+                                            expression=exp.Literal.string("")))
+    is_null = exp.or_(exp.Is(this=j.copy(), expression=exp.Null()), blank)
+    if kind is Kind.INT:
+        fmt = exp.and_(is_int, canonical(typed))
+        value = _cast(j, kind)
+    elif kind is Kind.NUMBER:
+        whole = exp.and_(exp.EQ(this=typed.copy(), expression=exp.Anonymous(this="trunc", expressions=[typed.copy()])),
+                         exp.LT(this=exp.Abs(this=typed.copy()), expression=exp.Literal.number(2 ** 53)))
+        fmt = exp.and_(exp.In(this=t.copy(), expressions=[exp.Literal.string(x) for x in (*_JSON_INTS, "DOUBLE")]),
+                       exp.or_(canonical(typed), exp.and_(whole, canonical(
+                           exp.Cast(this=typed.copy(), to=exp.DataType.build("BIGINT"))))))
+        value = _cast(j, kind)
+    elif kind is Kind.BOOL:
+        fmt = exp.EQ(this=t.copy(), expression=exp.Literal.string("BOOLEAN"))
+        value = _cast(j, kind)
+    else:   # date, datetime, enum: text, read as in a CSV cell
+        text = exp.Case(ifs=[exp.If(this=is_text.copy(), true=s.copy())], default=exp.Null())
+        ok, value = _read(f, text, typed)
+        return exp.and_(exp.or_(is_null.copy(), is_text.copy()), ok), value
+    return _null_or(f, is_null, fmt, typed, exp.Cast(this=value, to=exp.DataType.build(_SQL[kind])))
+
+
+def _null_or(f: ir.FieldSchema, is_null: exp.Expression, fmt: exp.Expression, typed: exp.Expression,
+             value: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+    checks = [fmt]
+    if f.low is not None:
+        checks.append(exp.GTE(this=typed.copy(), expression=literal(f.low, f.type.kind)))
+    if f.high is not None:
+        checks.append(exp.LTE(this=typed.copy(), expression=literal(f.high, f.type.kind)))
+    present = exp.and_(*checks)
+    ok = exp.and_(exp.Not(this=is_null), present) if f.required else exp.or_(is_null, present)
+    return ok, value

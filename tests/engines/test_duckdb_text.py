@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from segdsl.cli import app
 from segdsl.engines import duckdb as duckdb_engine
-from segdsl.engines import duckdb_csv
+from segdsl.engines import duckdb_text
 
 RULES = '''
 ruleset shop
@@ -86,13 +86,13 @@ def run_both(tmp_path, rules, data, *args):
 def taken(monkeypatch) -> list:
     """Records whether each DuckDB run finished on DuckDB's own CSV path."""
     seen: list = []
-    original = duckdb_engine._DuckRun.csv_pass
+    original = duckdb_engine._DuckRun.text_pass
 
     def spy(self, layout, out):
         done = original(self, layout, out)
         seen.append(done)
         return done
-    monkeypatch.setattr(duckdb_engine._DuckRun, "csv_pass", spy)
+    monkeypatch.setattr(duckdb_engine._DuckRun, "text_pass", spy)
     return seen
 
 
@@ -146,9 +146,9 @@ def test_not_taken_with_options_only_the_shared_reader_knows(tmp_path, rules):
     rs = check_file(rules).ruleset
     data = tmp_path / "in.csv"
     write_csv(data, CLEAN)
-    assert duckdb_csv.eligible(rs, ApplyOptions(inputs={"customer": data}))
+    assert duckdb_text.eligible(rs, ApplyOptions(inputs={"customer": data}))
     for extra in ({"null_values": ("NA",)}, {"date_format": "%d/%m/%Y"}, {"encoding": "gbk"}, {"keep": ("note",)}):
-        assert not duckdb_csv.eligible(rs, ApplyOptions(inputs={"customer": data}, **extra))
+        assert not duckdb_text.eligible(rs, ApplyOptions(inputs={"customer": data}, **extra))
 
 
 _CELLS = {
@@ -187,3 +187,79 @@ def test_a_bad_date_in_a_field_with_a_default_is_still_bad(tmp_path, monkeypatch
     outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
     assert outs["duckdb"] == outs["python"]
     assert b"2026-02-30" in outs["duckdb"][2] and seen == [False]
+
+
+# ---- JSON Lines ------------------------------------------------------------------
+
+CLEAN_JSON = [
+    {"客户编号": "c1", "spend": 1500.5, "tier": "Gold", "visits": 7, "vip": True, "since": "2026-01-05"},
+    {"客户编号": "c2", "spend": 150, "tier": None, "vip": False, "seen": "2025-05-01 08:30:00", "note": "n"},
+    {"客户编号": 3, "spend": None, "tier": "普通 会员", "visits": 0, "since": "2027-02-28", "seen": "2026-11-01",
+     "note": "x", "extra": [1, 2]},
+]
+
+
+def write_jsonl(path, rows):
+    import json
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_clean_jsonl_is_read_by_duckdb(tmp_path, rules, monkeypatch):
+    seen = taken(monkeypatch)
+    data = tmp_path / "in.jsonl"
+    write_jsonl(data, CLEAN_JSON)
+    outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
+    assert outs["duckdb"] == outs["python"]
+    assert seen == [True]
+
+
+@pytest.mark.parametrize("change", [
+    {"spend": "150"},            # a number as text: the shared reader parses it
+    {"visits": 3.0},             # an int written as a float
+    {"vip": 1},                  # a bool as 0/1
+    {"visits": -1},              # out of range
+    {"tier": "Bronze"},          # unknown enum value
+    {"客户编号": ""},             # missing key
+    {"客户编号": "c1"},           # repeated key
+    {"spend": 1e400},            # out of double range
+], ids=["text_number", "float_int", "int_bool", "range", "enum", "no_key", "repeat", "huge"])
+def test_one_unsure_jsonl_value_sends_the_run_to_the_shared_reader(tmp_path, rules, monkeypatch, change):
+    seen = taken(monkeypatch)
+    data = tmp_path / "in.jsonl"
+    write_jsonl(data, CLEAN_JSON + [{"客户编号": "c9", "spend": 5, **change}])
+    outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
+    assert outs["duckdb"] == outs["python"]
+    assert seen == [False]
+
+
+def test_a_line_that_is_not_an_object_is_left_to_the_shared_reader(tmp_path, rules, monkeypatch):
+    seen = taken(monkeypatch)
+    data = tmp_path / "in.jsonl"
+    write_jsonl(data, CLEAN_JSON)
+    data.write_text(data.read_text(encoding="utf-8") + "[1, 2]\n", encoding="utf-8")
+    outs = run_both(tmp_path, rules, data)
+    assert outs["duckdb"] == outs["python"]
+    assert outs["duckdb"][0] == 1 and seen in ([], [False])
+
+
+_JSON_VALUES = {
+    "客户编号": st.sampled_from(["k1", "k2", "k3", "", " k1", "键", 7, 7.0, -0, None, True]),
+    "spend": st.sampled_from([None, 0, 1, 99.5, 100, 1000, 100000, 100000.5, -1, 0.1, 1e3, "7", " ", "", True])
+    | st.floats(0, 200000, allow_nan=False),
+    "tier": st.sampled_from([None, "", "Gold", "Silver", "普通 会员", "金卡", " Gold", "gold", 1]),
+    "visits": st.sampled_from([None, 0, 1, 3, 5, 1000, 1001, -1, 2.0, 2.5, "4", True]),
+    "vip": st.sampled_from([None, True, False, "yes", 1, 0, 2, ""]),
+    "since": st.sampled_from([None, "2026-01-05", "2026-02-30", "0000-01-01", " 2026-01-05", 20260105]),
+    "seen": st.sampled_from([None, "2025-05-01 08:30:00", "2026-01-01", "2025-05-01T08:30:00", "2025-05-01 08:30"]),
+    "note": st.sampled_from([None, "", "none", "n", " ", 5, 5.5, False]),
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(rows=st.lists(st.fixed_dictionaries({}, optional=_JSON_VALUES), max_size=8), clean_share=st.booleans())
+def test_random_jsonl_files_identical_to_python(tmp_path, rules, rows, clean_share):
+    data = tmp_path / "in.jsonl"
+    write_jsonl(data, (CLEAN_JSON if clean_share else []) + rows)
+    outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
+    assert outs["duckdb"] == outs["python"]
