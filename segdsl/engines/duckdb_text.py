@@ -1,23 +1,26 @@
-"""CSV files read by DuckDB itself, for clean data: the DuckDB engine's fast
-path for text input.
+"""CSV and JSON Lines files read by DuckDB itself, for clean data: the DuckDB
+engine's fast path for text input.
 
-The shared Python reader costs microseconds per cell; DuckDB's CSV reader
-costs nanoseconds. But the two must never disagree, and DuckDB's reader has
-no row numbers and its own ways with malformed rows. So DuckDB only reads
-what both readers read alike, and the SQL types a cell only where the text
-is one the Python validator reads the same way (`io/validate.py`): `-12` for
-an int, `3.25` or `150` for a number, `true`/`No`/`1` for a bool, `2026-11-01` for a date, an
-enum's data value exactly, blank text as null. Anything else in any row (a padded value, `1e3`,
-`Yes`, a missing required value, a value out of range, a ragged row, bad
-quoting) makes the query fail on purpose (`error()`), and the run starts
-again on the shared reader, which reports bad rows with their numbers. A
-repeated key or a `unique` conflict does the same. On clean data, the usual
-case in a pipeline, one query is the whole run.
+The shared Python reader costs microseconds per cell; DuckDB's readers cost
+nanoseconds. But the two must never disagree, and DuckDB's readers have no
+row numbers and their own ways with malformed rows. So DuckDB only reads
+what both read alike, and the SQL types a value only where the Python
+validator (`io/validate.py`) reads it the same way: text in the value's own
+form (`-12` for an int, `3.25` or `150` for a number, `true`/`No`/`1` for a
+bool, `2026-11-01` for a date, an enum's data value exactly, blank as
+null), and in JSON the typed values the validator takes as they are (an
+integer, a number in its shortest form, true/false). Anything else in any
+row (a padded value, `1e3`, a missing required value, a value out of range,
+a ragged CSV row, bad quoting, a line that is not a JSON object) makes the
+query fail on purpose (`error()`), and the run starts again on the shared
+reader, which reports bad rows with their numbers. A repeated key or a
+`unique` conflict does the same. On clean data, the usual case in a
+pipeline, one query is the whole run.
 
 Used for a customer input without related inputs or population values, in
 UTF-8, with a key (a keyless input numbers its customers by row), without
-null spellings, date formats or kept columns, and with the same header in
-every file.
+null spellings, date formats or kept columns; CSV files must all have the
+same header and start with it.
 """
 from __future__ import annotations
 
