@@ -220,7 +220,7 @@ class _DuckRun(_Run):
         if inp.ok:
             con.execute(f"CREATE TEMP VIEW {view} AS {inp.select()}")
             try:
-                done = self._text_rows(layout, out)
+                done = self._text_rows(layout, out, inp.key_check)
             finally:
                 con.execute(f"DROP VIEW {view}")
         if not done:
@@ -229,17 +229,18 @@ class _DuckRun(_Run):
             self.summary.written = 0
         return done
 
-    def _text_rows(self, layout: Layout, out) -> bool:
+    def _text_rows(self, layout: Layout, out, key_check: str) -> bool:
         rs, schema = self.rs, self.rs.customer
         conflicts = conflict_columns(rs)
-        keys: list = []
         written = 0
 
         def write(result: pa.Table) -> None:
             count(layout, result)
             out.write(result)
 
-        with ThreadPoolExecutor(max_workers=1) as writer:
+        # writing, and the key check on a cursor of its own, beside the query
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            keys_distinct = pool.submit(lambda: self.con.cursor().execute(key_check).fetchall()[0][0])
             pending = None
             try:
                 for batch in self.con.sql(self.main_query({}, sort=False)).to_arrow_reader(
@@ -248,22 +249,19 @@ class _DuckRun(_Run):
                     if conflicts and any(result.column(c).null_count < result.num_rows for c in conflicts):
                         return False
                     result = result.drop_columns([*conflicts, ORDER])
-                    keys.append(result.column(layout.key))
                     if pending is not None:
                         pending.result()
-                    pending = writer.submit(write, result)
+                    pending = pool.submit(write, result)
                     written += result.num_rows
+                if not keys_distinct.result():
+                    return False      # a repeated key
             except duckdb.Error:
                 return False          # a row DuckDB is unsure about, or a file it reads otherwise
             finally:
                 if pending is not None:
                     pending.result()
-        if keys:
-            self.con.register("__segdsl_keys", pa.table({"k": pa.chunked_array(keys)}))
-            distinct = self.con.execute('SELECT COUNT(DISTINCT k) FROM "__segdsl_keys"').fetchall()[0][0]
-            self.con.unregister("__segdsl_keys")
-            if distinct != written:
-                return False          # a repeated key
+                if not keys_distinct.done():
+                    keys_distinct.cancel()
         self.summary.read[schema.name] = written
         self.summary.written = written
         return True

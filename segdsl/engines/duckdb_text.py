@@ -96,8 +96,14 @@ class CsvInput:
                                expression=exp.Literal.string(""))
                 raw = exp.Case(ifs=[exp.If(this=blank, true=exp.Null())], default=raw)
             cells.append({"r": raw})
+        self.key_check = _key_check(source, exp.column(names[position[self.key_column]])
+                                    if self.key_column in position else exp.Null())
         return _typed_rows(self.schema, source, cells,
                            lambda n, f: _read(f, exp.column(f"r{n}"), exp.column(f"v{n}")))
+
+    @property
+    def key_column(self) -> str:
+        return next(f.column for f in self.schema.fields if f.name == self.schema.key)
 
 
 class JsonlInput:
@@ -125,9 +131,23 @@ class JsonlInput:
             j = exp.column(names[f.column])
             cells.append({"r": j, "t": exp.Anonymous(this="json_type", expressions=[j.copy()]),
                           "s": exp.JSONExtractScalar(this=j.copy(), expression=exp.Literal.string("$"))})
+        key = exp.column(names[next(f.column for f in self.schema.fields if f.name == self.schema.key)])
+        as_text = exp.Case(ifs=[exp.If(this=exp.EQ(this=exp.Anonymous(this="json_type", expressions=[key.copy()]),
+                                                   expression=exp.Literal.string("VARCHAR")),
+                                       true=exp.JSONExtractScalar(this=key.copy(), expression=exp.Literal.string("$")))],
+                           default=_text(key))
+        self.key_check = _key_check(renamed.subquery("cells_in"), as_text)
         return _typed_rows(self.schema, renamed.subquery("cells_in"), cells,
                            lambda n, f: _read_json(f, exp.column(f"r{n}"), exp.column(f"t{n}"),
                                                    exp.column(f"s{n}"), exp.column(f"v{n}")))
+
+
+def _key_check(source: exp.Expression, key: exp.Expression) -> str:
+    """Whether no key repeats, from the key column alone. On the clean path every key is
+    in its own form, so distinct texts are distinct keys."""
+    src = source if isinstance(source, exp.Subquery) else exp.Table(this=source)
+    return exp.select(exp.EQ(this=exp.Count(this=exp.Star()),
+                             expression=exp.Count(this=exp.Distinct(expressions=[key])))).from_(src.copy()).sql("duckdb")
 
 
 def _typed_rows(schema: ir.InputSchema, source: exp.Expression, cells: list[dict], read) -> str:
@@ -236,7 +256,7 @@ def _read(f: ir.FieldSchema, raw: exp.Expression, typed: exp.Expression) -> tupl
         checks.append(exp.LTE(this=typed.copy(), expression=literal(f.high, kind)))
     present = exp.and_(*checks)
     is_null = exp.Is(this=raw.copy(), expression=exp.Null())
-    ok = exp.and_(exp.Not(this=is_null), present) if f.required else exp.or_(is_null, present)
+    ok = exp.and_(exp.Not(this=exp.Paren(this=is_null)), present) if f.required else exp.or_(is_null, present)
     return ok, exp.Cast(this=value, to=exp.DataType.build(_SQL[kind]))     # the default comes last
 
 
@@ -300,5 +320,5 @@ def _null_or(f: ir.FieldSchema, is_null: exp.Expression, fmt: exp.Expression, ty
     if f.high is not None:
         checks.append(exp.LTE(this=typed.copy(), expression=literal(f.high, f.type.kind)))
     present = exp.and_(*checks)
-    ok = exp.and_(exp.Not(this=is_null), present) if f.required else exp.or_(is_null, present)
+    ok = exp.and_(exp.Not(this=exp.Paren(this=is_null)), present) if f.required else exp.or_(is_null, present)
     return ok, value
