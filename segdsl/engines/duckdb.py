@@ -168,40 +168,15 @@ class _DuckRun(_Run):
         otherwise it returns False and the caller starts again on the careful path.
         Clean data is the common case, and checking it costs no extra scan: the rows
         written are counted against the file's row count, which Parquet stores."""
-        rs, con, schema = self.rs, self.con, self.rs.customer
+        con, schema = self.con, self.rs.customer
         self.validator(schema)
         inp = duckdb_scan.ParquetInput(con, schema, self.opts.inputs[schema.name], not schema.key)
         scans[schema.name] = inp
         con.execute(f'CREATE TEMP VIEW "{schema.name}_rows" AS '
                     f'{inp.typed_select(exp.Not(this=col(duckdb_scan.SUSPECT)))}')
-        conflicts = conflict_columns(rs)
-        written = 0
-
-        def write(result: pa.Table) -> None:
-            count(layout, result)
-            out.write(result)
-
-        # counting and writing (pyarrow, GIL released) and the key check (its own cursor)
-        # overlap DuckDB computing the next batch
-        with ThreadPoolExecutor(max_workers=2) as writer:
-            keys_distinct = (writer.submit(inp.keys_distinct, schema.key, con.cursor())
-                             if schema.key is not None else None)
-            pending = None
-            for batch in con.sql(self.main_query({}, sort=False)).to_arrow_reader(
-                    max(self.opts.batch_size, 256 * 1024)):
-                result = pa.Table.from_batches([batch])
-                if conflicts and any(result.column(c).null_count < result.num_rows for c in conflicts):
-                    return False
-                result = result.drop_columns([*conflicts, ORDER])
-                if pending is not None:
-                    pending.result()
-                pending = writer.submit(write, result)
-                written += result.num_rows
-            if pending is not None:
-                pending.result()
-            if keys_distinct is not None and not keys_distinct.result():
-                return False
-        if written != inp.num_rows:
+        key_check = (lambda: inp.keys_distinct(schema.key, con.cursor())) if schema.key is not None else None
+        written = self._one_query(layout, out, key_check)
+        if written is None or written != inp.num_rows:
             return False
         self.summary.read[schema.name] = inp.num_rows
         self.summary.written = written
@@ -210,7 +185,7 @@ class _DuckRun(_Run):
     def text_pass(self, layout: Layout, out) -> bool:
         """Clean CSV or JSONL read and typed by DuckDB in one query (engines/duckdb_text.py). False, with
         nothing written, when anything needs the shared reader: then the caller streams."""
-        rs, con, schema = self.rs, self.con, self.rs.customer
+        con, schema = self.con, self.rs.customer
         self.validator(schema)
         pattern = self.opts.inputs[schema.name]
         inp = (duckdb_text.JsonlInput(schema, pattern) if all(detect_format(f) == "jsonl" for f in self.files(schema.name))
@@ -230,41 +205,50 @@ class _DuckRun(_Run):
         return done
 
     def _text_rows(self, layout: Layout, out, key_check: str) -> bool:
-        rs, schema = self.rs, self.rs.customer
-        conflicts = conflict_columns(rs)
+        written = self._one_query(layout, out, lambda: self.con.cursor().execute(key_check).fetchall()[0][0])
+        if written is None:
+            return False
+        self.summary.read[self.rs.customer.name] = written
+        self.summary.written = written
+        return True
+
+    def _one_query(self, layout: Layout, out, key_check) -> int | None:
+        """The main query's rows counted and written as they come; None, as soon as it is
+        clear that the run must start again: a `unique` conflict, a repeated key (`key_check`,
+        run on a cursor of its own beside the query), or the query stopped by DuckDB (a row
+        it was told not to decide about, or a file it reads otherwise)."""
+        conflicts = conflict_columns(self.rs)
         written = 0
 
         def write(result: pa.Table) -> None:
             count(layout, result)
             out.write(result)
 
-        # writing, and the key check on a cursor of its own, beside the query
+        # counting and writing (pyarrow releases the GIL) overlap DuckDB computing the next batch
         with ThreadPoolExecutor(max_workers=2) as pool:
-            keys_distinct = pool.submit(lambda: self.con.cursor().execute(key_check).fetchall()[0][0])
+            keys_distinct = pool.submit(key_check) if key_check is not None else None
             pending = None
             try:
                 for batch in self.con.sql(self.main_query({}, sort=False)).to_arrow_reader(
                         max(self.opts.batch_size, 256 * 1024)):
                     result = pa.Table.from_batches([batch])
                     if conflicts and any(result.column(c).null_count < result.num_rows for c in conflicts):
-                        return False
+                        return None
                     result = result.drop_columns([*conflicts, ORDER])
                     if pending is not None:
                         pending.result()
                     pending = pool.submit(write, result)
                     written += result.num_rows
-                if not keys_distinct.result():
-                    return False      # a repeated key
+                if keys_distinct is not None and not keys_distinct.result():
+                    return None
             except duckdb.Error:
-                return False          # a row DuckDB is unsure about, or a file it reads otherwise
+                return None
             finally:
                 if pending is not None:
                     pending.result()
-                if not keys_distinct.done():
+                if keys_distinct is not None and not keys_distinct.done():
                     keys_distinct.cancel()
-        self.summary.read[schema.name] = written
-        self.summary.written = written
-        return True
+        return written
 
     def load_all(self, layout: Layout, out) -> None:
         rs = self.rs
