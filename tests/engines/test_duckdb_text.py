@@ -96,10 +96,14 @@ def taken(monkeypatch) -> list:
     return seen
 
 
-def test_clean_csv_is_read_by_duckdb(tmp_path, rules, monkeypatch):
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_clean_files_are_read_by_duckdb(tmp_path, rules, monkeypatch, suffix):
     seen = taken(monkeypatch)
-    data = tmp_path / "in.csv"
-    write_csv(data, CLEAN)
+    data = tmp_path / f"in{suffix}"
+    if suffix == ".csv":
+        write_csv(data, CLEAN)
+    else:
+        write_jsonl(data, CLEAN_JSON)
     outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
     assert outs["duckdb"] == outs["python"]
     assert seen == [True]
@@ -202,15 +206,6 @@ CLEAN_JSON = [
 def write_jsonl(path, rows):
     import json
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-
-
-def test_clean_jsonl_is_read_by_duckdb(tmp_path, rules, monkeypatch):
-    seen = taken(monkeypatch)
-    data = tmp_path / "in.jsonl"
-    write_jsonl(data, CLEAN_JSON)
-    outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
-    assert outs["duckdb"] == outs["python"]
-    assert seen == [True]
 
 
 @pytest.mark.parametrize("change", [
