@@ -26,7 +26,7 @@ def text(diags: list[Diagnostic], texts: dict[str, str]) -> str:
             out.append(f"  --> {sp.path}:{sp.line}:{sp.col}")
             lines = texts.get(sp.path, "").split("\n")   # as the parser counts lines: only \n ends one
             if 0 < sp.line <= len(lines):
-                src = lines[sp.line - 1].rstrip("\r")
+                src = _visible(lines[sp.line - 1].rstrip("\r"))
                 num = str(sp.line)
                 pad = " " * len(num)
                 end = sp.end_col if sp.end_line == sp.line and sp.end_col > sp.col else sp.col + 1
@@ -44,6 +44,13 @@ def text(diags: list[Diagnostic], texts: dict[str, str]) -> str:
             out.append(f"   = help: {d.help}")
         out.append("")
     return "\n".join(out)
+
+
+def _visible(s: str) -> str:
+    """Control characters as their Unicode pictures (NUL as ␀), one for one, so they
+    cannot upset a terminal and the caret still lines up; tabs are left to `_untab`."""
+    return "".join(chr(0x2400 + ord(c)) if (ord(c) < 0x20 and c != "\t") else "\u2421" if c == "\x7f" else c
+                   for c in s) if any(ord(c) < 0x20 and c != "\t" or c == "\x7f" for c in s) else s
 
 
 def as_dict(d: Diagnostic) -> dict:

@@ -326,3 +326,15 @@ def test_broken_files_never_crash_and_speak_plainly():
                 assert not TERMINAL_NAMES.search(words), f"{d.code}: {words!r} for\n{text}"
             if d.span is not None and d.code.startswith("SEG00"):
                 assert d.span.line >= 1 and d.span.col >= 1
+
+
+def test_control_characters_in_the_source_line_are_shown_as_pictures(tmp_path):
+    from segdsl import render
+    from segdsl.frontend import check_file
+    p = tmp_path / "nul.seg"
+    p.write_text('ruleset t\nimport "a\x00b"\n', encoding="utf-8")
+    result = check_file(p)
+    out = render.text(result.diagnostics, result.texts)
+    assert "\x00" not in out and 'import "a\u2400b"' in out
+    src, caret = [x for x in out.splitlines() if x.startswith(("2 |", "  |")) and x.strip() != "|"][:2]
+    assert caret.index("^") == src.index("import")
