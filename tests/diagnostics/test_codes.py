@@ -115,6 +115,7 @@ def test_text_format_shows_code_place_source_and_caret(case: Path):
     else:
         pytest.fail(f"no `{head}` block at {want['line']}:{want['column']} in:\n{result.output}")
     source = want["file"].read_bytes().decode("utf-8", errors="replace").split("\n")[want["line"] - 1]
+    source = source.replace("\x00", "\u2400")        # control characters are shown as their pictures
     num = str(want["line"])
     assert lines[i + 2] == " " * len(num) + " |"
     assert lines[i + 3] == f"{num} | {source}".rstrip("\r") or lines[i + 3] == f"{num} | {source}"
