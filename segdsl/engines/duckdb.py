@@ -1,14 +1,22 @@
 """The DuckDB engine: the SQL backend's query, run on embedded DuckDB.
 
-Rows are read and validated by the same code as the Python engine
-(io/readers.py, io/validate.py), so bad rows get the same row numbers and
-the same reasons in every engine; the validated fields go to DuckDB as Arrow
-batches and the segmentation runs as the compiled SQL. Output goes through
-the shared writers from Arrow batches, so every engine writes the same bytes.
+Where the rows come from decides the path, never the answer:
 
-Without related inputs a batch in gives a batch out (bounded memory); with
-related inputs the validated rows are loaded into DuckDB tables and the one
-query streams its result out in record batches.
+* Parquet (`native`, engines/duckdb_scan.py): DuckDB reads the files and checks
+  the rows in SQL. On clean data one query is the whole run (`clean_pass`);
+  otherwise the rows SQL is unsure about go through the shared validator.
+* Clean CSV and JSON Lines (`text_pass`, engines/duckdb_text.py): DuckDB reads
+  the files while every value is one both readers read alike; anything else
+  stops the query and the run starts again on the shared reader.
+* Everything else: rows are read and validated by the same code as the Python
+  engine (io/readers.py, io/validate.py) and go to DuckDB as Arrow batches.
+  Without related inputs a batch in gives a batch out (bounded memory); with
+  related inputs the validated rows are loaded into DuckDB tables and the one
+  query streams its result out in record batches.
+
+Bad rows get the same row numbers and reasons as on every engine, and output
+goes through the shared writers from Arrow batches, so every engine writes
+the same bytes.
 """
 from __future__ import annotations
 
@@ -18,7 +26,6 @@ from contextlib import ExitStack
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from sqlglot import exp
 
 from .. import ir

@@ -136,17 +136,18 @@ class _Run:
         """(key, raw row, record) of the customer input; a key met twice is a bad row
         (the first one stays). Without a key the data row number is the key."""
         seen: dict = {}
+        several = len(self.files(schema.name)) > 1
         for raw, rec in self.records(schema):
             if not schema.key:
                 yield raw.row, raw, rec
                 continue
             key = rec[schema.key]
             if key in seen:
-                row, path = seen[key]
-                self.bad(schema.name, raw, repeated_key(schema, key, row,
-                                                        path if len(self.files(schema.name)) > 1 else None))
+                first = seen[key]       # its row, or (row, file) when the input has several files
+                self.bad(schema.name, raw, repeated_key(schema, key, *first) if several
+                         else repeated_key(schema, key, first))
                 continue
-            seen[key] = (raw.row, raw.path)
+            seen[key] = (raw.row, raw.path) if several else raw.row
             yield key, raw, rec
 
     def input_rows(self, schema: ir.InputSchema, keys: set, raws: dict):
