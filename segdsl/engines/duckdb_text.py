@@ -189,8 +189,8 @@ def _opt(name: str, value: exp.Expression) -> exp.Expression:
     return exp.EQ(this=exp.column(name), expression=value)
 
 
-def _match(raw: exp.Expression, pattern: str) -> exp.Expression:
-    return exp.Anonymous(this="regexp_full_match", expressions=[raw.copy(), exp.Literal.string(pattern)])
+def _finite(e: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this="isfinite", expressions=[e.copy()])
 
 
 def _text(e: exp.Expression) -> exp.Expression:
@@ -224,16 +224,19 @@ def _read(f: ir.FieldSchema, raw: exp.Expression, typed: exp.Expression) -> tupl
         value = _cast(raw, kind)
         whole = exp.and_(exp.EQ(this=typed.copy(), expression=exp.Anonymous(this="trunc", expressions=[typed.copy()])),
                          exp.LT(this=exp.Abs(this=typed.copy()), expression=exp.Literal.number(2 ** 53)))
-        fmt = exp.or_(exp.EQ(this=raw.copy(), expression=_text(typed)),
-                      exp.and_(whole, exp.EQ(this=raw.copy(), expression=_text(
-                          exp.Cast(this=typed.copy(), to=exp.DataType.build("BIGINT"))))))
+        fmt = exp.and_(_finite(typed),         # `inf` is its own form too, and a bad number to the validator
+                       exp.or_(exp.EQ(this=raw.copy(), expression=_text(typed)),
+                               exp.and_(whole, exp.EQ(this=raw.copy(), expression=_text(
+                                   exp.Cast(this=typed.copy(), to=exp.DataType.build("BIGINT")))))))
     elif kind is Kind.BOOL:
         low = exp.Lower(this=raw.copy())
         fmt = exp.In(this=low, expressions=[exp.Literal.string(t) for t in ("true", "false", "yes", "no", "1", "0")])
         value = exp.In(this=low.copy(), expressions=[exp.Literal.string(t) for t in ("true", "yes", "1")])
     elif kind is Kind.DATE:
         value = _cast(raw, kind)
-        fmt = exp.and_(exp.EQ(this=raw.copy(), expression=_text(typed)),          # YYYY-MM-DD itself
+        # YYYY-MM-DD itself, years 1 to 9999 as Python has them (DuckDB also has 10000 and BC)
+        fmt = exp.and_(exp.EQ(this=raw.copy(), expression=_text(typed)),
+                       exp.EQ(this=exp.Length(this=raw.copy()), expression=exp.Literal.number(10)),
                        exp.GTE(this=raw.copy(), expression=exp.Literal.string("0001")))
     elif kind is Kind.DATETIME:
         value = _cast(raw, kind)
@@ -241,6 +244,8 @@ def _read(f: ir.FieldSchema, raw: exp.Expression, typed: exp.Expression) -> tupl
         fmt = exp.and_(exp.or_(exp.EQ(this=raw.copy(), expression=_text(typed)),   # YYYY-MM-DD HH:MM:SS[.f]
                                exp.and_(exp.EQ(this=raw.copy(), expression=_text(as_date)),   # a date: midnight
                                         exp.EQ(this=typed.copy(), expression=as_date.copy()))),
+                       exp.Anonymous(this="regexp_full_match", expressions=[
+                           raw.copy(), exp.Literal.string(r"[0-9]{4}-[0-9 :.-]*")]),   # years 1-9999, no BC
                        exp.GTE(this=raw.copy(), expression=exp.Literal.string("0001")))
     else:   # enum: the data value exactly (the shared reader trims first, so only trimmed values)
         members = [m for m in f.type.enum.members if m.value and m.value == m.value.strip()]
@@ -299,6 +304,7 @@ def _read_json(f: ir.FieldSchema, j: exp.Expression, t: exp.Expression, s: exp.E
         whole = exp.and_(exp.EQ(this=typed.copy(), expression=exp.Anonymous(this="trunc", expressions=[typed.copy()])),
                          exp.LT(this=exp.Abs(this=typed.copy()), expression=exp.Literal.number(2 ** 53)))
         fmt = exp.and_(exp.In(this=t.copy(), expressions=[exp.Literal.string(x) for x in (*_JSON_INTS, "DOUBLE")]),
+                       _finite(typed),
                        exp.or_(canonical(typed), exp.and_(whole, canonical(
                            exp.Cast(this=typed.copy(), to=exp.DataType.build("BIGINT"))))))
         value = _cast(j, kind)

@@ -258,3 +258,20 @@ def test_random_jsonl_files_identical_to_python(tmp_path, rules, rows, clean_sha
     write_jsonl(data, (CLEAN_JSON if clean_share else []) + rows)
     outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
     assert outs["duckdb"] == outs["python"]
+
+
+@pytest.mark.parametrize("cell", ["inf", "-inf", "nan", "10000-01-01", "0001-01-01 (BC)", "-0"],
+                         ids=["inf", "minus_inf", "nan", "year_10000", "bc", "minus_zero"])
+def test_values_the_validator_refuses_though_sql_reads_them(tmp_path, monkeypatch, cell):
+    seen = taken(monkeypatch)
+    rules = tmp_path / "v.seg"
+    rules.write_text("ruleset v\ninput customer key id { id: string  x: number?  d: date?  t: datetime? }\n"
+                     "dimension s first { segment big when x > 1 or d > 2026-01-01 or t > 2026-01-01T00:00:00"
+                     "  otherwise small }\n")
+    data = tmp_path / "in.csv"
+    date_like = cell[0].isdigit()
+    write_csv(data, [["a", "1", "", ""], ["b", "" if date_like else cell, cell if date_like else "",
+                                          cell if date_like else ""]], header=["id", "x", "d", "t"])
+    outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
+    assert outs["duckdb"] == outs["python"]
+    assert seen == [False]          # -0 too: its own form is 0, so the shared reader reads it
