@@ -92,9 +92,8 @@ class ColumnStats:
         known = True
         for path in files:
             meta = pq.read_metadata(path)
-            try:
-                i = meta.schema.names.index(column)
-            except ValueError:
+            i = next((i for i in range(meta.num_columns) if meta.schema.column(i).path == column), None)
+            if i is None:                           # missing, or inside a nested column
                 known = False
                 break
             for g in range(meta.num_row_groups):
