@@ -171,14 +171,15 @@ class QuarantineWriter:
     """Rejected rows with `_row`, `_reason` and the row's original columns as
     text, so the analyst can fix the rows and feed the file back in. When an
     input names several files, `_file` comes first: `_row` counts in its file.
-    An input column that is itself called `_file`, `_row` or `_reason` is
-    written as `_file_input`, `_row_input` / `_reason_input`."""
+    An input column that is itself called `_row` or `_reason` (or `_file`, when
+    there is one) is written as `_row_input` / `_reason_input` (`_file_input`)."""
 
     def __init__(self, path: str | os.PathLike, columns: Sequence[str], fmt: str | None = None,
                  with_file: bool = False) -> None:
         self.source_columns = list(columns)
         self.with_file = with_file
-        self._out_names = [c + "_input" if c in ("_file", "_row", "_reason") else c for c in self.source_columns]
+        taken = ("_file", "_row", "_reason") if with_file else ("_row", "_reason")
+        self._out_names = [c + "_input" if c in taken else c for c in self.source_columns]
         cols = [OutputColumn("_file", "string")] if with_file else []
         cols += [OutputColumn("_row", "int"), OutputColumn("_reason", "string")]
         cols += [OutputColumn(n, "string") for n in self._out_names]
