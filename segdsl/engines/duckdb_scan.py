@@ -87,11 +87,10 @@ class ColumnStats:
     min is a prefix of the true min when truncated, so a non-empty min still
     proves that no value is empty."""
 
-    def __init__(self, files: list[str], column: str):
+    def __init__(self, footers: list, column: str):
         self.nulls, self.min, self.max = 0, None, None
         known = True
-        for path in files:
-            meta = pq.read_metadata(path)
+        for meta in footers:
             i = next((i for i in range(meta.num_columns) if meta.schema.column(i).path == column), None)
             if i is None:                           # missing, or inside a nested column
                 known = False
@@ -196,14 +195,13 @@ class ParquetInput:
     def __init__(self, con, schema: ir.InputSchema, path, keyless: bool):
         self.con, self.schema, self.keyless = con, schema, keyless
         self.files = expand(path)
-        counts = [pq.read_metadata(f).num_rows for f in self.files]
+        footers = [pq.read_metadata(f) for f in self.files]      # each file's footer, read once
+        counts = [m.num_rows for m in footers]
         self.offsets = [sum(counts[:i]) for i in range(len(counts))]
         self.num_rows = sum(counts)
-        self.columns = set(pq.read_schema(self.files[0]).names)
-        for f in self.files[1:]:
-            self.columns &= set(pq.read_schema(f).names)
+        self.columns = set.intersection(*(set(m.schema.to_arrow_schema().names) for m in footers))
         self.scan = f"__segdsl_scan_{schema.name}"
-        self.stats = {f.column: ColumnStats(self.files, f.column) for f in schema.fields if f.column in self.columns}
+        self.stats = {f.column: ColumnStats(footers, f.column) for f in schema.fields if f.column in self.columns}
         options = [exp.EQ(this=exp.column("file_row_number"), expression=exp.Boolean(this=True))]
         if len(self.files) > 1:
             options.append(exp.EQ(this=exp.column("filename"), expression=exp.Boolean(this=True)))
