@@ -31,7 +31,7 @@ from sqlglot import exp
 from .. import ir
 from ..backends.sql import ORDER, ident, literal
 from ..io.readers import columns as file_columns
-from ..io.readers import _delimiter, detect_format, expand
+from ..io.readers import csv_delimiter, detect_format, expand
 from ..types import Kind
 
 UNSURE = "segdsl: a row the shared reader must read"
@@ -60,7 +60,7 @@ class CsvInput:
         self.schema = schema
         self.files = expand(pattern)
         kinds = {detect_format(f) for f in self.files}
-        self.sep = _delimiter(delimiter, "\t" if kinds == {"tsv"} else ",", self.files[0])
+        self.sep = csv_delimiter(delimiter, "tsv" if kinds == {"tsv"} else "csv", self.files[0])
         headers = [file_columns(f, delimiter=self.sep) for f in self.files]
         self.header = headers[0]
         # DuckDB takes the first line as the header; the shared reader, the first line

@@ -93,7 +93,7 @@ def read_batches(path: str | os.PathLike, *, fmt: str | None = None, delimiter: 
     kind = detect_format(path, fmt)
     nulls = frozenset(v.strip() for v in null_values if v is not None)
     if kind in ("csv", "tsv"):
-        sep = _delimiter(delimiter, "\t" if kind == "tsv" else ",", path)
+        sep = csv_delimiter(delimiter, kind, path)
         return _csv_batches(path, sep, _codec(encoding, path), nulls, batch_size, offset)
     if kind == "jsonl":
         return _jsonl_batches(path, _codec(encoding, path), nulls, batch_size, offset)
@@ -112,7 +112,7 @@ def columns(path: str | os.PathLike, *, fmt: str | None = None, delimiter: str |
     keys of the first records of a JSON Lines file in order of appearance."""
     kind = detect_format(path, fmt)
     if kind in ("csv", "tsv"):
-        sep = _delimiter(delimiter, "\t" if kind == "tsv" else ",", path)
+        sep = csv_delimiter(delimiter, kind, path)
         codec = _codec(encoding, path)
         with _open_text(path, codec, newline="") as f:
             try:
@@ -239,6 +239,11 @@ def _clean_header(header: list[str]) -> list[str]:
     if header and header[0].startswith("\ufeff"):        # a BOM left by a non-UTF-8 codec
         header = [header[0][1:], *header[1:]]
     return header
+
+
+def csv_delimiter(delimiter: str | None, kind: str, path) -> str:
+    """The one-character delimiter a CSV or TSV file (`kind`) is read with."""
+    return _delimiter(delimiter, "\t" if kind == "tsv" else ",", path)
 
 
 def _delimiter(delimiter: str | None, default: str, path) -> str:
