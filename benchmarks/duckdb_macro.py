@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 
 from segdsl.engines.duckdb import apply
 from segdsl.engines.options import ApplyOptions
-from segdsl.frontend import check_file
-from segdsl.params import resolve_params
+from segdsl.check.frontend import check_file
+from segdsl.service.params import resolve_params
 
 RULES = Path(__file__).resolve().parent / "rules" / "telecom_bench.seg"
 

@@ -37,9 +37,9 @@ from pathlib import Path
 
 from segdsl.backends.interp import Interpreter
 from segdsl.backends.python import compile_program
-from segdsl.customers import Customer
-from segdsl.frontend import check_file
-from segdsl.params import resolve_params
+from segdsl.runtime.customers import Customer
+from segdsl.check.frontend import check_file
+from segdsl.service.params import resolve_params
 
 HERE = Path(__file__).resolve().parent
 RULES = HERE / "rules" / "telecom_bench.seg"

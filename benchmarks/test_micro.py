@@ -15,9 +15,9 @@ import pytest
 
 import macro
 from segdsl.backends.python import compile_program, compute_stats, generate
-from segdsl.customers import Customer
-from segdsl.frontend import check_file
-from segdsl.params import resolve_params
+from segdsl.runtime.customers import Customer
+from segdsl.check.frontend import check_file
+from segdsl.service.params import resolve_params
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = sorted((HERE.parents[1] / "shared" / "design" / "examples").glob("*.seg"))

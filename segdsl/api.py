@@ -20,12 +20,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, NamedTuple, Sequence
 
-from . import ir, render
-from .diagnostics import Diagnostic
+from . import ir
+from .diagnostics import render
+from .diagnostics.values import Diagnostic
 from .engines.options import ApplyOptions, DataError, Summary
-from .frontend import check_file
-from .params import ParamErrors, UsageError, parse_value, resolve_params
-from .suggest import did_you_mean
+from .check.frontend import check_file
+from .service.params import ParamErrors, UsageError, parse_value, resolve_params
+from .diagnostics.suggest import did_you_mean
 from .types import Kind
 
 __all__ = ["load", "Segmentation", "Applied", "RulesetError", "LoadError", "ParamError", "RecordError",
@@ -169,7 +170,7 @@ class Segmentation:
         them over each run's data again."""
         if path is None:
             return replace(self, stats=None)
-        from .tools import stats as stats_file
+        from .service import stats as stats_file
         try:
             frozen = stats_file.load(Path(path), self.ruleset)
         except DataError as exc:
@@ -188,7 +189,7 @@ class Segmentation:
         """Runs the file's `test` blocks on the generated code: a TestReport
         with `.failures`, `.passed` and `.coverage`."""
         from .backends.python import evaluate_with_generated
-        from .tools.testing import run_tests
+        from .service.testing import run_tests
         return run_tests(self.ruleset, dict(self.params), evaluate_with_generated)
 
     # ---- code ----
@@ -229,7 +230,7 @@ class Segmentation:
         is its own population, as in a test. `pins` fixes lets (population
         values included) to constants, like a test's `with`."""
         from .backends.python import compile_program, compute_stats
-        from .customers import Customer
+        from .runtime.customers import Customer
         rs = self.ruleset
         record = _as_dict(record, "record") if record is not None else {}
         if rs.customer is None:

@@ -19,11 +19,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import render
-from .frontend import CheckResult, check_file
+from .diagnostics import render
+from .check.frontend import CheckResult, check_file
 from .io.errors import InputError
 from .io.readers import expand
-from .params import UsageError, parse_assignments, resolve_params
+from .service.params import UsageError, parse_assignments, resolve_params
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True, rich_markup_mode=None,
                   help="segdsl: customer-segmentation rules, checked, tested and compiled.")
@@ -87,7 +87,7 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
              engine: Annotated[str, typer.Option(help="python (generated code) or interp (reference)")] = "python",
              ) -> None:
     """Run the test blocks inside rule files and report rule coverage."""
-    from .tools.testing import run_tests, show
+    from .service.testing import run_tests, show
     results, failed = _load(files, Format.text, False)
     evaluate = _evaluator(engine)
     reports = []
@@ -114,7 +114,7 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
 
 def _evaluator(engine: str):
     if engine == "interp":
-        from .tools.testing import interpret
+        from .service.testing import interpret
         return interpret
     if engine == "python":
         from .backends.python import evaluate_with_generated
@@ -217,7 +217,7 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     rs = results[0].ruleset
     frozen = None
     if stats is not None:
-        from .tools import stats as stats_file
+        from .service import stats as stats_file
         try:
             frozen = stats_file.load(stats, rs)
         except DataError as exc:
@@ -336,7 +336,7 @@ def stats_cmd(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
               ) -> None:
     """Compute the population values a ruleset needs and freeze them in a file for `apply --stats`."""
     from .engines.options import ApplyOptions, DataError
-    from .tools import stats as stats_file
+    from .service import stats as stats_file
     results, failed = _load([file], Format.text, False)
     if failed:
         raise typer.Exit(1)

@@ -44,7 +44,7 @@ from segdsl import ir
 from segdsl.backends.interp import Interpreter
 from segdsl.backends.python import evaluate_with_generated
 from segdsl.backends.sql import ORDER, ROW, conflict_column, to_sql
-from segdsl.customers import Customer, UniqueConflict
+from segdsl.runtime.customers import Customer, UniqueConflict
 from segdsl.engines import population_pass
 from segdsl.engines.duckdb import arrow_schema
 from segdsl.engines.output import Layout

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from segdsl.backends.interp import Interpreter
 from segdsl.backends.python import evaluate_with_generated
-from segdsl.customers import Customer
-from segdsl.frontend import check_file
-from segdsl.params import resolve_params
+from segdsl.runtime.customers import Customer
+from segdsl.check.frontend import check_file
+from segdsl.service.params import resolve_params
 
 
 def check_text(tmp_path, text: str, name: str = "rules.seg"):

@@ -10,7 +10,7 @@ import datetime as dt
 from hypothesis import strategies as st
 
 from segdsl import ir
-from segdsl.customers import Customer
+from segdsl.runtime.customers import Customer
 from segdsl.types import Kind
 
 TEXT = st.sampled_from(["", "a", "A", "客户", "「首購族」", "x\"y", "O'Brien", "Fiber optic", " pad "]) | st.text(max_size=6)

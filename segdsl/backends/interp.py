@@ -11,8 +11,9 @@ import datetime as dt
 import operator
 from typing import Any
 
-from .. import ir, population
-from ..customers import Customer, UniqueConflict
+from .. import ir
+from ..runtime import population
+from ..runtime.customers import Customer, UniqueConflict
 from ..ir import date_value
 
 TRUE, FALSE, UNKNOWN = True, False, None

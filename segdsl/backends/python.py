@@ -20,9 +20,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .. import ir, population
-from ..population import fsum
-from ..customers import Customer, UniqueConflict
+from .. import ir
+from ..runtime import population
+from ..runtime.population import fsum
+from ..runtime.customers import Customer, UniqueConflict
 from ..source import Span
 from ..types import Kind
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from .. import ir
-from ..customers import UniqueConflict
+from ..runtime.customers import UniqueConflict
 from ..io.writers import OutputColumn, as_text
 from ..types import Kind
 

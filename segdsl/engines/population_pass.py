@@ -20,8 +20,9 @@ from typing import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import ir, population
-from ..population import fsum
+from .. import ir
+from ..runtime import population
+from ..runtime.population import fsum
 from ..backends.python import compile_program
 from ..backends.sql import EXACT_SUM, FULL_LOWER, FULL_UPPER, population_args_sql
 from ..types import Kind

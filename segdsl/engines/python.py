@@ -11,7 +11,7 @@ from contextlib import ExitStack
 
 from .. import ir
 from ..backends.python import compile_program, compute_stats
-from ..customers import Customer
+from ..runtime.customers import Customer
 from ..io.errors import InputError
 from ..io.readers import columns as file_columns
 from ..io.readers import expand, iter_files

@@ -19,7 +19,7 @@ import segdsl
 from segdsl.api import DataError, ParamError, RecordError, RulesetError, Segmentation
 from segdsl.backends.interp import Interpreter
 from segdsl.cli import app
-from segdsl.customers import Customer
+from segdsl.runtime.customers import Customer
 
 ROOT = Path(__file__).resolve().parents[2]
 TELCO = ROOT / "rulesets" / "telco_churn.seg"

@@ -8,7 +8,7 @@ import pytest
 
 import segdsl
 from segdsl.api import ParamError
-from segdsl.params import UsageError, resolve_params
+from segdsl.service.params import UsageError, resolve_params
 from tests.helpers import ruleset
 
 RULES = '''

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from segdsl import ir
 from segdsl.backends.interp import Interpreter
 from segdsl.backends.sql import NotSupported, conflict_column, to_sql
-from segdsl.customers import Customer, UniqueConflict
+from segdsl.runtime.customers import Customer, UniqueConflict
 from segdsl.engines.output import Layout
-from segdsl.frontend import check_file
-from segdsl.params import resolve_params
+from segdsl.check.frontend import check_file
+from segdsl.service.params import resolve_params
 from segdsl.types import Kind
 from tests.helpers import ruleset
 from tests.strategies import customers

@@ -138,7 +138,7 @@ dimension t first {
 
 
 def test_unique_policy_reports_a_conflict(tmp_path):
-    from segdsl.customers import UniqueConflict
+    from segdsl.runtime.customers import UniqueConflict
     rs = ruleset(tmp_path, '''
 ruleset u
 input customer key id { id: string  x: int }

@@ -40,11 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from segdsl import ir
-from segdsl.customers import Customer
-from segdsl.frontend import check_file
+from segdsl.runtime.customers import Customer
+from segdsl.check.frontend import check_file
 from segdsl.io.readers import RawRow
 from segdsl.io.validate import RowValidator
-from segdsl.params import resolve_params
+from segdsl.service.params import resolve_params
 from tests.engines_under_test import CONFLICT, ENGINES
 
 CASES_DIR = Path(__file__).parent / "cases"

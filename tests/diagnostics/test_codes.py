@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from segdsl.cli import app
-from segdsl.codes import CODES, Severity
+from segdsl.diagnostics.codes import CODES, Severity
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"
@@ -315,8 +315,8 @@ def _mutations(text: str):
 
 
 def test_broken_files_never_crash_and_speak_plainly():
-    from segdsl import render
-    from segdsl.frontend import check_file
+    from segdsl.diagnostics import render
+    from segdsl.check.frontend import check_file
     assert check_file("rich.seg", RICH_RULESET).ok
     for text in _mutations(RICH_RULESET):
         result = check_file("m.seg", text)          # must not raise
@@ -330,8 +330,8 @@ def test_broken_files_never_crash_and_speak_plainly():
 
 
 def test_control_characters_in_the_source_line_are_shown_as_pictures(tmp_path):
-    from segdsl import render
-    from segdsl.frontend import check_file
+    from segdsl.diagnostics import render
+    from segdsl.check.frontend import check_file
     p = tmp_path / "nul.seg"
     p.write_text('ruleset t\nimport "a\x00b"\n', encoding="utf-8")
     result = check_file(p)

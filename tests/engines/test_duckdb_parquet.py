@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from segdsl.cli import app
 from segdsl.engines import duckdb_scan
 from segdsl.engines.options import ApplyOptions
-from segdsl.frontend import check_file
+from segdsl.check.frontend import check_file
 
 RULES = '''
 ruleset shop "商店" version "1"

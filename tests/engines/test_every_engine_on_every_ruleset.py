@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from segdsl.cli import app
-from segdsl.frontend import check_file
+from segdsl.check.frontend import check_file
 from segdsl.types import Kind
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,17 +21,17 @@ from typer.testing import CliRunner
 
 pytest.importorskip("pyspark")
 
-from segdsl.backends.interp import Interpreter  # noqa: E402
-from segdsl.backends.sql import ORDER, ROW, conflict_column, to_sql  # noqa: E402
-from segdsl.cli import app  # noqa: E402
-from segdsl.customers import UniqueConflict  # noqa: E402
-from segdsl.engines import duckdb as duckdb_engine  # noqa: E402
-from segdsl.engines import python as python_engine  # noqa: E402
-from segdsl.engines import spark as spark_engine  # noqa: E402
-from segdsl.engines.duckdb import arrow_schema  # noqa: E402
-from segdsl.engines.options import ApplyOptions, DataError  # noqa: E402
-from segdsl.frontend import check_file  # noqa: E402
-from segdsl.params import resolve_params  # noqa: E402
+from segdsl.backends.interp import Interpreter
+from segdsl.backends.sql import ORDER, ROW, conflict_column, to_sql
+from segdsl.cli import app
+from segdsl.runtime.customers import UniqueConflict
+from segdsl.engines import duckdb as duckdb_engine
+from segdsl.engines import python as python_engine
+from segdsl.engines import spark as spark_engine
+from segdsl.engines.duckdb import arrow_schema
+from segdsl.engines.options import ApplyOptions, DataError
+from segdsl.check.frontend import check_file
+from segdsl.service.params import resolve_params
 from tests.strategies import customers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -280,7 +280,7 @@ def test_input_error_where():
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from segdsl.io import OutputColumn, open_output  # noqa: E402
+from segdsl.io import OutputColumn, open_output
 
 _cells = st.text(alphabet=st.sampled_from(list('ab,;"\n 中\t')), max_size=8)
 

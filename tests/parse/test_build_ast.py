@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from segdsl import ast as A
-from segdsl.build_ast import build_module
-from segdsl.diagnostics import SegError
+from segdsl.syntax import ast as A
+from segdsl.syntax.build_ast import build_module
+from segdsl.diagnostics.values import SegError
 from segdsl.source import Source
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[3] / "shared" / "design" / "examples").glob("*.seg")) + \

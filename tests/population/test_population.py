@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segdsl import population
+from segdsl.runtime import population
 
 floats = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 

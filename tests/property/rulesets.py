@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
-from segdsl.keywords import KEYWORDS
+from segdsl.syntax.keywords import KEYWORDS
 
 
 @dataclass(frozen=True)

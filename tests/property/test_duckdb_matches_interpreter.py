@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from segdsl.frontend import check_file
-from segdsl.params import resolve_params
+from segdsl.check.frontend import check_file
+from segdsl.service.params import resolve_params
 from tests import engines_under_test as engines
 from tests.strategies import customers
 

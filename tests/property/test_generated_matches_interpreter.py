@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from segdsl.backends.interp import Interpreter
 from segdsl.backends.python import evaluate_with_generated
-from segdsl.frontend import check_file
-from segdsl.params import resolve_params
+from segdsl.check.frontend import check_file
+from segdsl.service.params import resolve_params
 from tests.strategies import customers
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -28,10 +28,10 @@ from hypothesis.extra.lark import from_lark
 from lark import Lark
 
 from segdsl.backends.sql import NotSupported
-from segdsl.customers import Customer
-from segdsl.frontend import check_file
-from segdsl.params import resolve_params
-from segdsl.parse import GRAMMAR_PATH
+from segdsl.runtime.customers import Customer
+from segdsl.check.frontend import check_file
+from segdsl.service.params import resolve_params
+from segdsl.syntax.parse import GRAMMAR_PATH
 from tests.engines_under_test import ENGINES, use_postgres
 from tests.property.conftest import count
 from tests.property.rulesets import ALL_ENGINES, POPULATION, POPULATION_PYTHON_SIDE, PYTHON_SIDE, rulesets

@@ -8,11 +8,11 @@ from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedInput
 
 from . import ast as A
-from .diagnostics import DiagnosticSink, SegError
+from ..diagnostics.values import DiagnosticSink, SegError
 from .keywords import KEYWORDS
 from .parse import parse_tree, parser
-from .source import Source, Span
-from .syntax_errors import glued_keywords
+from ..source import Source, Span
+from .errors import glued_keywords
 
 
 def _unquote(tok: str) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import ir, population
+from .. import ir
+from ..runtime import population
 from ..backends.python import compile_program, compute_stats
 from ..engines.options import ApplyOptions, DataError
 from ..engines.python import _Run

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .source import Span
+from ..source import Span
 
 
 # ---- expressions -----------------------------------------------------------

@@ -5,9 +5,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from . import ir
-from .suggest import did_you_mean
-from .types import Kind
+from .. import ir
+from ..diagnostics.suggest import did_you_mean
+from ..types import Kind
 
 
 class UsageError(Exception):

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ir
-from .diagnostics import Diagnostic, DiagnosticSink
-from .loader import load_modules
+from .. import ir
+from ..diagnostics.values import Diagnostic, DiagnosticSink
+from ..syntax.loader import load_modules
 from .typecheck import check_modules
 
 

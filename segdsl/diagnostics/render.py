@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from .diagnostics import Diagnostic
+from .values import Diagnostic
 
 
 def _width(s: str) -> int:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from . import ast as A
 from .build_ast import build_module
-from .diagnostics import DiagnosticSink, SegError
-from .source import Source, Span
+from ..diagnostics.values import DiagnosticSink, SegError
+from ..source import Source, Span
 
 
 def load_modules(path: str | Path, sink: DiagnosticSink, text: str | None = None) -> tuple[list[A.Module], dict[str, str]]:

@@ -11,14 +11,14 @@ import datetime as dt
 import hashlib
 from dataclasses import fields as dc_fields, replace
 
-from . import ast as A
-from . import ir
-from .diagnostics import DiagnosticSink
+from ..syntax import ast as A
+from .. import ir
+from ..diagnostics.values import DiagnosticSink
 from .functions import AGGREGATES, ALL_FUNCTIONS, POPULATION, SCALARS
-from .source import Span
-from .suggest import did_you_mean
-from .types import (BOOL, DATE, DATETIME, DURATION, INT, NULL, NUMBER, SCALAR_TYPE_NAMES, STRING,
-                    EnumMember, EnumType, Kind, Type, comparable, ordered, unify)
+from ..source import Span
+from ..diagnostics.suggest import did_you_mean
+from ..types import (BOOL, DATE, DATETIME, DURATION, INT, NULL, NUMBER, SCALAR_TYPE_NAMES, STRING, EnumMember,
+                     EnumType, Kind, Type, comparable, ordered, unify)
 
 
 class _Failed(Exception):

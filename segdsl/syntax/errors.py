@@ -11,10 +11,10 @@ from __future__ import annotations
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from .diagnostics import Diagnostic
+from ..diagnostics.values import Diagnostic
 from .keywords import KEYWORDS
-from .source import Source, Span
-from .suggest import closest
+from ..source import Source, Span
+from ..diagnostics.suggest import closest
 
 FULL_WIDTH = {"，": ",", "：": ":", "（": "(", "）": ")", "；": ";", "【": "[", "】": "]",
               "“": '"', "”": '"', "｛": "{", "｝": "}", "＝": "=", "＞": ">", "＜": "<",

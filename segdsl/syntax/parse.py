@@ -7,14 +7,11 @@ from pathlib import Path
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedInput
 
-from .diagnostics import SegError
-from .source import Source
-from .syntax_errors import syntax_diagnostic
+from ..diagnostics.values import SegError
+from ..source import Source
+from .errors import syntax_diagnostic
 
-# grammars/segdsl.lark in a source tree; segdsl/grammar/ (a link to it) in an installed wheel
-_HERE = Path(__file__).resolve().parent
-GRAMMAR_PATH = next((p for p in (_HERE.parent / "grammars" / "segdsl.lark", _HERE / "grammar" / "segdsl.lark")
-                     if p.exists()), _HERE / "grammar" / "segdsl.lark")
+GRAMMAR_PATH = Path(__file__).resolve().parent / "segdsl.lark"
 
 
 @cache

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from .. import ir
 from ..backends.interp import Interpreter
-from ..customers import Customer, UniqueConflict
+from ..runtime.customers import Customer, UniqueConflict
 
 Evaluate = Callable[[ir.Ruleset, list[Customer], dict, dict], list[dict]]
 

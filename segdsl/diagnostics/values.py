@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from .codes import CODES, Severity
-from .source import Span
+from ..source import Span
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""The application service under the command line and the Python API."""

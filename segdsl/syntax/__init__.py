@@ -1,0 +1,7 @@
+"""The syntax stage: rule-file text → a frozen AST.
+
+`source` spans, the Lark grammar (`segdsl.lark`) and its one cached parser
+(`parse`), analyst-worded syntax errors (`errors`), the AST (`ast`,
+`build_ast`) and a file with its imports (`loader`). Nothing here knows
+about types: that is the `check` stage's job.
+"""

@@ -1,1 +1,0 @@
-"""Features built on the IR and the engines: tests, explain, stats, diff."""
