@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test bench install clean
+.PHONY: demo test test-fast bench install clean
 
 install: $(STAMP)
 
@@ -21,6 +21,9 @@ demo: install
 
 test: install
 	$(BIN)/pytest -p no:cacheprovider -n 2
+
+test-fast: install
+	$(BIN)/pytest -p no:cacheprovider -n 2 -m "not full"
 
 bench: install
 	$(BIN)/python benchmarks/macro.py

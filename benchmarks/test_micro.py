@@ -20,7 +20,7 @@ from segdsl.check.frontend import check_file
 from segdsl.service.params import resolve_params
 
 HERE = Path(__file__).resolve().parent
-EXAMPLES = sorted((HERE.parents[1] / "shared" / "design" / "examples").glob("*.seg"))
+EXAMPLES = sorted((HERE.parent / "tests" / "fixtures" / "examples").glob("*.seg"))
 BATCH = 1_000
 POPULATION = 2_000
 

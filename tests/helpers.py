@@ -1,11 +1,22 @@
-"""Small helpers shared by tests: check a rule text, run a ruleset on records."""
+"""Small helpers shared by tests: check a rule text, run a ruleset on records.
+
+Every file a test reads is inside the repository: the shipped rulesets and
+the design examples copied into tests/fixtures/examples."""
 from __future__ import annotations
+
+from pathlib import Path
 
 from segdsl.backends.interp import Interpreter
 from segdsl.backends.python import evaluate_with_generated
 from segdsl.runtime.customers import Customer
 from segdsl.check.frontend import check_file
 from segdsl.service.params import resolve_params
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+EXAMPLES = sorted((FIXTURES / "examples").glob("*.seg"))
+RULESETS = sorted((ROOT / "rulesets").glob("*.seg"))
+RULE_FILES = EXAMPLES + RULESETS          # every real rule file the suites run
 
 
 def check_text(tmp_path, text: str, name: str = "rules.seg"):

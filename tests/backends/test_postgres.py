@@ -28,7 +28,9 @@ from tests.helpers import ruleset
 from tests.strategies import customers
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = sorted((ROOT.parent / "shared" / "design" / "examples").glob("*.seg")) + sorted((ROOT / "rulesets").glob("*.seg"))
+from tests.helpers import RULE_FILES  # noqa: E402
+
+FILES = RULE_FILES
 
 PG_TYPE = {Kind.INT: "BIGINT", Kind.NUMBER: "DOUBLE PRECISION", Kind.BOOL: "BOOLEAN", Kind.STRING: "TEXT",
            Kind.ENUM: "TEXT", Kind.DATE: "DATE", Kind.DATETIME: "TIMESTAMP"}

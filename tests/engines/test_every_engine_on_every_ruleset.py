@@ -20,7 +20,7 @@ from segdsl.check.frontend import check_file
 from segdsl.types import Kind
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT.parent / "shared" / "design" / "examples"
+EXAMPLES = ROOT / "tests" / "fixtures" / "examples"
 SAMPLES = ROOT / "segdsl" / "samples"
 SHIPPED = {
     "telco_churn.seg": ("customer", SAMPLES / "telco_customers.csv", []),

@@ -37,7 +37,7 @@ from tests.strategies import customers  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 TELCO = ROOT / "rulesets" / "telco_churn.seg"
 TELCO_SAMPLE = ROOT / "segdsl" / "samples" / "telco_customers.csv"
-DIRECT_SELLING = ROOT.parent / "shared" / "design" / "examples" / "direct_selling.seg"
+DIRECT_SELLING = ROOT / "tests" / "fixtures" / "examples" / "direct_selling.seg"
 
 ENGINES = {"spark": spark_engine.apply, "duckdb": duckdb_engine.apply, "python": python_engine.apply}
 

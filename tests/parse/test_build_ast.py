@@ -10,9 +10,9 @@ from segdsl.syntax import ast as A
 from segdsl.syntax.build_ast import build_module
 from segdsl.diagnostics.values import SegError
 from segdsl.source import Source
+from tests.helpers import RULE_FILES
 
-EXAMPLES = sorted((Path(__file__).resolve().parents[3] / "shared" / "design" / "examples").glob("*.seg")) + \
-    sorted((Path(__file__).resolve().parents[2] / "rulesets").glob("*.seg"))
+EXAMPLES = RULE_FILES
 
 
 def module(text: str) -> A.Module:

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from segdsl.check.frontend import check_file
 from segdsl.service.params import resolve_params
 from tests import engines_under_test as engines
+from tests.helpers import RULE_FILES
 from tests.strategies import customers
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = [p for p in sorted((ROOT.parent / "shared" / "design" / "examples").glob("*.seg"))
-         + sorted((ROOT / "rulesets").glob("*.seg"))]
+FILES = RULE_FILES
 
 
 def checked_rulesets():

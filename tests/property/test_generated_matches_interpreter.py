@@ -12,10 +12,11 @@ from segdsl.backends.interp import Interpreter
 from segdsl.backends.python import evaluate_with_generated
 from segdsl.check.frontend import check_file
 from segdsl.service.params import resolve_params
+from tests.helpers import RULE_FILES
 from tests.strategies import customers
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = sorted((ROOT.parent / "shared" / "design" / "examples").glob("*.seg")) + sorted((ROOT / "rulesets").glob("*.seg"))
+FILES = RULE_FILES
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

@@ -5,7 +5,6 @@ CliRunner, the way CI and analysts call it.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -13,17 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from segdsl.cli import app
+from tests.helpers import EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
 RULESETS = sorted((ROOT / "rulesets").glob("*.seg"))
-DESIGN = Path(os.environ.get("SEGDSL_DESIGN_DIR", "/work/shared/design"))
-EXAMPLES_DIR = DESIGN / "examples"
-EXAMPLES = sorted(EXAMPLES_DIR.glob("*.seg")) if EXAMPLES_DIR.is_dir() else []
-
-_NO_EXAMPLES = pytest.mark.skip(reason=f"the design examples are not here ({EXAMPLES_DIR} is absent); "
-                                       "set SEGDSL_DESIGN_DIR to the design folder to run them")
-EXAMPLE_PARAMS = [pytest.param(p, id=f"example:{p.name}") for p in EXAMPLES] or \
-    [pytest.param(None, id="examples-absent", marks=_NO_EXAMPLES)]
+EXAMPLE_PARAMS = [pytest.param(p, id=f"example:{p.name}") for p in EXAMPLES]
 RULESET_PARAMS = [pytest.param(p, id=p.name) for p in RULESETS]
 ALL_PARAMS = RULESET_PARAMS + EXAMPLE_PARAMS
 
