@@ -190,6 +190,13 @@ class Aggregate(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class AggregateRef(Expr):
+    """An aggregate hoisted by the passes (`Plan.aggregates`): computed once per
+    customer, however many conditions read it. Only plans contain these."""
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class PopulationStat(Expr):
     """A value relative to the whole population (optionally per `by` group).
 
