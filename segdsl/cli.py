@@ -385,7 +385,7 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     rs = results[0].ruleset
     if target is Target.python:
         from .backends.python import generate
-        source, _, _ = generate(rs)
+        source, _ = generate(rs)
     else:
         import sqlglot
 

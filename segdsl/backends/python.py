@@ -1,31 +1,49 @@
-"""The Python backend: the IR → Python source, compiled once, run per customer.
+"""The Python backend: a Plan → Python source, compiled once, run per customer.
 
 Why generated code and not an interpreter: the hot loop of `apply` runs once
 per customer over millions of rows, and a straight-line function with local
 variables is several times faster than walking a tree. Nullability from the
 type checker lets non-null values skip every null test.
 
-Safety: nothing from a rule file is pasted into the source as code. Strings,
-numbers and dates become literals through `repr` (or constructor calls with
-integer arguments); rule names only appear in comments and in `repr`-quoted
-dictionary keys; local variables are numbered (`v3`), never named after user
-identifiers. Each generated line that starts a definition or a segment is
-mapped back to its rule span (`Program.line_map`).
+The generator consumes the Plan (segdsl/passes): which definitions are live
+and in what order, the population stages, and every aggregate over related
+rows hoisted once. It is pure: an expression's code is a function of the
+expression (temporaries are named by their nesting depth, constants are
+interned by their text), and no line is emitted from inside an expression.
+Statements are built by `_Function`, which puts each hoisted aggregate's one
+loop before the first statement that reads it.
+
+Safety: nothing from a rule file is pasted into the source as code.
+1. Strings, numbers and dates become literals through `repr` (or
+   constructor calls with integer arguments).
+2. Rule names only appear in comments (made printable) and in
+   `repr`-quoted dictionary keys.
+3. Local variables are numbered (`f0` field, `p1` param, `v2` let, `d3`
+   dimension, `a0` aggregate, `t2_0` temporary), never named after user
+   identifiers.
+Each generated line that starts a definition or a segment is mapped back to
+its rule span (`Program.line_map`).
 """
 from __future__ import annotations
 
 import datetime as dt
-import keyword
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from .. import ir
+from ..builtins import BUILTINS
+from ..passes import Plan, build_plan
+from ..passes.dependencies import aggregates_read, definition_exprs, walk
 from ..runtime import population
-from ..runtime.population import fsum
 from ..runtime.customers import Customer, UniqueConflict
+from ..runtime.population import fsum
 from ..source import Span
 from ..types import Kind
+
+# The generated functions' parameters: one customer's record and related rows, the
+# ruleset's params, the population statistics (by id) and the pinned lets (by name).
+SIGNATURE = "record, rows, params, stats, pins"
 
 
 def _lit(v: Any) -> str:
@@ -47,16 +65,15 @@ def _lit(v: Any) -> str:
     raise TypeError(f"no literal for {type(v).__name__}")
 
 
-def _is_name(code: str) -> bool:
-    """A local variable (not `True`/`None`, which are names to str.isidentifier but literals to Python)."""
-    return code.isidentifier() and not keyword.iskeyword(code)
+# nodes whose code is a local variable: evaluating it twice costs nothing
+_NAMED = (ir.FieldRef, ir.ParamRef, ir.LetRef, ir.DimRef, ir.AggregateRef)
 
 
 def _never_null(e: ir.Expr) -> bool:
     """Arithmetic on constants that cannot give null, so a null test of it is a constant.
 
-    Its code is also a literal to Python once folded (`(100 * 0.95)`, `(-3)`), and a literal
-    with `is`/`is not` is a SyntaxWarning when the generated module is compiled."""
+    Its code is also a literal to Python (`(1 / 2)`, `(-3)`), and a literal with
+    `is`/`is not` is a SyntaxWarning when the generated module is compiled."""
     match e:
         case ir.Const(value=v):
             return v is not None
@@ -69,21 +86,19 @@ def _never_null(e: ir.Expr) -> bool:
     return False
 
 
-def replace_nullability(e: ir.Expr) -> ir.Expr:
+def _strip_nullability(e: ir.Expr) -> ir.Expr:
     """The same comparison with its operands typed non-null (their nulls are tested outside)."""
-    from dataclasses import replace
-
     def strip(x: ir.Expr) -> ir.Expr:
         if isinstance(x, ir.Const) or not x.type.nullable:
             return x
         return replace(x, type=x.type.with_nullable(False))
-    match e:
-        case ir.Compare(left=l, right=r):
-            return replace(e, left=strip(l), right=strip(r), type=e.type.with_nullable(False))
-        case ir.Between(operand=o, low=lo, high=hi):
-            return replace(e, operand=strip(o), low=strip(lo), high=strip(hi), type=e.type.with_nullable(False))
-        case ir.InList(operand=o):
-            return replace(e, operand=strip(o), type=e.type.with_nullable(False))
+    non_null = e.type.with_nullable(False)
+    if isinstance(e, ir.Compare):
+        return replace(e, left=strip(e.left), right=strip(e.right), type=non_null)
+    if isinstance(e, ir.Between):
+        return replace(e, operand=strip(e.operand), low=strip(e.low), high=strip(e.high), type=non_null)
+    if isinstance(e, ir.InList):
+        return replace(e, operand=strip(e.operand), type=non_null)
     return e
 
 
@@ -92,14 +107,6 @@ def _safe_comment(text: str) -> str:
 
 
 # ---- runtime helpers the generated code calls (nullable slow paths only) ----
-
-def _days_between(a, b):
-    if a is None or b is None:
-        return None
-    a = a.date() if isinstance(a, dt.datetime) else a
-    b = b.date() if isinstance(b, dt.datetime) else b
-    return (b - a).days
-
 
 def _in3(x, items):
     if x is None:
@@ -128,370 +135,469 @@ def _fsum0(vals):
 
 
 RUNTIME = {
-    "_D": dt.date, "_DT": dt.datetime, "_TD": dt.timedelta, "_days_between": _days_between,
+    "_D": dt.date, "_DT": dt.datetime, "_TD": dt.timedelta,
     "_in3": _in3, "_between3": _between3, "_fsum": fsum, "_fsum0": _fsum0,
     "_Conflict": UniqueConflict, "_combine": dt.datetime.combine, "_midnight": dt.time(),
 }
 
 
-@dataclass
-class _Fn:
-    """Emitter for one generated function."""
-    lines: list[str] = field(default_factory=list)
-    temps: int = 0
-    spans: list[tuple[int, Span]] = field(default_factory=list)
+# ---- names ----
 
-    def temp(self) -> str:
-        self.temps += 1
-        return f"t{self.temps}"
+class _Names:
+    """Every local and module-level name of one generated module, numbered.
+
+    Names are functions of what they name (a field's index in its schema, a
+    definition's place in the plan), so asking twice gives the same answer.
+    Constants are interned: the same literal text is always the same `K` name."""
+
+    def __init__(self, plan: Plan):
+        rs = plan.ruleset
+        self.variables = {d.name: f"{'d' if isinstance(d, ir.Dimension) else 'v'}{i}"
+                          for i, d in enumerate(rs.definitions)}
+        self.fields = {f.name: f"f{i}" for i, f in enumerate(rs.customer.fields)} if rs.customer else {}
+        self.params = {p.name: f"p{i}" for i, p in enumerate(rs.params)}
+        self.aggregates = {a.name: f"a{i}" for i, a in enumerate(plan.aggregates)}
+        self.constants: dict[str, str] = {}
+
+    def constant(self, code: str) -> str:
+        return self.constants.setdefault(code, f"K{len(self.constants)}")
+
+    def constant_lines(self) -> list[str]:
+        return [f"{name} = {code}" for code, name in self.constants.items()]
 
 
-class _Gen:
-    def __init__(self, rs: ir.Ruleset, pinned: frozenset[str], lenient: bool = False):
-        self.rs = rs
-        self.pinned = pinned
+# ---- expressions ----
+
+class _Expressions:
+    """IR expression → Python expression text, one short `visit_<Node>` per node kind.
+
+    Three-valued logic (LANGUAGE.md §6) is the default: null is `None`. A
+    segment matches only when its condition is *true*, so conditions are
+    generated in a truth context (`truth`, `falsity`), where it collapses to
+    plain Python booleans. A temporary belongs to the node that binds it and is
+    named by the node's depth, so sibling subtrees reuse names safely (each is
+    finished before the next starts) and the text never depends on what was
+    generated before."""
+
+    ROW = "row"           # the loop variable over a customer's related rows
+
+    def __init__(self, names: _Names, lenient: bool):
+        self.names = names
         self.lenient = lenient
-        self.var: dict[str, str] = {}
-        for i, d in enumerate(rs.definitions):
-            self.var[d.name] = f"{'d' if isinstance(d, ir.Dimension) else 'v'}{i}"
-        self.consts: list[str] = []     # module-level constant definitions
-        self.const_names: dict[str, str] = {}
-        self.fields: dict[str, str] = {}
-        self.params: dict[str, str] = {}
-        self.fn: _Fn | None = None
-        self.row_var: str | None = None
+        self.depth = 0
 
-    # -- names --
-    def const(self, code: str) -> str:
-        if code not in self.const_names:
-            name = f"K{len(self.const_names)}"
-            self.const_names[code] = name
-            self.consts.append(f"{name} = {code}")
-        return self.const_names[code]
+    def code(self, e: ir.Expr) -> str:
+        self.depth += 1
+        try:
+            return getattr(self, "visit_" + type(e).__name__)(e)
+        finally:
+            self.depth -= 1
 
-    def field_var(self, name: str) -> str:
-        if name not in self.fields:
-            self.fields[name] = f"f{len(self.fields)}"
-        return self.fields[name]
+    def temp(self, i: int) -> str:
+        return f"t{self.depth}_{i}"
 
-    def param_var(self, name: str) -> str:
-        if name not in self.params:
-            self.params[name] = f"p{len(self.params)}"
-        return self.params[name]
-
-    # -- expressions --
+    # -- null policy --
     def nullable(self, e: ir.Expr) -> bool:
         if isinstance(e, ir.Const):
             return e.value is None
         # test records may leave required fields out, so then nothing but a constant is sure to be set
         return True if self.lenient else e.type.nullable
 
-    def g(self, e: ir.Expr) -> str:
-        fn = self.fn
-        match e:
-            case ir.Const(value=v):
-                if e.type.kind is Kind.LIST:
-                    return "(" + "".join(self.g(i) + ", " for i in v) + ")"
-                if isinstance(v, (dt.date, tuple)):
-                    return self.const(_lit(v))
-                return _lit(v)
-            case ir.FieldRef(name=n):
-                return self.field_var(n)
-            case ir.RowFieldRef(name=n):
-                return f"{self.row_var}[{n!r}]"
-            case ir.ParamRef(name=n):
-                return self.param_var(n)
-            case ir.LetRef(name=n) | ir.DimRef(name=n):
-                return self.var[n]
-            case ir.Arith(op=op, left=l, right=r):
-                if op in ("date_add", "date_sub"):
-                    sign = "+" if op == "date_add" else "-"
-                    if isinstance(r, ir.Const):
-                        delta = self.const(f"_TD(days={int(r.value)})")
-                        return self.null_guard([l], lambda a: f"({a} {sign} {delta})")
-                    return self.null_guard([l, r], lambda a, b: f"({a} {sign} _TD(days={b}))")
-                sym = {"add": "+", "sub": "-", "mul": "*", "div": "/"}[op]
-                if op == "div":
-                    if isinstance(r, ir.Const) and r.value not in (0, None):
-                        return self.null_guard([l], lambda a: f"({a} / {self.g(r)})")
-                    return self.null_guard([l, r], lambda a, b: f"({a} / {b})", extra=lambda a, b: f"{b} == 0",
-                                           force_temps=True)
-                return self.null_guard([l, r], lambda a, b: f"({a} {sym} {b})")
-            case ir.Neg(operand=o):
-                return self.null_guard([o], lambda a: f"(-{a})")
-            case ir.Compare(op=op, left=l, right=r):
-                sym = "==" if op == "=" else op
-                return self.null_guard([l, r], lambda a, b: f"({a} {sym} {b})")
-            case ir.Between(operand=o, low=lo, high=hi, negated=neg):
-                if not (self.nullable(o) or self.nullable(lo) or self.nullable(hi)):
-                    code = f"({self.g(lo)} <= {self.g(o)} <= {self.g(hi)})"
-                    return f"(not {code})" if neg else code
-                code = f"_between3({self.g(o)}, {self.g(lo)}, {self.g(hi)})"
-                return self.not3(code) if neg else code
-            case ir.InList(operand=o, items=items, negated=neg):
-                if all(isinstance(i, ir.Const) and i.value is not None for i in items):
-                    pool = self.const("frozenset(" + _lit(tuple(i.value for i in items)) + ")")
-                    code = self.null_guard([o], lambda a: f"({a} in {pool})")
-                    return (self.not3(code) if self.nullable(o) else f"(not {code})") if neg else code
-                code = f"_in3({self.g(o)}, ({''.join(self.g(i) + ', ' for i in items)}))"
-                return self.not3(code) if neg else code
-            case ir.InTags(segment=s, dimension=d, negated=neg):
-                return f"({s!r} {'not in' if neg else 'in'} {self.var[d]})"
-            case ir.IsNull(operand=o, negated=neg):
-                if isinstance(o, ir.Const):
-                    return repr((o.value is None) != neg)
-                if _never_null(o):
-                    return repr(neg)
-                return f"({self.g(o)} is {'not ' if neg else ''}None)"
-            case ir.And(items=items):
-                if not any(self.nullable(i) for i in items):
-                    return "(" + " and ".join(self.g(i) for i in items) + ")"
-                ts = [fn.temp() for _ in items]
-                first = " or ".join(f"({t} := {self.g(i)}) is False" for t, i in zip(ts, items))
-                unknown = " or ".join(f"{t} is None" for t in ts)
-                return f"(False if {first} else (None if {unknown} else True))"
-            case ir.Or(items=items):
-                if not any(self.nullable(i) for i in items):
-                    return "(" + " or ".join(self.g(i) for i in items) + ")"
-                ts = [fn.temp() for _ in items]
-                first = " or ".join(f"({t} := {self.g(i)}) is True" for t, i in zip(ts, items))
-                unknown = " or ".join(f"{t} is None" for t in ts)
-                return f"(True if {first} else (None if {unknown} else False))"
-            case ir.Not(operand=o):
-                return self.not3(self.g(o)) if self.nullable(o) else f"(not {self.g(o)})"
-            case ir.Case(whens=whens, else_=els):
-                parts = []
-                for c, v in whens:
-                    test = self.truth(c)
-                    parts.append(f"{self.g(v)} if {test} else ")
-                return "(" + "".join(parts) + (self.g(els) if els is not None else "None") + ")"
-            case ir.Func(name=name, args=args):
-                return self.func(name, args)
-            case ir.Aggregate():
-                return self.aggregate(e)
-            case ir.PopulationStat(id=i, arg=a, by=by):
-                key = "(" + "".join(self.g(b) + ", " for b in by) + ")"
-                return f"S[{i}].value({self.g(a)}, {key})"
-        raise AssertionError(f"unknown IR node {type(e).__name__}")
-
-    # -- conditions: a segment matches only when its condition is true, so in
-    # that context three-valued logic collapses to plain Python booleans --
-    def truth(self, e: ir.Expr) -> str:
-        """A Python bool expression equal to `g(e) is True`."""
-        if isinstance(e, ir.Const):
-            return repr(e.value is True)
-        if not self.nullable(e):
-            return self.g(e)
-        match e:
-            case ir.And(items=items):
-                return "(" + " and ".join(self.truth(i) for i in items) + ")"
-            case ir.Or(items=items):
-                return "(" + " or ".join(self.truth(i) for i in items) + ")"
-            case ir.Not(operand=o):
-                return self.falsity(o)
-            case ir.Compare() | ir.Between(negated=False) | ir.InList(negated=False):
-                return self.guarded(e, negate=False)
-        return f"({self.g(e)} is True)"
-
-    def falsity(self, e: ir.Expr) -> str:
-        """A Python bool expression equal to `g(e) is False`."""
-        if isinstance(e, ir.Const):
-            return repr(e.value is False)
-        if not self.nullable(e):
-            return f"(not {self.g(e)})"
-        match e:
-            case ir.And(items=items):
-                return "(" + " or ".join(self.falsity(i) for i in items) + ")"
-            case ir.Or(items=items):
-                return "(" + " and ".join(self.falsity(i) for i in items) + ")"
-            case ir.Not(operand=o):
-                return self.truth(o)
-            case ir.Compare() | ir.InList(negated=False):
-                return self.guarded(e, negate=True)
-            case ir.Between(negated=False, low=lo, high=hi) if not (self.nullable(lo) or self.nullable(hi)):
-                # with a null bound, `x between lo and hi` is still false when the other bound decides
-                return self.guarded(e, negate=True)
-        return f"({self.g(e)} is False)"
-
-    def guarded(self, e: ir.Expr, negate: bool) -> str:
-        """A comparison whose nullable operands are plain names: `x is not None and x >= 3`."""
-        operands = ir.children(e)
-        if any(self.nullable(o) and not isinstance(o, ir.Const) and not _is_name(self.g(o)) for o in operands) \
-                or any(isinstance(o, ir.Const) and o.value is None for o in operands) \
-                or (isinstance(e, ir.InList) and not all(isinstance(i, ir.Const) for i in e.items)):
-            return f"({self.g(e)} is {'False' if negate else 'True'})"
-        checks = [f"{self.g(o)} is not None" for o in operands if self.nullable(o)]
-        body = self.g(replace_nullability(e))
-        body = f"(not {body})" if negate else body
-        return "(" + " and ".join(checks + [body]) + ")"
-
-    def not3(self, code: str) -> str:
-        t = self.fn.temp()
-        return f"(None if ({t} := {code}) is None else not {t})"
-
-    def null_guard(self, operands, build: Callable[..., str], extra=None, force_temps=False) -> str:
+    def null_guard(self, operands, build: Callable[..., str], extra: Callable[..., str] | None = None) -> str:
         """`build(...)` when no operand is null, else None; each operand evaluated once."""
-        codes = [self.g(o) for o in operands]
+        codes = [self.code(o) for o in operands]
         nullable = [self.nullable(o) for o in operands]
         if not any(nullable) and extra is None:
             return build(*codes)
         names, checks = [], []
-        for o, code, nul in zip(operands, codes, nullable):
-            simple = isinstance(o, ir.Const) or _is_name(code)
-            if simple and not force_temps:
+        for i, (o, code, nul) in enumerate(zip(operands, codes, nullable)):
+            if isinstance(o, (ir.Const, *_NAMED)):
                 names.append(code)
                 if nul:
                     checks.append(f"{code} is None")
             else:
-                t = self.fn.temp()
+                t = self.temp(i)
                 names.append(t)
                 checks.append(f"({t} := {code}) is None" if nul else f"({t} := {code}) is _NEVER")
         if extra is not None:
             checks.append(extra(*names))
         return f"(None if {' or '.join(checks)} else {build(*names)})"
 
-    def func(self, name: str, args) -> str:
-        if name == "coalesce":
-            ts = [self.fn.temp() for _ in args[:-1]]
-            code = self.g(args[-1])
-            for t, a in reversed(list(zip(ts, args[:-1]))):
-                code = f"({t} if ({t} := {self.g(a)}) is not None else {code})"
-            return code
-        if name == "days_between":
-            a, b = args
+    def not3(self, code: str) -> str:
+        t = f"n{self.depth}"
+        return f"(None if ({t} := {code}) is None else not {t})"
 
-            def between(x, y):        # inline, not a helper call: this runs once per record
-                dx = x + (".date()" if a.type.kind is Kind.DATETIME else "")
-                dy = y + (".date()" if b.type.kind is Kind.DATETIME else "")
-                return f"({dy} - {dx}).days"
-            return self.null_guard([a, b], between)
-        simple = {
-            "lower": lambda a: f"{a}.lower()", "upper": lambda a: f"{a}.upper()",
-            "trim": lambda a: f"{a}.strip(' ')", "length": lambda a: f"len({a})",
-            "starts_with": lambda a, b: f"{a}.startswith({b})", "ends_with": lambda a, b: f"{a}.endswith({b})",
-            "contains": lambda a, b: f"({b} in {a})", "year": lambda a: f"{a}.year",
-            "month": lambda a: f"{a}.month", "day": lambda a: f"{a}.day",
-            "add_days": lambda a, b: f"({a} + _TD(days={b}))", "abs": lambda a: f"abs({a})",
-            "to_datetime": lambda a: f"_combine({a}, _midnight)",
-        }[name]
-        return self.null_guard(list(args), simple, force_temps=True)
+    # -- values --
+    def visit_Const(self, e: ir.Const) -> str:
+        if e.type.kind is Kind.LIST:
+            return "(" + "".join(self.code(i) + ", " for i in e.value) + ")"
+        if isinstance(e.value, (dt.date, tuple)):
+            return self.names.constant(_lit(e.value))
+        return _lit(e.value)
 
-    def aggregate(self, e: ir.Aggregate) -> str:
-        """Hoisted into a loop before the current statement; the expression is its result."""
-        fn = self.fn
-        acc = fn.temp()
-        outer_row = self.row_var
-        self.row_var = r = fn.temp()
-        body: list[str] = []
-        indent = "    "
-        where = None if e.where is None else self.truth(e.where)
-        f = e.func
-        init = {"count": "0", "count_distinct": "set()", "sum": "[]", "avg": "[]", "min": "None", "max": "None"}[f]
-        if e.arg is None:
-            update = [f"{acc} += 1"]
-        else:
-            x = fn.temp()
-            val = self.g(e.arg)
-            update = [f"{x} = {val}"]
-            guard = f"if {x} is not None: " if self.nullable(e.arg) else ""
-            if f == "count":
-                update.append(f"{guard}{acc} += 1")
-            elif f == "count_distinct":
-                update.append(f"{guard}{acc}.add({x})")
-            elif f in ("sum", "avg"):
-                update.append(f"{guard}{acc}.append({x})")
-            elif f == "min":
-                update.append(f"{guard}{acc} = {x} if {acc} is None or {x} < {acc} else {acc}")
-            elif f == "max":
-                update.append(f"{guard}{acc} = {x} if {acc} is None or {x} > {acc} else {acc}")
-        body.append(f"{acc} = {init}")
-        body.append(f"for {r} in rows.get({e.related!r}, ()):")
-        if where is not None:
-            body.append(f"{indent}if not ({where}):")
-            body.append(f"{indent}    continue")
-        body.extend(indent + u for u in update)
-        self.row_var = outer_row
-        fn.lines.extend(self.pending_indent + b for b in body)
-        if f == "count_distinct":
-            return f"len({acc})"
-        if f == "sum":
-            return f"sum({acc})" if e.type.kind is Kind.INT else f"_fsum0({acc})"
-        if f == "avg":
-            return f"(_fsum({acc}) / len({acc}) if {acc} else None)"
-        return acc
+    def visit_FieldRef(self, e: ir.FieldRef) -> str:
+        return self.names.fields[e.name]
 
-    # -- statements --
-    pending_indent = "    "
+    def visit_RowFieldRef(self, e: ir.RowFieldRef) -> str:
+        return f"{self.ROW}[{e.name!r}]"
+
+    def visit_ParamRef(self, e: ir.ParamRef) -> str:
+        return self.names.params[e.name]
+
+    def visit_LetRef(self, e: ir.LetRef) -> str:
+        return self.names.variables[e.name]
+
+    visit_DimRef = visit_LetRef
+
+    def visit_AggregateRef(self, e: ir.AggregateRef) -> str:
+        return self.names.aggregates[e.name]
+
+    def visit_PopulationStat(self, e: ir.PopulationStat) -> str:
+        key = "(" + "".join(self.code(b) + ", " for b in e.by) + ")"
+        return f"stats[{e.id}].value({self.code(e.arg)}, {key})"
+
+    # -- arithmetic --
+    def visit_Arith(self, e: ir.Arith) -> str:
+        l, r = e.left, e.right
+        if e.op in ("date_add", "date_sub"):
+            sign = "+" if e.op == "date_add" else "-"
+            if isinstance(r, ir.Const):
+                delta = self.names.constant(f"_TD(days={int(r.value)})")
+                return self.null_guard([l], lambda a: f"({a} {sign} {delta})")
+            return self.null_guard([l, r], lambda a, b: f"({a} {sign} _TD(days={b}))")
+        if e.op == "div":
+            if isinstance(r, ir.Const) and r.value not in (0, None):
+                divisor = self.code(r)
+                return self.null_guard([l], lambda a: f"({a} / {divisor})")
+            return self.null_guard([l, r], lambda a, b: f"({a} / {b})", extra=lambda a, b: f"{b} == 0")
+        sym = {"add": "+", "sub": "-", "mul": "*"}[e.op]
+        return self.null_guard([l, r], lambda a, b: f"({a} {sym} {b})")
+
+    def visit_Neg(self, e: ir.Neg) -> str:
+        return self.null_guard([e.operand], lambda a: f"(-{a})")
+
+    def visit_Func(self, e: ir.Func) -> str:
+        builtin = BUILTINS[e.name]
+        if builtin.null_aware:
+            return getattr(self, "call_" + e.name)(e.args)
+        kinds = tuple(a.type.kind for a in e.args)
+        return self.null_guard(list(e.args), lambda *codes: builtin.python(codes, kinds))
+
+    def call_coalesce(self, args: tuple[ir.Expr, ...]) -> str:
+        code = self.code(args[-1])
+        for i in reversed(range(len(args) - 1)):
+            t = self.temp(i)
+            code = f"({t} if ({t} := {self.code(args[i])}) is not None else {code})"
+        return code
+
+    # -- comparisons --
+    def visit_Compare(self, e: ir.Compare) -> str:
+        sym = "==" if e.op == "=" else e.op
+        return self.null_guard([e.left, e.right], lambda a, b: f"({a} {sym} {b})")
+
+    def visit_Between(self, e: ir.Between) -> str:
+        operands = (e.operand, e.low, e.high)
+        if not any(self.nullable(o) for o in operands):
+            code = f"({self.code(e.low)} <= {self.code(e.operand)} <= {self.code(e.high)})"
+            return f"(not {code})" if e.negated else code
+        code = f"_between3({', '.join(self.code(o) for o in operands)})"
+        return self.not3(code) if e.negated else code
+
+    def visit_InList(self, e: ir.InList) -> str:
+        if all(isinstance(i, ir.Const) and i.value is not None for i in e.items):
+            pool = self.names.constant("frozenset(" + _lit(tuple(i.value for i in e.items)) + ")")
+            code = self.null_guard([e.operand], lambda a: f"({a} in {pool})")
+            if not e.negated:
+                return code
+            return self.not3(code) if self.nullable(e.operand) else f"(not {code})"
+        code = f"_in3({self.code(e.operand)}, ({''.join(self.code(i) + ', ' for i in e.items)}))"
+        return self.not3(code) if e.negated else code
+
+    def visit_InTags(self, e: ir.InTags) -> str:
+        return f"({e.segment!r} {'not in' if e.negated else 'in'} {self.names.variables[e.dimension]})"
+
+    def visit_IsNull(self, e: ir.IsNull) -> str:
+        o = e.operand
+        if isinstance(o, ir.Const):
+            return repr((o.value is None) != e.negated)
+        if _never_null(o):
+            return repr(e.negated)
+        return f"({self.code(o)} is {'not ' if e.negated else ''}None)"
+
+    # -- logic --
+    def visit_And(self, e: ir.And) -> str:
+        return self.connective(e.items, "and", decides=False)
+
+    def visit_Or(self, e: ir.Or) -> str:
+        return self.connective(e.items, "or", decides=True)
+
+    def connective(self, items, word: str, decides: bool) -> str:
+        """`and`/`or` in three values: the first item equal to `decides` decides, else any null is null."""
+        if not any(self.nullable(i) for i in items):
+            return "(" + f" {word} ".join(self.code(i) for i in items) + ")"
+        temps = [self.temp(i) for i in range(len(items))]
+        first = " or ".join(f"({t} := {self.code(i)}) is {decides}" for t, i in zip(temps, items))
+        unknown = " or ".join(f"{t} is None" for t in temps)
+        return f"({decides} if {first} else (None if {unknown} else {not decides}))"
+
+    def visit_Not(self, e: ir.Not) -> str:
+        code = self.code(e.operand)
+        return self.not3(code) if self.nullable(e.operand) else f"(not {code})"
+
+    def visit_Case(self, e: ir.Case) -> str:
+        parts = "".join(f"{self.code(v)} if {self.truth(c)} else " for c, v in e.whens)
+        return "(" + parts + (self.code(e.else_) if e.else_ is not None else "None") + ")"
+
+    # -- truth context: a Python bool equal to `code(e) is True` / `code(e) is False` --
+    def truth(self, e: ir.Expr) -> str:
+        if isinstance(e, ir.Const):
+            return repr(e.value is True)
+        if not self.nullable(e):
+            return self.code(e)
+        method = getattr(self, "truth_" + type(e).__name__, None)
+        return method(e) if method is not None else f"({self.code(e)} is True)"
+
+    def falsity(self, e: ir.Expr) -> str:
+        if isinstance(e, ir.Const):
+            return repr(e.value is False)
+        if not self.nullable(e):
+            return f"(not {self.code(e)})"
+        method = getattr(self, "falsity_" + type(e).__name__, None)
+        return method(e) if method is not None else f"({self.code(e)} is False)"
+
+    def truth_And(self, e: ir.And) -> str:
+        return "(" + " and ".join(self.truth(i) for i in e.items) + ")"
+
+    def truth_Or(self, e: ir.Or) -> str:
+        return "(" + " or ".join(self.truth(i) for i in e.items) + ")"
+
+    def truth_Not(self, e: ir.Not) -> str:
+        return self.falsity(e.operand)
+
+    def truth_Compare(self, e: ir.Compare) -> str:
+        return self.guarded(e, negate=False)
+
+    def truth_Between(self, e: ir.Between) -> str:
+        return f"({self.code(e)} is True)" if e.negated else self.guarded(e, negate=False)
+
+    truth_InList = truth_Between
+
+    def falsity_And(self, e: ir.And) -> str:
+        return "(" + " or ".join(self.falsity(i) for i in e.items) + ")"
+
+    def falsity_Or(self, e: ir.Or) -> str:
+        return "(" + " and ".join(self.falsity(i) for i in e.items) + ")"
+
+    def falsity_Not(self, e: ir.Not) -> str:
+        return self.truth(e.operand)
+
+    def falsity_Compare(self, e: ir.Compare) -> str:
+        return self.guarded(e, negate=True)
+
+    def falsity_InList(self, e: ir.InList) -> str:
+        return f"({self.code(e)} is False)" if e.negated else self.guarded(e, negate=True)
+
+    def falsity_Between(self, e: ir.Between) -> str:
+        # with a null bound, `x between lo and hi` is still false when the other bound decides
+        if e.negated or self.nullable(e.low) or self.nullable(e.high):
+            return f"({self.code(e)} is False)"
+        return self.guarded(e, negate=True)
+
+    def guarded(self, e: ir.Expr, negate: bool) -> str:
+        """A comparison whose nullable operands are plain names: `x is not None and x >= 3`."""
+        operands = ir.children(e)
+        if any(self.nullable(o) and not isinstance(o, (ir.Const, *_NAMED)) for o in operands) \
+                or any(isinstance(o, ir.Const) and o.value is None for o in operands) \
+                or (isinstance(e, ir.InList) and not all(isinstance(i, ir.Const) for i in e.items)):
+            return f"({self.code(e)} is {'False' if negate else 'True'})"
+        checks = [f"{self.code(o)} is not None" for o in operands if self.nullable(o)]
+        body = self.code(_strip_nullability(e))
+        body = f"(not {body})" if negate else body
+        return "(" + " and ".join(checks + [body]) + ")"
+
+
+# ---- statements ----
+
+_AGGREGATE_START = {"count": "0", "count_distinct": "set()", "sum": "[]", "avg": "[]", "min": "None", "max": "None"}
+
+
+@dataclass
+class _Function:
+    """The statements of one generated function, with the hoisted aggregates' loops
+    emitted once each, before the first statement that reads them."""
+    name: str
+    plan: Plan
+    names: _Names
+    exprs: _Expressions
+    lines: list[str] = field(default_factory=list)
+    spans: list[tuple[int, Span]] = field(default_factory=list)
+    computed: set[str] = field(default_factory=set)      # aggregates whose loop is emitted
+    reads: list[ir.Expr] = field(default_factory=list)   # every expression computed, for the loads
 
     def emit(self, line: str, span: Span | None = None) -> None:
         if span is not None:
-            self.fn.spans.append((len(self.fn.lines), span))
-        self.fn.lines.append("    " + line)
+            self.spans.append((len(self.lines), span))
+        self.lines.append("    " + line)
+
+    def comment(self, text: str) -> None:
+        self.lines.append("    # " + _safe_comment(text))
+
+    def before(self, exprs) -> None:
+        """Loops for the aggregates these expressions read that no earlier statement read."""
+        self.reads.extend(exprs)
+        for name in aggregates_read(exprs):
+            if name not in self.computed:
+                self.aggregate(name)
+
+    def aggregate(self, name: str) -> None:
+        """One loop over a customer's rows of one related input; afterwards the aggregate's
+        variable holds its value."""
+        node = self.plan.aggregate(name)
+        self.before([x for x in (node.where, node.arg) if x is not None])   # aggregates they read, first
+        self.computed.add(name)
+        code, acc, value = self.exprs, self.names.aggregates[name], "value"
+        self.emit(f"{acc} = {_AGGREGATE_START[node.func]}")
+        self.emit(f"for {code.ROW} in rows.get({node.related!r}, ()):")
+        if node.where is not None:
+            self.emit(f"    if not ({code.truth(node.where)}):")
+            self.emit("        continue")
+        if node.arg is None:
+            self.emit(f"    {acc} += 1")
+        else:
+            self.emit(f"    {value} = {code.code(node.arg)}")
+            guard = f"if {value} is not None: " if code.nullable(node.arg) else ""
+            update = {
+                "count": f"{acc} += 1",
+                "count_distinct": f"{acc}.add({value})",
+                "sum": f"{acc}.append({value})",
+                "avg": f"{acc}.append({value})",
+                "min": f"{acc} = {value} if {acc} is None or {value} < {acc} else {acc}",
+                "max": f"{acc} = {value} if {acc} is None or {value} > {acc} else {acc}",
+            }[node.func]
+            self.emit(f"    {guard}{update}")
+        result = {
+            "count_distinct": f"len({acc})",
+            "sum": f"sum({acc})" if node.type.kind is Kind.INT else f"_fsum0({acc})",
+            "avg": f"(_fsum({acc}) / len({acc}) if {acc} else None)",
+        }.get(node.func)
+        if result is not None:
+            self.emit(f"{acc} = {result}")
 
     def definition(self, d: ir.Definition) -> None:
-        var = self.var[d.name]
-        if isinstance(d, ir.Let):
-            self.fn.lines.append(f"    # let {d.name}  ({d.span})")
-            if d.name in self.pinned:
-                self.emit(f"{var} = PINS[{d.name!r}]", d.span)
-                return
-            code = self.g(d.expr)
-            self.emit(f"{var} = {code}", d.span)
+        getattr(self, "define_" + type(d).__name__)(d)
+
+    def define_Let(self, d: ir.Let) -> None:
+        var = self.names.variables[d.name]
+        self.comment(f"let {d.name}  ({d.span})")
+        if d.name in self.plan.pinned:
+            self.emit(f"{var} = pins[{d.name!r}]", d.span)
             return
-        self.fn.lines.append(f"    # dimension {d.name} {d.policy}  ({d.span})")
-        # conditions first: aggregates they contain are hoisted above the if-chain
-        tests = [self.truth(s.condition) for s in d.segments]
-        if d.policy == "first":
-            for i, (s, test) in enumerate(zip(d.segments, tests)):
-                self.emit(f"if {test}:  # {s.name}" if i == 0 else f"elif {test}:  # {s.name}", s.span)
-                self.emit(f"    {var} = {s.name!r}")
-            default = repr(d.otherwise.name) if d.otherwise else "None"
-            if d.segments:
-                self.emit("else:", d.otherwise.span if d.otherwise else None)
-                self.emit(f"    {var} = {default}")
-            else:
-                self.emit(f"{var} = {default}")
+        self.before([d.expr])
+        self.emit(f"{var} = {self.exprs.code(d.expr)}", d.span)
+
+    def define_Dimension(self, d: ir.Dimension) -> None:
+        self.comment(f"dimension {d.name} {d.policy}  ({d.span})")
+        self.before(definition_exprs(d))
+        tests = [self.exprs.truth(s.condition) for s in d.segments]
+        getattr(self, "policy_" + d.policy)(d, self.names.variables[d.name], tests)
+
+    def policy_first(self, d: ir.Dimension, var: str, tests: list[str]) -> None:
+        default = repr(d.otherwise.name) if d.otherwise else "None"
+        if not d.segments:
+            self.emit(f"{var} = {default}")
             return
-        hits = self.fn.temp()
-        self.emit(f"{hits} = []")
+        for i, (s, test) in enumerate(zip(d.segments, tests)):
+            self.emit(f"{'if' if i == 0 else 'elif'} {test}:  # {_safe_comment(s.name)}", s.span)
+            self.emit(f"    {var} = {s.name!r}")
+        self.emit("else:", d.otherwise.span if d.otherwise else None)
+        self.emit(f"    {var} = {default}")
+
+    def matches(self, d: ir.Dimension, tests: list[str]) -> str:
+        """Every matching segment's name into a list; returns the list's name."""
+        self.emit("hits = []")
         for s, test in zip(d.segments, tests):
-            self.emit(f"if {test}:  # {s.name}", s.span)
-            self.emit(f"    {hits}.append({s.name!r})")
-        if d.policy == "all":
-            self.emit(f"{var} = tuple({hits})")
-        else:
-            default = repr(d.otherwise.name) if d.otherwise else "None"
-            self.emit(f"{var} = {hits}[0] if len({hits}) == 1 else "
-                      f"({default} if not {hits} else _Conflict({d.name!r}, tuple({hits})))")
+            self.emit(f"if {test}:  # {_safe_comment(s.name)}", s.span)
+            self.emit(f"    hits.append({s.name!r})")
+        return "hits"
 
-    def needed(self, exprs: list[ir.Expr]) -> list[ir.Definition]:
-        return ir.needed_definitions(self.rs, exprs, self.pinned)
+    def policy_all(self, d: ir.Dimension, var: str, tests: list[str]) -> None:
+        self.emit(f"{var} = tuple({self.matches(d, tests)})")
 
-    def function(self, name: str, defs: list[ir.Definition], result: Callable[[], str]) -> tuple[str, list]:
-        self.fn = _Fn()
-        self.fields, self.params = {}, {}
-        for d in defs:
-            self.definition(d)
-        ret = result()
-        body = self.fn.lines
-        head = [f"def {name}(rec, rows, P, S, PINS):"]
-        loads = [f"    {v} = rec[{n!r}]" for n, v in self.fields.items()]
-        loads += [f"    {v} = P[{n!r}]" for n, v in self.params.items()]
-        lines = head + loads + body + [f"    return {ret}"]
+    def policy_unique(self, d: ir.Dimension, var: str, tests: list[str]) -> None:
+        hits = self.matches(d, tests)
+        default = repr(d.otherwise.name) if d.otherwise else "None"
+        self.emit(f"{var} = {hits}[0] if len({hits}) == 1 else "
+                  f"({default} if not {hits} else _Conflict({d.name!r}, tuple({hits})))")
+
+    def source(self, result: list[ir.Expr], result_code: Callable[[], str]) -> tuple[str, list[tuple[int, Span]]]:
+        """The function's text (loads of the fields and params it reads, the statements, the
+        return of `result`) and its line map relative to the `def` line."""
+        self.before(result)
+        body = self.lines + [f"    return {result_code()}"]
+        aggregates = {a.name: a.node for a in self.plan.aggregates}
+        read = {x for e in self.reads for x in walk(e, aggregates) if isinstance(x, (ir.FieldRef, ir.ParamRef))}
+        field_names = {x.name for x in read if isinstance(x, ir.FieldRef)}
+        param_names = {x.name for x in read if isinstance(x, ir.ParamRef)}
+        loads = [f"    {var} = record[{n!r}]" for n, var in self.names.fields.items() if n in field_names]
+        loads += [f"    {var} = params[{n!r}]" for n, var in self.names.params.items() if n in param_names]
+        head = [f"def {self.name}({SIGNATURE}):"]
         offset = len(head) + len(loads)
-        spans = [(i + offset, s) for i, s in self.fn.spans]
-        return "\n".join(lines), spans
+        return "\n".join(head + loads + body), [(i + offset, s) for i, s in self.spans]
+
+
+# ---- the module ----
+
+def _plan(plan_or_ruleset: Plan | ir.Ruleset) -> Plan:
+    return plan_or_ruleset if isinstance(plan_or_ruleset, Plan) else build_plan(plan_or_ruleset)
+
+
+def generate(plan: Plan | ir.Ruleset, lenient: bool = False) -> tuple[str, list[tuple[int, Span]]]:
+    """Source text and line map (generated line → rule span) of a plan (a ruleset: its plan
+    with nothing pinned): one `pop_arg_N` per live population statistic, then `evaluate`.
+
+    `lenient` code makes no use of non-null types: for test records, which may
+    leave a required field missing (LANGUAGE.md §7)."""
+    plan = _plan(plan)
+    rs = plan.ruleset
+    names = _Names(plan)
+    exprs = _Expressions(names, lenient)
+    functions = []
+    for pid in sorted(plan.live_stats):
+        stat = rs.population[pid]
+        fn = _Function(f"pop_arg_{pid}", plan, names, exprs)
+        for d in plan.stat_definitions[pid]:
+            fn.definition(d)
+
+        def argument(stat=stat) -> str:
+            key = "(" + "".join(exprs.code(b) + ", " for b in stat.by) + ")"
+            return f"({exprs.code(stat.arg)}, {key})"
+        functions.append(fn.source([stat.arg, *stat.by], argument))
+    fn = _Function("evaluate", plan, names, exprs)
+    for d in plan.definitions:
+        fn.definition(d)
+    functions.append(fn.source([], lambda: "(" + "".join(names.variables[d.name] + ", " for d in rs.dimensions) + ")"))
+    lines = [f"# generated by segdsl from {_safe_comment(rs.path)}: ruleset {_safe_comment(rs.name)}"
+             f"{' version ' + _safe_comment(rs.version) if rs.version else ''}",
+             "_NEVER = object()", *names.constant_lines()]
+    line_map = []
+    for code, spans in functions:
+        lines.append("")
+        start = len(lines) + 1                    # 1-based line of the `def`
+        line_map.extend((start + i, sp) for i, sp in spans)
+        lines.extend(code.split("\n"))
+    return "\n".join(lines) + "\n", line_map
 
 
 @dataclass
 class Program:
-    """A compiled ruleset: Python source and the functions built from it."""
+    """A compiled plan: Python source and the functions built from it."""
     source: str
     evaluate: Callable
-    pop_args: list[Callable]
+    pop_args: list[Callable | None]           # by population statistic id; None when not live
     stages: list[list[int]]
     line_map: list[tuple[int, Span]]          # generated line (1-based) → rule span
     ruleset: ir.Ruleset
+    plan: Plan
 
     def span_for_line(self, line: int) -> Span | None:
         best = None
@@ -501,127 +607,54 @@ class Program:
         return best
 
 
-def generate(rs: ir.Ruleset, pinned: frozenset[str] = frozenset(),
-             lenient: bool = False) -> tuple[str, list, list[list[int]]]:
-    """Source text, line map (generated line → rule span) and population stages.
-
-    `lenient` code makes no use of non-null types: for test records, which may
-    leave a required field missing (LANGUAGE.md §7)."""
-    g = _Gen(rs, pinned, lenient)
-    pop_nodes = {p.id: p for p in rs.population}
-    live_pops = _live_population(rs, g, pinned)
-    functions = []
-    for pid in sorted(live_pops):
-        p = pop_nodes[pid]
-
-        def result(p=p):
-            key = "(" + "".join(g.g(b) + ", " for b in p.by) + ")"
-            return f"({g.g(p.arg)}, {key})"
-        functions.append(g.function(f"pop_arg_{pid}", g.needed([p.arg, *p.by]), result))
-    targets = [s.condition for d in rs.dimensions for s in d.segments if s.condition is not None]
-    names = {d.name for d in g.needed(targets)} | {d.name for d in rs.dimensions}
-    defs = [d for d in rs.definitions if d.name in names]
-    functions.append(g.function("evaluate", defs,
-                                lambda: "(" + "".join(g.var[d.name] + ", " for d in rs.dimensions) + ")"))
-    lines = [f"# generated by segdsl from {_safe_comment(rs.path)}: ruleset {rs.name}"
-             f"{' version ' + _safe_comment(rs.version) if rs.version else ''}",
-             "_NEVER = object()", *g.consts]
-    line_map = []
-    for code, spans in functions:
-        lines.append("")
-        start = len(lines) + 1                    # 1-based line of the `def`
-        line_map.extend((start + i, sp) for i, sp in spans)
-        lines.extend(code.split("\n"))
-    return "\n".join(lines) + "\n", line_map, _stages(rs, g, live_pops, pinned)
+_PROGRAMS: dict[tuple[int, bool], Program] = {}
 
 
-def _live_population(rs: ir.Ruleset, g: _Gen, pinned: frozenset[str]) -> set[int]:
-    """Population stats still needed once pinned lets are constants."""
-    targets = [s.condition for d in rs.dimensions for s in d.segments if s.condition is not None]
-    live, stack = set(), list(targets)
-    for d in g.needed(targets):
-        if isinstance(d, ir.Let) and d.name not in pinned:
-            stack.append(d.expr)
-    seen = set()
-    while stack:
-        e = stack.pop()
-        for x in ir.walk(e):
-            if isinstance(x, ir.PopulationStat) and x.id not in seen:
-                seen.add(x.id)
-                live.add(x.id)
-                exprs = [x.arg, *x.by]
-                stack.extend(exprs)
-                for d in g.needed(exprs):
-                    if isinstance(d, ir.Let) and d.name not in pinned:
-                        stack.append(d.expr)
-    return live
-
-
-def _stages(rs: ir.Ruleset, g: _Gen, live: set[int], pinned) -> list[list[int]]:
-    """Population stats grouped so each only needs stats of earlier groups."""
-    deps: dict[int, set[int]] = {}
-    pops = {p.id: p for p in rs.population}
-    for pid in live:
-        p = pops[pid]
-        exprs = [p.arg, *p.by]
-        for d in g.needed(exprs):
-            if isinstance(d, ir.Let) and d.name not in pinned:
-                exprs.append(d.expr)
-            elif isinstance(d, ir.Dimension):
-                exprs.extend(s.condition for s in d.segments if s.condition is not None)
-        deps[pid] = {x.id for e in exprs for x in ir.walk(e) if isinstance(x, ir.PopulationStat) and x.id != pid}
-    stages, done = [], set()
-    while len(done) < len(live):
-        ready = sorted(p for p in live - done if deps[p] <= done)
-        stages.append(ready)
-        done |= set(ready)
-    return stages
-
-
-_PROGRAMS: dict[tuple[int, frozenset, bool], Program] = {}
-
-
-def compile_program(rs: ir.Ruleset, pinned: frozenset[str] = frozenset(), lenient: bool = False) -> Program:
-    """Compiled once per ruleset object, set of pinned lets and leniency."""
-    key = (id(rs), pinned, lenient)
+def compile_program(plan: Plan | ir.Ruleset, pinned: frozenset[str] = frozenset(), lenient: bool = False) -> Program:
+    """Compiled once per plan and leniency. Given a ruleset, its plan with `pinned` lets."""
+    if not isinstance(plan, Plan):
+        plan = build_plan(plan, frozenset(pinned))
+    key = (id(plan), lenient)
     hit = _PROGRAMS.get(key)
-    if hit is not None and hit.ruleset is rs:
+    if hit is not None and hit.plan is plan:
         return hit
     if len(_PROGRAMS) > 256:
         _PROGRAMS.clear()
-    _PROGRAMS[key] = program = _build(rs, pinned, lenient)
+    _PROGRAMS[key] = program = _build(plan, lenient)
     return program
 
 
-def _build(rs: ir.Ruleset, pinned: frozenset[str], lenient: bool) -> Program:
-    source, line_map, stages = generate(rs, pinned, lenient)
+def _build(plan: Plan, lenient: bool) -> Program:
+    rs = plan.ruleset
+    source, line_map = generate(plan, lenient)
     namespace = dict(RUNTIME)
-    code = compile(source, f"<segdsl {rs.name}>", "exec")
-    exec(code, namespace)
-    pops = [namespace[f"pop_arg_{i}"] if f"pop_arg_{i}" in namespace else None for i in range(len(rs.population))]
-    return Program(source, namespace["evaluate"], pops, stages, line_map, rs)
+    exec(compile(source, f"<segdsl {rs.name}>", "exec"), namespace)
+    pops = [namespace.get(f"pop_arg_{i}") for i in range(len(rs.population))]
+    stages = [list(stage) for stage in plan.stages]
+    return Program(source, namespace["evaluate"], pops, stages, line_map, rs, plan)
 
 
 def compute_stats(program: Program, customers: list[Customer], params: dict, pins: dict,
                   frozen: dict[int, population.Stat] | None = None) -> list:
-    S: list = [None] * len(program.ruleset.population)
+    """Every live population statistic over these customers, stage by stage (frozen ones as given)."""
+    stats: list = [None] * len(program.ruleset.population)
     for pid, stat in (frozen or {}).items():
-        S[pid] = stat
+        stats[pid] = stat
     for stage in program.stages:
         for pid in stage:
-            if S[pid] is not None:
+            if stats[pid] is not None:
                 continue
             node = program.ruleset.population[pid]
-            arg = program.pop_args[pid]
-            pairs = [arg(c.record, c.rows, params, S, pins) for c in customers]
-            S[pid] = population.build(node.func, node.params, node.desc, pairs)
-    return S
+            argument = program.pop_args[pid]
+            pairs = [argument(c.record, c.rows, params, stats, pins) for c in customers]
+            stats[pid] = population.build(node.func, node.params, node.desc, pairs)
+    return stats
 
 
 def evaluate_with_generated(rs: ir.Ruleset, customers: list[Customer], params: dict, pins: dict,
                             lenient: bool = False) -> list[dict]:
     """Same contract as the interpreter's run, for the dimensions: one dict per customer."""
     program = compile_program(rs, frozenset(pins), lenient)
-    S = compute_stats(program, customers, params, pins)
+    stats = compute_stats(program, customers, params, pins)
     names = [d.name for d in rs.dimensions]
-    return [dict(zip(names, program.evaluate(c.record, c.rows, params, S, pins))) for c in customers]
+    return [dict(zip(names, program.evaluate(c.record, c.rows, params, stats, pins))) for c in customers]

@@ -71,3 +71,14 @@ def stats_read(exprs: Iterable[ir.Expr], aggregates: Mapping[str, ir.Aggregate] 
     """The population statistics whose values these expressions read (a statistic's own
     argument is computed before it, so what it reads counts as read too)."""
     return {x.id for e in exprs for x in walk(e, aggregates) if isinstance(x, ir.PopulationStat)}
+
+
+def aggregates_read(exprs: Iterable[ir.Expr]) -> list[str]:
+    """The hoisted aggregates these expressions read directly (not through each other),
+    in order of first appearance: what must be computed before a statement runs."""
+    out: dict[str, None] = {}
+    for e in exprs:
+        for x in ir.walk(e):
+            if isinstance(x, ir.AggregateRef):
+                out.setdefault(x.name)
+    return list(out)

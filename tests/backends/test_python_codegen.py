@@ -28,7 +28,7 @@ test "hostile" {{
   expect d = 高价值
 }}
 ''')
-    source, _, _ = generate(rs)
+    source, _ = generate(rs)
     tree = ast.parse(source)
     # nothing but function definitions, assignments of constants and the sentinel at module level
     assert all(isinstance(n, (ast.FunctionDef, ast.Assign)) for n in tree.body)
@@ -182,7 +182,7 @@ dimension d first {
   otherwise o
 }
 ''')
-    source, _, _ = generate(rs)
+    source, _ = generate(rs)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         compile(source, "<generated>", "exec")
@@ -202,7 +202,7 @@ dimension d first {
 }
 ''')
     for lenient in (False, True):
-        source, _, _ = generate(rs, frozenset(), lenient)
+        source, _ = generate(rs, lenient=lenient)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             compile(source, "<generated>", "exec")
@@ -223,7 +223,7 @@ dimension d first {
 }
 ''')
     for lenient in (False, True):
-        source, _, _ = generate(rs, frozenset(), lenient)
+        source, _ = generate(rs, lenient=lenient)
         tests = [n.left for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Compare)
                  and any(isinstance(op, (ast.Is, ast.IsNot)) for op in n.ops)]
         assert tests and not any(_constants_only(t) for t in tests), [ast.unparse(t) for t in tests]

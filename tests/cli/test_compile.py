@@ -66,7 +66,7 @@ def test_sql_is_generated_for_every_listed_dialect(dialect):
 
 def test_python_target_is_the_generated_evaluator():
     r = invoke("compile", TELCO, "--target", "python")
-    assert r.exit_code == 0 and "def evaluate(rec, rows, P, S, PINS):" in r.output
+    assert r.exit_code == 0 and "def evaluate(record, rows, params, stats, pins):" in r.output
     compile(r.output, "<generated>", "exec")
 
 
