@@ -4,17 +4,25 @@ It walks the IR with nothing clever: definitions in dependency order, one
 whole column (all customers) at a time, so population statistics simply read
 the finished column of their argument. Every other backend is tested against
 this module, never against each other.
+
+It runs the type checker's IR, not a Plan: the passes (folding, hoisting,
+liveness) are part of what the generated Python and SQL are tested for, so
+the oracle stays independent of them and computes every definition, every
+aggregate where it is written. Given a plan's ruleset (`for_plan`) it reads
+a hoisted aggregate (`AggregateRef`) through the plan's aggregates, so the
+passes themselves can be checked against the unplanned IR.
 """
 from __future__ import annotations
 
 import datetime as dt
 import operator
-from typing import Any
+from typing import Any, Mapping
 
 from .. import ir
+from ..builtins import BUILTINS
 from ..runtime import population
 from ..runtime.customers import Customer, UniqueConflict
-from ..ir import date_value
+from ..types import Kind
 
 TRUE, FALSE, UNKNOWN = True, False, None
 
@@ -41,15 +49,26 @@ def or3(values):
 
 _COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
             ">=": operator.ge}
+_ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+          "div": lambda a, b: None if b == 0 else a / b,
+          "date_add": lambda a, b: a + dt.timedelta(days=b), "date_sub": lambda a, b: a - dt.timedelta(days=b)}
 
 
 class Interpreter:
     def __init__(self, ruleset: ir.Ruleset, params: dict, pins: dict | None = None,
-                 stats: dict[int, population.Stat] | None = None):
+                 stats: dict[int, population.Stat] | None = None,
+                 aggregates: Mapping[str, ir.Aggregate] | None = None):
         self.rs = ruleset
         self.params = params
         self.pins = pins or {}
         self.stats: dict[int, population.Stat] = dict(stats or {})
+        self.aggregates = dict(aggregates or {})
+
+    @classmethod
+    def for_plan(cls, plan, params: dict, pins: dict | None = None,
+                 stats: dict[int, population.Stat] | None = None) -> "Interpreter":
+        """An interpreter of a plan's rewritten ruleset (hoisted aggregates read through the plan)."""
+        return cls(plan.ruleset, params, pins, stats, {a.name: a.node for a in plan.aggregates})
 
     def run(self, customers: list[Customer]) -> list[dict]:
         """Every let and dimension value of every customer (dimension values may be UniqueConflict)."""
@@ -86,137 +105,124 @@ class Interpreter:
         return self.stats[node.id]
 
     def eval(self, e: ir.Expr, c: Customer, env: dict, row: dict | None) -> Any:
-        match e:
-            case ir.Const(value=v):
-                if isinstance(v, tuple) and e.type.kind.value == "list":
-                    return tuple(self.eval(i, c, env, row) for i in v)
-                return v
-            case ir.FieldRef(name=n):
-                return c.record.get(n)
-            case ir.RowFieldRef(name=n):
-                return row.get(n)
-            case ir.ParamRef(name=n):
-                return self.params[n]
-            case ir.LetRef(name=n) | ir.DimRef(name=n):
-                return env[n]
-            case ir.Arith(op=op, left=l, right=r):
-                a, b = self.eval(l, c, env, row), self.eval(r, c, env, row)
-                if a is None or b is None:
-                    return None
-                if op == "add":
-                    return a + b
-                if op == "sub":
-                    return a - b
-                if op == "mul":
-                    return a * b
-                if op == "div":
-                    return None if b == 0 else a / b
-                if op == "date_add":
-                    return a + dt.timedelta(days=b)
-                if op == "date_sub":
-                    return a - dt.timedelta(days=b)
-                raise AssertionError(op)
-            case ir.Neg(operand=o):
-                a = self.eval(o, c, env, row)
-                return None if a is None else -a
-            case ir.Compare(op=op, left=l, right=r):
-                a, b = self.eval(l, c, env, row), self.eval(r, c, env, row)
-                if a is None or b is None:
-                    return None
-                return _COMPARE[op](a, b)
-            case ir.Between(operand=o, low=lo, high=hi, negated=neg):
-                x, a, b = self.eval(o, c, env, row), self.eval(lo, c, env, row), self.eval(hi, c, env, row)
-                ge = None if x is None or a is None else x >= a
-                le = None if x is None or b is None else x <= b
-                v = and3([ge, le])
-                return not3(v) if neg else v
-            case ir.InList(operand=o, items=items, negated=neg):
-                x = self.eval(o, c, env, row)
-                vals = [self.eval(i, c, env, row) for i in items]
-                v = or3([None if x is None or y is None else x == y for y in vals]) if vals else False
-                return not3(v) if neg else v
-            case ir.InTags(segment=s, dimension=d, negated=neg):
-                v = s in env[d]
-                return not v if neg else v
-            case ir.IsNull(operand=o, negated=neg):
-                v = self.eval(o, c, env, row) is None
-                return not v if neg else v
-            case ir.And(items=items):
-                return and3([self.eval(i, c, env, row) for i in items])
-            case ir.Or(items=items):
-                return or3([self.eval(i, c, env, row) for i in items])
-            case ir.Not(operand=o):
-                return not3(self.eval(o, c, env, row))
-            case ir.Case(whens=whens, else_=els):
-                for cond, val in whens:
-                    if self.eval(cond, c, env, row) is True:
-                        return self.eval(val, c, env, row)
-                return None if els is None else self.eval(els, c, env, row)
-            case ir.Func(name=name, args=args):
-                return self.func(name, [self.eval(a, c, env, row) for a in args])
-            case ir.Aggregate():
-                return self.aggregate(e, c, env)
-            case ir.PopulationStat(arg=arg, by=by):
-                x = self.eval(arg, c, env, None)
-                return self.stat(e).value(x, tuple(self.eval(b, c, env, None) for b in by))
-        raise AssertionError(f"unknown IR node {type(e).__name__}")
+        """The value of `e` for customer `c` (and one of its related rows, inside an aggregate)."""
+        return getattr(self, "visit_" + type(e).__name__)(e, c, env, row)
 
-    @staticmethod
-    def func(name: str, a: list) -> Any:
-        if name == "coalesce":
-            return next((x for x in a if x is not None), None)
-        if any(x is None for x in a):
+    # ---- values ----
+    def visit_Const(self, e: ir.Const, c, env, row):
+        if e.type.kind is Kind.LIST:
+            return tuple(self.eval(i, c, env, row) for i in e.value)
+        return e.value
+
+    def visit_FieldRef(self, e: ir.FieldRef, c, env, row):
+        return c.record.get(e.name)
+
+    def visit_RowFieldRef(self, e: ir.RowFieldRef, c, env, row):
+        return row.get(e.name)
+
+    def visit_ParamRef(self, e: ir.ParamRef, c, env, row):
+        return self.params[e.name]
+
+    def visit_LetRef(self, e: ir.LetRef, c, env, row):
+        return env[e.name]
+
+    visit_DimRef = visit_LetRef
+
+    # ---- arithmetic and functions: null in, null out ----
+    def visit_Arith(self, e: ir.Arith, c, env, row):
+        a, b = self.eval(e.left, c, env, row), self.eval(e.right, c, env, row)
+        return None if a is None or b is None else _ARITH[e.op](a, b)
+
+    def visit_Neg(self, e: ir.Neg, c, env, row):
+        a = self.eval(e.operand, c, env, row)
+        return None if a is None else -a
+
+    def visit_Func(self, e: ir.Func, c, env, row):
+        builtin = BUILTINS[e.name]
+        values = [self.eval(a, c, env, row) for a in e.args]
+        if not builtin.null_aware and any(v is None for v in values):
             return None
-        match name:
-            case "lower":
-                return a[0].lower()
-            case "upper":
-                return a[0].upper()
-            case "trim":
-                return a[0].strip(" ")
-            case "length":
-                return len(a[0])
-            case "starts_with":
-                return a[0].startswith(a[1])
-            case "ends_with":
-                return a[0].endswith(a[1])
-            case "contains":
-                return a[1] in a[0]
-            case "days_between":
-                return (date_value(a[1]) - date_value(a[0])).days
-            case "year":
-                return a[0].year
-            case "month":
-                return a[0].month
-            case "day":
-                return a[0].day
-            case "add_days":
-                return a[0] + dt.timedelta(days=a[1])
-            case "abs":
-                return abs(a[0])
-            case "to_datetime":
-                return dt.datetime.combine(a[0], dt.time())
-        raise AssertionError(name)
+        return builtin.evaluate(*values)
 
-    def aggregate(self, e: ir.Aggregate, c: Customer, env: dict) -> Any:
+    # ---- comparisons and logic: three-valued ----
+    def visit_Compare(self, e: ir.Compare, c, env, row):
+        a, b = self.eval(e.left, c, env, row), self.eval(e.right, c, env, row)
+        return None if a is None or b is None else _COMPARE[e.op](a, b)
+
+    def visit_Between(self, e: ir.Between, c, env, row):
+        x, lo, hi = (self.eval(o, c, env, row) for o in (e.operand, e.low, e.high))
+        ge = None if x is None or lo is None else x >= lo
+        le = None if x is None or hi is None else x <= hi
+        v = and3([ge, le])
+        return not3(v) if e.negated else v
+
+    def visit_InList(self, e: ir.InList, c, env, row):
+        x = self.eval(e.operand, c, env, row)
+        values = [self.eval(i, c, env, row) for i in e.items]
+        v = or3([None if x is None or y is None else x == y for y in values]) if values else False
+        return not3(v) if e.negated else v
+
+    def visit_InTags(self, e: ir.InTags, c, env, row):
+        v = e.segment in env[e.dimension]
+        return not v if e.negated else v
+
+    def visit_IsNull(self, e: ir.IsNull, c, env, row):
+        v = self.eval(e.operand, c, env, row) is None
+        return not v if e.negated else v
+
+    def visit_And(self, e: ir.And, c, env, row):
+        return and3([self.eval(i, c, env, row) for i in e.items])
+
+    def visit_Or(self, e: ir.Or, c, env, row):
+        return or3([self.eval(i, c, env, row) for i in e.items])
+
+    def visit_Not(self, e: ir.Not, c, env, row):
+        return not3(self.eval(e.operand, c, env, row))
+
+    def visit_Case(self, e: ir.Case, c, env, row):
+        for condition, value in e.whens:
+            if self.eval(condition, c, env, row) is True:
+                return self.eval(value, c, env, row)
+        return None if e.else_ is None else self.eval(e.else_, c, env, row)
+
+    # ---- over related rows, and over the population ----
+    def visit_Aggregate(self, e: ir.Aggregate, c, env, row):
         rows = c.rows.get(e.related, [])
         passing = [r for r in rows if e.where is None or self.eval(e.where, c, env, r) is True]
         if e.arg is None:
             return len(passing)
-        vals = [v for v in (self.eval(e.arg, c, env, r) for r in passing) if v is not None]
-        match e.func:
-            case "count":
-                return len(vals)
-            case "count_distinct":
-                return len(set(vals))
-            case "sum":
-                if not vals:
-                    return 0 if e.type.kind.value == "int" else 0.0
-                return population.exact_sum(vals) if e.type.kind.value == "int" else population.fsum(vals)
-            case "avg":
-                return population.fsum(vals) / len(vals) if vals else None
-            case "min":
-                return min(vals) if vals else None
-            case "max":
-                return max(vals) if vals else None
-        raise AssertionError(e.func)
+        values = [v for v in (self.eval(e.arg, c, env, r) for r in passing) if v is not None]
+        return getattr(self, "aggregate_" + e.func)(values, e.type.kind)
+
+    def visit_AggregateRef(self, e: ir.AggregateRef, c, env, row):
+        return self.visit_Aggregate(self.aggregates[e.name], c, env, row)
+
+    def visit_PopulationStat(self, e: ir.PopulationStat, c, env, row):
+        x = self.eval(e.arg, c, env, None)
+        return self.stat(e).value(x, tuple(self.eval(b, c, env, None) for b in e.by))
+
+    @staticmethod
+    def aggregate_count(values, kind: Kind):
+        return len(values)
+
+    @staticmethod
+    def aggregate_count_distinct(values, kind: Kind):
+        return len(set(values))
+
+    @staticmethod
+    def aggregate_sum(values, kind: Kind):
+        if kind is Kind.INT:
+            return population.exact_sum(values) if values else 0
+        return population.fsum(values) if values else 0.0
+
+    @staticmethod
+    def aggregate_avg(values, kind: Kind):
+        return population.fsum(values) / len(values) if values else None
+
+    @staticmethod
+    def aggregate_min(values, kind: Kind):
+        return min(values) if values else None
+
+    @staticmethod
+    def aggregate_max(values, kind: Kind):
+        return max(values) if values else None
