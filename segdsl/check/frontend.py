@@ -1,18 +1,25 @@
-"""The front end in one call: file → typed IR plus every diagnostic found."""
+"""The front end in one call: file → typed IR plus every diagnostic found.
+
+Loading (syntax), checking and the analyses run in that order; a later
+stage's diagnostics are only added when the earlier ones found no error, so
+the analyst sees the problems to fix first. The IR is returned even then,
+partial, for an editor; `CheckResult.ok` says whether it may be run.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import ir
+from ..analysis import lint
 from ..diagnostics.values import Diagnostic, DiagnosticSink
 from ..syntax.loader import load_modules
-from .typecheck import check_modules
+from .modules import check_modules
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    ruleset: ir.Ruleset | None
+    ruleset: ir.Ruleset | None   # partial when there are errors; None when the main file did not parse
     diagnostics: list[Diagnostic]
     texts: dict[str, str]        # every file read, for rendering source lines
 
@@ -24,7 +31,12 @@ class CheckResult:
 def check_file(path: str | Path, text: str | None = None) -> CheckResult:
     sink = DiagnosticSink()
     modules, texts = load_modules(path, sink, text)
-    if sink.has_errors or not modules:
+    if not modules or modules[-1].path != str(path):      # the main file did not parse
         return CheckResult(None, sink.items, texts)
-    ruleset = check_modules(modules, texts, sink)
-    return CheckResult(ruleset, sink.items, texts)
+    if sink.has_errors:                  # an import is missing or broken: check what is there, quietly
+        partial = check_modules(modules, texts, DiagnosticSink())
+        return CheckResult(partial.ruleset, sink.items, texts)
+    checked = check_modules(modules, texts, sink)
+    if checked.ok:
+        sink.items.extend(lint(checked.ruleset, checked.uses))
+    return CheckResult(checked.ruleset, sink.items, texts)
