@@ -1,0 +1,79 @@
+"""The lints over the checked IR: which warnings, in which order, and what counts as used."""
+from __future__ import annotations
+
+from segdsl.analysis import DIMENSION_LINTS, RULESET_LINTS, lint
+from segdsl.check.modules import Uses
+from tests.helpers import check_text
+
+
+def warnings(tmp_path, text: str) -> list[tuple[str, str]]:
+    r = check_text(tmp_path, text)
+    assert r.ok, [(d.code, d.message) for d in r.diagnostics]
+    return [(d.code, d.message.split("`")[1]) for d in r.diagnostics]
+
+
+RULES = '''ruleset t
+input customer key id { id: string  n: int  x: number? }
+param p: int = 1
+param q: int = 2
+let unused_a = n + p
+let unused_b = n * 2
+dimension first_dim first {
+  segment big when n > 10
+  segment bigger when n > 20
+}
+dimension clean first { segment s when n > q otherwise o }
+dimension second_dim first {
+  segment has_x when x > 1
+  segment same when x > 1
+}
+'''
+
+
+def test_each_dimension_s_warnings_together_then_the_unused_definitions(tmp_path):
+    assert warnings(tmp_path, RULES) == [
+        ("SEG401", "first_dim"), ("SEG404", "bigger"),
+        ("SEG402", "second_dim"), ("SEG404", "same"),
+        ("SEG403", "unused_a"), ("SEG403", "unused_b"),
+    ]
+
+
+def test_a_param_read_only_by_an_unused_let_is_used(tmp_path):
+    got = warnings(tmp_path, RULES.replace("param q: int = 2\n", "param q: int = 2\nparam r: int = 3\n"))
+    assert ("SEG403", "r") in got and ("SEG403", "p") not in got
+
+
+def test_a_let_over_related_rows_is_used_where_it_is_aggregated(tmp_path):
+    # the let is inlined into the aggregate, so the IR keeps no trace of it: the checker's uses do
+    got = warnings(tmp_path, '''ruleset t
+input customer key id { id: string }
+related orders of customer by cid { cid: string  qty: int  price: number }
+let line_amount = orders.qty * orders.price
+let unread = orders.qty + 1
+dimension value first { segment big when sum(line_amount) > 100 otherwise small }
+''')
+    assert got == [("SEG403", "unread")]
+
+
+def test_a_let_pinned_by_a_test_is_used(tmp_path):
+    got = warnings(tmp_path, '''ruleset t
+input customer key id { id: string  n: int }
+let pinned = n * 2
+dimension d first { segment big when n > 10 otherwise small }
+test "pins" with pinned = 3 {
+  given { id: "a", n: 11 }
+  expect d = big
+}
+''')
+    assert got == []
+
+
+def test_lint_is_what_the_front_end_reports(tmp_path):
+    r = check_text(tmp_path, RULES)
+    uses = Uses((("unused_a", None), ("unused_b", None)), frozenset({"n", "p", "x", "q"}))
+    assert [(d.code, d.message) for d in lint(r.ruleset, uses)] == [(d.code, d.message) for d in r.diagnostics]
+
+
+def test_the_lints_run_from_two_tuples():
+    assert [f.__name__ for f in DIMENSION_LINTS] == ["missing_otherwise", "unreachable_segments"]
+    assert [f.__name__ for f in RULESET_LINTS] == ["unused_definitions"]
