@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from segdsl.engines.duckdb import apply
+from segdsl.service import app as service
 from segdsl.engines.options import ApplyOptions
 from segdsl.check.frontend import check_file
 from segdsl.service.params import resolve_params
@@ -120,10 +120,10 @@ def main() -> None:
             con.execute(HAND_WRITTEN.format(src=src, out=theirs, reader=reader))
 
         def segdsl_run():
-            apply(rs, opts)
+            service.apply(rs, "duckdb", opts)
 
         hand()
-        summary = apply(rs, opts)
+        summary = service.apply(rs, "duckdb", opts)
         a = pq.read_table(ours).sort_by("customer_id")
         b = pq.read_table(theirs).sort_by("customer_id")
         assert a.column_names == b.column_names, (a.column_names, b.column_names)

@@ -1,10 +1,12 @@
 """The Python API for ETL jobs: load a rule file once, then segment files,
 Arrow tables, pandas/polars/Spark DataFrames or single records with it.
 
-Nothing here has semantics of its own. A table in memory is written to a
-temporary Parquet file and run by the same engine as `segdsl apply`, and the
-result is read back from the Parquet output the engine wrote: a DataFrame
-gets exactly the validation, bad-row handling and results a file gets. One
+Nothing here has semantics of its own: the application service
+(segdsl/service/app.py) runs check, test, apply, compile and stats for the
+command line and for this module alike. What is here is the Python-facing
+shape: kinds of tables in and out (a DataFrame goes to the engine as an
+Arrow table and comes back as the kind given), pins, single records, and
+Problems from the service worded with parameter names (`_words`). One
 record is checked by the same RowValidator as a file row and segmented by
 the same generated code, with itself as the population (as a test case is).
 """
@@ -12,9 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import sys
-import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -22,17 +23,17 @@ from typing import Any, Mapping, NamedTuple, Sequence
 
 from . import ir
 from .diagnostics import render
-from .diagnostics.values import Diagnostic
-from .engines.options import ApplyOptions, DataError, Summary
-from .check.frontend import check_file
-from .service.params import ParamErrors, UsageError, parse_value, resolve_params
 from .diagnostics.suggest import did_you_mean
+from .diagnostics.values import Diagnostic
+from .engines import registry
+from .engines.errors import DataError, Problem, UsageProblem
+from .engines.options import ApplyOptions, Summary
+from .service import app as service
+from .service.params import ParamErrors, UsageError, parse_value, resolve_params
 from .types import Kind
 
 __all__ = ["load", "Segmentation", "Applied", "RulesetError", "LoadError", "ParamError", "RecordError",
-           "DataError", "NotSupported", "Summary"]
-
-ENGINES = ("duckdb", "python", "spark")
+           "OptionError", "DataError", "NotSupported", "Summary"]
 
 
 def __getattr__(name: str):
@@ -42,7 +43,6 @@ def __getattr__(name: str):
         from .backends.sql import NotSupported
         return NotSupported
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-ON_ERROR = ("fail", "skip", "quarantine")
 
 
 # ---- errors --------------------------------------------------------------------
@@ -69,6 +69,44 @@ class RecordError(ValueError):
     in the words a bad file row gets."""
 
 
+class OptionError(ValueError):
+    """An argument that cannot be used as given (an unknown engine, a column to keep
+    that is reserved, ...); `problem` is the value behind the message."""
+
+    def __init__(self, message: str, problem: Problem) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+_PARAMETERS = {"input": "data", "table": "tables", "param": "params"}
+
+
+def _words(problem: Problem) -> str:
+    """A Problem in this module's words: the parameter, the value given, what is wrong."""
+    name = _PARAMETERS.get(problem.where, problem.where)
+    value = os.fspath(problem.value) if isinstance(problem.value, os.PathLike) else problem.value
+    if value is None:
+        head = name
+    elif problem.where in ("input", "table"):
+        head = f"{name}[{value!r}]"
+    else:
+        head = f"{name}={value!r}"
+    return f"{head}: {problem.detail}"
+
+
+@contextmanager
+def _api_errors():
+    """Problems from the service as OptionError (wrong use) or DataError, in parameter words."""
+    try:
+        yield
+    except UsageProblem as exc:
+        raise OptionError(_words(exc.problem), exc.problem) from None
+    except DataError as exc:
+        if exc.problem is None:
+            raise
+        raise DataError(_words(exc.problem), exc.problem) from None
+
+
 # ---- loading ---------------------------------------------------------------------
 
 def load(path: str | os.PathLike, *, params: Mapping[str, Any] | None = None,
@@ -79,7 +117,7 @@ def load(path: str | os.PathLike, *, params: Mapping[str, Any] | None = None,
     date(2024, 1, 1), True, an enum member name) or the text `--param` takes
     ("120%", "2024-01-01"). `stats` is a file from `segdsl stats`: its frozen
     population values are then used by `apply` and `evaluate`."""
-    result = check_file(path)
+    result = service.check(path)
     if not result.ok:
         raise RulesetError(str(path), result.diagnostics, render.text(result.diagnostics, result.texts))
     rs = result.ruleset
@@ -170,11 +208,8 @@ class Segmentation:
         them over each run's data again."""
         if path is None:
             return replace(self, stats=None)
-        from .service import stats as stats_file
-        try:
-            frozen = stats_file.load(Path(path), self.ruleset)
-        except DataError as exc:
-            raise DataError(_api_words(str(exc))) from None
+        with _api_errors():
+            frozen = service.load_stats(Path(path), self.ruleset)
         return replace(self, stats=MappingProxyType(frozen))
 
     # ---- checks ----
@@ -188,9 +223,8 @@ class Segmentation:
     def test(self):
         """Runs the file's `test` blocks on the generated code: a TestReport
         with `.failures`, `.passed` and `.coverage`."""
-        from .backends.python import evaluate_with_generated
-        from .service.testing import run_tests
-        return run_tests(self.ruleset, dict(self.params), evaluate_with_generated)
+        with _api_errors():
+            return service.run_tests(self.ruleset, dict(self.params), "python")
 
     # ---- code ----
     def to_sql(self, dialect: str = "duckdb", tables: Mapping[str, str] | None = None,
@@ -199,22 +233,13 @@ class Segmentation:
         columns with typed values, as `segdsl compile --target sql` writes it.
         `tables` maps input names to table names (default: the input names);
         a table name is one quoted identifier, never SQL text."""
-        import sqlglot
-
-        from .backends.sql import to_sql
-        if dialect not in sqlglot.Dialect.classes:
-            raise ValueError(f"dialect={dialect!r}: unknown; sqlglot knows {', '.join(sorted(sqlglot.Dialect.classes))}")
-        tables = dict(tables or {})
-        unknown = [n for n in tables if n not in self.inputs]
-        if unknown:
-            raise ValueError(f"tables: the ruleset has no input `{unknown[0]}` (inputs: {', '.join(self.inputs)})")
-        return to_sql(self.ruleset, dict(self.params), dialect, tables={n: tables.get(n, n) for n in self.inputs},
-                      labels=labels, attributes=attributes)
+        with _api_errors():
+            return service.compile_sql(self.ruleset, dict(self.params), dialect, tables,
+                                       labels=labels, attributes=attributes)
 
     def to_python(self) -> str:
         """The generated Python source the Python engine runs."""
-        from .backends.python import generate
-        return generate(self.ruleset)[0]
+        return service.compile_python(self.ruleset)
 
     # ---- one record ----
     def evaluate(self, record: Mapping[str, Any] | None = None,
@@ -312,72 +337,45 @@ class Segmentation:
                            encoding: str = "utf-8", null_values: str | Sequence[str] = (),
                            date_format: str | None = None, batch_size: int = 50_000) -> Applied:
         """`apply`, returning both the result and the Summary."""
-        run = self._engine(engine)
-        if on_error not in ON_ERROR:
-            raise ValueError(f"on_error={on_error!r}: choose fail, skip or quarantine")
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size={batch_size!r}: give a positive whole number")
+        with _api_errors():
+            return self._apply(data, engine, output, on_error=on_error, quarantine=quarantine, labels=labels,
+                               attributes=attributes, keep=keep, delimiter=delimiter, encoding=encoding,
+                               null_values=null_values, date_format=date_format, batch_size=batch_size)
+
+    def _apply(self, data, engine: str, output, *, on_error: str, quarantine, labels: bool, attributes: bool,
+               keep, delimiter: str | None, encoding: str, null_values, date_format: str | None,
+               batch_size: int) -> Applied:
+        registry.get(engine)
+        service.check_on_error(on_error)
+        service.check_batch_size(batch_size)
         sources = self._sources(data)
         kinds = {name: _kind(src) for name, src in sources.items()}
         main = next(iter(sources))
-        with tempfile.TemporaryDirectory(prefix="segdsl-") as tmp:
-            inputs: dict[str, Path] = {}
-            shown: dict[str, str] = {}
-            for name, src in sources.items():
-                if kinds[name] == "path":
-                    inputs[name] = Path(src)
-                    continue
-                inputs[name] = Path(tmp) / f"{name}.parquet"
-                shown[str(inputs[name])] = what = f"{name} ({_DESCRIBE[kinds[name]]})"
-                _write_parquet(_to_arrow(src, kinds[name], what), inputs[name], what)
-            if on_error == "quarantine" and quarantine is None and output is None:
-                if kinds[main] != "path":
-                    raise ValueError("on_error='quarantine' for a table in memory: give quarantine=PATH "
-                                     "(or an output, to put the rejected rows next to it)")
-                quarantine = ApplyOptions(inputs=inputs, on_error="quarantine").quarantine_path()
-            target = Path(output) if output is not None else Path(tmp) / "result.parquet"
-            opts = ApplyOptions(
-                inputs=inputs, output=target, params=dict(self.params), on_error=on_error,
-                quarantine=Path(quarantine) if quarantine is not None else None, labels=labels,
-                attributes=attributes, keep=_keep(keep), delimiter=delimiter, encoding=encoding,
-                null_values=_null_values(null_values), date_format=date_format, batch_size=batch_size,
-                stats=dict(self.stats) if self.stats is not None else None)
-            try:
-                summary = run(self.ruleset, opts)
-            except DataError as exc:
-                raise DataError(_api_words(_unmask(str(exc), shown))) from None
-            if output is not None:
-                return Applied(None, summary)
-            import pyarrow.parquet as pq
-            table = pq.read_table(target)
-        summary.output_file = None
+        paths = {name: Path(src) for name, src in sources.items() if kinds[name] == "path"}
+        shown = {name: f"{name} ({_DESCRIBE[kinds[name]]})" for name in sources if kinds[name] != "path"}
+        tables = {name: _to_arrow(sources[name], kinds[name], what) for name, what in shown.items()}
+        if on_error == "quarantine" and quarantine is None and output is None:
+            if kinds[main] != "path":
+                raise ValueError("on_error='quarantine' for a table in memory: give quarantine=PATH "
+                                 "(or an output, to put the rejected rows next to it)")
+            quarantine = service.default_quarantine(ApplyOptions(inputs=paths))
+        opts = ApplyOptions(
+            inputs=paths, output=Path(output) if output is not None else None, params=dict(self.params),
+            on_error=on_error, quarantine=Path(quarantine) if quarantine is not None else None, labels=labels,
+            attributes=attributes, keep=service.keep_columns(keep), delimiter=delimiter, encoding=encoding,
+            null_values=service.null_values(null_values), date_format=date_format, batch_size=batch_size,
+            stats=dict(self.stats) if self.stats is not None else None)
+        table, summary = service.apply_tables(self.ruleset, engine, tables, opts, shown)
+        if output is not None:
+            return Applied(None, summary)
         return Applied(_from_arrow(table, kinds[main], sources[main]), summary)
-
-    def _engine(self, engine: str):
-        """The engine's `apply(ruleset, options)`; Spark only where its engine is installed."""
-        import importlib
-        if engine not in ENGINES:
-            raise ValueError(f"engine={engine!r}: available engines: {', '.join(_available())}")
-        try:
-            return importlib.import_module(f"segdsl.engines.{engine}").apply
-        except ModuleNotFoundError as exc:
-            if exc.name not in (f"segdsl.engines.{engine}", "pyspark"):
-                raise
-            raise ValueError(f"engine={engine!r} is not available here "
-                             f"(available engines: {', '.join(_available())})") from None
 
     def _sources(self, data) -> dict[str, Any]:
         """Input name → what to read, customer input first."""
-        rs = self.ruleset
-        required = rs.customer.name if rs.customer else rs.related[0].name
-        if isinstance(data, Mapping):
-            unknown = [n for n in data if n not in self.inputs]
-            if unknown:
-                raise ValueError(f"the ruleset has no input `{unknown[0]}` (inputs: {', '.join(self.inputs)})")
-            if required not in data:
-                raise ValueError(f"give the `{required}` input: apply({{{required!r}: ..., ...}})")
-            return {n: data[n] for n in self.inputs if n in data}
-        return {required: data}
+        from .engines.base import check_inputs
+        given = dict(data) if isinstance(data, Mapping) else {self.inputs[0]: data}
+        check_inputs(self.ruleset, list(given))
+        return {n: given[n] for n in self.inputs if n in given}
 
 
 # ---- records ---------------------------------------------------------------------
@@ -469,15 +467,6 @@ def _to_arrow(data, kind: str, shown: str):
     return pa.Table.from_pandas(data.toPandas(), preserve_index=False)
 
 
-def _write_parquet(table, path: Path, shown: str) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-    try:
-        pq.write_table(table, path)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-        raise DataError(f"{shown}: a column cannot be stored as Parquet: {exc}") from None
-
-
 def _from_arrow(table, kind: str, original):
     if kind in ("path", "arrow"):
         return table
@@ -491,42 +480,3 @@ def _from_arrow(table, kind: str, original):
         return session.createDataFrame(table)          # pyspark 4 takes Arrow tables
     except TypeError:
         return session.createDataFrame(table.to_pandas())
-
-
-def _unmask(message: str, shown: dict[str, str]) -> str:
-    """Messages name the temporary Parquet file; say which table it was instead."""
-    for path, name in shown.items():
-        message = message.replace(path, name)
-    return message
-
-
-def _available() -> list[str]:
-    import importlib.util
-    return [e for e in ENGINES if importlib.util.find_spec(f"segdsl.engines.{e}") is not None
-            and (e != "spark" or importlib.util.find_spec("pyspark") is not None)]
-
-
-def _api_words(message: str) -> str:
-    """Engines word their errors for the command line; say them as arguments here."""
-    message = re.sub(r"--engine (\w+)", r"engine='\1'", message)
-    message = re.sub(r"--stats (\S+?)( |:)", r"stats file \1\2", message)
-    return re.sub(r"--keep (\S+?):", r"keep \1:", message)
-
-
-def _keep(keep) -> tuple[str, ...]:
-    if keep is None:
-        return ()
-    if isinstance(keep, str):
-        if keep.strip() == "all":
-            return ("*",)
-        keep = keep.split(",")
-    cols = tuple(str(c).strip() for c in keep if str(c).strip())
-    if "_row" in cols:
-        raise ValueError("keep: `_row` is the output's own row number column")
-    return cols
-
-
-def _null_values(values) -> tuple[str, ...]:
-    if isinstance(values, str):
-        values = values.split(",")
-    return tuple(v for v in values if v)

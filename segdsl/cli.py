@@ -1,7 +1,9 @@
-"""The `segdsl` command line: parses arguments, calls the library, renders.
+"""The `segdsl` command line: parses arguments, calls the application service, renders.
 
-No segmentation logic lives here. Exit codes: 0 fine (warnings included
-unless --strict), 1 problems in the rules or the data, 2 wrong usage.
+No segmentation logic lives here (segdsl/service/app.py has it, shared with
+the Python API). A Problem from the service is worded here, with flag names
+(`_words`). Exit codes: 0 fine (warnings included unless --strict), 1
+problems in the rules or the data, 2 wrong usage.
 """
 from __future__ import annotations
 
@@ -19,10 +21,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .check.frontend import CheckResult
 from .diagnostics import render
-from .check.frontend import CheckResult, check_file
+from .engines import registry
+from .engines.errors import DataError, Problem, UsageProblem
 from .io.errors import InputError
 from .io.readers import expand
+from .service import app as service
 from .service.params import UsageError, parse_assignments, resolve_params
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True, rich_markup_mode=None,
@@ -31,15 +36,36 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+_FLAGS = {"engine": "--engine", "input": "--input", "keep": "--keep", "stats": "--stats", "master": "--master",
+          "memory_limit": "--memory-limit", "param": "--param", "dialect": "--dialect", "table": "--table",
+          "on_error": "--on-error", "batch_size": "--batch-size", "as": "--as", "name": "--name"}
+
+
+def _words(problem: Problem) -> str:
+    """A Problem in the command line's words: the flag, the value given, what is wrong."""
+    flag = _FLAGS.get(problem.where, "--" + problem.where.replace("_", "-"))
+    head = flag if problem.value is None else f"{flag} {problem.value}"
+    return f"{head}: {problem.detail}"
+
+
+def _message(exc: Exception) -> str:
+    problem = getattr(exc, "problem", None)
+    return _words(problem) if problem is not None else str(exc)
+
+
 def _usage_errors(fn):
-    """Wrong use of the command line: a message and exit code 2, never a traceback."""
+    """Wrong use of the command line: a message and exit code 2, never a traceback.
+    A failed run: its message and exit code 1."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except UsageError as exc:
-            err.print(f"error: {exc}", markup=False)
+        except (UsageError, UsageProblem) as exc:
+            err.print(f"error: {_message(exc)}", markup=False)
             raise typer.Exit(2)
+        except DataError as exc:
+            err.print(f"error: {_message(exc)}", markup=False)
+            raise typer.Exit(1)
     return wrapper
 
 
@@ -51,7 +77,7 @@ class Format(str, Enum):
 def _load(files: list[Path], fmt: Format, strict: bool, quiet_ok: bool = False) -> tuple[list[CheckResult], bool]:
     results, failed, all_diags = [], False, []
     for f in files:
-        r = check_file(f)
+        r = service.check(f)
         results.append(r)
         all_diags.extend(r.diagnostics)
         if not r.ok or (strict and r.diagnostics):
@@ -87,19 +113,14 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
              engine: Annotated[str, typer.Option(help="python (generated code) or interp (reference)")] = "python",
              ) -> None:
     """Run the test blocks inside rule files and report rule coverage."""
-    from .service.testing import run_tests, show
+    from .service.testing import show
     results, failed = _load(files, Format.text, False)
-    evaluate = _evaluator(engine)
     reports = []
     for r in results:
         if not r.ok:
             continue
-        try:
-            params = resolve_params(r.ruleset, parse_assignments(param or []))
-        except UsageError as exc:
-            err.print(f"error: {exc}", markup=False)
-            raise typer.Exit(2)
-        rep = run_tests(r.ruleset, params, evaluate)
+        params = resolve_params(r.ruleset, parse_assignments(param or []))
+        rep = service.run_tests(r.ruleset, params, engine)
         reports.append(rep)
         if rep.failures:
             failed = True
@@ -110,17 +131,6 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
     if format is Format.json:
         print(json.dumps([_report_json(rep, show) for rep in reports], ensure_ascii=False, indent=2))
     raise typer.Exit(1 if failed else 0)
-
-
-def _evaluator(engine: str):
-    if engine == "interp":
-        from .service.testing import interpret
-        return interpret
-    if engine == "python":
-        from .backends.python import evaluate_with_generated
-        return functools.partial(evaluate_with_generated, lenient=True)
-    err.print(f"error: --engine {engine}: choose python or interp", markup=False)
-    raise typer.Exit(2)
 
 
 def _print_report(rep, texts, show, min_coverage) -> None:
@@ -192,7 +202,7 @@ def _inputs(rs, items: list[str]) -> dict[str, Path]:
 def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
           input: Annotated[list[str], typer.Option("--input", "-i", help="NAME=FILE (CSV, JSONL or Parquet; a quoted pattern such as 'parts/*.parquet' reads every matching file)")],
           output: Annotated[Optional[Path], typer.Option("--output", "-o", help=".parquet, .csv or .jsonl")] = None,
-          engine: Annotated[str, typer.Option(help="duckdb (default), python or spark")] = "duckdb",
+          engine: Annotated[str, typer.Option(help="duckdb (default), python or spark")] = registry.DEFAULT,
           master: Annotated[Optional[str], typer.Option(help="Spark master URL (default $SEGDSL_SPARK_MASTER, else local[2])")] = None,
           param: Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")] = None,
           on_error: Annotated[OnError, typer.Option("--on-error", help="fail, skip or quarantine")] = OnError.fail,
@@ -210,51 +220,27 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
           memory_limit: Annotated[Optional[str], typer.Option(help="DuckDB memory limit, e.g. 2GB (it spills to disk beyond)")] = None,
           ) -> None:
     """Segment customer records and write one row per customer."""
-    from .engines.options import ApplyOptions, DataError
+    from .engines.options import ApplyOptions
     results, failed = _load([file], Format.text, False)
     if failed:
         raise typer.Exit(1)
     rs = results[0].ruleset
-    frozen = None
-    if stats is not None:
-        from .service import stats as stats_file
-        try:
-            frozen = stats_file.load(stats, rs)
-        except DataError as exc:
-            err.print(f"error: {exc}", markup=False)
-            raise typer.Exit(1)
-    keep_cols: tuple[str, ...] = ()
-    if keep:
-        keep_cols = ("*",) if keep.strip() == "all" else tuple(c.strip() for c in keep.split(",") if c.strip())
-        if "_row" in keep_cols:
-            raise UsageError("--keep _row: `_row` is the output's own row number column")
-    if engine not in ("python", "duckdb", "spark"):
-        raise UsageError(f"--engine {engine}: available engines: duckdb, python, spark")
-    if master is not None and engine != "spark":
-        raise UsageError("--master goes with --engine spark")
+    frozen = service.load_stats(stats, rs) if stats is not None else None
     opts = ApplyOptions(
         inputs=_inputs(rs, input), output=output,
         params=resolve_params(rs, parse_assignments(param or [])), on_error=on_error.value,
-        quarantine=quarantine, labels=labels, attributes=attributes, keep=keep_cols, delimiter=delimiter,
-        encoding=encoding, null_values=tuple(v for v in (null_values or "").split(",") if v),
-        date_format=date_format, batch_size=batch_size, stats=frozen, memory_limit=memory_limit)
-    if memory_limit is not None and engine != "duckdb":
-        raise UsageError("--memory-limit goes with --engine duckdb")
+        quarantine=quarantine, labels=labels, attributes=attributes, keep=service.keep_columns(keep),
+        delimiter=delimiter, encoding=encoding, null_values=service.null_values(null_values),
+        date_format=date_format, batch_size=batch_size, stats=frozen, memory_limit=memory_limit, master=master)
+    service.engine_for(engine, opts, rs)
     progress = _progress_bar(opts.inputs)
     if progress is not None:
         opts = dataclasses.replace(opts, progress=progress.advance)
-    if engine == "duckdb":
-        from .engines.duckdb import apply as run
-    elif engine == "spark":
-        from .engines.spark import apply as spark_apply
-        run = functools.partial(spark_apply, master=master)
-    else:
-        from .engines.python import apply as run
     try:
         with progress or contextlib.nullcontext():
-            summary = run(rs, opts)
+            summary = service.apply(rs, engine, opts)
     except DataError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"error: {_message(exc)}", markup=False)
         err.print("nothing was written", markup=False)
         raise typer.Exit(1)
     _print_summary(rs, summary)
@@ -335,23 +321,17 @@ def stats_cmd(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
               date_format: Annotated[Optional[str], typer.Option(help="strptime format for dates")] = None,
               ) -> None:
     """Compute the population values a ruleset needs and freeze them in a file for `apply --stats`."""
-    from .engines.options import ApplyOptions, DataError
-    from .service import stats as stats_file
+    from .engines.options import ApplyOptions
     results, failed = _load([file], Format.text, False)
     if failed:
         raise typer.Exit(1)
     rs = results[0].ruleset
-    if on_error is OnError.quarantine:
-        raise UsageError("--on-error quarantine: `stats` writes no rows; use fail or skip")
     opts = ApplyOptions(inputs=_inputs(rs, input), params=resolve_params(rs, parse_assignments(param or [])),
                         on_error=on_error.value, delimiter=delimiter, encoding=encoding,
-                        null_values=tuple(v for v in (null_values or "").split(",") if v), date_format=date_format)
+                        null_values=service.null_values(null_values), date_format=date_format)
     try:
-        content = stats_file.compute(rs, opts)
-        stats_file.write(output, content)
-    except DataError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1)
+        content = service.compute_stats(rs, opts)
+        service.write_stats(output, content)
     except OSError as exc:
         err.print(f"error: cannot write {output}: {exc.strerror}", markup=False)
         raise typer.Exit(1)
@@ -384,32 +364,18 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         raise typer.Exit(1)
     rs = results[0].ruleset
     if target is Target.python:
-        from .backends.python import generate
-        source, _ = generate(rs)
+        source = service.compile_python(rs)
     else:
-        import sqlglot
-
-        from .backends.sql import NotSupported, to_sql
-        if dialect not in sqlglot.Dialect.classes:
-            raise UsageError(f"--dialect {dialect}: unknown; sqlglot knows {', '.join(sorted(sqlglot.Dialect.classes))}")
+        from .backends.sql import NotSupported
         tables = {}
         for t in table or []:
             input_name, sep, value = t.partition("=")
             if not sep:
                 raise UsageError(f"--table {t}: write INPUT=TABLE")
             tables[input_name] = value
-        names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
-        unknown = [n for n in tables if n not in names]
-        if unknown:
-            raise UsageError(f"--table {unknown[0]}=...: the ruleset has no input `{unknown[0]}`")
-        if as_ not in (None, "select", "view", "table"):
-            raise UsageError(f"--as {as_}: choose select, view or table")
-        if as_ in ("view", "table") and not name:
-            raise UsageError(f"--as {as_} needs --name NAME")
         try:
-            source = to_sql(rs, resolve_params(rs, parse_assignments(param or [])), dialect,
-                            tables={n: tables.get(n, n) for n in names}, labels=labels, attributes=attributes,
-                            create=(as_, name) if as_ in ("view", "table") else None) + ";\n"
+            source = service.compile_sql(rs, resolve_params(rs, parse_assignments(param or [])), dialect,
+                                         tables, labels=labels, attributes=attributes, as_=as_, name=name) + ";\n"
         except NotSupported as exc:
             err.print(f"error: {exc}", markup=False)
             raise typer.Exit(1)
@@ -424,8 +390,8 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
 def main() -> None:
     try:
         app()
-    except UsageError as exc:
-        err.print(f"error: {exc}", markup=False)
+    except (UsageError, UsageProblem) as exc:
+        err.print(f"error: {_message(exc)}", markup=False)
         sys.exit(2)
 
 

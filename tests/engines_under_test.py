@@ -13,6 +13,13 @@ number for a keyless input.
 An engine that cannot express a ruleset raises
 segdsl.backends.sql.NotSupported; callers decide whether that is allowed.
 
+The list is the engine registry's (segdsl/engines/registry.py) plus the
+test-only runners below: every registered engine joins the conformance and
+property suites by being registered. DuckDB, Python and Spark have runners
+of their own here, which feed their queries or code in-memory tables (fast,
+and they see every `unique` conflict); any other registered engine runs
+through the engine contract alone (`through_contract`).
+
 Engines:
   interp      the reference interpreter (the oracle)
   python      the generated Python code
@@ -27,6 +34,8 @@ Engines:
   postgres    the compiled postgres SQL in its warehouse form on a real
               PostgreSQL server (needs use_postgres(connect) first)
 
+  <other>     a registered engine, through Engine.run_tables
+
 The DuckDB and Spark runners compute population statistics with the
 engines' own two-pass code (engines/population_pass.py); the warehouse forms
 (duckdb_sql, postgres) cannot, and say NotSupported.
@@ -34,8 +43,11 @@ engines' own two-pass code (engines/population_pass.py); the warehouse forms
 from __future__ import annotations
 
 import atexit
-
-from typing import Any, Callable
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import duckdb as _duckdb
 import pyarrow as pa
@@ -45,9 +57,11 @@ from segdsl.backends.interp import Interpreter
 from segdsl.backends.python import evaluate_with_generated
 from segdsl.backends.sql import ORDER, ROW, conflict_column, to_sql
 from segdsl.runtime.customers import Customer, UniqueConflict
-from segdsl.engines import population_pass
-from segdsl.engines.duckdb import arrow_schema
+from segdsl.engines import population_pass, registry
+from segdsl.engines.arrow import arrow_schema
+from segdsl.engines.options import ApplyOptions
 from segdsl.engines.output import Layout
+from segdsl.passes import build_plan
 from segdsl.types import Kind
 
 CONFLICT = "CONFLICT"
@@ -186,7 +200,7 @@ def _run_duckdb(rs: ir.Ruleset, params: dict, tables: dict[str, pa.Table], prepa
         population = {}
         if prepared and rs.population:         # the DuckDB engine's own two-pass statistics
             computed, _ = population_pass.compute(
-                rs, params, "duckdb", names, lambda q: con.sql(q).to_arrow_table(), con.register,
+                rs, build_plan(rs), params, "duckdb", names, lambda q: con.sql(q).to_arrow_table(), con.register,
                 functions=population_pass.DUCKDB_FUNCTIONS)
             registered += list(computed.values())
             # as the engine does: the query names every statistic's table, computed or not
@@ -229,7 +243,7 @@ def spark(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
             engine.register(session, names[n], table)
         stats = {}
         if rs.population:
-            population_pass.compute(rs, params, "spark", names, lambda q: engine.run_query(session, q), register,
+            population_pass.compute(rs, build_plan(rs), params, "spark", names, lambda q: engine.run_query(session, q), register,
                                     functions=engine.SPARK_FUNCTIONS)
             stats = {p.id: population_pass.table_name(p.id) for p in rs.population}     # as the engine does
         sql = to_sql(rs, params, "spark", tables=names, labels=True, attributes=True, prepared=True,
@@ -281,11 +295,98 @@ def postgres(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result
     return sql_result(rs, rows)
 
 
-ENGINES: dict[str, Runner] = {
-    "interp": interp,
-    "python": python,
-    "duckdb": duckdb,
-    "duckdb_sql": duckdb_sql,
-    "spark": spark,
-    "postgres": postgres,
-}
+# ---- any registered engine, through its contract ------------------------------------
+
+_UNIQUE_CONFLICT = re.compile(r"in `unique` dimension `(?P<dimension>.+)` \(at most one may match\)$")
+
+
+def _contract_tables(rs: ir.Ruleset, population: list[Customer]) -> dict[str, pa.Table]:
+    """The population as an analyst's tables: data column names, enum data values, input order."""
+    tables = {}
+    if rs.customer is not None:
+        tables[rs.customer.name] = _data_table(rs.customer, [c.record for c in population])
+    for r in rs.related:
+        tables[r.name] = _data_table(r, [row for c in population for row in c.rows.get(r.name, [])])
+    return tables
+
+
+def through_contract(name: str) -> Runner:
+    """A runner for registered engine `name` that uses nothing but Engine.run_tables.
+
+    Through the contract a customer with a `unique` conflict is a bad row: it is
+    quarantined with the first conflicting dimension (in declaration order) as its
+    reason, and so reported here (see `first_conflict_only`)."""
+    def run(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
+        engine = registry.get(name)
+        with tempfile.TemporaryDirectory(prefix="segdsl-contract-") as tmp:
+            rejected_file = Path(tmp) / "rejected.parquet"
+            options = ApplyOptions(inputs={}, params=params, on_error="quarantine", quarantine=rejected_file,
+                                   labels=True, attributes=True)
+            table, _ = engine.run_tables(rs, build_plan(rs), _contract_tables(rs, population), options)
+            import pyarrow.parquet as pq
+            rejected = pq.read_table(rejected_file).to_pylist() if rejected_file.exists() else []
+        layout = Layout(rs, labels=True, attributes=True, keep=[])
+        out: Result = {}
+        for row in table.to_pylist():
+            norm = _normalise(rs, row)
+            want = layout.row(row[rs.key], tuple(norm[d.name] for d in rs.dimensions))
+            assert {c: row[c] for c in want} == want, ("columns differ from the shared layout", row, want)
+            out[row[rs.key]] = norm
+        for bad in rejected:
+            found = _UNIQUE_CONFLICT.search(bad["_reason"])
+            assert found, f"{name} rejected a row of good data: {bad}"
+            out[_rejected_key(rs, population, bad)] = {found["dimension"]: CONFLICT}
+        return out
+    return run
+
+
+def _rejected_key(rs: ir.Ruleset, population: list[Customer], bad: dict):
+    if rs.customer is not None:
+        return customer_key(rs, population[bad["_row"] - 1])
+    column = next(f.column for f in rs.related[0].fields if f.name == rs.related[0].key)
+    return next(c.key for c in population if str(c.key) == bad[column])
+
+
+def first_conflict_only(rs: ir.Ruleset, expected: dict) -> dict:
+    """Expected segments as an engine reports them through its contract: a conflicting
+    customer is one bad row, named by its first conflicting dimension in declaration order."""
+    out = {}
+    for key, dims in expected.items():
+        if CONFLICT in dims.values():
+            first = next(d.name for d in rs.dimensions if dims.get(d.name) == CONFLICT)
+            dims = {first: CONFLICT}
+        out[key] = dims
+    return out
+
+
+_TEST_ONLY: dict[str, Runner] = {"interp": interp, "duckdb_sql": duckdb_sql, "postgres": postgres}
+_OWN_RUNNERS: dict[str, Runner] = {"python": python, "duckdb": duckdb, "spark": spark}
+
+
+class _Engines(Mapping):
+    """Runner by name: the test-only runners, then every engine the registry has now
+    (read at each use, so an engine registered by a test is in)."""
+
+    def _names(self) -> list[str]:
+        return ["interp", *registry.names(), *(n for n in _TEST_ONLY if n != "interp")]
+
+    def __getitem__(self, name: str) -> Runner:
+        if name in _TEST_ONLY:
+            return _TEST_ONLY[name]
+        if name not in registry.names():
+            raise KeyError(name)
+        return _OWN_RUNNERS.get(name) or through_contract(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+def through_contract_only(name: str) -> bool:
+    """Whether `name` runs through Engine.run_tables here (and so reports first conflicts only)."""
+    return name not in _TEST_ONLY and name not in _OWN_RUNNERS
+
+
+ENGINES: Mapping[str, Runner] = _Engines()

@@ -28,7 +28,8 @@ from ..backends.sql import ORDER, ROW, col, double, ident, literal
 from ..io.readers import detect_format, expand, read_batches
 from ..io.validate import RowValidator
 from ..types import Kind
-from .python import repeated_key
+from . import statements as st
+from .rows import repeated_key
 
 SUSPECT = "__segdsl_suspect"
 
@@ -222,15 +223,15 @@ class ParquetInput:
         scan = exp.select(exp.alias_(order, ident(ORDER)),
                           *[exp.alias_(_raw(f, self.columns), ident(f"__raw_{i}")) for i, f in enumerate(schema.fields)],
                           exp.alias_(suspect, ident(SUSPECT))).from_(exp.Table(this=source))
-        con.execute(f"CREATE TEMP VIEW {_q(self.scan)} AS {scan.sql('duckdb')}")
+        con.execute(st.sql(st.create_view(self.scan, scan), "duckdb"))
 
-    def typed_select(self, where: exp.Expression) -> str:
+    def typed_select(self, where: exp.Expression) -> exp.Select:
         cols = [exp.alias_(_typed(f, self.columns, self.stats.get(f.column)).transform(self._to_raw), ident(f.name))
                 for f in self.schema.fields]
         cols.append(col(ORDER))
         if self.keyless:
             cols.insert(0, exp.alias_(col(ORDER), ident(ROW)))
-        return exp.select(*cols).from_(exp.Table(this=ident(self.scan))).where(where).sql("duckdb")
+        return exp.select(*cols).from_(exp.Table(this=ident(self.scan))).where(where)
 
     def _to_raw(self, node):
         """Typed expressions are written over data columns; in the scan they are `__raw_i`."""
@@ -253,23 +254,27 @@ class ParquetInput:
         f = next(f for f in self.schema.fields if f.name == key)
         if f.column not in self.columns:
             return False
-        k = ident(f.column).sql("duckdb")
-        source = self.source.sql("duckdb")          # not the scan view: a cursor of its own cannot see it
-        return bool((cursor or self.con).execute(
-            f"SELECT COUNT(*) = COUNT(DISTINCT {k}) FROM {source}").fetchall()[0][0])
+        # not the scan view: a cursor of its own cannot see it
+        query = exp.select(exp.EQ(this=exp.Count(this=exp.Star()),
+                                  expression=exp.Count(this=exp.Distinct(expressions=[col(f.column)])))
+                           ).from_(exp.Table(this=self.source.copy()))
+        return bool((cursor or self.con).execute(st.sql(query, "duckdb")).fetchall()[0][0])
 
     def count_and_suspects(self, key: str | None) -> tuple[int, list[int], bool]:
         """Rows in the file, the row numbers SQL is not sure about, and whether the sure
         rows may repeat a key (all in one scan)."""
-        repeats = "FALSE"
+        sure = exp.Where(this=exp.Not(this=col(SUSPECT)))
+        repeats: exp.Expression = exp.Boolean(this=False)
         if key is not None:
             i = next(i for i, f in enumerate(self.schema.fields) if f.name == key)
-            k = _q(f"__raw_{i}")
-            repeats = (f"COUNT(*) FILTER (WHERE NOT {_q(SUSPECT)}) "
-                       f"> COUNT(DISTINCT {k}) FILTER (WHERE NOT {_q(SUSPECT)})")
-        n, rows, repeated = self.con.execute(
-            f"SELECT COUNT(*), LIST({_q(ORDER)} ORDER BY {_q(ORDER)}) FILTER (WHERE {_q(SUSPECT)}), {repeats} "
-            f"FROM {_q(self.scan)}").fetchall()[0]
+            repeats = exp.GT(this=exp.Filter(this=exp.Count(this=exp.Star()), expression=sure),
+                             expression=exp.Filter(this=exp.Count(this=exp.Distinct(expressions=[col(f"__raw_{i}")])),
+                                                   expression=sure.copy()))
+        suspects = exp.Filter(this=exp.Anonymous(this="LIST", expressions=[
+            exp.Order(this=col(ORDER), expressions=[exp.Ordered(this=col(ORDER), nulls_first=False)])]),
+            expression=exp.Where(this=col(SUSPECT)))
+        query = exp.select(exp.Count(this=exp.Star()), suspects, repeats).from_(st.table(self.scan))
+        n, rows, repeated = self.con.execute(st.sql(query, "duckdb")).fetchall()[0]
         return n, rows or [], bool(repeated)
 
     def raw_rows(self, rows: set[int], batch_size: int) -> dict:
@@ -290,21 +295,29 @@ class ParquetInput:
         return found
 
 
-def _q(name: str) -> str:
-    return ident(name).sql("duckdb")
+def _sql(tree: exp.Expression) -> str:
+    return st.sql(tree, "duckdb")
 
 
-def load(run, inp: ParquetInput, table: str, arrow_schema, unique_key: str | None) -> bool:
+def _repeated_keys(source: str, key: str) -> exp.Select:
+    """(ORDER, key, ORDER of the key's first row) of every row whose key an earlier row has."""
+    first = exp.Window(this=exp.Min(this=col(ORDER)), partition_by=[col(key)])
+    rows = exp.select(col(ORDER), col(key), exp.alias_(first, ident("first"))).from_(st.table(source))
+    return (exp.select(col(ORDER), col(key), col("first")).from_(rows.subquery())
+            .where(exp.GT(this=col(ORDER), expression=col("first"))).order_by(exp.Literal.number(1)))
+
+
+def load(rows, inp: ParquetInput, table: str, arrow_schema, unique_key: str | None) -> bool:
     """Typed rows of one input into view `table`: SQL-sure rows plus the suspects Python accepts.
 
-    Bad rows (and repeated keys of a customer input) go to the run's bad-row policy
+    Bad rows (and repeated keys of a customer input) go to the bad-row policy of `rows` (InputRows)
     in row order, exactly as the Python reader would meet them. Returns whether the
     rows may no longer be in file order (a suspect rescued, a repeated key dropped)."""
     con, schema = inp.con, inp.schema
     count, suspects, repeats = inp.count_and_suspects(unique_key)
-    run.summary.read[schema.name] = run.summary.read.get(schema.name, 0) + count
-    raws = inp.raw_rows(set(suspects), run.opts.batch_size)
-    validator = RowValidator(schema, date_format=run.opts.date_format)
+    rows.summary.read[schema.name] = rows.summary.read.get(schema.name, 0) + count
+    raws = inp.raw_rows(set(suspects), rows.opts.batch_size)
+    validator = RowValidator(schema, date_format=rows.opts.date_format)
     rescued, bad = [], []
     for row in suspects:
         raw = raws[row]
@@ -322,31 +335,28 @@ def load(run, inp: ParquetInput, table: str, arrow_schema, unique_key: str | Non
         cols[ROW] = [raw.row for raw, _ in rescued]
     rescued_name = f"__segdsl_rescued_{schema.name}"
     con.register(rescued_name, pa.Table.from_pydict(cols, schema=arrow_schema))
-    names = ", ".join(_q(n) for n in arrow_schema.names)
-    sure = inp.typed_select(exp.Not(this=col(SUSPECT)))
-    con.execute(f"CREATE TEMP VIEW {_q(f'__segdsl_all_{schema.name}')} AS "
-                f"SELECT {names} FROM ({sure}) UNION ALL SELECT {names} FROM {_q(rescued_name)}")
+    names = [col(n) for n in arrow_schema.names]
+    sure = exp.select(*names).from_(inp.typed_select(exp.Not(this=col(SUSPECT))).subquery())
     source = f"__segdsl_all_{schema.name}"
+    con.execute(_sql(st.create_view(source, exp.union(
+        sure, exp.select(*[n.copy() for n in names]).from_(st.table(rescued_name)), distinct=False))))
     dups = []
     if unique_key is not None and (repeats or rescued):
-        dups = con.execute(
-            f"SELECT {_q(ORDER)}, {_q(unique_key)}, first FROM (SELECT {_q(ORDER)}, {_q(unique_key)}, "
-            f"MIN({_q(ORDER)}) OVER (PARTITION BY {_q(unique_key)}) AS first FROM {_q(source)}) "
-            f"WHERE {_q(ORDER)} > first ORDER BY 1").fetchall()
+        dups = con.execute(_sql(_repeated_keys(source, unique_key))).fetchall()
         if dups:
-            dup_raws = inp.raw_rows({d[0] for d in dups}, run.opts.batch_size)
+            dup_raws = inp.raw_rows({d[0] for d in dups}, rows.opts.batch_size)
             for row, key, first in dups:
                 bad.append((row, dup_raws[row], repeated_key(schema, key, *inp.locate(first))))
             dup_table = f"__segdsl_dups_{schema.name}"
             con.register(dup_table, pa.table({ORDER: pa.array([d[0] for d in dups], pa.int64())}))
-            con.execute(f"CREATE TEMP VIEW {_q(table)} AS SELECT * FROM {_q(source)} "
-                        f"WHERE {_q(ORDER)} NOT IN (SELECT {_q(ORDER)} FROM {_q(dup_table)})")
+            con.execute(_sql(st.create_view(table, st.select_all(
+                source, st.column_in(ORDER, dup_table, ORDER, negate=True)))))
         else:
-            con.execute(f"CREATE TEMP VIEW {_q(table)} AS SELECT * FROM {_q(source)}")
+            con.execute(_sql(st.create_view(table, st.select_all(source))))
     else:
-        con.execute(f"CREATE TEMP VIEW {_q(table)} AS SELECT * FROM {_q(source)}")
+        con.execute(_sql(st.create_view(table, st.select_all(source))))
     for row, raw, reason in sorted(bad, key=lambda b: b[0]):
-        run.bad(schema.name, raw, reason)
+        rows.bad.add(schema.name, raw, reason)
     # rows added after the scan's, or an anti-join (which need not keep the order): sort back
     return bool(rescued or dups)
 

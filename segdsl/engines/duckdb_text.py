@@ -70,7 +70,7 @@ class CsvInput:
                    and not any("\n" in c or "\r" in c for c in self.header)
                    and all(_starts_with_text(f) for f in self.files))
 
-    def select(self) -> str:
+    def select(self) -> exp.Select:
         """Typed rows with the key first; any row that is not sure stops the query."""
         position = {name: i for i, name in enumerate(self.header)}
         names = [f"c{i}" for i in range(len(self.header))]
@@ -114,7 +114,7 @@ class JsonlInput:
         self.files = expand(pattern)
         self.ok = all(detect_format(f) == "jsonl" for f in self.files)
 
-    def select(self) -> str:
+    def select(self) -> exp.Select:
         """Typed rows with the key first; any row that is not sure stops the query."""
         columns = list(dict.fromkeys(f.column for f in self.schema.fields))
         names = {c: f"c{i}" for i, c in enumerate(columns)}
@@ -142,15 +142,15 @@ class JsonlInput:
                                                    exp.column(f"s{n}"), exp.column(f"v{n}")))
 
 
-def _key_check(source: exp.Expression, key: exp.Expression) -> str:
+def _key_check(source: exp.Expression, key: exp.Expression) -> exp.Select:
     """Whether no key repeats, from the key column alone. On the clean path every key is
     in its own form, so distinct texts are distinct keys."""
     src = source if isinstance(source, exp.Subquery) else exp.Table(this=source)
     return exp.select(exp.EQ(this=exp.Count(this=exp.Star()),
-                             expression=exp.Count(this=exp.Distinct(expressions=[key])))).from_(src.copy()).sql("duckdb")
+                             expression=exp.Count(this=exp.Distinct(expressions=[key])))).from_(src.copy())
 
 
-def _typed_rows(schema: ir.InputSchema, source: exp.Expression, cells: list[dict], read) -> str:
+def _typed_rows(schema: ir.InputSchema, source: exp.Expression, cells: list[dict], read) -> exp.Select:
     """Three steps, so each cell is cleaned once and cast once: the cells (`cells[n]`:
     alias letter → expression over `source`), their typed values, then the check, folded
     into the key: a row not every field is sure about stops the query."""
@@ -174,7 +174,7 @@ def _typed_rows(schema: ir.InputSchema, source: exp.Expression, cells: list[dict
     out.append(exp.alias_(exp.Literal.number(0), ident(ORDER)))
     step1 = exp.select(*step1_cols).from_(source if isinstance(source, exp.Subquery) else exp.Table(this=source))
     step2 = exp.select(exp.Star(), *values).from_(step1.subquery("cells"))
-    return exp.select(*out).from_(step2.subquery("typed")).sql("duckdb")
+    return exp.select(*out).from_(step2.subquery("typed"))
 
 
 def _starts_with_text(path: str) -> bool:

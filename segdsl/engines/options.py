@@ -6,9 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-
-class DataError(Exception):
-    """Bad data that stops a run (exit code 1): the message names the row and column."""
+from .errors import DataError, Problem  # noqa: F401  (re-exported: every engine raises them)
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,8 @@ class ApplyOptions:
     batch_size: int = 50_000
     progress: Callable[[str, int], None] | None = None   # called with (input name, rows) after each batch read
     stats: dict | None = None                # frozen population statistics by stat id (`--stats`)
-    memory_limit: str | None = None          # DuckDB's memory_limit, e.g. "2GB"
+    memory_limit: str | None = None          # the engine's memory cap, e.g. "2GB" (DuckDB)
+    master: str | None = None                # the cluster's master URL (Spark)
 
     def quarantine_path(self) -> Path | None:
         if self.on_error != "quarantine":

@@ -1,51 +1,20 @@
-"""The output layout shared by every engine (LANGUAGE.md §10-11).
+"""The output rows every engine writes: the shared layout filled per customer,
+gathered into batches, written by the atomic writers of io/writers.py.
 
-One row per customer: the key (or `_row`), one column per dimension in
-declaration order, then `DIMENSION_label` and `DIMENSION_ATTRIBUTE` columns
-when asked, then carried-through input columns.
+The layout's shape (columns, attribute keys and values) is the backends'
+(backends/layout.py), so the SQL backend and the engines agree on it; this
+module fills rows from segment values and counts segment sizes.
 """
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import ExitStack
 
 from .. import ir
+from ..backends.layout import attribute_keys, attribute_values, output_columns
+from ..io.writers import open_output, open_quarantine
 from ..runtime.customers import UniqueConflict
-from ..io.writers import OutputColumn, as_text
-from ..types import Kind
-
-_KIND = {Kind.INT: "int", Kind.NUMBER: "number", Kind.BOOL: "bool", Kind.STRING: "string",
-         Kind.DATE: "date", Kind.DATETIME: "datetime", Kind.ENUM: "string"}
-
-
-def attribute_keys(d: ir.Dimension) -> list[str]:
-    keys: list[str] = []
-    for s in d.all_segments():
-        for k, _ in s.attributes:
-            if k not in keys:
-                keys.append(k)
-    return keys
-
-
-def _attr_kind(d: ir.Dimension, key: str) -> str:
-    kinds = {type(v) for s in d.all_segments() for k, v in s.attributes if k == key and v is not None}
-    if d.policy == "all":
-        return "list"
-    if kinds == {int}:
-        return "int"
-    if kinds <= {int, float} and kinds:
-        return "number"
-    if kinds == {bool}:
-        return "bool"
-    return "string"
-
-
-def attribute_values(d: ir.Dimension, s: ir.Segment) -> dict:
-    """A segment's attributes as they are written: text where the column is text
-    (a list's items, or a key whose values mix kinds), the value itself otherwise."""
-    out = {}
-    for k, v in s.attributes:
-        out[k] = as_text(v) if v is not None and _attr_kind(d, k) in ("string", "list") else v
-    return out
+from .options import Summary
 
 
 class Layout:
@@ -55,17 +24,7 @@ class Layout:
         self.attributes = attributes
         self.keep = keep                      # (output column, input column) pairs
         self.key = rs.key
-        key_kind = _KIND.get(rs.key_type.kind, "string") if rs.key_type is not None else "int"
-        cols = [OutputColumn(self.key, key_kind)]
-        for d in rs.dimensions:
-            cols.append(OutputColumn(d.name, "list" if d.policy == "all" else "string"))
-        if labels:
-            cols += [OutputColumn(f"{d.name}_label", "list" if d.policy == "all" else "string") for d in rs.dimensions]
-        if attributes:
-            for d in rs.dimensions:
-                cols += [OutputColumn(f"{d.name}_{k}", _attr_kind(d, k)) for k in attribute_keys(d)]
-        cols += [OutputColumn(out, "string") for out, _ in keep]
-        self.columns = cols
+        self.columns = output_columns(rs, labels, attributes, [out for out, _ in keep])
         self._labels = {d.name: {s.name: (s.label if s.label is not None else s.name) for s in d.all_segments()}
                         for d in rs.dimensions}
         self._attrs = {d.name: {s.name: attribute_values(d, s) for s in d.all_segments()} for d in rs.dimensions}
@@ -108,3 +67,63 @@ class Layout:
 
 def conflict(values: tuple) -> UniqueConflict | None:
     return next((v for v in values if isinstance(v, UniqueConflict)), None)
+
+
+class NullWriter:
+    """Where the rows go when no output file is asked for (counted, not kept)."""
+
+    def write(self, rows) -> None:
+        pass
+
+    def restart(self) -> None:
+        pass
+
+
+def open_writers(stack: ExitStack, rows, layout: Layout):
+    """The output writer and the quarantine writer (or None), both atomic, both in `stack`.
+    `rows` is the run's InputRows (engines/rows.py); its collected bad rows are settled
+    before either writer is committed."""
+    opts = rows.opts
+    out = stack.enter_context(open_output(opts.output, layout.columns)) if opts.output else NullWriter()
+    qpath = opts.quarantine_path()
+    quarantine = None
+    if qpath is not None:
+        quarantine = stack.enter_context(open_quarantine(qpath, rows.quarantine_columns(),
+                                                         with_file=rows.several_files()))
+    rows.bad.quarantine = quarantine
+    stack.push(rows.bad.settle)
+    return out, quarantine
+
+
+class Batches:
+    """Output rows gathered into batches of the run's size, and counted as written."""
+
+    def __init__(self, out, size: int, summary: Summary):
+        self.out, self.size, self.summary, self.rows = out, size, summary, []
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.out.write(self.rows)
+            self.summary.written += len(self.rows)
+            self.rows = []
+
+    def __enter__(self) -> "Batches":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.flush()
+
+
+def finish(summary: Summary, layout: Layout, opts, quarantine) -> Summary:
+    """The summary's last fields, once the writers are committed."""
+    qpath = opts.quarantine_path()
+    summary.segments = layout.counts
+    summary.output_file = str(opts.output) if opts.output else None
+    summary.quarantine_file = str(qpath) if qpath and quarantine is not None else None
+    return summary

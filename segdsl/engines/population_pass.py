@@ -15,20 +15,19 @@ on its connection (`register_duckdb`) and the query calls them.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import ir
+from ..backends.sql import EXACT_SUM, FULL_LOWER, FULL_UPPER, population_args_sql
 from ..runtime import population
 from ..runtime.population import fsum
-from ..backends.python import compile_program
-from ..backends.sql import EXACT_SUM, FULL_LOWER, FULL_UPPER, population_args_sql
-from ..types import Kind
+from .arrow import ARROW_TYPES
 
-_ARROW = {Kind.INT: pa.int64(), Kind.NUMBER: pa.float64(), Kind.BOOL: pa.bool_(), Kind.STRING: pa.string(),
-          Kind.ENUM: pa.string(), Kind.DATE: pa.date32(), Kind.DATETIME: pa.timestamp("us")}
+if TYPE_CHECKING:
+    from ..passes import Plan
 
 
 DUCKDB_FUNCTIONS = (EXACT_SUM, FULL_UPPER, FULL_LOWER)
@@ -65,17 +64,18 @@ def register_duckdb(con) -> None:
     con.create_function(FULL_LOWER, _mapped(str.lower, "ascii_lower"), [text], text, type="arrow")
 
 
-def compute(rs: ir.Ruleset, params: dict, dialect: str, tables: dict[str, str],
+def compute(rs: ir.Ruleset, plan: "Plan", params: dict, dialect: str, tables: dict[str, str],
             run_query: Callable[[str], pa.Table], register: Callable[[str, pa.Table], None],
             frozen: dict[int, population.Stat] | None = None,
             functions: tuple[str, ...] = ()) -> tuple[dict[int, str], dict[int, population.Stat]]:
-    """Runs every stage; returns the result table names by stat id, and the stats built.
+    """Runs every stage of the plan (a stage reads only the stages before it); returns the
+    result table names by stat id, and the stats built.
     `functions`: what the connection has registered (backends.sql.SqlOptions.functions)."""
     done: dict[int, str] = {}
     stats: dict[int, population.Stat] = {}
     key = rs.key
-    for stage in compile_program(rs).stages:
-        sql = population_args_sql(rs, params, stage, dialect, tables=tables, prepared=True, population=done,
+    for stage in plan.stages:
+        sql = population_args_sql(rs, params, list(stage), dialect, tables=tables, prepared=True, population=done,
                                   ordered=True, functions=functions)
         args = run_query(sql)
         keys = args.column(key)
@@ -89,7 +89,7 @@ def compute(rs: ir.Ruleset, params: dict, dialect: str, tables: dict[str, str],
                 stat = population.build(node.func, node.params, node.desc, zip(xs, groups))
             stats[pid] = stat
             values = [stat.value(x, g) for x, g in zip(xs, groups)]
-            table = pa.table({key: keys, "value": pa.array(values, type=_ARROW[node.type.kind])})
+            table = pa.table({key: keys, "value": pa.array(values, type=ARROW_TYPES[node.type.kind])})
             name = table_name(pid)
             register(name, table)
             done[pid] = name

@@ -2,11 +2,12 @@
 on a SparkSession (local mode by default, any cluster via the master URL).
 
 Rows are read, validated and rejected by the same code as the other engines
-(`_Run`), so bad rows get the same row numbers, reasons and quarantine file.
+(engines/rows.py, engines/bad_rows.py), so bad rows get the same row numbers,
+reasons and quarantine file.
 The validated fields travel to Spark as Arrow tables with an explicit schema
 (types from the rule file, never inferred), the query runs as Spark SQL and
-its result comes back as Arrow, in input order, to the shared writers: every
-engine writes the same bytes.
+its result comes back as Arrow, in input order, to the shared writers
+(engines/arrow.py, as for DuckDB): every engine writes the same bytes.
 
 The session runs in UTC: Spark's TIMESTAMP is an instant, the language's
 datetime is a wall-clock time, and only a UTC session maps one onto the other
@@ -17,21 +18,27 @@ reused for the rest of the process.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 import warnings
 from contextlib import ExitStack, contextmanager
-from functools import partial
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from .. import ir
 from ..backends.sql import EXACT_SUM, NotSupported, to_sql
 from . import population_pass
-from .duckdb import _DuckRun, arrow_schema, rows_table
+from .arrow import ArrowResults, arrow_schema, rows_table
+from .base import Supports, run_guarded, run_tables_through_files
+from .errors import fail
 from .options import ApplyOptions, DataError, Summary
-from .output import Layout
-from .python import _Run, prepare_output, run_checked
+from .output import Layout, finish, open_writers
+from .rows import InputRows
+
+if TYPE_CHECKING:
+    from ..passes import Plan
 
 MASTER_ENV = "SEGDSL_SPARK_MASTER"
 DEFAULT_MASTER = "local[2]"
@@ -87,7 +94,7 @@ def session(master: str | None = None):
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise DataError("--engine spark needs PySpark: pip install 'segdsl[spark]'") from None
+        raise fail("unavailable", "engine", "spark", "needs PySpark: pip install 'segdsl[spark]'") from None
     builder = SparkSession.builder.master(url)
     for k, v in _CONF.items():
         builder = builder.config(k, v)
@@ -194,7 +201,7 @@ def _first_error(path: str) -> str:
 # ---- Arrow in, Arrow out ----------------------------------------------------------
 
 def spark_schema(arrow: pa.Schema):
-    """The Spark schema for a validated-rows table (see duckdb.arrow_schema)."""
+    """The Spark schema for a validated-rows table (see arrow.arrow_schema)."""
     from pyspark.sql import types as T
     kinds = {pa.int64(): T.LongType(), pa.float64(): T.DoubleType(), pa.bool_(): T.BooleanType(),
              pa.string(): T.StringType(), pa.date32(): T.DateType(), pa.timestamp("us"): T.TimestampType()}
@@ -251,7 +258,7 @@ def _spark_errors():
     try:
         yield
     except (PySparkException, Py4JError) as exc:
-        raise DataError(f"--engine spark: {_spark_message(exc)}") from None
+        raise fail("engine-failed", "engine", "spark", _spark_message(exc)) from None
 
 
 def _spark_message(exc: Exception) -> str:
@@ -261,39 +268,53 @@ def _spark_message(exc: Exception) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-# ---- the run ---------------------------------------------------------------------
+# ---- the engine ------------------------------------------------------------------
 
-class _SparkRun(_Run):
-    # Conflicts, counts and writing are the DuckDB engine's, unchanged: same Arrow in, same bytes out.
-    emit = _DuckRun.emit
+class SparkEngine:
+    name = "spark"
+    supports = Supports(master=True)
 
-    def __init__(self, rs: ir.Ruleset, opts: ApplyOptions, master: str | None = None):
-        super().__init__(rs, opts)
-        self.master = master
+    def available(self) -> bool:
+        return importlib.util.find_spec("pyspark") is not None
+
+    def apply(self, rs: ir.Ruleset, plan: "Plan", options: ApplyOptions) -> Summary:
+        """Runs the ruleset on Spark; `options.master` (else $SEGDSL_SPARK_MASTER, else local[2])
+        picks the cluster."""
+        return run_guarded(rs, options, lambda: _SparkRun(rs, plan, options).run())
+
+    def run_tables(self, rs, plan, tables, options, names=None):
+        return run_tables_through_files(self, rs, plan, tables, options, names)
+
+
+ENGINE = SparkEngine()
+
+
+class _SparkRun:
+    def __init__(self, rs: ir.Ruleset, plan: "Plan", opts: ApplyOptions):
+        self.rs, self.plan, self.opts = rs, plan, opts
+        self.rows = InputRows(rs, opts)
+        self.summary = self.rows.summary
         self.views: list[str] = []
 
     def run(self) -> Summary:
         rs, opts = self.rs, self.opts
-        layout = Layout(rs, opts.labels, opts.attributes, self.keep_columns())
+        layout = Layout(rs, opts.labels, opts.attributes, self.rows.keep_columns())
         names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
         self.tables = {n: f"{n}_rows" for n in names}
         # the statistics' result views get fixed names, so the query is checked before any data is read
         self.sql = self.query({p.id: population_pass.table_name(p.id) for p in rs.population}, layout)
-        self.spark = session(self.master)
-        qpath = opts.quarantine_path()
+        self.spark = session(opts.master)
         try:
             with ExitStack() as stack:
-                out, self.quarantine = prepare_output(stack, self, layout)
+                out, quarantine = open_writers(stack, self.rows, layout)
+                self.results = ArrowResults(rs, layout, out, self.rows.bad, self.summary)
                 if rs.related or rs.population:
-                    self.load_all(layout, out)
+                    self.load_all(layout)
                 else:
-                    self.stream(layout, out)
+                    self.stream(layout)
         finally:
             drop_views(self.spark, self.views)
-        self.summary.segments = layout.counts
-        self.summary.output_file = str(opts.output) if opts.output else None
-        self.summary.quarantine_file = str(qpath) if qpath and self.quarantine is not None else None
-        return self.summary
+        return finish(self.summary, layout, opts, quarantine)
 
     def query(self, population: dict[int, str], layout: Layout) -> str:
         opts = self.opts
@@ -302,23 +323,23 @@ class _SparkRun(_Run):
                           attributes=opts.attributes, keep=tuple(layout.keep), prepared=True, pretty=False,
                           population=population, ordered=True, functions=SPARK_FUNCTIONS)
         except NotSupported as exc:
-            raise DataError(f"--engine spark: {exc}") from None
+            raise fail("not-supported", "engine", "spark", str(exc)) from None
 
     def register(self, name: str, table: pa.Table) -> None:
         register(self.spark, name, table)
         if name not in self.views:
             self.views.append(name)
 
-    def stream(self, layout: Layout, out) -> None:
+    def stream(self, layout: Layout) -> None:
         """No related inputs, no population statistics: one Spark job per batch, memory bounded."""
         schema = self.rs.customer
-        for batch, raws in self.customer_batches(schema):
+        for batch, raws in self.rows.customer_batches(schema):
             self.register(self.tables[schema.name], rows_table(schema, batch, layout.keep, not schema.key))
-            self.emit(run_query(self.spark, self.sql), layout, out, raws, schema.name)
+            self.results.emit(run_query(self.spark, self.sql), raws, schema.name)
 
-    def load_all(self, layout: Layout, out) -> None:
+    def load_all(self, layout: Layout) -> None:
         """Related inputs or population statistics: every input goes to Spark, then the queries run."""
-        rs = self.rs
+        rs, rows = self.rs, self.rows
         raws: dict = {}
         keys: set = set()
         for schema in ([rs.customer] if rs.customer else []) + list(rs.related):
@@ -330,7 +351,7 @@ class _SparkRun(_Run):
                 continue
             parts: list[pa.Table] = []
             batch: list = []
-            for raw, rec in self.input_rows(schema, keys, raws):
+            for raw, rec in rows.input_rows(schema, keys, raws):
                 batch.append((raw, rec))
                 if len(batch) >= self.opts.batch_size:
                     parts.append(rows_table(schema, batch, keep, keyless))
@@ -338,15 +359,9 @@ class _SparkRun(_Run):
             parts.append(rows_table(schema, batch, keep, keyless))
             self.register(self.tables[schema.name], pa.concat_tables(parts))
         if rs.population:
-            population_pass.compute(rs, self.opts.params, "spark", self.tables,
+            population_pass.compute(rs, self.plan, self.opts.params, "spark", self.tables,
                                     lambda q: run_query(self.spark, q), self.register, self.opts.stats,
                                     functions=SPARK_FUNCTIONS)
         result = run_query(self.spark, self.sql)
-        name = rs.customer.name if rs.customer else rs.related[0].name
         for start in range(0, result.num_rows, self.opts.batch_size):
-            self.emit(result.slice(start, self.opts.batch_size), layout, out, raws, name)
-
-
-def apply(rs: ir.Ruleset, opts: ApplyOptions, master: str | None = None) -> Summary:
-    """Runs the ruleset on Spark; `master` (else $SEGDSL_SPARK_MASTER, else local[2]) picks the cluster."""
-    return run_checked(rs, opts, partial(_SparkRun, master=master))
+            self.results.emit(result.slice(start, self.opts.batch_size), raws, rows.main_input())

@@ -14,16 +14,17 @@ from pathlib import Path
 from .. import ir
 from ..runtime import population
 from ..backends.python import compile_program, compute_stats
-from ..engines.options import ApplyOptions, DataError
-from ..engines.python import _Run
+from ..engines.errors import fail
+from ..engines.options import ApplyOptions
+from ..engines.rows import InputRows
 
 FORMAT = "segdsl-stats/1"
 
 
 def compute(rs: ir.Ruleset, opts: ApplyOptions) -> dict:
     """The stats file's content, from a full pass over the inputs."""
-    run = _Run(rs, opts)
-    customers, _ = run.load_customers(False)
+    rows = InputRows(rs, opts)
+    customers, _ = rows.load_customers(False)
     program = compile_program(rs)
     S = compute_stats(program, customers, opts.params, {})
     stats = []
@@ -36,9 +37,9 @@ def compute(rs: ir.Ruleset, opts: ApplyOptions) -> dict:
     return {
         "format": FORMAT, "ruleset": rs.name, "version": rs.version, "source_hash": rs.source_hash,
         "params": {k: _plain(v) for k, v in opts.params.items()},
-        "inputs": {name: {"file": str(path), "rows": run.summary.read.get(name, 0)}
+        "inputs": {name: {"file": str(path), "rows": rows.summary.read.get(name, 0)}
                    for name, path in opts.inputs.items()},
-        "customers": len(customers), "rejected": run.summary.rejected,
+        "customers": len(customers), "rejected": rows.summary.rejected,
         "stats": stats,
     }
 
@@ -57,20 +58,20 @@ def load(path: Path, rs: ir.Ruleset) -> dict[int, population.Stat]:
     try:
         content = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DataError(f"--stats {path}: no such file") from None
+        raise fail("no-file", "stats", path, "no such file") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"--stats {path}: not a stats file ({exc})") from None
+        raise fail("not-stats", "stats", path, f"not a stats file ({exc})") from None
     if not isinstance(content, dict) or content.get("format") != FORMAT:
-        raise DataError(f"--stats {path}: not a segdsl stats file (expected format {FORMAT})")
+        raise fail("not-stats", "stats", path, f"not a segdsl stats file (expected format {FORMAT})")
     if content.get("source_hash") != rs.source_hash:
-        raise DataError(f"--stats {path} was made for another version of the rules "
-                        f"(ruleset `{content.get('ruleset')}` version {content.get('version')!r}); "
-                        f"run `segdsl stats` again for this rule file")
+        raise fail("stale-stats", "stats", path, f"made for another version of the rules "
+                   f"(ruleset `{content.get('ruleset')}` version {content.get('version')!r}); "
+                   f"run `segdsl stats` again for this rule file")
     frozen = {}
     for entry in content.get("stats", []):
         node = rs.population[entry["id"]]
         if entry.get("func") != node.func:
-            raise DataError(f"--stats {path}: statistic {entry['id']} is `{entry.get('func')}`, "
-                            f"the rules need `{node.func}`")
+            raise fail("stale-stats", "stats", path, f"statistic {entry['id']} is `{entry.get('func')}`, "
+                       f"the rules need `{node.func}`")
         frozen[node.id] = population.from_json(entry)
     return frozen

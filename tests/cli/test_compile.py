@@ -48,7 +48,7 @@ def test_create_view_or_table_runs_on_duckdb_and_matches_apply(tmp_path, as_):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--as", "table"], "needs --name"),
+    (["--as", "table"], "--name: needed to create a table"),
     (["--as", "index", "--name", "x"], "choose select, view or table"),
     (["--dialect", "nosql"], "unknown"),
     (["--table", "orders=x"], "no input `orders`"),

@@ -13,7 +13,13 @@ import json
 
 import pytest
 
+from segdsl.engines import registry
 from tests.backends.conftest import postgres  # noqa: F401  (the throwaway server, for the postgres engine)
+from tests.engines.interpreter_engine import InterpreterEngine
+
+# An engine joins the suite by being registered, and by nothing else: the toy engine
+# (the reference interpreter behind the engine contract) must pass every case too.
+registry.register(InterpreterEngine())
 
 _SEEN: dict[str, set[str]] = {"case": set(), "run": set(), "not_supported": set()}
 _KEY = "segdsl_conformance"

@@ -86,13 +86,13 @@ def run_both(tmp_path, rules, data, *args):
 def taken(monkeypatch) -> list:
     """Records whether each DuckDB run finished on DuckDB's own CSV path."""
     seen: list = []
-    original = duckdb_engine._DuckRun.text_pass
+    original = duckdb_engine._DuckDBRun.text_pass
 
     def spy(self, layout, out):
         done = original(self, layout, out)
         seen.append(done)
         return done
-    monkeypatch.setattr(duckdb_engine._DuckRun, "text_pass", spy)
+    monkeypatch.setattr(duckdb_engine._DuckDBRun, "text_pass", spy)
     return seen
 
 

@@ -25,11 +25,11 @@ from segdsl.backends.interp import Interpreter
 from segdsl.backends.sql import ORDER, ROW, conflict_column, to_sql
 from segdsl.cli import app
 from segdsl.runtime.customers import UniqueConflict
-from segdsl.engines import duckdb as duckdb_engine
-from segdsl.engines import python as python_engine
+from segdsl.engines import registry
 from segdsl.engines import spark as spark_engine
-from segdsl.engines.duckdb import arrow_schema
+from segdsl.engines.arrow import arrow_schema
 from segdsl.engines.options import ApplyOptions, DataError
+from segdsl.passes import build_plan
 from segdsl.check.frontend import check_file
 from segdsl.service.params import resolve_params
 from tests.strategies import customers  # noqa: E402
@@ -39,7 +39,7 @@ TELCO = ROOT / "rulesets" / "telco_churn.seg"
 TELCO_SAMPLE = ROOT / "segdsl" / "samples" / "telco_customers.csv"
 DIRECT_SELLING = ROOT / "tests" / "fixtures" / "examples" / "direct_selling.seg"
 
-ENGINES = {"spark": spark_engine.apply, "duckdb": duckdb_engine.apply, "python": python_engine.apply}
+ENGINES = ("spark", "duckdb", "python")
 
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
 
@@ -70,7 +70,7 @@ def run(engine: str, rs, tmp_path, inputs: dict, suffix: str = ".csv", **kw):
     opts = ApplyOptions(inputs={k: Path(v) for k, v in inputs.items()}, output=out,
                         params=kw.pop("params", None) or resolve_params(rs), **kw)
     try:
-        summary = ENGINES[engine](rs, opts)
+        summary = registry.get(engine).apply(rs, build_plan(rs), opts)
     except DataError as exc:
         return str(exc), None, None
     rejected = opts.quarantine_path()

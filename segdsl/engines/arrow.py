@@ -1,0 +1,98 @@
+"""Arrow in, Arrow out: what the SQL engines (DuckDB, Spark) share.
+
+Validated rows go to the database as Arrow tables with an explicit schema
+(types from the rule file, never inferred), in input order (the ORDER
+column); the query's result comes back as Arrow and goes to the shared
+writers here: a customer with a `unique` conflict becomes a bad row of the
+run, segment sizes are counted, the rest is written. Same Arrow in, same
+bytes out, whichever engine ran the query.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import ir
+from ..backends.sql import ORDER, ROW, conflict_columns, keep_column
+from ..types import Kind
+from .bad_rows import BadRows
+from .options import Summary
+from .output import Layout
+
+ARROW_TYPES = {Kind.INT: pa.int64(), Kind.NUMBER: pa.float64(), Kind.BOOL: pa.bool_(), Kind.STRING: pa.string(),
+               Kind.ENUM: pa.string(), Kind.DATE: pa.date32(), Kind.DATETIME: pa.timestamp("us")}
+
+
+def arrow_schema(schema: ir.InputSchema, row: bool, keep: list[tuple[str, str]], ordered: bool = False) -> pa.Schema:
+    """The columns the prepared SQL reads for an input: its fields by name, then ORDER, ROW
+    (keyless input) first, and the carried-through columns last."""
+    fields = [pa.field(f.name, ARROW_TYPES[f.type.kind]) for f in schema.fields]
+    if ordered:
+        fields.append(pa.field(ORDER, pa.int64()))
+    if row:
+        fields.insert(0, pa.field(ROW, pa.int64()))
+    fields += [pa.field(keep_column(i), pa.string()) for i in range(len(keep))]
+    return pa.schema(fields)
+
+
+def rows_table(schema: ir.InputSchema, batch: list, keep: list, keyless: bool) -> pa.Table:
+    """Validated (raw, record) pairs as the table the prepared SQL reads; ORDER is the row's
+    place in the input (its files one after the other)."""
+    cols = {f.name: [rec[f.name] for _, rec in batch] for f in schema.fields}
+    cols[ORDER] = [raw.order for raw, _ in batch]
+    if keyless:
+        cols[ROW] = [raw.row for raw, _ in batch]
+    for i, (_, src) in enumerate(keep):
+        cols[keep_column(i)] = [None if raw.values.get(src) is None else str(raw.values.get(src))
+                                for raw, _ in batch]
+    return pa.Table.from_pydict(cols, schema=arrow_schema(schema, keyless, keep, ordered=True))
+
+
+class ArrowResults:
+    """The query's result batches, written through the shared layout and writers."""
+
+    def __init__(self, rs: ir.Ruleset, layout: Layout, out, bad: BadRows, summary: Summary):
+        self.rs, self.layout, self.out, self.bad, self.summary = rs, layout, out, bad, summary
+        self.conflicts = conflict_columns(rs)
+
+    def emit(self, result: pa.Table, raws, input_name: str) -> None:
+        """Writes one result batch. `raws` finds a customer's raw row for a `unique` conflict:
+        a dict by key, or an object with `by_order(order)`."""
+        if self.conflicts:
+            result = self._drop_conflicts(result, raws, input_name)
+        if ORDER in result.column_names:
+            result = result.drop_columns([ORDER])
+        count(self.layout, result)
+        self.out.write(result)
+        self.summary.written += result.num_rows
+
+    def _drop_conflicts(self, result: pa.Table, raws, input_name: str) -> pa.Table:
+        bad_mask = None
+        for c in self.conflicts:
+            m = pc.is_valid(result.column(c))
+            bad_mask = m if bad_mask is None else pc.or_(bad_mask, m)
+        if pc.any(bad_mask).as_py():
+            keys = result.column(self.layout.key).filter(bad_mask).to_pylist()
+            orders = result.column(ORDER).filter(bad_mask).to_pylist()
+            reasons = [next(r for r in row if r) for row in
+                       zip(*[result.column(c).filter(bad_mask).to_pylist() for c in self.conflicts])]
+            for key, order, reason in zip(keys, orders, reasons):
+                raw = raws.by_order(order) if hasattr(raws, "by_order") else raws[key]
+                self.bad.add(input_name, raw, reason)
+            result = result.filter(pc.invert(bad_mask))
+        return result.drop_columns(self.conflicts)
+
+
+def count(layout: Layout, table: pa.Table) -> None:
+    """Segment sizes per dimension, the same counts the Python engine keeps per row."""
+    for d in layout.rs.dimensions:
+        c = layout.counts[d.name]
+        column = table.column(d.name)
+        if d.policy == "all":
+            empty = pc.sum(pc.equal(pc.list_value_length(column), 0)).as_py() or 0
+            if empty:
+                c["(none)"] += empty
+            column = pc.list_flatten(column)
+        for item in pc.value_counts(column).to_pylist():
+            v = item["values"]
+            c[v if v is not None else "(none)"] += item["counts"]
