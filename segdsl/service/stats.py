@@ -25,6 +25,7 @@ def compute(rs: ir.Ruleset, opts: ApplyOptions) -> dict:
     """The stats file's content, from a full pass over the inputs."""
     rows = InputRows(rs, opts)
     customers, _ = rows.load_customers(False)
+    rows.bad.settle()               # the policy decides on the bad rows met: fail stops here, skip counts
     program = compile_program(rs)
     S = compute_stats(program, customers, opts.params, {})
     stats = []

@@ -58,3 +58,19 @@ def test_stats_of_another_rules_version_are_refused(tmp_path):
     bad.write_text("{not json", encoding="utf-8")
     r = invoke("apply", RFM, "--input", f"orders={ORDERS}", "--stats", bad)
     assert r.exit_code == 1 and "not a stats file" in r.output
+
+
+def test_bad_rows_follow_the_policy(tmp_path):
+    """`--on-error fail` stops at a bad row, as `apply` does; `skip` counts it in the file."""
+    orders = tmp_path / "orders.csv"
+    lines = ORDERS.read_text(encoding="utf-8").splitlines()[:51]
+    orders.write_text("\n".join([*lines, "X1,C1,thing,abc,2010-12-01 08:26:00,1.0,17850,France"]) + "\n",
+                      encoding="utf-8")
+    stats = tmp_path / "rfm.stats.json"
+    r = invoke("stats", RFM, "--input", f"orders={orders}", "-o", stats)
+    assert r.exit_code == 1 and f"{orders} row 51 (line 52): " in r.output and not stats.exists()
+    r = invoke("stats", RFM, "--input", f"orders={orders}", "-o", stats, "--on-error", "skip")
+    assert r.exit_code == 0, r.output
+    assert json.loads(stats.read_text(encoding="utf-8"))["rejected"] == {"orders": 1}
+    r = invoke("stats", RFM, "--input", f"orders={orders}", "-o", stats, "--on-error", "quarantine")
+    assert r.exit_code == 2 and "--on-error quarantine: choose fail or skip" in r.output
