@@ -175,7 +175,7 @@ class Case(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Func(Expr):
-    """A scalar built-in (see functions.SCALARS); null-in, null-out unless documented."""
+    """A scalar built-in (segdsl/builtins.py); null-in, null-out unless the table says otherwise."""
     name: str
     args: tuple[Expr, ...]
 
@@ -339,27 +339,6 @@ def children(expr: Expr) -> tuple[Expr, ...]:
         case PopulationStat(arg=a, by=by):
             return (a, *by)
     return ()
-
-
-def needed_definitions(rs: "Ruleset", exprs, pinned: frozenset = frozenset()) -> list[Definition]:
-    """The lets and dimensions `exprs` read, directly or through each other, in
-    dependency order; a pinned let is a constant, so what it reads is not needed."""
-    defs = {d.name: d for d in rs.definitions}
-    names: set[str] = set()
-    stack = list(exprs)
-    while stack:
-        e = stack.pop()
-        for x in walk(e):
-            n = x.name if isinstance(x, (LetRef, DimRef)) else x.dimension if isinstance(x, InTags) else None
-            if n and n not in names:
-                names.add(n)
-                d = defs[n]
-                if isinstance(d, Let):
-                    if n not in pinned:
-                        stack.append(d.expr)
-                else:
-                    stack.extend(s.condition for s in d.segments if s.condition is not None)
-    return [d for d in rs.definitions if d.name in names]
 
 
 def date_value(v: Any) -> dt.date | None:

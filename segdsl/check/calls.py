@@ -15,7 +15,7 @@ from ..diagnostics.suggest import did_you_mean
 from ..syntax import ast as A
 from ..types import Kind, Type, ordered
 from .context import Failed
-from .functions import AGGREGATES, ALL_FUNCTIONS, POPULATION, SCALARS
+from ..builtins import AGGREGATES, ALL_FUNCTIONS, POPULATION, SCALARS
 from .scalars import check_scalar
 
 if TYPE_CHECKING:

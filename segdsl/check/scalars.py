@@ -1,10 +1,9 @@
 """Typing a call of a scalar built-in: its arity, then its type rule.
 
-A type rule is a function of a `ScalarCall` (the call with its arguments
-already typed) that checks what it needs of each argument and returns the
-typed IR node. `TYPE_RULES` maps each scalar function to its rule, so one
-table of built-ins can name the rule beside the arity, the interpreter
-function and the code templates of each function.
+Both come from the one table of built-ins (segdsl/builtins.py): what each
+argument must be (`needs`) and the kind of the result. A call is checked as
+a `ScalarCall` (the call with its arguments already typed); `coalesce`, whose
+arguments share one type, has a rule of its own here.
 """
 from __future__ import annotations
 
@@ -12,12 +11,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 from .. import ir
+from ..builtins import BUILTINS, SCALARS, Builtin
 from ..source import Span
 from ..syntax import ast as A
 from ..types import Kind, Type, unify
 from .coerce import align_to
 from .context import Context, Failed
-from .functions import SCALARS
 
 if TYPE_CHECKING:
     from .expressions import ExpressionChecker
@@ -58,15 +57,16 @@ def check_scalar(x: ExpressionChecker, e: A.Call) -> ir.Expr:
         raise Failed
     args = tuple(x.check(a) for a in e.args)
     level = x.level_of(*args, span=e.span)
-    return TYPE_RULES[f](ScalarCall(f, args, e.span, level, x.ctx))
+    call = ScalarCall(f, args, e.span, level, x.ctx)
+    builtin = BUILTINS[f]
+    return coalesce(call) if builtin.same_type else table_rule(call, builtin)
 
 
-def _is_text(t: Type) -> bool:
-    return t.kind is Kind.STRING
-
-
-def _is_temporal(t: Type) -> bool:
-    return t.is_temporal
+def table_rule(c: ScalarCall, builtin: Builtin) -> ir.Expr:
+    """Each argument as the table needs it, the result of the table's kind."""
+    for i, need in enumerate(builtin.needs):
+        c.need(i, need.accepts, need.what)
+    return c.returns(builtin.result(tuple(a.type for a in c.args)))
 
 
 def coalesce(c: ScalarCall) -> ir.Expr:
@@ -80,53 +80,3 @@ def coalesce(c: ScalarCall) -> ir.Expr:
         t = u
     rt = replace(t, nullable=all(a.type.nullable for a in c.args), level=c.level)
     return ir.Func(rt, c.span, c.name, tuple(align_to(a, rt) for a in c.args))
-
-
-def text_to_text(c: ScalarCall) -> ir.Expr:
-    c.need(0, _is_text, "text")
-    return c.returns(Kind.STRING)
-
-
-def text_length(c: ScalarCall) -> ir.Expr:
-    c.need(0, _is_text, "text")
-    return c.returns(Kind.INT)
-
-
-def text_test(c: ScalarCall) -> ir.Expr:
-    c.need(0, _is_text, "text")
-    c.need(1, _is_text, "text")
-    return c.returns(Kind.BOOL)
-
-
-def days_between(c: ScalarCall) -> ir.Expr:
-    c.need(0, _is_temporal, "a date")
-    c.need(1, _is_temporal, "a date")
-    return c.returns(Kind.INT)
-
-
-def date_part(c: ScalarCall) -> ir.Expr:
-    c.need(0, _is_temporal, "a date")
-    return c.returns(Kind.INT)
-
-
-def add_days(c: ScalarCall) -> ir.Expr:
-    c.need(0, _is_temporal, "a date")
-    c.need(1, lambda t: t.kind is Kind.INT, "a whole number of days")
-    return c.returns(c.args[0].type.kind)
-
-
-def absolute(c: ScalarCall) -> ir.Expr:
-    c.need(0, lambda t: t.is_numeric, "a number")
-    return c.returns(c.args[0].type.kind)
-
-
-TYPE_RULES: dict[str, Callable[[ScalarCall], ir.Expr]] = {
-    "coalesce": coalesce,
-    "lower": text_to_text, "upper": text_to_text, "trim": text_to_text,
-    "length": text_length,
-    "starts_with": text_test, "ends_with": text_test, "contains": text_test,
-    "days_between": days_between,
-    "year": date_part, "month": date_part, "day": date_part,
-    "add_days": add_days,
-    "abs": absolute,
-}
