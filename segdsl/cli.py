@@ -376,8 +376,8 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         try:
             source = service.compile_sql(rs, resolve_params(rs, parse_assignments(param or [])), dialect,
                                          tables, labels=labels, attributes=attributes, as_=as_, name=name) + ";\n"
-        except NotSupported as exc:
-            err.print(f"error: {exc}", markup=False)
+        except NotSupported as exc:     # a diagnostic (SEG501) at the rule SQL cannot express
+            err.print(render.text(exc.diagnostics, results[0].texts), markup=False, end="")
             raise typer.Exit(1)
     if output is None:
         print(source, end="")

@@ -80,4 +80,6 @@ CODES: dict[str, Code] = {c.code: c for c in [
     Code("SEG402", _W, "nullable value decides a dimension without otherwise"),
     Code("SEG403", _W, "unused definition"),
     Code("SEG404", _W, "segment can never match"),
+    # compile targets: what a backend cannot express (segdsl compile --target sql)
+    Code("SEG501", _E, "not expressible in SQL"),
 ]}
