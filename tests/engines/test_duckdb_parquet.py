@@ -96,7 +96,9 @@ def run_both(tmp_path, rules, data, *args, suffix=".csv"):
 def test_the_native_path_is_taken(tmp_path, rules):
     data = tmp_path / "in.parquet"
     write(data, ROWS)
-    rs = check_file(rules).ruleset
+    checked = check_file(rules)
+    assert checked.ok, checked.diagnostics
+    rs = checked.ruleset
     assert duckdb_scan.eligible(rs, ApplyOptions(inputs={"customer": data}))
     assert not duckdb_scan.eligible(rs, ApplyOptions(inputs={"customer": data}, null_values=("NA",)))
 

@@ -147,7 +147,9 @@ def test_a_file_starting_with_a_blank_line_is_left_to_the_shared_reader(tmp_path
 def test_not_taken_with_options_only_the_shared_reader_knows(tmp_path, rules):
     from segdsl.engines.options import ApplyOptions
     from segdsl.check.frontend import check_file
-    rs = check_file(rules).ruleset
+    checked = check_file(rules)
+    assert checked.ok, checked.diagnostics
+    rs = checked.ruleset
     data = tmp_path / "in.csv"
     write_csv(data, CLEAN)
     assert duckdb_text.eligible(rs, ApplyOptions(inputs={"customer": data}))

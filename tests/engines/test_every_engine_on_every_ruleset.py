@@ -70,7 +70,9 @@ def generated_data(rs, path: Path, n: int = 300) -> list[str]:
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_every_engine_writes_the_same_bytes(tmp_path, path):
-    rs = check_file(path).ruleset
+    checked = check_file(path)
+    assert checked.ok, checked.diagnostics
+    rs = checked.ruleset
     if path.name in SHIPPED and path.parent.name == "rulesets":
         name, data, extra = SHIPPED[path.name]
         args = ["--input", f"{name}={data}", *extra]

@@ -207,7 +207,9 @@ def test_a_plan_is_built_once_per_ruleset_and_pins(tmp_path):
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.name)
 def test_every_real_ruleset_plans(path):
-    rs = check_file(path).ruleset
+    checked = check_file(path)
+    assert checked.ok, checked.diagnostics
+    rs = checked.ruleset
     plan = build_plan(rs)
     live = {d.name for d in plan.definitions}
     assert {d.name for d in rs.dimensions} <= live
