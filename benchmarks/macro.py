@@ -7,7 +7,7 @@ data) that fit benchmarks/rules/telecom_bench.seg, then segments them in this
 one process with
 
   (a) the program segdsl generates for the ruleset: a plain loop calling
-      `program.evaluate(rec, rows, P, S, PINS)` and collecting the tuples;
+      `program.evaluate(record, rows, params, stats, pins)` and collecting the tuples;
   (b) the same segmentation written by hand as plain if/elif Python (below),
       with the null handling the language prescribes (a missing value never
       matches a comparison), collecting the same tuples;
@@ -177,22 +177,22 @@ def hand_segment(rec: dict) -> tuple:
 
 # ---------------------------------------------------------------- timing
 
-def run_generated(evaluate, records, P):
-    rows, S, pins = {}, [], {}
+def run_generated(evaluate, records, params):
+    rows, stats, pins = {}, [], {}
     out = []
     append = out.append
-    for rec in records:
-        append(evaluate(rec, rows, P, S, pins))
+    for record in records:
+        append(evaluate(record, rows, params, stats, pins))
     return out
 
 
-def run_generated_s(evaluate, records, P, S):
-    """As run_generated, for a ruleset with population statistics (S computed beforehand)."""
+def run_generated_s(evaluate, records, params, stats):
+    """As run_generated, for a ruleset with population statistics (`stats` computed beforehand)."""
     rows, pins = {}, {}
     out = []
     append = out.append
-    for rec in records:
-        append(evaluate(rec, rows, P, S, pins))
+    for record in records:
+        append(evaluate(record, rows, params, stats, pins))
     return out
 
 
@@ -257,8 +257,8 @@ def main(argv=None) -> int:
             print(d, file=sys.stderr)
         return 1
     rs = result.ruleset
-    P = resolve_params(rs)
-    assert P["as_of"] == AS_OF and P["gap_days"] == GAP_DAYS, "hand-written constants out of date"
+    params = resolve_params(rs)
+    assert params["as_of"] == AS_OF and params["gap_days"] == GAP_DAYS, "hand-written constants out of date"
     program = compile_program(rs)
     assert program.stages == [], "the benchmark ruleset must not need population statistics"
     evaluate = program.evaluate
@@ -283,7 +283,7 @@ def main(argv=None) -> int:
         records = generate(rng, done, n)
         best_gen = best_hand = float("inf")
         for _ in range(REPEAT):
-            s, got_gen = timed(run_generated, evaluate, records, P)
+            s, got_gen = timed(run_generated, evaluate, records, params)
             best_gen = min(best_gen, s)
             s, got_hand = timed(run_hand, hand_segment, records)
             best_hand = min(best_hand, s)
@@ -303,7 +303,7 @@ def main(argv=None) -> int:
         names = [d.name for d in rs.dimensions]
         best = float("inf")
         for _ in range(REPEAT):
-            s, envs = timed(lambda: Interpreter(rs, P).run(customers))
+            s, envs = timed(lambda: Interpreter(rs, params).run(customers))
             best = min(best, s)
         got = [tuple(env[n] for n in names) for env in envs]
         want = run_hand(hand_segment, records)

@@ -47,20 +47,20 @@ def test_parse_check_compile(benchmark, path):
 @pytest.fixture(scope="module")
 def telecom():
     """The telecom example with percent_rank's statistic computed once over a
-    seeded population of POPULATION customers, then pinned in S."""
+    seeded population of POPULATION customers, then passed in as `stats`."""
     path = next(p for p in EXAMPLES if p.stem == "telecom")
     rs = check_file(path).ruleset
     params = resolve_params(rs)
     program = compile_program(rs)
     records = macro.generate(random.Random(7), 0, POPULATION)
     customers = [Customer(r["customer_id"], r, {}, i + 1) for i, r in enumerate(records)]
-    S = compute_stats(program, customers, params, {})
-    return program, params, S, records[:BATCH]
+    stats = compute_stats(program, customers, params, {})
+    return program, params, stats, records[:BATCH]
 
 
 def test_evaluate_telecom_example(benchmark, telecom):
-    program, params, S, records = telecom
-    out = benchmark(macro.run_generated_s, program.evaluate, records, params, S)
+    program, params, stats, records = telecom
+    out = benchmark(macro.run_generated_s, program.evaluate, records, params, stats)
     assert len(out) == BATCH and len(out[0]) == 5
 
 
