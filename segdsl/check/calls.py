@@ -11,11 +11,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .. import ir
+from ..builtins import AGGREGATES, ALL_FUNCTIONS, POPULATION, SCALARS
 from ..diagnostics.suggest import did_you_mean
 from ..syntax import ast as A
 from ..types import Kind, Type, ordered
 from .context import Failed
-from ..builtins import AGGREGATES, ALL_FUNCTIONS, POPULATION, SCALARS
 from .scalars import check_scalar
 
 if TYPE_CHECKING:
