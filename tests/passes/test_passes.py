@@ -217,3 +217,21 @@ def test_every_real_ruleset_plans(path):
     for name, fields in plan.columns.items():
         schema = rs.customer if rs.customer is not None and rs.customer.name == name else rs.related_input(name)
         assert set(fields) <= {f.name for f in schema.fields}
+
+
+def test_the_aggregates_a_statement_reads_are_listed_once_in_order_of_use(tmp_path):
+    from segdsl.passes.dependencies import aggregates_read
+    rs = ruleset(tmp_path, '''
+ruleset a
+input customer key id { id: string }
+related orders of customer by id { id: string  amount: number }
+dimension d first {
+  segment x when sum(orders.amount) > 1 and count(orders) > 2
+  segment y when count(orders) > 5 or sum(orders.amount) < 0
+  otherwise o
+}
+''')
+    plan = build_plan(rs)
+    d = plan.ruleset.dimension("d")
+    assert aggregates_read([s.condition for s in d.segments]) == ["agg_0", "agg_1"]
+    assert aggregates_read([d.segments[1].condition]) == ["agg_1", "agg_0"]
