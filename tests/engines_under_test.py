@@ -55,7 +55,7 @@ import pyarrow as pa
 from segdsl import ir
 from segdsl.backends.interp import Interpreter
 from segdsl.backends.python import evaluate_with_generated
-from segdsl.backends.sql import ORDER, ROW, conflict_column, to_sql
+from segdsl.backends.sql import ORDER, ROW, conflict_column, population_table, to_sql
 from segdsl.runtime.customers import Customer, UniqueConflict
 from segdsl.engines import population_pass, registry
 from segdsl.engines.arrow import arrow_schema
@@ -204,7 +204,7 @@ def _run_duckdb(rs: ir.Ruleset, params: dict, tables: dict[str, pa.Table], prepa
                 functions=population_pass.DUCKDB_FUNCTIONS)
             registered += list(computed.values())
             # as the engine does: the query names every statistic's table, computed or not
-            population = {p.id: population_pass.table_name(p.id) for p in rs.population}
+            population = {p.id: population_table(p.id) for p in rs.population}
         keyless = rs.customer is not None and not rs.customer.key
         sql = to_sql(rs, params, "duckdb", tables=names, labels=True, attributes=True, prepared=prepared,
                      row_column=_DATA_ROW if keyless and not prepared else None, pretty=False,
@@ -245,7 +245,7 @@ def spark(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
         if rs.population:
             population_pass.compute(rs, build_plan(rs), params, "spark", names, lambda q: engine.run_query(session, q), register,
                                     functions=engine.SPARK_FUNCTIONS)
-            stats = {p.id: population_pass.table_name(p.id) for p in rs.population}     # as the engine does
+            stats = {p.id: population_table(p.id) for p in rs.population}     # as the engine does
         sql = to_sql(rs, params, "spark", tables=names, labels=True, attributes=True, prepared=True,
                      pretty=False, population=stats, ordered=True, functions=engine.SPARK_FUNCTIONS)
         rows = engine.run_query(session, sql).to_pylist()

@@ -16,7 +16,9 @@ Where the rows come from decides the path, never the answer:
 
 Bad rows get the same row numbers and reasons as on every engine, and output
 goes through the shared writers from Arrow batches, so every engine writes
-the same bytes. Statements besides the main query are sqlglot trees
+the same bytes. The main query is built once per run as a sqlglot tree
+(backends/sql.build_query); a path that needs no sort renders it without
+ORDER BY (a tree transform). Statements besides it are sqlglot trees too
 (engines/statements.py).
 """
 from __future__ import annotations
@@ -31,7 +33,8 @@ import pyarrow as pa
 from sqlglot import exp
 
 from .. import ir
-from ..backends.sql import ORDER, NotSupported, col, conflict_columns, to_sql
+from ..backends.sql import (ORDER, NotSupported, SqlOptions, build_query, col, conflict_columns, population_table,
+                            without_order_by)
 from ..io.readers import detect_format
 from . import duckdb_scan, duckdb_text, population_pass
 from . import statements as st
@@ -78,8 +81,9 @@ class _DuckDBRun:
         layout = Layout(rs, opts.labels, opts.attributes, self.rows.keep_columns())
         self.tables = {n: f"{n}_rows" for n in ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]}
         self.layout = layout
-        # the statistics' result tables get fixed names, so the query can be checked before any data is read
-        self.sql = self.main_query({p.id: population_pass.table_name(p.id) for p in rs.population})
+        # built (and so checked) before any data is read; the statistics' result tables have fixed names
+        self.query = self.main_query()
+        self.sql = _sql(self.query)
         self.con = duckdb.connect()
         try:
             population_pass.register_duckdb(self.con)
@@ -104,15 +108,20 @@ class _DuckDBRun:
             self.con.close()
         return finish(self.summary, layout, opts, quarantine)
 
-    def main_query(self, population: dict[int, str], sort: bool = True) -> str:
+    def main_query(self) -> exp.Select:
         opts = self.opts
+        options = SqlOptions(tables=self.tables, labels=opts.labels, attributes=opts.attributes,
+                             keep=tuple(self.layout.keep), prepared=True, ordered=True,
+                             population=tuple((p.id, population_table(p.id)) for p in self.rs.population),
+                             functions=population_pass.DUCKDB_FUNCTIONS)
         try:
-            return to_sql(self.rs, opts.params, "duckdb", tables=self.tables, labels=opts.labels,
-                          attributes=opts.attributes, keep=tuple(self.layout.keep), prepared=True, pretty=False,
-                          population=population, ordered=True, sort=sort,
-                          functions=population_pass.DUCKDB_FUNCTIONS)
+            return build_query(self.plan, opts.params, options)
         except NotSupported as exc:
             raise fail("not-supported", "engine", "duckdb", str(exc)) from None
+
+    def unsorted_sql(self) -> str:
+        """The main query without its ORDER BY: for one input scanned in file order."""
+        return _sql(without_order_by(self.query))
 
     def restart(self, layout: Layout, out) -> None:
         """Nothing written yet, as far as the output and the summary know."""
@@ -167,7 +176,7 @@ class _DuckDBRun:
         self.population()
         if not (rescued or rs.related or rs.population):
             # one input scanned in file order, projections only: the order holds without a sort
-            self.sql = self.main_query({}, sort=False)
+            self.sql = self.unsorted_sql()
         raws = duckdb_scan.LazyRaws(first, self.opts.batch_size)
         # Arrow batches from DuckDB are cheap to pass on whole: bigger than Python row batches
         for batch in con.sql(self.sql).to_arrow_reader(max(self.opts.batch_size, 256 * 1024)):
@@ -239,7 +248,7 @@ class _DuckDBRun:
             keys_distinct = pool.submit(key_check) if key_check is not None else None
             pending = None
             try:
-                for batch in self.con.sql(self.main_query({}, sort=False)).to_arrow_reader(
+                for batch in self.con.sql(self.unsorted_sql()).to_arrow_reader(
                         max(self.opts.batch_size, 256 * 1024)):
                     result = pa.Table.from_batches([batch])
                     if conflicts and any(result.column(c).null_count < result.num_rows for c in conflicts):

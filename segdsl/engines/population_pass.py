@@ -21,7 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import ir
-from ..backends.sql import EXACT_SUM, FULL_LOWER, FULL_UPPER, population_args_sql
+from ..backends.dialects import render
+from ..backends.sql import EXACT_SUM, FULL_LOWER, FULL_UPPER, SqlOptions, population_query, population_table
 from ..runtime import population
 from ..runtime.population import fsum
 from .arrow import ARROW_TYPES
@@ -31,10 +32,6 @@ if TYPE_CHECKING:
 
 
 DUCKDB_FUNCTIONS = (EXACT_SUM, FULL_UPPER, FULL_LOWER)
-
-
-def table_name(pid: int) -> str:
-    return f"__segdsl_population_{pid}"
 
 
 def exact_sum(values) -> float:
@@ -75,9 +72,9 @@ def compute(rs: ir.Ruleset, plan: "Plan", params: dict, dialect: str, tables: di
     stats: dict[int, population.Stat] = {}
     key = rs.key
     for stage in plan.stages:
-        sql = population_args_sql(rs, params, list(stage), dialect, tables=tables, prepared=True, population=done,
-                                  ordered=True, functions=functions)
-        args = run_query(sql)
+        opts = SqlOptions(tables=tables, prepared=True, population=tuple(sorted(done.items())), ordered=True,
+                          functions=functions)
+        args = run_query(render(population_query(plan, params, stage, opts), dialect))
         keys = args.column(key)
         for pid in stage:
             node = rs.population[pid]
@@ -90,7 +87,7 @@ def compute(rs: ir.Ruleset, plan: "Plan", params: dict, dialect: str, tables: di
             stats[pid] = stat
             values = [stat.value(x, g) for x, g in zip(xs, groups)]
             table = pa.table({key: keys, "value": pa.array(values, type=ARROW_TYPES[node.type.kind])})
-            name = table_name(pid)
+            name = population_table(pid)
             register(name, table)
             done[pid] = name
     return done, stats

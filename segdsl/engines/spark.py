@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from .. import ir
-from ..backends.sql import EXACT_SUM, NotSupported, to_sql
+from ..backends.dialects import render
+from ..backends.sql import EXACT_SUM, NotSupported, SqlOptions, build_query, population_table
 from . import population_pass
 from .arrow import ArrowResults, arrow_schema, rows_table
 from .base import Supports, run_guarded, run_tables_through_files
@@ -301,8 +302,8 @@ class _SparkRun:
         layout = Layout(rs, opts.labels, opts.attributes, self.rows.keep_columns())
         names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
         self.tables = {n: f"{n}_rows" for n in names}
-        # the statistics' result views get fixed names, so the query is checked before any data is read
-        self.sql = self.query({p.id: population_pass.table_name(p.id) for p in rs.population}, layout)
+        # built (and so checked) before any data is read; the statistics' result views have fixed names
+        self.sql = render(self.query(layout), "spark")
         self.spark = session(opts.master)
         try:
             with ExitStack() as stack:
@@ -316,12 +317,14 @@ class _SparkRun:
             drop_views(self.spark, self.views)
         return finish(self.summary, layout, opts, quarantine)
 
-    def query(self, population: dict[int, str], layout: Layout) -> str:
+    def query(self, layout: Layout):
         opts = self.opts
+        options = SqlOptions(tables=self.tables, labels=opts.labels, attributes=opts.attributes,
+                             keep=tuple(layout.keep), prepared=True, ordered=True,
+                             population=tuple((p.id, population_table(p.id)) for p in self.rs.population),
+                             functions=SPARK_FUNCTIONS)
         try:
-            return to_sql(self.rs, opts.params, "spark", tables=self.tables, labels=opts.labels,
-                          attributes=opts.attributes, keep=tuple(layout.keep), prepared=True, pretty=False,
-                          population=population, ordered=True, functions=SPARK_FUNCTIONS)
+            return build_query(self.plan, opts.params, options)
         except NotSupported as exc:
             raise fail("not-supported", "engine", "spark", str(exc)) from None
 

@@ -1,14 +1,16 @@
 """The statements the SQL engines send besides the main query, as sqlglot trees.
 
-Names are quoted by one rule, sqlglot's (backends/sql.ident), and values
-never enter the text: an input may be called 客户 or `a"b`, and its name is
-still one identifier. `sql(tree, dialect)` is the one place a statement
-becomes text, just before it reaches the database.
+Names are quoted by one rule, the SQL backend's (every identifier quoted by
+backends/dialects.render), and values never enter the text: an input may be
+called 客户 or `a"b`, and its name is still one identifier. `sql(tree,
+dialect)` is the one place a statement becomes text, just before it reaches
+the database.
 """
 from __future__ import annotations
 
 from sqlglot import exp
 
+from ..backends.dialects import render
 from ..backends.sql import col, ident
 
 
@@ -51,4 +53,4 @@ def count_where(name: str, where: exp.Expression) -> exp.Select:
 
 
 def sql(tree: exp.Expression, dialect: str) -> str:
-    return tree.sql(dialect)
+    return render(tree, dialect)

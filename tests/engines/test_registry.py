@@ -26,9 +26,15 @@ ENGINES_DIR = ROOT / "segdsl" / "engines"
 
 @pytest.fixture
 def toy():
+    """The toy engine registered for one test; the registry as it was afterwards
+    (tests/conformance/conftest.py may have registered it for the whole run)."""
+    was = NAME in registry.names()
     registry.register(InterpreterEngine())
     yield NAME
-    registry.unregister(NAME)
+    if was:
+        registry.register(InterpreterEngine())
+    else:
+        registry.unregister(NAME)
 
 
 def test_the_built_in_engines_satisfy_the_contract():
