@@ -81,7 +81,9 @@ def _compile_diagnostics(case: Path) -> list[dict]:
     from segdsl.check.frontend import check_file
     from segdsl.diagnostics import render
     from segdsl.service.params import resolve_params
-    rs = check_file(case).ruleset
+    checked = check_file(case)
+    assert checked.ok, checked.diagnostics      # a compile-target case checks cleanly
+    rs = checked.ruleset
     try:
         to_sql(rs, resolve_params(rs))
     except NotSupported as exc:
