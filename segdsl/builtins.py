@@ -50,15 +50,18 @@ FULL_LOWER = "__segdsl_lower"    # str.lower: full case mapping (final sigma, İ
 
 @dataclass(frozen=True, slots=True)
 class Need:
-    """What one argument must be: a test on its type and the words for the message."""
+    """What one argument must be: a test on its type, the words for the message, and the SQL
+    type a literal `null` in its place is given (a database cannot pick among a function's
+    overloads for an untyped NULL)."""
     accepts: Callable[[Type], bool]
     what: str
+    sql_type: str
 
 
-TEXT = Need(lambda t: t.kind is Kind.STRING, "text")
-DATE = Need(lambda t: t.is_temporal, "a date")
-DAYS = Need(lambda t: t.kind is Kind.INT, "a whole number of days")
-NUMBER = Need(lambda t: t.is_numeric, "a number")
+TEXT = Need(lambda t: t.kind is Kind.STRING, "text", "VARCHAR")
+DATE = Need(lambda t: t.is_temporal, "a date", "DATE")
+DAYS = Need(lambda t: t.kind is Kind.INT, "a whole number of days", "BIGINT")
+NUMBER = Need(lambda t: t.is_numeric, "a number", "DOUBLE")
 
 # (python code of each argument, their kinds) → Python expression
 PythonTemplate = Callable[[tuple[str, ...], tuple[Kind, ...]], str]

@@ -220,8 +220,13 @@ class _Expressions:
         return exp.Neg(this=exp.Paren(this=self.sql(e.operand)))
 
     def visit_Func(self, e: ir.Func) -> exp.Expression:
+        builtin = BUILTINS[e.name]
         kinds = tuple(a.type.kind for a in e.args)
-        return BUILTINS[e.name].sql([self.sql(a) for a in e.args], kinds, self.functions)
+        args = [self.sql(a) for a in e.args]
+        for i, need in enumerate(builtin.needs):
+            if e.args[i].type.kind is Kind.NULL:       # a literal `null`: typed as the function needs
+                args[i] = exp.Cast(this=args[i], to=exp.DataType.build(need.sql_type))
+        return builtin.sql(args, kinds, self.functions)
 
     def visit_Compare(self, e: ir.Compare) -> exp.Expression:
         if e.left.type.kind is Kind.TAGS:
