@@ -313,7 +313,13 @@ class _Expressions:
         return exp.Max(this=self.code_points(value) if kind is Kind.STRING else value)
 
 
-_EMPTY_AGGREGATE = {"count": 0, "count_distinct": 0}     # what a customer without rows has
+def _empty_aggregate(node: ir.Aggregate) -> exp.Expression | None:
+    """What a customer without rows has: counts and sums are zero, the others null."""
+    if node.func in ("count", "count_distinct") or (node.func == "sum" and node.type.kind is Kind.INT):
+        return exp.Literal.number(0)
+    if node.func == "sum":
+        return double(exp.Literal.number("0.0"))
+    return None
 
 
 # ---- the query ----
@@ -487,12 +493,9 @@ class _Query:
                 if a.node.related != r.name:
                     continue
                 value = col(aggregate_column(a.name), alias)
-                zero = _EMPTY_AGGREGATE.get(a.node.func)
-                zero_value = exp.Literal.number(zero) if zero is not None else None
-                if a.node.func == "sum":
-                    zero_value = exp.Literal.number(0) if a.node.type.kind is Kind.INT else double(exp.Literal.number("0.0"))
-                if zero_value is not None:
-                    value = exp.Coalesce(this=value, expressions=[zero_value])
+                empty = _empty_aggregate(a.node)
+                if empty is not None:
+                    value = exp.Coalesce(this=value, expressions=[empty])
                 sel = sel.select(exp.alias_(value, ident(aggregate_column(a.name))))
             sel = sel.join(table(f"{r.name}_agg", alias), join_type="left",
                            on=exp.EQ(this=col(r.key, alias), expression=col(rs.key, "c")))
