@@ -200,7 +200,7 @@ def _run_duckdb(rs: ir.Ruleset, params: dict, tables: dict[str, pa.Table], prepa
         population = {}
         if prepared and rs.population:         # the DuckDB engine's own two-pass statistics
             computed, _ = population_pass.compute(
-                rs, build_plan(rs), params, "duckdb", names, lambda q: con.sql(q).to_arrow_table(), con.register,
+                build_plan(rs), params, "duckdb", names, lambda q: con.sql(q).to_arrow_table(), con.register,
                 functions=population_pass.DUCKDB_FUNCTIONS)
             registered += list(computed.values())
             # as the engine does: the query names every statistic's table, computed or not
@@ -243,7 +243,7 @@ def spark(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
             engine.register(session, names[n], table)
         stats = {}
         if rs.population:
-            population_pass.compute(rs, build_plan(rs), params, "spark", names, lambda q: engine.run_query(session, q), register,
+            population_pass.compute(build_plan(rs), params, "spark", names, lambda q: engine.run_query(session, q), register,
                                     functions=engine.SPARK_FUNCTIONS)
             stats = {p.id: population_table(p.id) for p in rs.population}     # as the engine does
         sql = to_sql(rs, params, "spark", tables=names, labels=True, attributes=True, prepared=True,
@@ -322,7 +322,7 @@ def through_contract(name: str) -> Runner:
             rejected_file = Path(tmp) / "rejected.parquet"
             options = ApplyOptions(inputs={}, params=params, on_error="quarantine", quarantine=rejected_file,
                                    labels=True, attributes=True)
-            table, _ = engine.run_tables(rs, build_plan(rs), _contract_tables(rs, population), options)
+            table, _ = engine.run_tables(build_plan(rs), _contract_tables(rs, population), options)
             import pyarrow.parquet as pq
             rejected = pq.read_table(rejected_file).to_pylist() if rejected_file.exists() else []
         layout = Layout(rs, labels=True, attributes=True, keep=[])

@@ -14,8 +14,9 @@ held and called, not inherited:
 `run_guarded` is the one way a run starts: it checks the inputs asked for,
 creates the output folders, and turns every failure into a DataError or a
 UsageProblem (engines/errors.py) that the caller renders in its own words.
-The checked ruleset travels beside its Plan (segdsl/passes) while the code
-generators still compile from the ruleset.
+An engine receives the Plan of the compiler passes (segdsl/passes): the code
+generators compile from it, the population stages are `plan.stages`, and the
+inputs, dimensions and output layout are its ruleset's.
 """
 from __future__ import annotations
 
@@ -54,10 +55,10 @@ class Engine(Protocol):
     def available(self) -> bool:
         """Whether it can run here (its libraries installed), without importing them."""
 
-    def apply(self, rs: ir.Ruleset, plan: "Plan", options: ApplyOptions) -> Summary:
+    def apply(self, plan: "Plan", options: ApplyOptions) -> Summary:
         """Runs on the files of `options.inputs`; writes `options.output` (if given)."""
 
-    def run_tables(self, rs: ir.Ruleset, plan: "Plan", tables: Mapping[str, "pa.Table"],
+    def run_tables(self, plan: "Plan", tables: Mapping[str, "pa.Table"],
                    options: ApplyOptions, names: Mapping[str, str] | None = None
                    ) -> "tuple[pa.Table | None, Summary]":
         """Runs on Arrow tables by input name (besides any files in `options.inputs`):
@@ -97,7 +98,7 @@ def check_inputs(rs: ir.Ruleset, given: list[str]) -> None:
         raise fail("missing-input", "input", missing[0], f"give the `{missing[0]}` input", usage=True)
 
 
-def run_tables_through_files(engine: Engine, rs: ir.Ruleset, plan: "Plan", tables: Mapping[str, "pa.Table"],
+def run_tables_through_files(engine: Engine, plan: "Plan", tables: Mapping[str, "pa.Table"],
                              options: ApplyOptions, names: Mapping[str, str] | None = None
                              ) -> "tuple[pa.Table | None, Summary]":
     """`run_tables` for an engine that reads files: each table is written to a scratch
@@ -119,7 +120,7 @@ def run_tables_through_files(engine: Engine, rs: ir.Ruleset, plan: "Plan", table
             inputs[name] = path
         target = options.output if options.output is not None else Path(tmp) / "result.parquet"
         try:
-            summary = engine.apply(rs, plan, replace(options, inputs=inputs, output=target))
+            summary = engine.apply(plan, replace(options, inputs=inputs, output=target))
         except DataError as exc:
             if exc.problem is not None:
                 raise DataError(replace(exc.problem, detail=_unmasked(exc.problem.detail, shown))) from None

@@ -56,11 +56,11 @@ class DuckDBEngine:
     def available(self) -> bool:
         return importlib.util.find_spec("duckdb") is not None
 
-    def apply(self, rs: ir.Ruleset, plan: "Plan", options: ApplyOptions) -> Summary:
-        return run_guarded(rs, options, lambda: _DuckDBRun(rs, plan, options).run())
+    def apply(self, plan: "Plan", options: ApplyOptions) -> Summary:
+        return run_guarded(plan.ruleset, options, lambda: _DuckDBRun(plan, options).run())
 
-    def run_tables(self, rs, plan, tables, options, names=None):
-        return run_tables_through_files(self, rs, plan, tables, options, names)
+    def run_tables(self, plan, tables, options, names=None):
+        return run_tables_through_files(self, plan, tables, options, names)
 
 
 ENGINE = DuckDBEngine()
@@ -71,9 +71,9 @@ def _sql(tree: exp.Expression) -> str:
 
 
 class _DuckDBRun:
-    def __init__(self, rs: ir.Ruleset, plan: "Plan", opts: ApplyOptions):
-        self.rs, self.plan, self.opts = rs, plan, opts
-        self.rows = InputRows(rs, opts)
+    def __init__(self, plan: "Plan", opts: ApplyOptions):
+        self.rs, self.plan, self.opts = plan.ruleset, plan, opts
+        self.rows = InputRows(self.rs, opts)
         self.summary = self.rows.summary
 
     def run(self) -> Summary:
@@ -316,6 +316,6 @@ class _DuckDBRun:
     def population(self) -> None:
         if self.rs.population:
             con = self.con
-            population_pass.compute(self.rs, self.plan, self.opts.params, "duckdb", self.tables,
+            population_pass.compute(self.plan, self.opts.params, "duckdb", self.tables,
                                     lambda q: con.sql(q).to_arrow_table(), con.register, self.opts.stats,
                                     functions=population_pass.DUCKDB_FUNCTIONS)

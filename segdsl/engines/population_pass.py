@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import ir
 from ..backends.dialects import render
 from ..backends.sql import EXACT_SUM, FULL_LOWER, FULL_UPPER, SqlOptions, population_query, population_table
 from ..runtime import population
@@ -61,13 +60,14 @@ def register_duckdb(con) -> None:
     con.create_function(FULL_LOWER, _mapped(str.lower, "ascii_lower"), [text], text, type="arrow")
 
 
-def compute(rs: ir.Ruleset, plan: "Plan", params: dict, dialect: str, tables: dict[str, str],
+def compute(plan: "Plan", params: dict, dialect: str, tables: dict[str, str],
             run_query: Callable[[str], pa.Table], register: Callable[[str, pa.Table], None],
             frozen: dict[int, population.Stat] | None = None,
             functions: tuple[str, ...] = ()) -> tuple[dict[int, str], dict[int, population.Stat]]:
     """Runs every stage of the plan (a stage reads only the stages before it); returns the
     result table names by stat id, and the stats built.
     `functions`: what the connection has registered (backends.sql.SqlOptions.functions)."""
+    rs = plan.ruleset
     done: dict[int, str] = {}
     stats: dict[int, population.Stat] = {}
     key = rs.key

@@ -10,7 +10,6 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
-from .. import ir
 from ..backends.python import compile_program, compute_stats
 from .base import Supports, run_guarded, run_tables_through_files
 from .options import ApplyOptions, Summary
@@ -30,20 +29,20 @@ class PythonEngine:
     def available(self) -> bool:
         return True
 
-    def apply(self, rs: ir.Ruleset, plan: "Plan", options: ApplyOptions) -> Summary:
-        return run_guarded(rs, options, lambda: _PythonRun(rs, plan, options).run())
+    def apply(self, plan: "Plan", options: ApplyOptions) -> Summary:
+        return run_guarded(plan.ruleset, options, lambda: _PythonRun(plan, options).run())
 
-    def run_tables(self, rs, plan, tables, options, names=None):
-        return run_tables_through_files(self, rs, plan, tables, options, names)
+    def run_tables(self, plan, tables, options, names=None):
+        return run_tables_through_files(self, plan, tables, options, names)
 
 
 ENGINE = PythonEngine()
 
 
 class _PythonRun:
-    def __init__(self, rs: ir.Ruleset, plan: "Plan", opts: ApplyOptions):
-        self.rs, self.plan, self.opts = rs, plan, opts
-        self.rows = InputRows(rs, opts)
+    def __init__(self, plan: "Plan", opts: ApplyOptions):
+        self.rs, self.plan, self.opts = plan.ruleset, plan, opts
+        self.rows = InputRows(self.rs, opts)
         self.summary = self.rows.summary
 
     def run(self) -> Summary:

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from .. import ir
 from ..backends.dialects import render
 from ..backends.sql import EXACT_SUM, NotSupported, SqlOptions, build_query, population_table
 from . import population_pass
@@ -278,22 +277,22 @@ class SparkEngine:
     def available(self) -> bool:
         return importlib.util.find_spec("pyspark") is not None
 
-    def apply(self, rs: ir.Ruleset, plan: "Plan", options: ApplyOptions) -> Summary:
+    def apply(self, plan: "Plan", options: ApplyOptions) -> Summary:
         """Runs the ruleset on Spark; `options.master` (else $SEGDSL_SPARK_MASTER, else local[2])
         picks the cluster."""
-        return run_guarded(rs, options, lambda: _SparkRun(rs, plan, options).run())
+        return run_guarded(plan.ruleset, options, lambda: _SparkRun(plan, options).run())
 
-    def run_tables(self, rs, plan, tables, options, names=None):
-        return run_tables_through_files(self, rs, plan, tables, options, names)
+    def run_tables(self, plan, tables, options, names=None):
+        return run_tables_through_files(self, plan, tables, options, names)
 
 
 ENGINE = SparkEngine()
 
 
 class _SparkRun:
-    def __init__(self, rs: ir.Ruleset, plan: "Plan", opts: ApplyOptions):
-        self.rs, self.plan, self.opts = rs, plan, opts
-        self.rows = InputRows(rs, opts)
+    def __init__(self, plan: "Plan", opts: ApplyOptions):
+        self.rs, self.plan, self.opts = plan.ruleset, plan, opts
+        self.rows = InputRows(self.rs, opts)
         self.summary = self.rows.summary
         self.views: list[str] = []
 
@@ -362,7 +361,7 @@ class _SparkRun:
             parts.append(rows_table(schema, batch, keep, keyless))
             self.register(self.tables[schema.name], pa.concat_tables(parts))
         if rs.population:
-            population_pass.compute(rs, self.plan, self.opts.params, "spark", self.tables,
+            population_pass.compute(self.plan, self.opts.params, "spark", self.tables,
                                     lambda q: run_query(self.spark, q), self.register, self.opts.stats,
                                     functions=SPARK_FUNCTIONS)
         result = run_query(self.spark, self.sql)

@@ -123,7 +123,7 @@ def apply(rs: ir.Ruleset, engine: str, options: ApplyOptions) -> Summary:
     """Segments the files of `options.inputs` on `engine`; writes `options.output` if given."""
     from ..passes import build_plan
     chosen = engine_for(engine, options, rs)
-    return chosen.apply(rs, build_plan(rs), options)
+    return chosen.apply(build_plan(rs), options)
 
 
 def apply_tables(rs: ir.Ruleset, engine: str, tables: Mapping[str, "pa.Table"], options: ApplyOptions,
@@ -133,7 +133,7 @@ def apply_tables(rs: ir.Ruleset, engine: str, tables: Mapping[str, "pa.Table"], 
     from ..passes import build_plan
     check_inputs(rs, [*options.inputs, *tables])
     chosen = engine_for(engine, options, rs)
-    return chosen.run_tables(rs, build_plan(rs), tables, options, names)
+    return chosen.run_tables(build_plan(rs), tables, options, names)
 
 
 def default_quarantine(options: ApplyOptions) -> Path | None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
-from segdsl import ir
 from segdsl.backends.interp import Interpreter
 from segdsl.engines.base import Supports, run_guarded, run_tables_through_files
 from segdsl.engines.options import ApplyOptions, Summary
 from segdsl.engines.output import Batches, Layout, conflict, finish, open_writers
 from segdsl.engines.rows import InputRows
+from segdsl.passes import Plan
 
 NAME = "interpreter"
 
@@ -27,20 +27,21 @@ class InterpreterEngine:
     def available(self) -> bool:
         return True
 
-    def apply(self, rs: ir.Ruleset, plan, options: ApplyOptions) -> Summary:
-        return run_guarded(rs, options, lambda: _run(rs, options))
+    def apply(self, plan: Plan, options: ApplyOptions) -> Summary:
+        return run_guarded(plan.ruleset, options, lambda: _run(plan, options))
 
-    def run_tables(self, rs, plan, tables, options, names=None):
-        return run_tables_through_files(self, rs, plan, tables, options, names)
+    def run_tables(self, plan, tables, options, names=None):
+        return run_tables_through_files(self, plan, tables, options, names)
 
 
-def _run(rs: ir.Ruleset, options: ApplyOptions) -> Summary:
+def _run(plan: Plan, options: ApplyOptions) -> Summary:
+    rs = plan.ruleset
     rows = InputRows(rs, options)
     layout = Layout(rs, options.labels, options.attributes, rows.keep_columns())
     with ExitStack() as stack:
         out, quarantine = open_writers(stack, rows, layout)
         customers, raws = rows.load_customers(bool(layout.keep))
-        envs = Interpreter(rs, options.params, stats=options.stats).run(customers)
+        envs = Interpreter.for_plan(plan, options.params, stats=options.stats).run(customers)
         name = rows.main_input()
         with Batches(out, options.batch_size, rows.summary) as batches:
             for c, env in zip(customers, envs):

@@ -70,7 +70,7 @@ def run(engine: str, rs, tmp_path, inputs: dict, suffix: str = ".csv", **kw):
     opts = ApplyOptions(inputs={k: Path(v) for k, v in inputs.items()}, output=out,
                         params=kw.pop("params", None) or resolve_params(rs), **kw)
     try:
-        summary = registry.get(engine).apply(rs, build_plan(rs), opts)
+        summary = registry.get(engine).apply(build_plan(rs), opts)
     except DataError as exc:
         return str(exc), None, None
     rejected = opts.quarantine_path()
