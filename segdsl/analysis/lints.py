@@ -8,14 +8,11 @@ warnings stay together.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
 
 from .. import ir
 from ..diagnostics.values import Diagnostic
 from .implication import implies
-
-if TYPE_CHECKING:
-    from ..check.modules import Uses
+from .uses import Uses
 
 _OTHERWISE_HELP = "add `otherwise NAME \"label\"` as the last line"
 

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, replace
 
 from .. import ir
+from ..analysis.uses import Uses
 from ..diagnostics.values import DiagnosticSink
 from ..source import Span
 from ..syntax import ast as A
@@ -22,14 +23,6 @@ from .expressions import ExpressionChecker
 from .ordering import order_definitions
 from .schema import check_schema
 from .tests import lower_tests
-
-
-@dataclass(frozen=True, slots=True)
-class Uses:
-    """What the lints need that the IR does not show: a let over related rows is inlined where
-    it is aggregated, so it has no definition in the IR and no reference to it remains."""
-    lets: tuple[tuple[str, Span], ...]     # every let declared, in declaration order
-    names: frozenset[str]                  # every field, param, let and dimension read, or pinned by a test
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from segdsl.analysis import DIMENSION_LINTS, RULESET_LINTS, lint
-from segdsl.check.modules import Uses
+from segdsl.analysis.uses import Uses
 from tests.helpers import check_text
 
 
