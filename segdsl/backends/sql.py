@@ -48,7 +48,7 @@ from .dialects import CodePoints, render
 from .errors import NameTooLong, NotSupported
 
 __all__ = ["SqlOptions", "NotSupported", "build_query", "population_query", "render", "to_sql",
-           "population_args_sql", "with_tables", "without_order_by", "as_create", "EXACT_SUM", "FULL_LOWER",
+           "with_tables", "without_order_by", "as_create", "EXACT_SUM", "FULL_LOWER",
            "FULL_UPPER"]
 
 CONFLICT = "__segdsl_conflict"
@@ -633,14 +633,6 @@ def as_create(tree: exp.Expression, kind: str, name: str) -> exp.Expression:
 
 # ---- text ----
 
-def _options(plan: Plan, tables, labels=False, attributes=False, keep=(), row_column=None, prepared=False,
-             population=None, ordered=False, sort=True, functions=()) -> SqlOptions:
-    return SqlOptions(tables=dict(tables or {}), labels=labels, attributes=attributes, keep=tuple(keep),
-                      row_column=row_column, prepared=prepared,
-                      population=tuple(sorted((population or {}).items())), ordered=ordered, sort=sort,
-                      functions=tuple(functions))
-
-
 def to_sql(plan: Plan | ir.Ruleset, params: dict, dialect: str = "duckdb", tables: dict[str, str] | None = None,
            labels: bool = False, attributes: bool = False, pretty: bool = True,
            keep: tuple[tuple[str, str], ...] = (), row_column: str | None = None, prepared: bool = False,
@@ -650,22 +642,13 @@ def to_sql(plan: Plan | ir.Ruleset, params: dict, dialect: str = "duckdb", table
     in CREATE VIEW / CREATE TABLE AS. `functions`: the engine functions (EXACT_SUM, ...) the
     connection has, used instead of the database's own."""
     plan = _plan(plan)
-    opts = _options(plan, tables, labels, attributes, keep, row_column, prepared, population, ordered, sort,
-                    functions)
+    opts = SqlOptions(tables=dict(tables or {}), labels=labels, attributes=attributes, keep=tuple(keep),
+                      row_column=row_column, prepared=prepared, population=tuple(sorted((population or {}).items())),
+                      ordered=ordered, sort=sort, functions=tuple(functions))
     query: exp.Expression = build_query(plan, params, opts)
     if create is not None:
         query = as_create(query, *create)
     return _rendered(plan, query, dialect, pretty)
-
-
-def population_args_sql(plan: Plan | ir.Ruleset, params: dict, ids: list[int], dialect: str = "duckdb",
-                        tables: dict[str, str] | None = None, prepared: bool = False,
-                        population: dict[int, str] | None = None, ordered: bool = False,
-                        functions: tuple[str, ...] = ()) -> str:
-    """`population_query` as text."""
-    plan = _plan(plan)
-    opts = _options(plan, tables, prepared=prepared, population=population, ordered=ordered, functions=functions)
-    return _rendered(plan, population_query(plan, params, ids, opts), dialect, False)
 
 
 def _rendered(plan: Plan, tree: exp.Expression, dialect: str, pretty: bool) -> str:
