@@ -19,8 +19,8 @@ Safety: nothing from a rule file is pasted into the source as code.
 2. Rule names only appear in comments (made printable) and in
    `repr`-quoted dictionary keys.
 3. Local variables are numbered (`f0` field, `p1` param, `v2` let, `d3`
-   dimension, `a0` aggregate, `t2_0` temporary), never named after user
-   identifiers.
+   dimension, `a0` aggregate, `t2_0` and `n2` temporaries) or fixed (`row`,
+   `value`, `hits`), never named after user identifiers.
 Each generated line that starts a definition or a segment is mapped back to
 its rule span (`Program.line_map`).
 """
