@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from segdsl.backends.interp import Interpreter
 from segdsl.backends.python import evaluate_with_generated
 from segdsl.check.frontend import check_file
+from segdsl.passes import build_plan
 from segdsl.service.params import resolve_params
 from tests.helpers import RULE_FILES
 from tests.strategies import customers
@@ -34,5 +35,24 @@ def test_generated_python_equals_interpreter(path):
         got = evaluate_with_generated(rs, population, params, {})
         for e, g in zip(expected, got):
             assert {d.name: e[d.name] for d in rs.dimensions} == g
+
+    check()
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_the_plans_rules_interpret_like_the_checkers(path):
+    """The passes (folding, hoisting) change how the rules are written, never what they mean."""
+    rs = check_file(path).ruleset
+    params = resolve_params(rs)
+    plan = build_plan(rs)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.data())
+    def check(data):
+        population = data.draw(customers(rs))
+        expected = Interpreter(rs, params).run(population)
+        got = Interpreter.for_plan(plan, params).run(population)
+        for e, g in zip(expected, got):
+            assert {d.name: e[d.name] for d in rs.dimensions} == {d.name: g[d.name] for d in rs.dimensions}
 
     check()
