@@ -29,7 +29,7 @@ from .engines import registry
 from .engines.errors import DataError, Problem, UsageProblem
 from .engines.options import ApplyOptions, Summary
 from .service import app as service
-from .service.params import ParamErrors, UsageError, parse_value, resolve_params
+from .service.params import ParamErrors, parse_value, resolve_params
 from .types import Kind
 
 __all__ = ["load", "Segmentation", "Applied", "RulesetError", "LoadError", "ParamError", "RecordError",
@@ -154,8 +154,8 @@ def _param_value(p: ir.ParamDecl, value: Any):
         raise ParamError(f"params[{p.name!r}] = {value!r}: a {type(value).__name__} is no param value")
     try:
         return parse_value(p, text)
-    except UsageError as exc:
-        raise ParamError(f"params[{p.name!r}] = {value!r}: {str(exc).split(': ', 1)[-1]}") from None
+    except UsageProblem as exc:
+        raise ParamError(f"params[{p.name!r}] = {value!r}: {exc.problem.detail}") from None
 
 
 # ---- the loaded ruleset -----------------------------------------------------------

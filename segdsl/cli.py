@@ -28,12 +28,16 @@ from .engines.errors import DataError, Problem, UsageProblem
 from .io.errors import InputError
 from .io.readers import expand
 from .service import app as service
-from .service.params import UsageError, parse_assignments, resolve_params
+from .service.params import parse_assignments, resolve_params
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True, rich_markup_mode=None,
                   help="segdsl: customer-segmentation rules, checked, tested and compiled.")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class UsageError(Exception):
+    """Arguments the command line cannot parse (exit code 2)."""
 
 
 _FLAGS = {"engine": "--engine", "input": "--input", "keep": "--keep", "stats": "--stats", "master": "--master",
@@ -43,6 +47,8 @@ _FLAGS = {"engine": "--engine", "input": "--input", "keep": "--keep", "stats": "
 
 def _words(problem: Problem) -> str:
     """A Problem in the command line's words: the flag, the value given, what is wrong."""
+    if problem.code == "missing-param":
+        return f"param `{problem.value}` has no default: give it with --param {problem.value}=VALUE"
     flag = _FLAGS.get(problem.where, "--" + problem.where.replace("_", "-"))
     head = flag if problem.value is None else f"{flag} {problem.value}"
     return f"{head}: {problem.detail}"

@@ -1,4 +1,8 @@
-"""`--param k=v`: text from the command line → typed param values."""
+"""Param values: text (`--param k=v`, or a string given to the API) → typed values.
+
+Wrong values are Problems at `param` (engines/errors.py), worded by the CLI
+with its flag; the Python API passes its own words (ParamErrors) and reads a
+bad value's detail from the Problem."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,11 +11,8 @@ from typing import Any, Callable, Mapping
 
 from .. import ir
 from ..diagnostics.suggest import did_you_mean
+from ..engines.errors import fail
 from ..types import Kind
-
-
-class UsageError(Exception):
-    """Wrong use of the command line (exit code 2)."""
 
 
 def parse_value(p: ir.ParamDecl, text: str):
@@ -39,7 +40,7 @@ def parse_value(p: ir.ParamDecl, text: str):
         want = {Kind.INT: "a whole number", Kind.NUMBER: "a number", Kind.BOOL: "true or false",
                 Kind.DATE: "a date YYYY-MM-DD", Kind.DATETIME: "a date and time YYYY-MM-DDTHH:MM:SS",
                 Kind.ENUM: "one of " + ", ".join(m.name for m in p.type.enum.members) if p.type.enum else ""}[k]
-        raise UsageError(f"--param {p.name}={text}: `{p.name}` needs {want}") from None
+        raise fail("bad-param", "param", f"{p.name}={text}", f"`{p.name}` needs {want}", usage=True) from None
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,15 @@ class ParamErrors:
     missing: Callable[[str], Exception]                 # (name of a param without default or value)
 
 
-COMMAND_LINE = ParamErrors(
-    unknown=lambda name, hint: UsageError(f"--param {name}: the ruleset has no param `{name}`"
-                                          + (f"; {hint}" if hint else "")),
-    missing=lambda name: UsageError(f"param `{name}` has no default: give it with --param {name}=VALUE"))
+PROBLEMS = ParamErrors(
+    unknown=lambda name, hint: fail("unknown-param", "param", name, f"the ruleset has no param `{name}`"
+                                    + (f"; {hint}" if hint else ""), usage=True),
+    missing=lambda name: fail("missing-param", "param", name, f"`{name}` has no default", usage=True))
 
 
 def resolve_params(ruleset: ir.Ruleset, overrides: Mapping[str, Any] | None = None,
                    read: Callable[[ir.ParamDecl, Any], Any] = parse_value,
-                   errors: ParamErrors = COMMAND_LINE) -> dict:
+                   errors: ParamErrors = PROBLEMS) -> dict:
     """Every param's value: its default, unless overridden; `read` turns an override into a value."""
     values = {p.name: p.default for p in ruleset.params if p.has_default}
     for name, given in (overrides or {}).items():
@@ -76,7 +77,7 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
     out = {}
     for it in items:
         if "=" not in it:
-            raise UsageError(f"--param {it}: write NAME=VALUE")
+            raise fail("bad-assignment", "param", it, "write NAME=VALUE", usage=True)
         k, v = it.split("=", 1)
         out[k.strip()] = v
     return out
