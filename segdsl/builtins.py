@@ -110,8 +110,9 @@ def _own(name: str, arg):
     return exp.Anonymous(this=name, expressions=[arg])
 
 
-def _sql_case(own: str, builtin):
-    return lambda a, kinds, functions: _own(own, a[0]) if own in functions else builtin(this=a[0])
+def _sql_case(own: str, node: str):
+    """The engine's full case mapping where the connection has it, else the database's `node`."""
+    return lambda a, kinds, functions: _own(own, a[0]) if own in functions else getattr(exp, node)(this=a[0])
 
 
 def _sql_days_between(a, kinds, functions):
@@ -125,9 +126,9 @@ _BUILTINS = (
             lambda a, kinds, functions: exp.Coalesce(this=a[0], expressions=a[1:]),
             null_aware=True, same_type=True),
     Builtin("lower", 1, 1, (TEXT,), _kind(Kind.STRING), str.lower,
-            lambda c, k: f"{c[0]}.lower()", _sql_case(FULL_LOWER, exp.Lower)),
+            lambda c, k: f"{c[0]}.lower()", _sql_case(FULL_LOWER, "Lower")),
     Builtin("upper", 1, 1, (TEXT,), _kind(Kind.STRING), str.upper,
-            lambda c, k: f"{c[0]}.upper()", _sql_case(FULL_UPPER, exp.Upper)),
+            lambda c, k: f"{c[0]}.upper()", _sql_case(FULL_UPPER, "Upper")),
     Builtin("trim", 1, 1, (TEXT,), _kind(Kind.STRING), lambda s: s.strip(" "),
             lambda c, k: f"{c[0]}.strip(' ')",
             # spaces only, as every engine agrees on (not all Unicode blanks)
