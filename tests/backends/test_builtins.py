@@ -103,3 +103,12 @@ def test_a_literal_null_argument_gives_null_everywhere(name):
     assert _interpreted(call) is None and _generated(call) is None
     tree = exp.select(SqlExpressions({}, SqlOptions()).sql(call))
     assert duckdb.connect().execute(render(tree, "duckdb")).fetchone()[0] is None
+
+
+def test_reading_the_table_does_not_import_sqlglot():
+    """The front end types calls from the table; `segdsl check` should not pay for sqlglot."""
+    import subprocess
+    import sys
+    code = "import sys, segdsl.builtins, segdsl.check.frontend; print('sqlglot' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
