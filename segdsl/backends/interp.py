@@ -75,17 +75,17 @@ class Interpreter:
         envs: list[dict] = [{} for _ in customers]
         self.customers, self.envs = customers, envs
         for d in self.rs.definitions:
-            for c, env in zip(customers, envs):
+            for customer, env in zip(customers, envs):
                 if isinstance(d, ir.Let):
-                    env[d.name] = self.pins[d.name] if d.name in self.pins else self.eval(d.expr, c, env, None)
+                    env[d.name] = self.pins[d.name] if d.name in self.pins else self.eval(d.expr, customer, env, None)
                 else:
-                    env[d.name] = self.assign(d, c, env)
+                    env[d.name] = self.assign(d, customer, env)
         return envs
 
-    def assign(self, d: ir.Dimension, c: Customer, env: dict):
+    def assign(self, d: ir.Dimension, customer: Customer, env: dict):
         hits = []
         for s in d.segments:
-            if self.eval(s.condition, c, env, None) is True:
+            if self.eval(s.condition, customer, env, None) is True:
                 hits.append(s.name)
                 if d.policy == "first":
                     break
@@ -99,107 +99,107 @@ class Interpreter:
 
     def stat(self, node: ir.PopulationStat) -> population.Stat:
         if node.id not in self.stats:
-            pairs = [(self.eval(node.arg, c, env, None), tuple(self.eval(b, c, env, None) for b in node.by))
-                     for c, env in zip(self.customers, self.envs)]
+            pairs = [(self.eval(node.arg, customer, env, None), tuple(self.eval(b, customer, env, None) for b in node.by))
+                     for customer, env in zip(self.customers, self.envs)]
             self.stats[node.id] = population.build(node.func, node.params, node.desc, pairs)
         return self.stats[node.id]
 
-    def eval(self, e: ir.Expr, c: Customer, env: dict, row: dict | None) -> Any:
-        """The value of `e` for customer `c` (and one of its related rows, inside an aggregate)."""
-        return getattr(self, "visit_" + type(e).__name__)(e, c, env, row)
+    def eval(self, e: ir.Expr, customer: Customer, env: dict, row: dict | None) -> Any:
+        """The value of `e` for one customer (and one of its related rows, inside an aggregate)."""
+        return getattr(self, "visit_" + type(e).__name__)(e, customer, env, row)
 
     # ---- values ----
-    def visit_Const(self, e: ir.Const, c, env, row):
+    def visit_Const(self, e: ir.Const, customer, env, row):
         if e.type.kind is Kind.LIST:
-            return tuple(self.eval(i, c, env, row) for i in e.value)
+            return tuple(self.eval(i, customer, env, row) for i in e.value)
         return e.value
 
-    def visit_FieldRef(self, e: ir.FieldRef, c, env, row):
-        return c.record.get(e.name)
+    def visit_FieldRef(self, e: ir.FieldRef, customer, env, row):
+        return customer.record.get(e.name)
 
-    def visit_RowFieldRef(self, e: ir.RowFieldRef, c, env, row):
+    def visit_RowFieldRef(self, e: ir.RowFieldRef, customer, env, row):
         return row.get(e.name)
 
-    def visit_ParamRef(self, e: ir.ParamRef, c, env, row):
+    def visit_ParamRef(self, e: ir.ParamRef, customer, env, row):
         return self.params[e.name]
 
-    def visit_LetRef(self, e: ir.LetRef, c, env, row):
+    def visit_LetRef(self, e: ir.LetRef, customer, env, row):
         return env[e.name]
 
     visit_DimRef = visit_LetRef
 
     # ---- arithmetic and functions: null in, null out ----
-    def visit_Arith(self, e: ir.Arith, c, env, row):
-        a, b = self.eval(e.left, c, env, row), self.eval(e.right, c, env, row)
+    def visit_Arith(self, e: ir.Arith, customer, env, row):
+        a, b = self.eval(e.left, customer, env, row), self.eval(e.right, customer, env, row)
         return None if a is None or b is None else _ARITH[e.op](a, b)
 
-    def visit_Neg(self, e: ir.Neg, c, env, row):
-        a = self.eval(e.operand, c, env, row)
+    def visit_Neg(self, e: ir.Neg, customer, env, row):
+        a = self.eval(e.operand, customer, env, row)
         return None if a is None else -a
 
-    def visit_Func(self, e: ir.Func, c, env, row):
+    def visit_Func(self, e: ir.Func, customer, env, row):
         builtin = BUILTINS[e.name]
-        values = [self.eval(a, c, env, row) for a in e.args]
+        values = [self.eval(a, customer, env, row) for a in e.args]
         if not builtin.null_aware and any(v is None for v in values):
             return None
         return builtin.evaluate(*values)
 
     # ---- comparisons and logic: three-valued ----
-    def visit_Compare(self, e: ir.Compare, c, env, row):
-        a, b = self.eval(e.left, c, env, row), self.eval(e.right, c, env, row)
+    def visit_Compare(self, e: ir.Compare, customer, env, row):
+        a, b = self.eval(e.left, customer, env, row), self.eval(e.right, customer, env, row)
         return None if a is None or b is None else _COMPARE[e.op](a, b)
 
-    def visit_Between(self, e: ir.Between, c, env, row):
-        x, lo, hi = (self.eval(o, c, env, row) for o in (e.operand, e.low, e.high))
+    def visit_Between(self, e: ir.Between, customer, env, row):
+        x, lo, hi = (self.eval(o, customer, env, row) for o in (e.operand, e.low, e.high))
         ge = None if x is None or lo is None else x >= lo
         le = None if x is None or hi is None else x <= hi
         v = and3([ge, le])
         return not3(v) if e.negated else v
 
-    def visit_InList(self, e: ir.InList, c, env, row):
-        x = self.eval(e.operand, c, env, row)
-        values = [self.eval(i, c, env, row) for i in e.items]
+    def visit_InList(self, e: ir.InList, customer, env, row):
+        x = self.eval(e.operand, customer, env, row)
+        values = [self.eval(i, customer, env, row) for i in e.items]
         v = or3([None if x is None or y is None else x == y for y in values]) if values else False
         return not3(v) if e.negated else v
 
-    def visit_InTags(self, e: ir.InTags, c, env, row):
+    def visit_InTags(self, e: ir.InTags, customer, env, row):
         v = e.segment in env[e.dimension]
         return not v if e.negated else v
 
-    def visit_IsNull(self, e: ir.IsNull, c, env, row):
-        v = self.eval(e.operand, c, env, row) is None
+    def visit_IsNull(self, e: ir.IsNull, customer, env, row):
+        v = self.eval(e.operand, customer, env, row) is None
         return not v if e.negated else v
 
-    def visit_And(self, e: ir.And, c, env, row):
-        return and3([self.eval(i, c, env, row) for i in e.items])
+    def visit_And(self, e: ir.And, customer, env, row):
+        return and3([self.eval(i, customer, env, row) for i in e.items])
 
-    def visit_Or(self, e: ir.Or, c, env, row):
-        return or3([self.eval(i, c, env, row) for i in e.items])
+    def visit_Or(self, e: ir.Or, customer, env, row):
+        return or3([self.eval(i, customer, env, row) for i in e.items])
 
-    def visit_Not(self, e: ir.Not, c, env, row):
-        return not3(self.eval(e.operand, c, env, row))
+    def visit_Not(self, e: ir.Not, customer, env, row):
+        return not3(self.eval(e.operand, customer, env, row))
 
-    def visit_Case(self, e: ir.Case, c, env, row):
+    def visit_Case(self, e: ir.Case, customer, env, row):
         for condition, value in e.whens:
-            if self.eval(condition, c, env, row) is True:
-                return self.eval(value, c, env, row)
-        return None if e.else_ is None else self.eval(e.else_, c, env, row)
+            if self.eval(condition, customer, env, row) is True:
+                return self.eval(value, customer, env, row)
+        return None if e.else_ is None else self.eval(e.else_, customer, env, row)
 
     # ---- over related rows, and over the population ----
-    def visit_Aggregate(self, e: ir.Aggregate, c, env, row):
-        rows = c.rows.get(e.related, [])
-        passing = [r for r in rows if e.where is None or self.eval(e.where, c, env, r) is True]
+    def visit_Aggregate(self, e: ir.Aggregate, customer, env, row):
+        rows = customer.rows.get(e.related, [])
+        passing = [r for r in rows if e.where is None or self.eval(e.where, customer, env, r) is True]
         if e.arg is None:
             return len(passing)
-        values = [v for v in (self.eval(e.arg, c, env, r) for r in passing) if v is not None]
+        values = [v for v in (self.eval(e.arg, customer, env, r) for r in passing) if v is not None]
         return getattr(self, "aggregate_" + e.func)(values, e.type.kind)
 
-    def visit_AggregateRef(self, e: ir.AggregateRef, c, env, row):
-        return self.visit_Aggregate(self.aggregates[e.name], c, env, row)
+    def visit_AggregateRef(self, e: ir.AggregateRef, customer, env, row):
+        return self.visit_Aggregate(self.aggregates[e.name], customer, env, row)
 
-    def visit_PopulationStat(self, e: ir.PopulationStat, c, env, row):
-        x = self.eval(e.arg, c, env, None)
-        return self.stat(e).value(x, tuple(self.eval(b, c, env, None) for b in e.by))
+    def visit_PopulationStat(self, e: ir.PopulationStat, customer, env, row):
+        x = self.eval(e.arg, customer, env, None)
+        return self.stat(e).value(x, tuple(self.eval(b, customer, env, None) for b in e.by))
 
     @staticmethod
     def aggregate_count(values, kind: Kind):
