@@ -17,7 +17,6 @@ from segdsl.engines.errors import Problem
 ROOT = Path(__file__).resolve().parents[2]
 TELCO = ROOT / "rulesets" / "telco_churn.seg"
 SAMPLE = ROOT / "segdsl" / "samples" / "telco_customers.csv"
-RFM = ROOT / "rulesets" / "ecommerce_rfm.seg"
 
 
 def cli(*args) -> tuple[int, str]:
@@ -51,12 +50,22 @@ def test_the_same_problem_in_cli_and_api_words(tmp_path, args, kwargs, cli_words
     assert "--" not in problem.detail and "=" not in problem.detail.split(":")[0]
 
 
-def test_an_engine_failure_names_the_engine_not_a_flag(tmp_path):
-    """The SQL backend cannot express a construct: the Problem is at `engine`, each side words it."""
-    rules = tmp_path / "r.seg"
-    rules.write_text(RFM.read_text(encoding="utf-8"), encoding="utf-8")
-    status, output = cli("compile", rules, "--target", "sql")
-    assert status == 1 and "population function" in output
+def test_an_engine_failure_is_a_problem_at_its_option(tmp_path):
+    """DuckDB refuses a memory limit: the engine says which option and value, never a flag."""
+    from segdsl.check.frontend import check_file
+    from segdsl.engines.options import ApplyOptions
+    from segdsl.service import app as service
+    from segdsl.service.params import resolve_params
+    rs = check_file(TELCO).ruleset
+    with pytest.raises(DataError) as info:
+        service.apply(rs, "duckdb", ApplyOptions(inputs={"customer": SAMPLE}, params=resolve_params(rs),
+                                                 memory_limit="lots"))
+    problem = info.value.problem
+    assert (problem.code, problem.where, problem.value, problem.usage) == ("bad-memory-limit", "memory_limit",
+                                                                           "lots", False)
+    assert "--" not in problem.detail
+    status, output = cli("apply", TELCO, "--input", SAMPLE, "--memory-limit", "lots")
+    assert status == 1 and f"error: --memory-limit lots: {problem.detail}" in output
 
 
 def test_memory_limit_with_an_engine_that_takes_none(tmp_path):
