@@ -611,9 +611,12 @@ _PROGRAMS: dict[tuple[int, bool], Program] = {}
 
 
 def compile_program(plan: Plan | ir.Ruleset, pinned: frozenset[str] = frozenset(), lenient: bool = False) -> Program:
-    """Compiled once per plan and leniency. Given a ruleset, its plan with `pinned` lets."""
+    """Compiled once per plan and leniency. Given a ruleset, its plan with `pinned` lets (a plan
+    knows its own pinned lets)."""
     if not isinstance(plan, Plan):
         plan = build_plan(plan, frozenset(pinned))
+    elif pinned and frozenset(pinned) != plan.pinned:
+        raise ValueError(f"the plan pins {sorted(plan.pinned)}, not {sorted(pinned)}: build the plan with them")
     key = (id(plan), lenient)
     hit = _PROGRAMS.get(key)
     if hit is not None and hit.plan is plan:
