@@ -72,6 +72,16 @@ def table(name: str, alias: str | None = None) -> exp.Table:
     return exp.Table(this=ident(name), alias=exp.TableAlias(this=ident(alias)) if alias else None)
 
 
+SOURCE = "segdsl_source"     # meta key on the tables a query reads from outside it (`with_tables`)
+
+
+def source_table(name: str, alias: str | None = None) -> exp.Table:
+    """A table the query reads from outside (an input, a statistic's results), not one of its CTEs."""
+    t = table(name, alias)
+    t.meta[SOURCE] = True
+    return t
+
+
 def double(e: exp.Expression) -> exp.Expression:
     return exp.Cast(this=e, to=exp.DataType.build("DOUBLE"))
 
@@ -335,7 +345,7 @@ class _Query:
     def input_select(self, schema: ir.InputSchema) -> exp.Select:
         used = set(self.plan.columns.get(schema.name, ()))
         fields = [f for f in schema.fields if f.name in used]
-        source = table(self.opts.table(schema.name))
+        source = source_table(self.opts.table(schema.name))
         if self.opts.prepared:
             cols = [col(f.name) for f in fields] + ([col(ORDER)] if self.opts.ordered else [])
             if not schema.is_related and schema.key is None:
@@ -508,7 +518,7 @@ class _Query:
             self.values.visit_PopulationStat(self.rs.population[i])      # refuses a statistic not computed
             alias = f"p{i}"
             sel = sel.select(exp.alias_(col("value", alias), ident(population_column(i))))
-            sel = sel.join(table(self.values.population[i], alias), join_type="left",
+            sel = sel.join(source_table(self.values.population[i], alias), join_type="left",
                            on=exp.EQ(this=col(key, alias), expression=col(key, "c")))
         return sel
 
@@ -616,12 +626,11 @@ def without_order_by(tree: exp.Select) -> exp.Select:
 
 def with_tables(tree: exp.Expression, names: Mapping[str, str]) -> exp.Expression:
     """The same query reading other tables: each table called `old` in `names` (input tables,
-    population result tables) read as `names[old]`; the query's own CTEs are left alone."""
-    ctes = {c.alias for c in tree.find_all(exp.CTE)}
-
+    population result tables) read as `names[old]`; the query's own CTEs are left alone, even
+    one that has the same name as an input table."""
     def rename(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Table) and node.name in names and node.name not in ctes:
-            return exp.Table(this=ident(names[node.name]), alias=node.args.get("alias"))
+        if isinstance(node, exp.Table) and node.meta.get(SOURCE) and node.name in names:
+            return source_table(names[node.name], node.alias or None)
         return node
     return tree.transform(rename)
 

@@ -148,3 +148,21 @@ dimension 客户价值分层客户价值分层客户价值分层 first {
         to_sql(rs, {}, "postgres", attributes=True)
     assert caught.value.diagnostic.span.line == 4
     to_sql(rs, {}, "duckdb", attributes=True)
+
+
+def test_renaming_tables_leaves_a_cte_of_the_same_name_alone(tmp_path):
+    rs = ruleset(tmp_path, '''
+ruleset c
+input customers key id { id: string  x: int? }
+related orders of customers by id { id: string  amount: number }
+dimension d first { segment big when sum(orders.amount) > 10 and x > 1  otherwise o }
+''')
+    tree = build_query(build_plan(rs), {})
+    renamed = with_tables(without_order_by(tree), {"customers": "crm_customers"})
+    con = duckdb.connect()
+    con.execute("CREATE TABLE crm_customers (id VARCHAR, x BIGINT)")
+    con.execute("INSERT INTO crm_customers VALUES ('a', 2), ('b', 0)")
+    con.execute("CREATE TABLE orders (id VARCHAR, amount DOUBLE)")
+    con.execute("INSERT INTO orders VALUES ('a', 20), ('b', 30)")
+    assert sorted(con.execute(render(renamed, "duckdb")).fetchall()) == [("a", "big"), ("b", "o")]
+    assert '"customers" AS (' in render(renamed, "duckdb"), "the CTE keeps its name"
