@@ -305,7 +305,7 @@ class _Expressions:
         return exp.Count(this=exp.Distinct(expressions=[value]))
 
     def aggregate_sum(self, value, kind: Kind) -> exp.Expression:
-        zero = exp.Literal.number(0) if kind is Kind.INT else double(exp.Literal.number("0.0"))
+        zero = _zero(kind)
         exact = kind is Kind.NUMBER and EXACT_SUM in self.functions     # BIGINT sums are exact
         total = own(EXACT_SUM, exp.ArrayAgg(this=value)) if exact else exp.Sum(this=value)
         return exp.Coalesce(this=total, expressions=[zero])
@@ -323,13 +323,13 @@ class _Expressions:
         return exp.Max(this=self.code_points(value) if kind is Kind.STRING else value)
 
 
+def _zero(kind: Kind) -> exp.Expression:
+    return exp.Literal.number(0) if kind is Kind.INT else double(exp.Literal.number("0.0"))
+
+
 def _empty_aggregate(node: ir.Aggregate) -> exp.Expression | None:
     """What a customer without rows has: counts and sums are zero, the others null."""
-    if node.func in ("count", "count_distinct") or (node.func == "sum" and node.type.kind is Kind.INT):
-        return exp.Literal.number(0)
-    if node.func == "sum":
-        return double(exp.Literal.number("0.0"))
-    return None
+    return _zero(node.type.kind) if node.func in ("count", "count_distinct", "sum") else None
 
 
 # ---- the query ----
