@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .backends.errors import NotSupported
 from .check.frontend import CheckResult
 from .diagnostics import render
 from .engines import registry
@@ -249,6 +250,10 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         err.print(f"error: {_message(exc)}", markup=False)
         err.print("nothing was written", markup=False)
         raise typer.Exit(1)
+    except NotSupported as exc:     # the engine's SQL cannot express a rule: SEG501 at that rule
+        err.print(render.text(exc.diagnostics, results[0].texts), markup=False, end="")
+        err.print("nothing was written", markup=False)
+        raise typer.Exit(1)
     _print_summary(rs, summary)
     if summary_json is not None:
         from .io.atomic import write_text_atomic
@@ -372,7 +377,6 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     if target is Target.python:
         source = service.compile_python(rs)
     else:
-        from .backends.sql import NotSupported
         tables = {}
         for t in table or []:
             input_name, sep, value = t.partition("=")

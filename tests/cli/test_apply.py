@@ -229,3 +229,28 @@ dimension recent first { segment active when invoices >= 1 segment idle when las
     assert r.exit_code == 0, r.output
     assert out.read_text().splitlines() == ["cid,value,recent", "x,big,active", "y,none,active", "z,none,never"]
     assert "1 related rows with no customer" in r.output
+
+
+def test_a_rule_the_engines_sql_cannot_express_is_a_diagnostic_at_the_rule(tmp_path):
+    """The Python engine runs an aggregate that reads a customer value; DuckDB's SQL cannot
+    express it yet, and says so as SEG501 at the rule, writing nothing."""
+    rule_file = tmp_path / "shop.seg"
+    rule_file.write_text("ruleset shop\n"
+                         "input customer key id { id: string  limit: number }\n"
+                         "related orders of customer by id { id: string  amount: number }\n"
+                         "dimension value first {\n"
+                         "  segment big when count(orders where orders.amount > limit) > 1\n"
+                         "  otherwise small\n"
+                         "}\n", encoding="utf-8")
+    (tmp_path / "c.csv").write_text("id,limit\na,10\nb,100\n", encoding="utf-8")
+    (tmp_path / "o.csv").write_text("id,amount\na,20\na,30\nb,50\n", encoding="utf-8")
+    args = ["apply", str(rule_file), "--input", f"customer={tmp_path / 'c.csv'}",
+            "--input", f"orders={tmp_path / 'o.csv'}"]
+    out = tmp_path / "out.csv"
+    refused = runner.invoke(app, [*args, "--engine", "duckdb", "--output", str(out)])
+    assert refused.exit_code == 1
+    assert "SEG501" in refused.output and f"{rule_file}:5:" in refused.output
+    assert "nothing was written" in refused.output and not out.exists()
+    ran = runner.invoke(app, [*args, "--engine", "python", "--output", str(out)])
+    assert ran.exit_code == 0, ran.output
+    assert out.read_text(encoding="utf-8").splitlines() == ["id,value", "a,big", "b,small"]
