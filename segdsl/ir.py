@@ -13,7 +13,7 @@ name; tags are a tuple of segment names in declaration order.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .source import Span
@@ -339,6 +339,16 @@ def children(expr: Expr) -> tuple[Expr, ...]:
         case PopulationStat(arg=a, by=by):
             return (a, *by)
     return ()
+
+
+def shape(x):
+    """An IR value without its spans: equal for expressions written alike, wherever they are
+    written (how SEG404 compares two conditions, how the passes find one aggregate twice)."""
+    if isinstance(x, Expr):
+        return (type(x).__name__,) + tuple(shape(getattr(x, f.name)) for f in fields(x) if f.name != "span")
+    if isinstance(x, tuple):
+        return tuple(shape(i) for i in x)
+    return x
 
 
 def date_value(v: Any) -> dt.date | None:

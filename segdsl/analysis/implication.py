@@ -9,7 +9,6 @@ so the warning is never a false alarm.
 """
 from __future__ import annotations
 
-from dataclasses import fields
 
 from .. import ir
 
@@ -22,7 +21,7 @@ def implies(later: ir.Expr | None, earlier: ir.Expr | None) -> bool:
         return False
     if isinstance(earlier, ir.Const) and earlier.value is True:
         return True
-    if shape(later) == shape(earlier):
+    if ir.shape(later) == ir.shape(earlier):
         return True
     if isinstance(earlier, ir.And):
         return all(implies(later, e) for e in earlier.items)
@@ -36,15 +35,6 @@ def implies(later: ir.Expr | None, earlier: ir.Expr | None) -> bool:
     return a is not None and b is not None and a[0] == b[0] and within(a[1], b[1])
 
 
-def shape(x):
-    """An IR value without its spans, so two conditions written alike compare equal."""
-    if isinstance(x, ir.Expr):
-        return (type(x).__name__,) + tuple(shape(getattr(x, f.name)) for f in fields(x) if f.name != "span")
-    if isinstance(x, tuple):
-        return tuple(shape(i) for i in x)
-    return x
-
-
 def atom(c: ir.Expr):
     """A condition on one value as (the value's shape, the values it allows), or None.
 
@@ -53,17 +43,17 @@ def atom(c: ir.Expr):
     if isinstance(c, ir.Compare) and _const(c.right) is not None and not isinstance(c.right.value, tuple):
         v, op = c.right.value, c.op
         if op == "=":
-            return shape(c.left), ("set", frozenset([v]))
+            return ir.shape(c.left), ("set", frozenset([v]))
         if _is_number(v) and op in ("<", "<=", ">", ">="):
             low = (v, op == ">=") if op[0] == ">" else (-_INF, False)
             high = (v, op == "<=") if op[0] == "<" else (_INF, False)
-            return shape(c.left), ("range", low, high)
+            return ir.shape(c.left), ("range", low, high)
     if isinstance(c, ir.InList) and not c.negated and all(_const(i) is not None for i in c.items):
-        return shape(c.operand), ("set", frozenset(i.value for i in c.items))
+        return ir.shape(c.operand), ("set", frozenset(i.value for i in c.items))
     if isinstance(c, ir.Between) and not c.negated:
         lo, hi = _const(c.low), _const(c.high)
         if isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
-            return shape(c.operand), ("range", (lo, True), (hi, True))
+            return ir.shape(c.operand), ("range", (lo, True), (hi, True))
     return None
 
 

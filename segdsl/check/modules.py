@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from .. import ir
 from ..analysis.uses import Uses
 from ..diagnostics.values import DiagnosticSink
-from ..source import Span
 from ..syntax import ast as A
 from ..types import Type
 from .context import Context, file_span

@@ -9,7 +9,7 @@ population statistics' arguments, so they are stable from run to run.
 """
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 
 from .. import ir
 from . import rewrite
@@ -23,7 +23,7 @@ def hoist_aggregates(plan: Plan) -> Plan:
     def hoist(e: ir.Expr) -> ir.Expr:
         if not isinstance(e, ir.Aggregate):
             return e
-        key = shape(e)
+        key = ir.shape(e)
         name = names.get(key)
         if name is None:
             name = names[key] = f"agg_{len(names)}"
@@ -32,12 +32,3 @@ def hoist_aggregates(plan: Plan) -> Plan:
 
     rs = rewrite.ruleset(plan.ruleset, hoist)
     return replace(plan, ruleset=rs, aggregates=tuple(hoisted))
-
-
-def shape(x):
-    """An IR value without its spans: equal for expressions written alike."""
-    if isinstance(x, ir.Expr):
-        return (type(x).__name__,) + tuple(shape(getattr(x, f.name)) for f in fields(x) if f.name != "span")
-    if isinstance(x, tuple):
-        return tuple(shape(i) for i in x)
-    return x

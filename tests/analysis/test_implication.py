@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from segdsl import ir
-from segdsl.analysis.implication import atom, implies, shape, within
+from segdsl.analysis.implication import atom, implies, within
+from segdsl.ir import shape
 from tests.helpers import ruleset
 
 HEAD = """ruleset t

@@ -6,10 +6,8 @@ import pytest
 from segdsl import ir
 from segdsl.passes import PASSES, build_plan, run_passes
 from segdsl.passes.aggregates import hoist_aggregates
-from segdsl.passes.columns import columns_used
 from segdsl.passes.fold import fold_constants
 from segdsl.passes.liveness import live_definitions
-from segdsl.passes.stages import population_stages
 from tests.helpers import RULE_FILES, ruleset
 from segdsl.check.frontend import check_file
 
