@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import glob
 import json
 import sys
 from enum import Enum
@@ -26,8 +25,6 @@ from .check.frontend import CheckResult
 from .diagnostics import render
 from .engines import registry
 from .engines.errors import DataError, Problem, UsageProblem
-from .io.errors import InputError
-from .io.readers import expand
 from .service import app as service
 from .service.params import parse_assignments, resolve_params
 
@@ -176,32 +173,18 @@ class OnError(str, Enum):
     quarantine = "quarantine"
 
 
-def _matches(pattern: str) -> list[str]:
-    try:
-        return expand(pattern)
-    except InputError:
-        return []
-
-
 def _inputs(rs, items: list[str]) -> dict[str, Path]:
+    """`--input NAME=FILE` (or a bare FILE for a ruleset with one input) → the service's checks."""
     names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
-    out: dict[str, Path] = {}
+    given: dict[str, str] = {}
     for it in items:
         name, sep, path = it.partition("=")
         if not sep:
             if len(names) != 1:
                 raise UsageError(f"--input {it}: this ruleset has inputs {', '.join(names)}; write NAME=FILE")
             name, path = names[0], it
-        if name not in names:
-            raise UsageError(f"--input {name}=...: the ruleset has no input `{name}` (inputs: {', '.join(names)})")
-        p = Path(path)
-        if glob.has_magic(path):
-            if not _matches(path):
-                raise UsageError(f"--input {name}={path}: no file matches")
-        elif not p.exists():
-            raise UsageError(f"--input {name}={path}: no such file")
-        out[name] = p
-    return out
+        given[name] = path
+    return service.input_files(rs, given)
 
 
 @app.command()

@@ -95,6 +95,29 @@ def check_batch_size(batch_size: Any) -> int:
     return batch_size
 
 
+def input_files(rs: ir.Ruleset, given: Mapping[str, str]) -> dict[str, Path]:
+    """Input name → file (or pattern of files) to read: every name one the ruleset has, every
+    file there, every pattern matching at least one file."""
+    import glob
+
+    from ..io.errors import InputError
+    from ..io.readers import expand
+    check_inputs(rs, list(given))
+    files: dict[str, Path] = {}
+    for name, path in given.items():
+        if glob.has_magic(path):
+            try:
+                found = expand(path)
+            except InputError:
+                found = []
+            if not found:
+                raise fail("no-file", "input", f"{name}={path}", "no file matches", usage=True)
+        elif not Path(path).exists():
+            raise fail("no-file", "input", f"{name}={path}", "no such file", usage=True)
+        files[name] = Path(path)
+    return files
+
+
 def engine_for(name: str, options: ApplyOptions, rs: ir.Ruleset | None = None) -> Engine:
     """The engine called `name`, if it takes every option given and can run the ruleset."""
     engine = registry.get(name)
