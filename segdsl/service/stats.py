@@ -27,10 +27,10 @@ def compute(rs: ir.Ruleset, opts: ApplyOptions) -> dict:
     customers, _ = rows.load_customers(False)
     rows.bad.settle()               # the policy decides on the bad rows met: fail stops here, skip counts
     program = compile_program(rs)
-    S = compute_stats(program, customers, opts.params, {})
+    built = compute_stats(program, customers, opts.params, {})
     stats = []
     for node in rs.population:
-        stat = S[node.id]
+        stat = built[node.id]
         if stat is None:
             continue                    # not needed by any dimension
         stats.append({"id": node.id, "where": str(node.span), "params": list(node.params), "by": len(node.by),
