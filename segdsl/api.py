@@ -309,7 +309,7 @@ class Segmentation:
         return out
 
     # ---- data ----
-    def apply(self, data, engine: str = "duckdb", output: str | os.PathLike | None = None, *,
+    def apply(self, data, engine: str = registry.DEFAULT, output: str | os.PathLike | None = None, *,
               on_error: str = "fail", quarantine: str | os.PathLike | None = None,
               labels: bool = False, attributes: bool = False, keep: str | Sequence[str] | None = None,
               delimiter: str | None = None, encoding: str = "utf-8", null_values: str | Sequence[str] = (),
@@ -330,7 +330,7 @@ class Segmentation:
             null_values=null_values, date_format=date_format, batch_size=batch_size)
         return applied.summary if output is not None else applied.result
 
-    def apply_with_summary(self, data, engine: str = "duckdb", output: str | os.PathLike | None = None, *,
+    def apply_with_summary(self, data, engine: str = registry.DEFAULT, output: str | os.PathLike | None = None, *,
                            on_error: str = "fail", quarantine: str | os.PathLike | None = None,
                            labels: bool = False, attributes: bool = False,
                            keep: str | Sequence[str] | None = None, delimiter: str | None = None,

@@ -192,7 +192,7 @@ def _inputs(rs, items: list[str]) -> dict[str, Path]:
 def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
           input: Annotated[list[str], typer.Option("--input", "-i", help="NAME=FILE (CSV, JSONL or Parquet; a quoted pattern such as 'parts/*.parquet' reads every matching file)")],
           output: Annotated[Optional[Path], typer.Option("--output", "-o", help=".parquet, .csv or .jsonl")] = None,
-          engine: Annotated[str, typer.Option(help="duckdb (default), python or spark")] = registry.DEFAULT,
+          engine: Annotated[str, typer.Option(help=f"{', '.join(registry.names())} (default {registry.DEFAULT})")] = registry.DEFAULT,
           master: Annotated[Optional[str], typer.Option(help="Spark master URL (default $SEGDSL_SPARK_MASTER, else local[2])")] = None,
           param: Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")] = None,
           on_error: Annotated[OnError, typer.Option("--on-error", help="fail, skip or quarantine")] = OnError.fail,
