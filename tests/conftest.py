@@ -67,3 +67,14 @@ def pytest_testnodedown(node, error):
 def pytest_terminal_summary(terminalreporter):
     for part in _PARTS:
         part.pytest_terminal_summary(terminalreporter)
+    _hostile_summary(terminalreporter)
+
+
+def _hostile_summary(terminalreporter) -> None:
+    """How many hostile inputs (tests/hostile: one case per parametrized test) were tried."""
+    tried = {outcome: {r.nodeid for r in terminalreporter.stats.get(outcome, [])
+                       if r.nodeid.startswith("tests/hostile/") and r.when == "call"}
+             for outcome in ("passed", "failed")}
+    total = len(tried["passed"] | tried["failed"])
+    if total:
+        terminalreporter.write_line(f"hostile: {total} hostile inputs tried, {len(tried['failed'])} not handled")
