@@ -41,6 +41,7 @@ from sqlglot import exp
 
 from .. import ir
 from ..builtins import BUILTINS, EXACT_SUM, FULL_LOWER, FULL_UPPER
+from ..check.literals import number_problem
 from ..passes import Plan, build_plan
 from ..passes.dependencies import aggregates_read, definition_exprs, stats_read
 from ..types import Kind
@@ -87,10 +88,15 @@ def double(e: exp.Expression) -> exp.Expression:
 
 
 def literal(v, kind: Kind | None = None) -> exp.Expression:
+    """A constant of the rules as SQL. Numbers are ones every engine holds alike: the checker
+    and the params refuse the others (check/literals.py), since `inf` would be read as a
+    column's name and a wider whole number as DECIMAL."""
     if v is None:
         return exp.Null()
     if isinstance(v, bool):
         return exp.Boolean(this=v)
+    if isinstance(v, (int, float)) and number_problem(v) is not None:
+        raise ValueError(f"no SQL literal for {v!r}: {number_problem(v)}")
     if isinstance(v, int) and kind is not Kind.NUMBER:
         return exp.Literal.number(v)
     if isinstance(v, (int, float)):

@@ -16,6 +16,7 @@ from ..diagnostics.suggest import did_you_mean
 from ..syntax import ast as A
 from ..types import Kind, Type, ordered
 from .context import Failed
+from .literals import check_number
 from .scalars import check_scalar
 
 if TYPE_CHECKING:
@@ -131,6 +132,7 @@ def _population_params(x: ExpressionChecker, e: A.Call, f: str) -> tuple:
             x.ctx.error("SEG204", "`ntile(x, k)` needs a whole number of tiles k ≥ 1", e.span,
                         help="e.g. `ntile(recency, 5, desc)`")
             raise Failed
+        check_number(x.ctx, extra[0])
         return (extra[0].value,)
     if f == "quantile":
         if len(extra) != 1 or not isinstance(extra[0], (A.Number, A.Percent)) or not 0 <= extra[0].value <= 1:

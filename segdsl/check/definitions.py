@@ -14,6 +14,7 @@ from .. import ir
 from ..source import Span
 from ..syntax import ast as A
 from .context import Context, Failed, segments_of
+from .literals import constant_numbers_ok
 
 if TYPE_CHECKING:
     from .expressions import ExpressionChecker
@@ -109,6 +110,11 @@ def _attributes(ctx: Context, s: A.Segment) -> tuple[tuple[str, object], ...] | 
     attrs, ok = [], True
     for a in s.attributes:
         v = _attr_value(a.value)
+        try:
+            constant_numbers_ok(ctx, a.value)
+        except Failed:
+            ok = False
+            continue
         if v is _NOT_CONST:
             ctx.error("SEG216", f"attribute `{a.key}` must be a constant", a.value.span,
                       help='write text in double quotes: `channel: "outbound_call"`')

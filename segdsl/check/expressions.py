@@ -21,6 +21,7 @@ from . import calls, names
 from .coerce import align_all, align_to
 from .context import Context, Failed, segments_of
 from .hints import compare_hint, shadow_hint
+from .literals import INT64_MIN, check_number
 
 _ARITH_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
 
@@ -53,9 +54,11 @@ class ExpressionChecker:
 
     # ---- constants ----
     def check_Number(self, e: A.Number, expect):
+        check_number(self.ctx, e)
         return ir.Const(INT if e.is_int else NUMBER, e.span, e.value)
 
     def check_Percent(self, e: A.Percent, expect):
+        check_number(self.ctx, e)
         return ir.Const(NUMBER, e.span, e.value)
 
     def check_String(self, e: A.String, expect):
@@ -74,6 +77,7 @@ class ExpressionChecker:
         return ir.Const(expect.with_nullable(True) if expect else NULL, e.span, None)
 
     def check_Duration(self, e: A.Duration, expect):
+        check_number(self.ctx, e)
         return ir.Const(DURATION, e.span, e.days)
 
     def check_ListLit(self, e: A.ListLit, expect):
@@ -100,6 +104,8 @@ class ExpressionChecker:
 
     # ---- arithmetic ----
     def check_Neg(self, e: A.Neg, expect):
+        if isinstance(e.operand, A.Number) and e.operand.is_int and -e.operand.value == INT64_MIN:
+            return ir.Const(INT, e.span, INT64_MIN)     # the one whole number whose magnitude is not one
         x = self.check(e.operand)
         if not x.type.is_numeric:
             self.ctx.error("SEG202", f"`-` needs a number, not {x.type.describe()}", e.span)

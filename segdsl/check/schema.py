@@ -14,6 +14,7 @@ from ..diagnostics.suggest import did_you_mean
 from ..syntax import ast as A
 from ..types import INT, NUMBER, SCALAR_TYPE_NAMES, EnumMember, EnumType, Kind, Type
 from .context import Context, Failed
+from .literals import constant_numbers_ok
 
 _TYPE_ALIASES = {"integer": "int", "float": "number", "double": "number", "decimal": "number",
                  "str": "string", "text": "string", "boolean": "bool", "timestamp": "datetime"}
@@ -168,6 +169,7 @@ def const_value(ctx: Context, e: A.Expr, t: Type, what: str, code: str = "SEG207
     """A constant written in the rule file (a default, a bound, a test value) as the runtime value of type t."""
     if isinstance(e, A.Null):
         return None
+    constant_numbers_ok(ctx, e)
     value = _const_of_kind(ctx, e, t)
     if value is None:
         example = _EXAMPLES.get(t.kind)

@@ -68,6 +68,7 @@ CODES: dict[str, Code] = {c.code: c for c in [
     Code("SEG214", _E, "population function needs a customer value"),
     Code("SEG215", _E, "values from two related inputs mixed"),
     Code("SEG216", _E, "attribute value is not a constant"),
+    Code("SEG217", _E, "number out of range"),
     # structure
     Code("SEG301", _E, "otherwise in an `all` dimension"),
     Code("SEG302", _E, "test gives rows of an unknown related input"),

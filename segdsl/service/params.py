@@ -10,12 +10,28 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from .. import ir
+from ..check.literals import number_problem
 from ..diagnostics.suggest import did_you_mean
 from ..engines.errors import fail
 from ..types import Kind
 
 
 def parse_value(p: ir.ParamDecl, text: str):
+    """The value of `text` for param p; a number must be one the rule file could hold (finite,
+    whole numbers within 64 bits: check/literals.py), so no engine or dialect meets another."""
+    value = _parse(p, text)
+    problem = number_problem(value)
+    if problem is not None:
+        raise fail("bad-param", "param", f"{p.name}={text}", f"`{p.name}` needs {_WANT[p.type.kind]}; "
+                   f"`{text.strip()}` is {problem}", usage=True)
+    return value
+
+
+_WANT = {Kind.INT: "a whole number", Kind.NUMBER: "a number", Kind.BOOL: "true or false",
+         Kind.DATE: "a date YYYY-MM-DD", Kind.DATETIME: "a date and time YYYY-MM-DDTHH:MM:SS"}
+
+
+def _parse(p: ir.ParamDecl, text: str):
     k = p.type.kind
     t = text.strip()
     try:
@@ -37,9 +53,7 @@ def parse_value(p: ir.ParamDecl, text: str):
             return t
         return text
     except ValueError:
-        want = {Kind.INT: "a whole number", Kind.NUMBER: "a number", Kind.BOOL: "true or false",
-                Kind.DATE: "a date YYYY-MM-DD", Kind.DATETIME: "a date and time YYYY-MM-DDTHH:MM:SS",
-                Kind.ENUM: "one of " + ", ".join(m.name for m in p.type.enum.members) if p.type.enum else ""}[k]
+        want = "one of " + ", ".join(m.name for m in p.type.enum.members) if k is Kind.ENUM else _WANT[k]
         raise fail("bad-param", "param", f"{p.name}={text}", f"`{p.name}` needs {want}", usage=True) from None
 
 
