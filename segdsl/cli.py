@@ -19,6 +19,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .backends.errors import NotSupported
 from .check.frontend import CheckResult
@@ -78,10 +79,13 @@ class Format(str, Enum):
     json = "json"
 
 
-def _load(files: list[Path], fmt: Format, strict: bool, quiet_ok: bool = False) -> tuple[list[CheckResult], bool]:
+def _load(files: list[Path], fmt: Format | None, strict: bool,
+          allow_imports_outside: bool = False) -> tuple[list[CheckResult], bool]:
+    """Check each file; print the diagnostics as text (stderr) or one JSON array (stdout),
+    or not at all (`fmt` None: the caller reports them)."""
     results, failed, all_diags = [], False, []
     for f in files:
-        r = service.check(f)
+        r = service.check(f, allow_imports_outside=allow_imports_outside)
         results.append(r)
         all_diags.extend(r.diagnostics)
         if not r.ok or (strict and r.diagnostics):
@@ -93,13 +97,18 @@ def _load(files: list[Path], fmt: Format, strict: bool, quiet_ok: bool = False) 
     return results, failed
 
 
+_OUTSIDE_HELP = "imports may leave the main file's folder and name any regular file (not only .seg)"
+
+
 @app.command()
 @_usage_errors
 def check(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)")],
           format: Annotated[Format, typer.Option("--format", help="text or json")] = Format.text,
-          strict: Annotated[bool, typer.Option(help="warnings fail the check too")] = False) -> None:
+          strict: Annotated[bool, typer.Option(help="warnings fail the check too")] = False,
+          allow_imports_outside: Annotated[bool, typer.Option("--allow-imports-outside", help=_OUTSIDE_HELP)] = False,
+          ) -> None:
     """Parse and type-check rule files, and run the lints."""
-    results, failed = _load(files, format, strict)
+    results, failed = _load(files, format, strict, allow_imports_outside)
     if format is Format.text:
         diags = [d for r in results for d in r.diagnostics]
         status = "failed" if failed else "ok"
@@ -115,17 +124,19 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
              min_coverage: Annotated[float, typer.Option(help="fail below this share of segments hit (0-100)")] = 0.0,
              format: Annotated[Format, typer.Option("--format")] = Format.text,
              engine: Annotated[str, typer.Option(help="python (generated code) or interp (reference)")] = "python",
+             allow_imports_outside: Annotated[bool, typer.Option("--allow-imports-outside", help=_OUTSIDE_HELP)] = False,
              ) -> None:
     """Run the test blocks inside rule files and report rule coverage."""
     from .service.testing import show
-    results, failed = _load(files, Format.text, False)
+    results, failed = _load(files, Format.text if format is Format.text else None, False, allow_imports_outside)
     reports = []
-    for r in results:
-        if not r.ok:
+    for f, r in zip(files, results):
+        if not r.ok:        # the rules do not check: no tests run, the diagnostics say why
+            reports.append(_unchecked_json(f, r))
             continue
         params = resolve_params(r.ruleset, parse_assignments(param or []))
         rep = service.run_tests(r.ruleset, params, engine)
-        reports.append(rep)
+        reports.append(_report_json(rep, show, r.diagnostics))
         if rep.failures:
             failed = True
         if rep.coverage * 100 < min_coverage:
@@ -133,21 +144,22 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
         if format is Format.text:
             _print_report(rep, r.texts, show, min_coverage)
     if format is Format.json:
-        print(json.dumps([_report_json(rep, show) for rep in reports], ensure_ascii=False, indent=2))
+        print(json.dumps(reports, ensure_ascii=False, indent=2))
     raise typer.Exit(1 if failed else 0)
 
 
 def _print_report(rep, texts, show, min_coverage) -> None:
     rs = rep.ruleset
     total = rep.passed + len({(f.test, id(f.case)) for f in rep.failures})
+    vis = render.visible            # test names and values are rule text: never raw to the terminal
     for f in rep.failures:
         sp = f.case.span
-        out.print(f"FAIL {rs.path}:{sp.line}: test \"{f.test}\"", markup=False)
-        out.print(f"  expected {f.dimension} = {show(f.expected)}, got {show(f.got)}", markup=False)
+        out.print(vis(f"FAIL {rs.path}:{sp.line}: test \"{f.test}\""), markup=False)
+        out.print(vis(f"  expected {f.dimension} = {show(f.expected)}, got {show(f.got)}"), markup=False)
         if f.decided_by:
-            out.print("  decided by: " + ", ".join(f"{n} = {show(v)}" for n, v in f.decided_by), markup=False)
+            out.print(vis("  decided by: " + ", ".join(f"{n} = {show(v)}" for n, v in f.decided_by)), markup=False)
     status = "ok" if not rep.failures else "FAILED"
-    out.print(f"{status}: {rs.path}: {rep.passed} of {total} test cases passed; "
+    out.print(f"{status}: {vis(rs.path)}: {rep.passed} of {total} test cases passed; "
               f"rule coverage {rep.coverage:.0%} ({len(rep.all_segments) - len(rep.uncovered)} of "
               f"{len(rep.all_segments)} segments hit)", markup=False)
     if rep.uncovered:
@@ -156,9 +168,16 @@ def _print_report(rep, texts, show, min_coverage) -> None:
         out.print(f"  coverage below --min-coverage {min_coverage:g}%", markup=False)
 
 
-def _report_json(rep, show) -> dict:
+def _unchecked_json(file: Path, r: CheckResult) -> dict:
+    """A file whose rules do not check: its entry in `test --format json`, with the diagnostics."""
+    return {"file": str(file), "ok": False, "diagnostics": [render.as_dict(d) for d in r.diagnostics],
+            "passed": 0, "failures": [], "coverage": None, "uncovered": []}
+
+
+def _report_json(rep, show, diagnostics) -> dict:
     return {
-        "file": rep.ruleset.path, "passed": rep.passed,
+        "file": rep.ruleset.path, "ok": not rep.failures, "diagnostics": [render.as_dict(d) for d in diagnostics],
+        "passed": rep.passed,
         "failures": [{"test": f.test, "line": f.case.span.line, "dimension": f.dimension,
                       "expected": show(f.expected), "got": show(f.got),
                       "decided_by": {n: show(v) for n, v in f.decided_by}} for f in rep.failures],
@@ -277,14 +296,17 @@ def _print_summary(rs, summary) -> None:
     for d in rs.dimensions:
         counts = summary.segments.get(d.name, {})
         total = summary.customers or 1
-        t = Table(title=f"{d.name}" + (f" {d.label}" if d.label else "") + f" ({d.policy})", title_justify="left")
+        # labels are rule text: shown visibly, and as Text so that `[b]` in one is not markup
+        vis = lambda s: Text(render.visible(s))  # noqa: E731
+        t = Table(title=vis(f"{d.name}" + (f" {d.label}" if d.label else "") + f" ({d.policy})"),
+                  title_justify="left")
         t.add_column("segment")
         t.add_column("label")
         t.add_column("customers", justify="right")
         t.add_column("share", justify="right")
         for s in d.all_segments():
             n = counts.get(s.name, 0)
-            t.add_row(s.name, s.label or "", f"{n:,}", f"{n / total:.1%}")
+            t.add_row(s.name, vis(s.label or ""), f"{n:,}", f"{n / total:.1%}")
         if counts.get("(none)"):
             n = counts["(none)"]
             t.add_row("(none)", "no tag" if d.policy == "all" else "no segment", f"{n:,}", f"{n / total:.1%}")

@@ -28,9 +28,11 @@ class CheckResult:
         return self.ruleset is not None and not any(d.is_error for d in self.diagnostics)
 
 
-def check_file(path: str | Path, text: str | None = None) -> CheckResult:
+def check_file(path: str | Path, text: str | None = None, allow_imports_outside: bool = False) -> CheckResult:
+    """`allow_imports_outside`: imports may leave the main file's folder and name any regular
+    file (syntax/reading.py); off by default, so a rule file cannot make segdsl read elsewhere."""
     sink = DiagnosticSink()
-    modules, texts = load_modules(path, sink, text)
+    modules, texts = load_modules(path, sink, text, allow_imports_outside)
     if not modules or modules[-1].path != str(path):      # the main file did not parse
         return CheckResult(None, sink.items, texts)
     if sink.has_errors:                  # an import is missing or broken: check what is there, quietly

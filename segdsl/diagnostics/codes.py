@@ -51,6 +51,7 @@ CODES: dict[str, Code] = {c.code: c for c in [
     Code("SEG115", _E, "more than one customer input"),
     Code("SEG116", _E, "pinned name is not a let"),
     Code("SEG117", _E, "missing or repeated ruleset header"),
+    Code("SEG118", _E, "import not allowed"),
     # types and levels
     Code("SEG201", _E, "type mismatch"),
     Code("SEG202", _E, "arithmetic on a value that is not a number"),
@@ -81,6 +82,7 @@ CODES: dict[str, Code] = {c.code: c for c in [
     Code("SEG402", _W, "nullable value decides a dimension without otherwise"),
     Code("SEG403", _W, "unused definition"),
     Code("SEG404", _W, "segment can never match"),
+    Code("SEG405", _W, "invisible text-direction control character"),
     # compile targets: what a backend cannot express (segdsl compile --target sql)
     Code("SEG501", _E, "not expressible in SQL"),
 ]}

@@ -20,37 +20,63 @@ def _untab(s: str) -> str:
 def text(diags: list[Diagnostic], texts: dict[str, str]) -> str:
     out = []
     for d in diags:
-        out.append(f"{d.severity.value}[{d.code}]: {d.message}")
+        out.append(f"{d.severity.value}[{d.code}]: {visible(d.message)}")
         sp = d.span
         if sp is not None and sp.line > 0:
-            out.append(f"  --> {sp.path}:{sp.line}:{sp.col}")
+            out.append(f"  --> {visible(sp.path)}:{sp.line}:{sp.col}")
             lines = texts.get(sp.path, "").split("\n")   # as the parser counts lines: only \n ends one
             if 0 < sp.line <= len(lines):
-                src = _visible(lines[sp.line - 1].rstrip("\r"))
+                raw = lines[sp.line - 1].rstrip("\r")
                 num = str(sp.line)
                 pad = " " * len(num)
                 end = sp.end_col if sp.end_line == sp.line and sp.end_col > sp.col else sp.col + 1
-                lead = _width(_untab(src[: sp.col - 1]))
-                width = max(1, _width(_untab(src[sp.col - 1: end - 1])))
-                src = _untab(src)
+                # the prefix and the span are made visible apart, so the caret stays under the span
+                lead = _width(_untab(visible(raw[: sp.col - 1], tabs=True)))
+                width = max(1, _width(_untab(visible(raw[sp.col - 1: end - 1], tabs=True))))
+                src = _untab(visible(raw, tabs=True))
                 out.append(f"{pad} |")
                 out.append(f"{num} | {src}")
                 out.append(f"{pad} | {' ' * lead}{'^' * width}")
         elif sp is not None:
-            out.append(f"  --> {sp.path}")
+            out.append(f"  --> {visible(sp.path)}")
         for n in d.notes:
-            out.append(f"   = note: {n}")
+            out.append(f"   = note: {visible(n)}")
         if d.help:
-            out.append(f"   = help: {d.help}")
+            out.append(f"   = help: {visible(d.help)}")
         out.append("")
     return "\n".join(out)
 
 
-def _visible(s: str) -> str:
-    """Control characters as their Unicode pictures (NUL as ␀), one for one, so they
-    cannot upset a terminal and the caret still lines up; tabs are left to `_untab`."""
-    return "".join(chr(0x2400 + ord(c)) if (ord(c) < 0x20 and c != "\t") else "\u2421" if c == "\x7f" else c
-                   for c in s) if any(ord(c) < 0x20 and c != "\t" or c == "\x7f" for c in s) else s
+# characters that are not shown as themselves: C1 controls (a terminal may take U+009B as
+# an escape), direction controls (they reorder what the reader sees: "Trojan Source"),
+# zero-width characters and the Unicode line and paragraph separators
+_HIDDEN = frozenset([*map(chr, range(0x80, 0xA0)), "\u061c", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f",
+                     *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)), "\u2028", "\u2029",
+                     "\ufeff"])
+
+
+def _shown(c: str, tabs: bool) -> str:
+    o = ord(c)
+    if c == "\t" and tabs:
+        return c
+    if o < 0x20:
+        return chr(0x2400 + o)          # ␀ ␛ ...: one column, like the character it stands for
+    if c == "\x7f":
+        return "\u2421"
+    if c in _HIDDEN:
+        return f"<U+{o:04X}>"
+    return c
+
+
+def visible(s: str, tabs: bool = False) -> str:
+    """Rule text made safe and visible for a terminal: C0 controls (ESC, NUL, ...) as their
+    Unicode pictures, C1, direction and zero-width characters as `<U+202E>`, so nothing a rule
+    file holds can move the cursor, recolour the terminal or reorder a line. Every place the
+    command line prints rule text (labels, names, test names, values, file paths) goes
+    through here; `tabs` keeps tabs for the source line, which `_untab` expands."""
+    if all(" " <= c < "\x7f" for c in s):
+        return s
+    return "".join(_shown(c, tabs) if (c < " " or c == "\x7f" or c in _HIDDEN) else c for c in s)
 
 
 def as_dict(d: Diagnostic) -> dict:

@@ -32,9 +32,9 @@ SQL_AS = ("select", "view", "table")
 
 # ---- check ---------------------------------------------------------------------
 
-def check(path: str | Path) -> CheckResult:
+def check(path: str | Path, allow_imports_outside: bool = False) -> CheckResult:
     """A rule file (and its imports) parsed, type-checked and linted."""
-    return check_file(path)
+    return check_file(path, allow_imports_outside=allow_imports_outside)
 
 
 # ---- test ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from ..diagnostics.values import DiagnosticSink, SegError
 from .keywords import KEYWORDS
 from .parse import parse_tree, parser
 from ..source import Source, Span
+from .characters import hidden_characters
 from .errors import glued_keywords
 
 
@@ -412,6 +413,7 @@ def build_module(source: Source) -> tuple[A.Module, list]:
     glued = glued_keywords(source, tree)
     if glued:                      # `when客户等级`: the tree reads it as two words, the spec as one name
         raise SegError(glued)
+    sink.items.extend(hidden_characters(source, tree))
     items = _Builder(source, sink).transform(tree)
     header = None
     groups: dict[type, list] = {}

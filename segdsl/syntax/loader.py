@@ -5,12 +5,16 @@ from pathlib import Path
 
 from . import ast as A
 from .build_ast import build_module
+from .reading import Refused, import_refusal, project_root, read_bytes
 from ..diagnostics.values import DiagnosticSink, SegError
 from ..source import Source, Span
 
 
-def load_modules(path: str | Path, sink: DiagnosticSink, text: str | None = None) -> tuple[list[A.Module], dict[str, str]]:
-    """Imported modules first, the main one last; texts by path."""
+def load_modules(path: str | Path, sink: DiagnosticSink, text: str | None = None,
+                 allow_imports_outside: bool = False) -> tuple[list[A.Module], dict[str, str]]:
+    """Imported modules first, the main one last; texts by path. An import must stay inside
+    the project tree and name a `.seg` file (reading.py) unless `allow_imports_outside`."""
+    root = project_root(path)
     modules: list[A.Module] = []
     texts: dict[str, str] = {}
     done: set[Path] = set()
@@ -33,27 +37,14 @@ def load_modules(path: str | Path, sink: DiagnosticSink, text: str | None = None
         if rp in done:
             return
         if text is None:
-            try:
-                text = p.read_text(encoding="utf-8")
-            except FileNotFoundError:
-                if at is None:
-                    sink.error("SEG008", f"cannot read `{display}`: no such file", None)
-                else:
-                    sink.error("SEG108", f"cannot find imported file `{written or display}`", at,
-                               help=f"paths are relative to the importing file; looked for {p}")
-                return
-            except UnicodeDecodeError as exc:
-                raw = p.read_bytes()
-                before = raw[:exc.start].decode("utf-8", errors="replace")
-                line = before.count("\n") + 1
-                col = len(before) - (before.rfind("\n") + 1) + 1
-                texts[display] = raw.decode("utf-8", errors="replace")
-                sink.error("SEG008", f"`{display}` is not UTF-8 text (line {line}, column {col})",
-                           Span(display, line, col, line, col + 1),
-                           help="save the rule file as UTF-8 (it may have been saved as GBK or Big5)")
-                return
-            except OSError as exc:
-                sink.error("SEG008", f"cannot read `{display}`: {exc.strerror}", at)
+            if at is not None and not allow_imports_outside:
+                refused = import_refusal(p, root)
+                if refused is not None:
+                    sink.error("SEG118", f"cannot import `{written or display}`: {refused.reason}", at,
+                               help=refused.help)
+                    return
+            text = _read(p, display, written, at, sink, texts)
+            if text is None:
                 return
         source = Source(display, text)
         texts[display] = text
@@ -71,3 +62,39 @@ def load_modules(path: str | Path, sink: DiagnosticSink, text: str | None = None
 
     visit(Path(path), str(path), [], None, text)
     return modules, texts
+
+
+def _read(p: Path, display: str, written: str | None, at: Span | None, sink: DiagnosticSink,
+          texts: dict[str, str]) -> str | None:
+    """The text of a rule file, or None with the reason in `sink` (SEG008 for the main file,
+    SEG108/SEG118 at the import that names it)."""
+    shown = written or display
+    try:
+        raw = read_bytes(p)
+    except FileNotFoundError:
+        if at is None:
+            sink.error("SEG008", f"cannot read `{display}`: no such file", None)
+        else:
+            sink.error("SEG108", f"cannot find imported file `{shown}`", at,
+                       help=f"paths are relative to the importing file; looked for {p}")
+        return None
+    except Refused as exc:
+        if at is None:
+            sink.error("SEG008", f"cannot read `{display}`: {exc.reason}", None, help=exc.help)
+        else:
+            sink.error("SEG118", f"cannot import `{shown}`: {exc.reason}", at, help=exc.help)
+        return None
+    except OSError as exc:
+        sink.error("SEG008", f"cannot read `{shown}`: {exc.strerror or exc}", at)
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[:exc.start].decode("utf-8", errors="replace")
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        texts[display] = raw.decode("utf-8", errors="replace")
+        sink.error("SEG008", f"`{display}` is not UTF-8 text (line {line}, column {col})",
+                   Span(display, line, col, line, col + 1),
+                   help="save the rule file as UTF-8 (it may have been saved as GBK or Big5)")
+        return None

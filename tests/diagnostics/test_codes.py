@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from segdsl.cli import app
+from segdsl.diagnostics import render
 from segdsl.diagnostics.codes import CODES, Severity
 
 HERE = Path(__file__).resolve().parent
@@ -144,8 +145,9 @@ def test_text_format_shows_code_place_source_and_caret(case: Path):
             break
     else:
         pytest.fail(f"no `{head}` block at {want['line']}:{want['column']} in:\n{result.output}")
-    source = want["file"].read_bytes().decode("utf-8", errors="replace").split("\n")[want["line"] - 1]
-    source = source.replace("\x00", "\u2400")        # control characters are shown as their pictures
+    raw = want["file"].read_bytes().decode("utf-8", errors="replace").split("\n")[want["line"] - 1]
+    # control characters are shown as their pictures, direction controls as <U+202E>
+    source = render.visible(raw, tabs=True)
     num = str(want["line"])
     assert lines[i + 2] == " " * len(num) + " |"
     assert lines[i + 3] == f"{num} | {source}".rstrip("\r") or lines[i + 3] == f"{num} | {source}"
@@ -153,7 +155,8 @@ def test_text_format_shows_code_place_source_and_caret(case: Path):
     prefix = " " * len(num) + " | "
     assert caret.startswith(prefix) and "^" in caret, caret
     lead = len(caret) - len(prefix) - len(caret[len(prefix):].lstrip(" "))
-    assert lead == _width(source[: want["column"] - 1]), "the caret is under the reported column"
+    assert lead == _width(render.visible(raw[: want["column"] - 1], tabs=True)), \
+        "the caret is under the reported column"
     assert set(caret[len(prefix):].strip()) == {"^"}
     assert result.exit_code == (1 if sev == "error" else 0)
 
