@@ -8,7 +8,11 @@ generator writes it. PostgreSQL (and Redshift, its descendant) needs three
 things: `COLLATE "C"` for code-point order, string literals without
 backslashes (their meaning depends on the server's
 standard_conforming_strings), and names of at most 63 bytes (longer ones are
-cut silently, which could merge two output columns).
+cut silently, which could merge two output columns). Hive and its
+descendants (Spark, Databricks) replace `${...}` anywhere in a statement's
+text with a variable, an environment variable or a JVM property before
+parsing it (`spark.sql.variable.substitute`, on by default), so there a
+string literal never holds `${` as written, and a name holding it is refused.
 
 Render a tree with `render()` here, never with sqlglot's own `.sql()`: only
 these generators know `CodePoints`.
@@ -19,10 +23,11 @@ from functools import cache
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
+from sqlglot.dialects.hive import Hive
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.generator import Generator
 
-from .errors import NameTooLong
+from .errors import NameRefused, NameTooLong
 
 POSTGRES_NAME_BYTES = 63
 
@@ -67,11 +72,42 @@ class PostgresQuirks(Quirks):
         return super().generate(expression, copy=copy)
 
 
+SUBSTITUTED = "${"
+
+
+class HiveQuirks(Quirks):
+    """Hive, Spark and Databricks substitute `${...}` in the statement's text (variables,
+    `${env:HOME}`, `${system:user.home}`), string literals included, on a default session."""
+
+    def literal_sql(self, expression: exp.Literal) -> str:
+        """'a${b}' as CONCAT('a$', '{b}'): the same text whether or not the session substitutes,
+        since no `$` in the statement is followed by `{`."""
+        if not (expression.is_string and SUBSTITUTED in expression.this):
+            return super().literal_sql(expression)
+        pieces = expression.this.split(SUBSTITUTED)
+        parts = [pieces[0] + "$", *("{" + p + "$" for p in pieces[1:-1]), "{" + pieces[-1]]
+        return self.sql(exp.Concat(expressions=[exp.Literal.string(p) for p in parts], safe=True, coalesce=False))
+
+    def generate(self, expression: exp.Expr, copy: bool = True) -> str:
+        held = sorted({i.name for i in expression.find_all(exp.Identifier) if SUBSTITUTED in i.name})
+        if held:
+            raise NameRefused(f"Spark and Hive replace `${{...}}` in a statement with a variable's value, "
+                              f"and a name cannot be split around it: {', '.join(held)}", tuple(held),
+                              help="rename the column or table so that no `$` is followed by `{`")
+        return super().generate(expression, copy=copy)
+
+
+def _quirks(dialect: Dialect) -> type[Quirks]:
+    if isinstance(dialect, Postgres):
+        return PostgresQuirks
+    return HiveQuirks if isinstance(dialect, Hive) else Quirks
+
+
 @cache
 def generator_class(dialect: str) -> type[Generator]:
     """sqlglot's generator for `dialect` with segdsl's quirks for it."""
     base = Dialect.get_or_raise(dialect).generator_class
-    quirks = PostgresQuirks if issubclass(type(Dialect.get_or_raise(dialect)), Postgres) else Quirks
+    quirks = _quirks(Dialect.get_or_raise(dialect))
     return type(f"Segdsl{base.__name__}", (quirks, base),
                 {"TRANSFORMS": {**base.TRANSFORMS, CodePoints: quirks.codepoints}})
 

@@ -19,9 +19,13 @@ class NotSupported(SegError):
         return self.diagnostics[0]
 
 
-class NameTooLong(NotSupported):
-    """Names the database would cut (`names`); the caller knows which rules they come from."""
+class NameRefused(NotSupported):
+    """Names a dialect cannot hold as written (`names`); the caller knows which rules they come from."""
 
     def __init__(self, message: str, names: tuple[str, ...], help: str | None = None):
         super().__init__(message, None, help)
         self.names = names
+
+
+class NameTooLong(NameRefused):
+    """Names the database would cut."""

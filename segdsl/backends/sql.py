@@ -46,7 +46,7 @@ from ..passes import Plan, build_plan
 from ..passes.dependencies import aggregates_read, definition_exprs, stats_read
 from ..types import Kind
 from .dialects import CodePoints, render
-from .errors import NameTooLong, NotSupported
+from .errors import NameRefused, NotSupported
 
 __all__ = ["SqlOptions", "NotSupported", "build_query", "population_query", "render", "to_sql",
            "with_tables", "without_order_by", "as_create", "EXACT_SUM", "FULL_LOWER",
@@ -670,7 +670,7 @@ def _rendered(plan: Plan, tree: exp.Expression, dialect: str, pretty: bool) -> s
     """`render`, a refusal of a name pointed at the rule the name comes from."""
     try:
         return render(tree, dialect, pretty)
-    except NameTooLong as exc:
+    except NameRefused as exc:
         spans = [s for s in (_span_of_name(plan.ruleset, n) for n in exc.names) if s is not None]
         raise NotSupported(exc.diagnostic.message, spans[0] if spans else None, exc.diagnostic.help) from None
 
@@ -679,7 +679,8 @@ def _span_of_name(rs: ir.Ruleset, name: str):
     """The let, dimension or field called `name`, or the dimension a `<dimension>_<attribute>`
     or `<dimension>_label` column belongs to."""
     inputs = ([rs.customer] if rs.customer else []) + list(rs.related)
-    named = [(d.name, d.span) for d in rs.definitions] + [(f.name, f.span) for s in inputs for f in s.fields]
+    named = [(d.name, d.span) for d in rs.definitions] + [(n, f.span) for s in inputs for f in s.fields
+                                                          for n in (f.name, f.column)]
     exact = next((span for n, span in named if n == name), None)
     if exact is not None:
         return exact
