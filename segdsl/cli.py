@@ -58,13 +58,47 @@ def _message(exc: Exception) -> str:
     return _words(problem) if problem is not None else str(exc)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that it unwinds as on Ctrl-C: every file being
+    written is removed, the targets stay as they were."""
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """SIGTERM raises Terminated while a command runs; a second one waits for the cleanup."""
+    import signal
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _usage_errors(fn):
     """Wrong use of the command line: a message and exit code 2, never a traceback.
-    A failed run: its message and exit code 1."""
+    A failed run: its message and exit code 1. Stopped by Ctrl-C: exit code 130; by
+    SIGTERM: 143 (128 + the signal's number, as shells report it)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with _sigterm_unwinds():
+                return fn(*args, **kwargs)
+        except Terminated:
+            err.print("error: terminated (SIGTERM): the command stopped; files it had not finished were removed",
+                      markup=False)
+            raise typer.Exit(143)
+        except KeyboardInterrupt:
+            err.print("error: interrupted: the command stopped; files it had not finished were removed", markup=False)
+            raise typer.Exit(130)
         except (UsageError, UsageProblem) as exc:
             err.print(f"error: {_message(exc)}", markup=False)
             raise typer.Exit(2)
@@ -195,14 +229,14 @@ class OnError(str, Enum):
 def _inputs(rs, items: list[str]) -> dict[str, Path]:
     """`--input NAME=FILE` (or a bare FILE for a ruleset with one input) → the service's checks."""
     names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
-    given: dict[str, str] = {}
+    given: list[tuple[str, str]] = []
     for it in items:
         name, sep, path = it.partition("=")
         if not sep:
             if len(names) != 1:
                 raise UsageError(f"--input {it}: this ruleset has inputs {', '.join(names)}; write NAME=FILE")
             name, path = names[0], it
-        given[name] = path
+        given.append((name, path))
     return service.input_files(rs, given)
 
 
@@ -247,7 +281,7 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         opts = dataclasses.replace(opts, progress=progress.advance)
     try:
         with progress or contextlib.nullcontext():
-            summary = service.apply(rs, engine, opts)
+            summary = service.apply(rs, engine, opts, written={"summary_json": summary_json}, read={"stats": stats})
     except DataError as exc:
         err.print(f"error: {_message(exc)}", markup=False)
         err.print("nothing was written", markup=False)
@@ -258,8 +292,7 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         raise typer.Exit(1)
     _print_summary(rs, summary)
     if summary_json is not None:
-        from .io.atomic import write_text_atomic
-        write_text_atomic(summary_json, json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+        service.write_summary(summary_json, summary)
     raise typer.Exit(0)
 
 
@@ -345,12 +378,8 @@ def stats_cmd(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     opts = ApplyOptions(inputs=_inputs(rs, input), params=resolve_params(rs, parse_assignments(param or [])),
                         on_error=on_error.value, delimiter=delimiter, encoding=encoding,
                         null_values=service.null_values(null_values), date_format=date_format)
-    try:
-        content = service.compute_stats(rs, opts)
-        service.write_stats(output, content)
-    except OSError as exc:
-        err.print(f"error: cannot write {output}: {exc.strerror}", markup=False)
-        raise typer.Exit(1)
+    content = service.compute_stats(rs, opts, output)
+    service.write_stats(output, content)
     out.print(f"{len(content['stats'])} population values of {content['customers']:,} customers written to {output}",
               markup=False)
     raise typer.Exit(0)
@@ -379,6 +408,7 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     if failed:
         raise typer.Exit(1)
     rs = results[0].ruleset
+    service.check_files(rs, {}, {"output": output})
     if target is Target.python:
         source = service.compile_python(rs)
     else:
@@ -397,8 +427,7 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     if output is None:
         print(source, end="")
     else:
-        from .io.atomic import write_text_atomic
-        write_text_atomic(output, source)
+        service.write_text("output", output, source)
     raise typer.Exit(0)
 
 

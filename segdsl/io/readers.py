@@ -117,7 +117,7 @@ def columns(path: str | os.PathLike, *, fmt: str | None = None, delimiter: str |
         with _open_text(path, codec, newline="") as f:
             try:
                 header = _first_record(csv.reader(f, delimiter=sep, strict=True))
-            except UnicodeDecodeError:
+            except UnicodeError:
                 raise _decode_error(path, codec) from None
             except csv.Error as e:
                 raise InputError(f"cannot read the header line: {e}", path, line=1) from None
@@ -176,7 +176,7 @@ def _csv_batches(path, sep: str, codec: str, nulls: frozenset, batch_size: int,
         reader = csv.reader(f, delimiter=sep, strict=True)
         try:
             header = _first_record(reader)
-        except UnicodeDecodeError:
+        except UnicodeError:
             raise _decode_error(path, codec) from None
         except csv.Error as e:
             raise InputError(f"cannot read the header line: {e}", path, line=1) from None
@@ -210,7 +210,7 @@ def _csv_batches(path, sep: str, codec: str, nulls: frozenset, batch_size: int,
                         yield batch
                         batch = []
                 break
-            except UnicodeDecodeError:
+            except UnicodeError:
                 raise _decode_error(path, codec) from None
             except csv.Error as e:
                 start = prev + 1
@@ -285,7 +285,7 @@ def _jsonl_batches(path, codec: str, nulls: frozenset, batch_size: int,
                 if len(batch) >= batch_size:
                     yield batch
                     batch = []
-        except UnicodeDecodeError:
+        except UnicodeError:
             raise _decode_error(path, codec) from None
     if batch:
         yield batch
@@ -388,6 +388,17 @@ def _decode_error(path, codec: str) -> InputError:
     """Text is decoded in chunks, so the exception does not say which line is
     bad; find it by decoding the file again line by line (error path only)."""
     shown = "utf-8" if codec == "utf-8-sig" else codec
+    canonical = codecs.lookup(codec).name
+    if canonical in ("utf-16", "utf-32"):
+        try:
+            with open(path, "rb") as f:
+                codecs.getincrementaldecoder(codec)(errors="strict").decode(f.read(4))
+        except UnicodeError as e:
+            if "BOM" in str(e):         # the text has no byte-order mark to tell its byte order
+                return InputError(f"the file does not start with a byte-order mark (BOM), which {shown} needs; "
+                                  f"give {canonical}-le or {canonical}-be (or the file's encoding)", path, line=1)
+        except OSError:
+            pass
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     line = 0
     try:
@@ -404,6 +415,6 @@ def _decode_error(path, codec: str) -> InputError:
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return InputError(f"the file ends in the middle of a {shown} character", path, line=line or None)
-    except OSError:
+    except (UnicodeError, OSError):
         pass
     return InputError(f"the file is not valid {shown} text; give the file's encoding", path)

@@ -5,7 +5,8 @@ the final rename cannot cross file systems) and is renamed over the target
 only when the `with` block ends cleanly. An exception, or `abort()`, deletes
 the temporary file: the target is then exactly what it was before the run,
 missing or the previous output. Downstream jobs that poll for the file can
-never read a partial one.
+never read a partial one. (io/atomic.py names and creates the temporary
+files, and removes the leftovers of killed runs.)
 
 Rows are written as they come (bounded memory for millions of customers).
 The same values look the same in every format: dates ISO, booleans
@@ -18,11 +19,11 @@ import csv
 import datetime as dt
 import json
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from .atomic import create_temp, unlink_quietly
 from .readers import RawRow
 
 KINDS = ("string", "int", "number", "bool", "date", "datetime", "list")
@@ -50,6 +51,11 @@ class OutputColumn:
         if self.kind not in KINDS:
             raise ValueError(f"output column {self.name!r}: unknown kind {self.kind!r} "
                              f"(expected one of {', '.join(KINDS)})")
+
+
+def suffix_format(path: str | os.PathLike) -> str | None:
+    """The format a file's suffix names ('parquet', 'csv', 'tsv', 'jsonl'), or None."""
+    return _SUFFIX_FORMATS.get(Path(path).suffix.lower())
 
 
 def output_format(path: str | os.PathLike, fmt: str | None = None) -> str:
@@ -84,7 +90,7 @@ class OutputWriter:
             raise IsADirectoryError(f"{self.path} is a directory")
         self.rows_written = 0
         self._state = "open"
-        self.temp_path = _create_temp(self.path)
+        self.temp_path = create_temp(self.path)
         try:
             self._sink = _SINKS[self.format](self.temp_path, self.columns)
         except BaseException:
@@ -237,21 +243,6 @@ def open_quarantine(path: str | os.PathLike, columns: Sequence[str], fmt: str | 
 
 # ---- temporary files ------------------------------------------------------------
 
-def _create_temp(path: str) -> str:
-    """A new hidden file beside `path`, created with the usual permissions
-    (umask applied), unlike tempfile's owner-only files."""
-    directory, name = os.path.split(os.path.abspath(path))
-    for _ in range(100):
-        temp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
-        try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        os.close(fd)
-        return temp
-    raise FileExistsError(f"cannot create a temporary file beside {path}")
-
-
 def _fsync(path: str) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -261,10 +252,7 @@ def _fsync(path: str) -> None:
 
 
 def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
+    unlink_quietly(path)
 
 
 # ---- formats -------------------------------------------------------------------

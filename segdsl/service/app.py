@@ -89,22 +89,49 @@ def check_on_error(on_error: str, allowed: Sequence[str] = ON_ERROR) -> str:
     return on_error
 
 
+MAX_BATCH_SIZE = 1_000_000     # rows held at once; more only costs memory (and overflows engines' counters)
+
+
 def check_batch_size(batch_size: Any) -> int:
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise fail("bad-number", "batch_size", batch_size, "give a positive whole number", usage=True)
+    if batch_size > MAX_BATCH_SIZE:
+        raise fail("bad-number", "batch_size", batch_size, f"at most {MAX_BATCH_SIZE:,} rows per batch", usage=True)
     return batch_size
 
 
-def input_files(rs: ir.Ruleset, given: Mapping[str, str]) -> dict[str, Path]:
-    """Input name → file (or pattern of files) to read: every name one the ruleset has, every
-    file there, every pattern matching at least one file."""
+def check_encoding(encoding: Any) -> str:
+    """A text encoding Python can read files with (not a bytes-to-bytes codec such as hex)."""
+    import codecs
+    try:
+        info = codecs.lookup(str(encoding))
+    except LookupError:
+        raise fail("unknown-encoding", "encoding", encoding,
+                   "unknown encoding; for example utf-8, gbk, gb18030, big5, latin-1, utf-16", usage=True) from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise fail("unknown-encoding", "encoding", encoding, "is not a text encoding", usage=True)
+    return str(encoding)
+
+
+def input_files(rs: ir.Ruleset, given: Mapping[str, str] | Sequence[tuple[str, str]]) -> dict[str, Path]:
+    """Input name → file (or pattern of files) to read: every name one the ruleset has, given
+    once (a second file for one name would silently replace the first: a pattern reads
+    several), every file there, every pattern matching at least one file."""
     import glob
 
     from ..io.errors import InputError
     from ..io.readers import expand
-    check_inputs(rs, list(given))
+    pairs = list(given.items()) if isinstance(given, Mapping) else [(n, p) for n, p in given]
+    check_inputs(rs, [n for n, _ in pairs])
+    first: dict[str, str] = {}
+    for name, path in pairs:
+        if name in first:
+            raise fail("repeated-input", "input", f"{name}={path}",
+                       f"`{name}` is given twice (also {first[name]}); give each input once "
+                       "(a quoted pattern such as 'parts/*.csv' reads several files)", usage=True)
+        first[name] = path
     files: dict[str, Path] = {}
-    for name, path in given.items():
+    for name, path in pairs:
         if glob.has_magic(path):
             try:
                 found = expand(path)
@@ -142,10 +169,14 @@ def _engines_with(ability: str) -> str:
     return " or ".join(found) or "no engine here"
 
 
-def apply(rs: ir.Ruleset, engine: str, options: ApplyOptions) -> Summary:
-    """Segments the files of `options.inputs` on `engine`; writes `options.output` if given."""
+def apply(rs: ir.Ruleset, engine: str, options: ApplyOptions, written: Mapping[str, Path | None] | None = None,
+          read: Mapping[str, Path | None] | None = None) -> Summary:
+    """Segments the files of `options.inputs` on `engine`; writes `options.output` if given.
+    `written` and `read` are the caller's own files by option (a summary it will write, a
+    stats file it read): they are checked with the run's before anything is read."""
     from ..passes import build_plan
     chosen = engine_for(engine, options, rs)
+    _check_run(rs, options, written, read)
     return chosen.apply(build_plan(rs), options)
 
 
@@ -156,7 +187,46 @@ def apply_tables(rs: ir.Ruleset, engine: str, tables: Mapping[str, "pa.Table"], 
     from ..passes import build_plan
     check_inputs(rs, [*options.inputs, *tables])
     chosen = engine_for(engine, options, rs)
+    _check_run(rs, options)
     return chosen.run_tables(build_plan(rs), tables, options, names)
+
+
+def _check_run(rs: ir.Ruleset, options: ApplyOptions, written: Mapping[str, Path | None] | None = None,
+               read: Mapping[str, Path | None] | None = None) -> None:
+    check_batch_size(options.batch_size)
+    check_encoding(options.encoding)
+    quarantine = options.quarantine_path() if options.inputs or options.output or options.quarantine else None
+    check_files(rs, options.inputs, {"output": options.output, "quarantine": quarantine, **(written or {})},
+                read, tables=("output",))
+
+
+# ---- files read and written ----------------------------------------------------
+
+def check_files(rs: ir.Ruleset, inputs: Mapping[str, Path], written: Mapping[str, Path | None],
+                read: Mapping[str, Path | None] | None = None, tables: Sequence[str] = ()) -> None:
+    """Every file a command will write (by option; `tables` are the options whose suffix names
+    a table format) against every file it reads (the rule files, the inputs, `read`) and
+    against each other, before anything is read (service/paths.py has the rules)."""
+    from .paths import Target, check_paths, reads_of
+    rules = list(rs.sources) or [rs.path]
+    check_paths(reads_of(rules, inputs, read),
+                [Target(where, Path(p), where in tables) for where, p in written.items() if p is not None])
+
+
+def write_text(where: str, path: Path, text: str) -> None:
+    """A whole text file (a summary, compiled code), atomically; a failure is a Problem
+    of the option `where` (the paths were checked before the run)."""
+    from ..io.atomic import write_text_atomic
+    try:
+        write_text_atomic(path, text)
+    except OSError as exc:
+        raise fail("cannot-write", where, path, f"cannot be written: {exc.strerror or exc}") from None
+
+
+def write_summary(path: Path, summary: Summary) -> None:
+    """The run summary as JSON (`--summary-json`)."""
+    import json
+    write_text("summary_json", path, json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
 
 
 def default_quarantine(options: ApplyOptions) -> Path | None:
@@ -166,17 +236,23 @@ def default_quarantine(options: ApplyOptions) -> Path | None:
 
 # ---- stats ---------------------------------------------------------------------
 
-def compute_stats(rs: ir.Ruleset, options: ApplyOptions) -> dict:
-    """The content of a stats file (`segdsl stats`): every population value, frozen."""
+def compute_stats(rs: ir.Ruleset, options: ApplyOptions, output: Path | None = None) -> dict:
+    """The content of a stats file (`segdsl stats`): every population value, frozen. `output`,
+    the file it will be written to, is checked first."""
     from . import stats
     check_on_error(options.on_error, ("fail", "skip"))
     check_inputs(rs, list(options.inputs))
+    check_encoding(options.encoding)
+    check_files(rs, options.inputs, {"output": output})
     return stats.compute(rs, options)
 
 
 def write_stats(path: Path, content: dict) -> None:
     from . import stats
-    stats.write(path, content)
+    try:
+        stats.write(path, content)
+    except OSError as exc:
+        raise fail("cannot-write", "output", path, f"cannot be written: {exc.strerror or exc}") from None
 
 
 def load_stats(path: str | Path, rs: ir.Ruleset) -> dict:
