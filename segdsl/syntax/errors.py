@@ -8,6 +8,8 @@ misspelt keyword, `==` or `<>` from other languages, an unclosed bracket.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -235,6 +237,82 @@ def _open_brackets(toks: list[Token]) -> list[Token]:
 
 
 def _unexpected_token(source: Source, exc: UnexpectedToken, parser: Lark) -> Diagnostic:
+    d = _unexpected_token_here(source, exc, parser)
+    opener = _unclosed(source, parser, d)
+    if opener is None:
+        return d
+    closer = TEXT[OPENERS[opener.type]]
+    where = f"line {opener.line}, column {opener.column}"
+    if d.code == "SEG004":          # not a keyword taken as a name: the block before it is not closed
+        return Diagnostic("SEG001", f"expected `{closer}` to close the `{opener}` opened at {where}, "
+                                    f"found `{_word_at(source, d.span)}`", d.span,
+                          help=f"add `{closer}` where the block ends, before this line")
+    return dataclasses.replace(d, notes=d.notes + (f"the `{opener}` opened at {where} is never closed: "
+                                                   f"add `{closer}` where it ends",))
+
+
+def _offset(source: Source, line: int, col: int) -> int:
+    lines = source.text.split("\n")
+    return sum(len(ln) + 1 for ln in lines[:line - 1]) + col - 1
+
+
+def _word_at(source: Source, span: Span) -> str:
+    pos = end = _offset(source, span.line, span.col)
+    while end < len(source.text) and _is_word(source.text[end]):
+        end += 1
+    return source.text[pos:end]
+
+
+def _accepts(parser: Lark, text: str, term: str) -> bool:
+    """Could `term` come right after `text`?"""
+    try:
+        ip = parser.parse_interactive(text, start="start")
+        ip.exhaust_lexer()
+        return term in ip.accepts()
+    except UnexpectedInput:
+        return False
+
+
+def _unclosed(source: Source, parser: Lark, d: Diagnostic) -> Token | None:
+    """A missing `)` or `}` shows where the next line starts; say which bracket is still open.
+    Only when the error starts a new line, the open bracket's closer could have come right
+    there, and (for `{`) the line starts with a keyword, which no block holds in that place."""
+    if d.span is None or "to close the" in d.message:
+        return None
+    pos = _offset(source, d.span.line, d.span.col)
+    before = source.text[:pos]
+    toks = _tokens(parser, before)
+    stack = _open_brackets(toks)
+    if not stack or toks[-1].end_line >= d.span.line:
+        return None
+    opener = stack[-1]
+    closer = OPENERS[opener.type]
+    if opener.type == "LBRACE" and _word_at(source, d.span) not in KEYWORDS:
+        return None
+    return opener if _accepts(parser, before, closer) else None
+
+
+def _glued_to_keyword(source: Source, tok: Token, prev: Token | None, kws: list[str]) -> Diagnostic | None:
+    """`"高" when信用`: a keyword the parser wants, typed without a space before a name (or after
+    one: `高when 信用`), so that the two read as one name. Only where the other side is not
+    ASCII (Chinese typed straight after the keyword); an ASCII slip is a misspelling."""
+    text = str(tok)
+    for kw in sorted(kws, key=len, reverse=True):
+        rest = text[len(kw):]
+        if text.startswith(kw) and rest and _is_word(rest[0]) and not rest[0].isascii():
+            return Diagnostic("SEG001", f"`{text}` reads as one name: a keyword must be separated from the name "
+                                        f"that follows", _tok_span(source, tok),
+                              help=f"put a space after `{kw}`: `{kw} {rest}`")
+        name = str(prev) if prev is not None and prev.type == "NAME" else ""
+        head = name[:-len(kw)]
+        if name.endswith(kw) and head and not head[-1].isascii():
+            return Diagnostic("SEG001", f"`{name}` reads as one name: a keyword must be separated from the name "
+                                        f"before it", _tok_span(source, prev),
+                              help=f"put a space before `{kw}`: `{head} {kw}`")
+    return None
+
+
+def _unexpected_token_here(source: Source, exc: UnexpectedToken, parser: Lark) -> Diagnostic:
     tok = exc.token
     expected = set(exc.expected or ())
     if tok.type == "$END":
@@ -318,6 +396,9 @@ def _unexpected_token(source: Source, exc: UnexpectedToken, parser: Lark) -> Dia
     # a misspelt keyword: `dimenson`, `segmnt`, `wen`, `frist`
     if tok.type == "NAME":
         kws = _keywords_in(parser, expected)
+        glued = _glued_to_keyword(source, tok, prev, kws)
+        if glued is not None:
+            return glued
         guess = closest(text, kws) if kws else None
         if guess is not None:
             msg = f"{ctx}, found `{text}`" if ctx else f"unknown keyword `{text}`"
