@@ -145,8 +145,10 @@ def register_functions(spark) -> None:
 
 
 def _quiet_python_loggers() -> None:
-    """PySpark logs every failed query's JVM stack trace to stderr; the DataError says what went wrong."""
+    """PySpark logs every failed query's JVM stack trace to stderr; the DataError says what went wrong.
+    py4j logs the traceback of a call cut short by Ctrl-C or SIGTERM; the command line says so."""
     import logging
+    logging.getLogger("py4j").setLevel(logging.CRITICAL)
     try:
         from pyspark.logger import PySparkLogger
     except ImportError:

@@ -119,6 +119,18 @@ def check_target(t: Target) -> None:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise fail("cannot-write", t.where, t.path, f"cannot be written: the folder {folder} is not writable",
                    usage=True)
+    longest = _name_max(folder) - len(".XXXXXXXX.tmp") - 1
+    if len(os.fsencode(real.name)) > longest:
+        raise fail("cannot-write", t.where, t.path,
+                   f"the file name is too long: at most {longest} bytes here, so that the temporary file "
+                   "written beside it (.NAME.XXXXXXXX.tmp) fits", usage=True)
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
 
 
 def _real(path: str | os.PathLike) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from segdsl.engines import registry
+
 RULES = """ruleset r version "1"
 input customer key id {
   id: string
@@ -42,36 +44,49 @@ def big(tmp_path_factory) -> Path:
 
 
 def _start(root: Path, engine: str, output: Path) -> subprocess.Popen:
+    """The run in a process group of its own, as a shell starts a job."""
     return subprocess.Popen([sys.executable, "-m", "segdsl.cli", "apply", str(root / "r.seg"),
                              "-i", str(root / "big.csv"), "--engine", engine, "-o", str(output)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).resolve().parents[2])
+                            cwd=Path(__file__).resolve().parents[2], start_new_session=True)
 
 
 def _temporaries(output: Path) -> list[Path]:
     return sorted(output.parent.glob(f".{output.name}.*.tmp"))
 
 
-def _signal_mid_run(proc: subprocess.Popen, output: Path, sig: int) -> None:
-    """Waits until the run is writing its temporary file, then signals it."""
-    deadline = time.monotonic() + 60
+def _signal_mid_run(proc: subprocess.Popen, output: Path, sig: int, group: bool = False) -> None:
+    """Waits until the run is writing its temporary file, then signals it (`group`: and its
+    children, as Ctrl-C on a terminal does)."""
+    deadline = time.monotonic() + 180
     while not _temporaries(output):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the run never started writing"
         time.sleep(0.01)
     time.sleep(0.2)
     assert proc.poll() is None, "the run ended before the signal: make the input larger"
-    proc.send_signal(sig)
+    if group:
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
 
 
-@pytest.mark.parametrize("engine", ["python", "duckdb"])
-@pytest.mark.parametrize("sig, code, words", [(signal.SIGTERM, 143, "terminated (SIGTERM)"),
-                                              (signal.SIGINT, 130, "interrupted")])
-def test_a_signal_mid_run_removes_the_temporary_file_and_keeps_the_target(big, tmp_path, engine, sig, code, words):
+# The engines a new process has: the registry's own, not those a test registers in this one.
+ENGINES = [n for n in registry.available() if type(registry.get(n)).__module__.startswith("segdsl.")]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("sig, code, words, group", [
+    (signal.SIGTERM, 143, "terminated (SIGTERM)", False),     # kill PID, a scheduler stopping the job
+    (signal.SIGINT, 130, "interrupted", False),
+    (signal.SIGINT, 130, "interrupted", True),                # Ctrl-C: the whole job, the JVM too
+], ids=["sigterm", "sigint", "ctrl-c"])
+def test_a_signal_mid_run_removes_the_temporary_file_and_keeps_the_target(big, tmp_path, engine, sig, code, words,
+                                                                          group):
     output = tmp_path / "out.csv"
     output.write_text("the previous run's output\n")
     proc = _start(big, engine, output)
-    _signal_mid_run(proc, output, sig)
+    _signal_mid_run(proc, output, sig, group)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == code, stderr
     assert words in stderr and "Traceback" not in stderr, stderr

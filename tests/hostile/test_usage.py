@@ -39,12 +39,14 @@ def place(tmp_path, monkeypatch):
     (tmp_path / "d.csv").write_text(DATA, encoding="utf-8")
     (tmp_path / "file.txt").write_text("not a folder", encoding="utf-8")
     (tmp_path / "folder.csv").mkdir()
+    os.mkfifo(tmp_path / "pipe.csv")
+    os.symlink(tmp_path / "folder.csv", tmp_path / "dirlink.csv")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else b"<dir>")
+    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else b"<not a regular file>")
             for p in sorted(root.rglob("*"))}
 
 
@@ -65,6 +67,10 @@ BAD_TARGETS = {
     "a device": (os.devnull, "is not a regular file"),
     "under a file": ("file.txt/out.csv", "file.txt is a file, not a folder"),
     "deep under a file": ("file.txt/a/b/out.csv", "file.txt is a file, not a folder"),
+    "a name too long for its temporary file": ("n" * 240 + ".csv", "the file name is too long"),
+    "a pipe": ("pipe.csv", "is not a regular file"),
+    "a symlink to a directory": ("dirlink.csv", "is a directory"),
+    "the current directory": ("", "is a directory"),
 }
 
 
