@@ -110,14 +110,15 @@ def _api_errors():
 # ---- loading ---------------------------------------------------------------------
 
 def load(path: str | os.PathLike, *, params: Mapping[str, Any] | None = None,
-         stats: str | os.PathLike | None = None) -> "Segmentation":
+         stats: str | os.PathLike | None = None, allow_imports_outside: bool = False) -> "Segmentation":
     """Check a rule file (and its imports) and get it ready to run.
 
     `params` override the file's param defaults: typed values (5000, 1.2,
     date(2024, 1, 1), True, an enum member name) or the text `--param` takes
     ("120%", "2024-01-01"). `stats` is a file from `segdsl stats`: its frozen
-    population values are then used by `apply` and `evaluate`."""
-    result = service.check(path)
+    population values are then used by `apply` and `evaluate`. `allow_imports_outside`: imports
+    may leave the folder of the rule file and name files not ending in `.seg`."""
+    result = service.check(path, allow_imports_outside=allow_imports_outside)
     if not result.ok:
         raise RulesetError(str(path), result.diagnostics, render.text(result.diagnostics, result.texts))
     rs = result.ruleset

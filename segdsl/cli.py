@@ -261,10 +261,11 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
           batch_size: Annotated[int, typer.Option(min=1, help="rows per batch")] = 50_000,
           stats: Annotated[Optional[Path], typer.Option("--stats", help="frozen population values from `segdsl stats`")] = None,
           memory_limit: Annotated[Optional[str], typer.Option(help="DuckDB memory limit, e.g. 2GB (it spills to disk beyond)")] = None,
+          allow_imports_outside: Annotated[bool, typer.Option("--allow-imports-outside", help=_OUTSIDE_HELP)] = False,
           ) -> None:
     """Segment customer records and write one row per customer."""
     from .engines.options import ApplyOptions
-    results, failed = _load([file], Format.text, False)
+    results, failed = _load([file], Format.text, False, allow_imports_outside)
     if failed:
         raise typer.Exit(1)
     rs = results[0].ruleset
@@ -368,10 +369,11 @@ def stats_cmd(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
               encoding: Annotated[str, typer.Option(help="input text encoding")] = "utf-8",
               null_values: Annotated[Optional[str], typer.Option(help="extra null spellings: NA,NULL")] = None,
               date_format: Annotated[Optional[str], typer.Option(help="strptime format for dates")] = None,
+              allow_imports_outside: Annotated[bool, typer.Option("--allow-imports-outside", help=_OUTSIDE_HELP)] = False,
               ) -> None:
     """Compute the population values a ruleset needs and freeze them in a file for `apply --stats`."""
     from .engines.options import ApplyOptions
-    results, failed = _load([file], Format.text, False)
+    results, failed = _load([file], Format.text, False, allow_imports_outside)
     if failed:
         raise typer.Exit(1)
     rs = results[0].ruleset
@@ -402,9 +404,10 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
             attributes: Annotated[bool, typer.Option("--attributes", help="add DIMENSION_ATTRIBUTE columns")] = False,
             as_: Annotated[Optional[str], typer.Option("--as", help="select (default), view or table")] = None,
             name: Annotated[Optional[str], typer.Option("--name", help="the view's or table's name, with --as")] = None,
+            allow_imports_outside: Annotated[bool, typer.Option("--allow-imports-outside", help=_OUTSIDE_HELP)] = False,
             ) -> None:
     """Show the code a ruleset compiles to: Python source, or SQL for a dialect."""
-    results, failed = _load([file], Format.text, False)
+    results, failed = _load([file], Format.text, False, allow_imports_outside)
     if failed:
         raise typer.Exit(1)
     rs = results[0].ruleset

@@ -144,3 +144,32 @@ def test_the_main_file_is_a_regular_file_of_bounded_size(tmp_path, name, make, w
     r = _with_deadline(lambda: runner.invoke(app, [command, str(path)]))
     assert r.exit_code == 1, r.output
     assert "error[SEG008]" in r.output and words in r.output and "Traceback" not in r.output
+
+
+COMMANDS = {
+    "check": [], "test": [], "compile": [], "apply": ["-i", "customer={csv}", "--engine", "python"],
+    "stats": ["-i", "customer={csv}", "-o", "{tmp}/stats.json"],
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_refuses_an_import_outside_and_takes_the_opt_out(tmp_path, command):
+    project = _project(tmp_path)
+    main = _main(project, f'import "{tmp_path}/outside/shared.seg"')
+    csv = tmp_path / "c.csv"
+    csv.write_text("id\n1\n", encoding="utf-8")
+    args = [command, str(main), *(a.format(csv=csv, tmp=tmp_path) for a in COMMANDS[command])]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1 and "error[SEG118]" in refused.output and SECRET not in refused.output
+    allowed = runner.invoke(app, [*args, "--allow-imports-outside"])
+    assert "SEG118" not in allowed.output and "Traceback" not in allowed.output, allowed.output
+
+
+def test_the_python_api_refuses_an_import_outside_and_takes_the_opt_out(tmp_path):
+    import segdsl
+    project = _project(tmp_path)
+    main = _main(project, f'import "{tmp_path}/outside/shared.seg"')
+    with pytest.raises(segdsl.LoadError) as exc:
+        segdsl.load(main)
+    assert [d.code for d in exc.value.diagnostics] == ["SEG118"]
+    assert segdsl.load(main, allow_imports_outside=True).ruleset is not None
