@@ -5,7 +5,7 @@ from pathlib import Path
 
 from . import ast as A
 from .build_ast import build_module
-from .reading import Refused, import_refusal, project_root, read_bytes
+from .reading import Refused, import_refusal, project_root, read_bytes, resolve
 from ..diagnostics.values import DiagnosticSink, SegError
 from ..source import Source, Span
 
@@ -29,7 +29,14 @@ def load_modules(path: str | Path, sink: DiagnosticSink, text: str | None = None
                 sink.error("SEG108", f"cannot find imported file `{shown}`: a file path cannot hold a NUL "
                                      f"character", at, help="remove the NUL character from the path")
             return
-        rp = p.resolve()
+        try:
+            rp = resolve(p)
+        except Refused as exc:
+            if at is None:
+                sink.error("SEG008", f"cannot read `{display}`: {exc.reason}", None, help=exc.help)
+            else:
+                sink.error("SEG118", f"cannot import `{written or display}`: {exc.reason}", at, help=exc.help)
+            return
         if rp in stack:
             chain = " → ".join(s.name for s in stack[stack.index(rp):] + [rp])
             sink.error("SEG109", f"import cycle: {chain}", at, help="move the shared declarations to a third file")

@@ -36,16 +36,36 @@ class Refused(Exception):
         self.help = help
 
 
+LOOP = Refused("its symbolic links form a loop", "point the link at a rule file")
+
+
+def resolve(path: Path) -> Path:
+    """`path` with every symlink followed; raises Refused (LOOP) on a loop of links, which
+    `Path.resolve` reports as a RuntimeError."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        raise LOOP from None
+
+
 def project_root(main: str | Path) -> Path:
     """The project tree's top: the folder of the main rule file as it was named."""
     folder = Path(main).absolute().parent
-    return folder if "\x00" in str(folder) else folder.resolve()     # a NUL path is refused by the loader
+    if "\x00" in str(folder):          # a NUL path is refused by the loader
+        return folder
+    try:
+        return resolve(folder)
+    except Refused:                     # the main file cannot be read either: the loader says so
+        return folder
 
 
 def import_refusal(target: Path, root: Path) -> Refused | None:
     """Why `target` (an import's path joined to its importer's folder) may not be imported, if so.
     Decided from the path alone: nothing outside the project is opened."""
-    resolved = target.resolve()
+    try:
+        resolved = resolve(target)
+    except Refused as exc:
+        return exc
     if not resolved.is_relative_to(root):
         return Refused("it is outside the project (the folder of the main rule file and the folders below it)",
                        "copy the shared rule file into the project, or use --allow-imports-outside")

@@ -76,6 +76,8 @@ REFUSED = [
     ("folder", ("folder.seg", lambda p: p.mkdir()), 'import "sub/folder.seg"', "a folder"),
     ("too-large", ("big.seg", lambda p: p.write_bytes(b"#" * (MAX_BYTES + 1))), 'import "sub/big.seg"',
      "larger than 4 MiB"),
+    ("symlink-loop", ("loop.seg", _symlink("loop.seg")), 'import "sub/loop.seg"', "form a loop"),
+    ("folder-loop", ("ring", _symlink("ring")), 'import "sub/ring/x.seg"', "form a loop"),
 ]
 
 
@@ -134,6 +136,8 @@ MAIN_FILES = [
     ("folder", lambda tmp: tmp, "a folder"),
     ("too-large", lambda tmp: ((tmp / "big.seg").write_bytes(b" " * (MAX_BYTES + 1)), tmp / "big.seg")[1],
      "larger than 4 MiB"),
+    ("symlink-loop", lambda tmp: ((tmp / "l.seg").symlink_to("l.seg"), tmp / "l.seg")[1], "form a loop"),
+    ("folder-loop", lambda tmp: ((tmp / "ring").symlink_to("ring"), tmp / "ring" / "x.seg")[1], "form a loop"),
 ]
 
 
