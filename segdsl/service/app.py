@@ -141,6 +141,10 @@ def input_files(rs: ir.Ruleset, given: Mapping[str, str] | Sequence[tuple[str, s
                 raise fail("no-file", "input", f"{name}={path}", "no file matches", usage=True)
         elif not Path(path).exists():
             raise fail("no-file", "input", f"{name}={path}", "no such file", usage=True)
+        elif Path(path).is_dir():
+            raise fail("not-a-file", "input", f"{name}={path}",
+                       f"is a directory; give a file, or a quoted pattern such as '{Path(path) / '*.csv'}'",
+                       usage=True)
         files[name] = Path(path)
     return files
 

@@ -141,6 +141,12 @@ def test_an_input_given_twice_is_refused(place, inputs):
         _usage_error(place, command, "--input", "`customer` is given twice")
 
 
+@pytest.mark.parametrize("command", [["apply", "r.seg", "-o", "o.csv"], ["stats", "r.seg", "-o", "s.json"]])
+@pytest.mark.parametrize("given", ["customer=folder.csv", "folder.csv", "customer=dirlink.csv"])
+def test_an_input_that_is_a_directory_is_refused(place, command, given):
+    _usage_error(place, [*command, "-i", given], "--input", "is a directory")
+
+
 @pytest.mark.parametrize("kwargs, word", [
     (dict(output="folder.csv"), "output="),
     (dict(output=os.devnull), "output="),
