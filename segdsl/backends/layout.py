@@ -62,3 +62,21 @@ def output_columns(rs: ir.Ruleset, labels: bool, attributes: bool, kept: list[st
             cols += [OutputColumn(f"{d.name}_{k}", attribute_kind(d, k)) for k in attribute_keys(d)]
     cols += [OutputColumn(name, "string") for name in kept]
     return cols
+
+
+KEPT_PREFIX = "input_"
+
+
+def kept_names(rs: ir.Ruleset, labels: bool, attributes: bool, chosen: list[str]) -> list[str]:
+    """The output names of carried-through input columns: a column's own name, or `input_NAME`
+    (`input_input_NAME`, ...) where the output already has a column of that name, or an earlier
+    kept one has, whatever the case (DuckDB and Spark read `City` and `city` as one column)."""
+    taken = {c.name.casefold() for c in output_columns(rs, labels, attributes, [])}
+    out = []
+    for c in chosen:
+        name = c
+        while name.casefold() in taken:
+            name = KEPT_PREFIX + name
+        taken.add(name.casefold())
+        out.append(name)
+    return out

@@ -17,6 +17,7 @@ from ..diagnostics.values import DiagnosticSink
 from ..syntax import ast as A
 from ..types import Type
 from .context import Context, file_span
+from .columns import check_output_columns
 from .definitions import check_definitions, declare_definitions
 from .expressions import ExpressionChecker
 from .ordering import order_definitions
@@ -40,6 +41,7 @@ def check_modules(modules: list[A.Module], texts: dict[str, str], sink: Diagnost
     check_schema(ctx)
     declare_definitions(ctx)
     check_definitions(ExpressionChecker(ctx))
+    check_output_columns(ctx)
     definitions = order_definitions(ctx, report=not sink.has_errors)
     if sink.has_errors:
         tests = lower_tests(replace(ctx, sink=DiagnosticSink()))     # quietly, for the partial IR

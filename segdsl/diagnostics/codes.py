@@ -52,6 +52,7 @@ CODES: dict[str, Code] = {c.code: c for c in [
     Code("SEG116", _E, "pinned name is not a let"),
     Code("SEG117", _E, "missing or repeated ruleset header"),
     Code("SEG118", _E, "import not allowed"),
+    Code("SEG119", _E, "column name already taken"),
     # types and levels
     Code("SEG201", _E, "type mismatch"),
     Code("SEG202", _E, "arithmetic on a value that is not a number"),

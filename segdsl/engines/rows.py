@@ -9,6 +9,7 @@ run needs them: streamed in batches, or loaded whole for two passes.
 from __future__ import annotations
 
 from .. import ir
+from ..backends.layout import kept_names
 from ..io.readers import columns as file_columns
 from ..io.readers import expand, iter_files
 from ..io.validate import RowValidator, check_columns
@@ -71,15 +72,11 @@ class InputRows:
         path = self.opts.inputs[self.rs.customer.name]
         cols = self.columns_of(self.rs.customer.name)
         chosen = cols if keep == ("*",) else list(keep)
-        taken = {self.rs.key, *(d.name for d in self.rs.dimensions)}
-        out = []
         for c in chosen:
             if c not in cols:
                 raise fail("no-column", "keep", c, f"no column `{c}` in {path}")
-            if c == self.rs.key and c == self.rs.customer.key:
-                continue
-            out.append((f"input_{c}" if c in taken else c, c))
-        return out
+        chosen = [c for c in chosen if not (c == self.rs.key and c == self.rs.customer.key)]
+        return list(zip(kept_names(self.rs, self.opts.labels, self.opts.attributes, chosen), chosen))
 
     # ---- rows ----
     def validator(self, schema: ir.InputSchema) -> RowValidator:

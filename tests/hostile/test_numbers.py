@@ -134,7 +134,7 @@ def _edge_files(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_the_numbers_at_the_edges_mean_the_same_on_every_engine(tmp_path, engine):
+def test_the_numbers_at_the_edges_mean_the_same_on_each_engine(tmp_path, engine):
     rules, data, orders = _edge_files(tmp_path)
     assert runner.invoke(app, ["test", str(rules)]).exit_code == 0
     out = tmp_path / f"out_{engine}.csv"
@@ -169,7 +169,7 @@ PARAM_CASES = [("p", v) for v in NUMBER_VALUES] + [("n", v) for v in INT_VALUES]
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name,value", PARAM_CASES)
-def test_a_non_finite_or_too_wide_param_is_a_usage_error_on_every_engine(tmp_path, engine, name, value):
+def test_a_non_finite_or_too_wide_param_is_a_usage_error_on_each_engine(tmp_path, engine, name, value):
     rules, data, out = tmp_path / "p.seg", tmp_path / "d.csv", tmp_path / "out.csv"
     rules.write_text(PARAM_RULES, encoding="utf-8")
     data.write_text("id,v,k,d\n1,2,3,\n", encoding="utf-8")
