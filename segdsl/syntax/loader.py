@@ -1,6 +1,7 @@
 """Reads a rule file and its imports, in dependency order, detecting cycles."""
 from __future__ import annotations
 
+from codecs import BOM_UTF8
 from pathlib import Path
 
 from . import ast as A
@@ -94,6 +95,8 @@ def _read(p: Path, display: str, written: str | None, at: Span | None, sink: Dia
     except OSError as exc:
         sink.error("SEG008", f"cannot read `{shown}`: {exc.strerror or exc}", at)
         return None
+    if raw.startswith(BOM_UTF8):        # Notepad saves UTF-8 with a byte-order mark: not part of the text
+        raw = raw[len(BOM_UTF8):]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

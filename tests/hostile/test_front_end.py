@@ -174,3 +174,26 @@ def test_test_json_of_a_missing_file_names_it():
     assert r.exit_code == 1
     [entry] = json.loads(r.stdout)
     assert entry["ok"] is False and [d["code"] for d in entry["diagnostics"]] == ["SEG008"]
+
+
+BOM = "\ufeff"
+CLEAN = HEAD + "dimension v first {\n  segment hi when a > 1\n  otherwise lo\n}\n"
+
+
+@pytest.mark.parametrize("where", ["main", "import"])
+def test_a_byte_order_mark_from_notepad_is_not_part_of_the_text(tmp_path, where):
+    main = tmp_path / "main.seg"
+    if where == "main":
+        main.write_text(BOM + CLEAN, encoding="utf-8")
+    else:
+        (tmp_path / "lib.seg").write_text(BOM + "let lib = 1\n", encoding="utf-8")
+        main.write_text(CLEAN.replace("ruleset t\n", 'ruleset t\nimport "lib.seg"\n'), encoding="utf-8")
+    result = check_file(main)
+    assert result.ok and not [d for d in result.diagnostics if d.code != "SEG403"], result.diagnostics
+
+
+def test_columns_on_the_first_line_do_not_count_the_byte_order_mark(tmp_path):
+    main = tmp_path / "main.seg"
+    main.write_text(BOM + "ruleset t x\n" + CLEAN.split("\n", 1)[1], encoding="utf-8")
+    [d] = check_file(main).diagnostics
+    assert (d.span.line, d.span.col) == (1, 11), d      # `x`, as an editor counts
