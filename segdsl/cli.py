@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -63,49 +62,85 @@ class Terminated(KeyboardInterrupt):
     written is removed, the targets stay as they were."""
 
 
+class _Stop:
+    """The signal that stopped the command, if one did. Kept apart from the exception: an
+    engine may turn the one raised in its call into one of its own (DuckDB: "Query
+    interrupted"), and the command line still reports the interruption."""
+    signal: int | None = None
+
+
 @contextlib.contextmanager
-def _sigterm_unwinds():
-    """SIGTERM raises Terminated while a command runs; a second one waits for the cleanup."""
+def _signals_unwind(stop: _Stop):
+    """Ctrl-C raises KeyboardInterrupt and SIGTERM Terminated while a command runs, both noted
+    in `stop`; a second SIGTERM waits for the cleanup."""
     import signal
     import threading
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def terminated(signum, frame):
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Terminated()
+    def stopped(signum, frame):
+        stop.signal = signum
+        if signum == signal.SIGTERM:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            raise Terminated()
+        raise KeyboardInterrupt()
 
-    previous = signal.signal(signal.SIGTERM, terminated)
+    previous = {s: signal.signal(s, stopped) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _stopped_code(stop: _Stop, exc: BaseException) -> int | None:
+    """130 for a command Ctrl-C stopped, 143 for one SIGTERM stopped (128 + the signal's
+    number, as shells report it), whatever exception the stop became; None otherwise."""
+    import signal
+    if isinstance(exc, typer.Exit) and not exc.exit_code:
+        return None                                 # it had finished
+    if isinstance(exc, Terminated) or stop.signal == signal.SIGTERM:
+        return 143
+    if isinstance(exc, KeyboardInterrupt) or stop.signal == signal.SIGINT:
+        return 130
+    return None
 
 
 def _usage_errors(fn):
     """Wrong use of the command line: a message and exit code 2, never a traceback.
     A failed run: its message and exit code 1. Stopped by Ctrl-C: exit code 130; by
-    SIGTERM: 143 (128 + the signal's number, as shells report it)."""
+    SIGTERM: 143."""
+    worded = _worded_errors(fn)
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        stop = _Stop()
         try:
-            with _sigterm_unwinds():
-                return fn(*args, **kwargs)
-        except Terminated:
-            err.print("error: terminated (SIGTERM): the command stopped; files it had not finished were removed",
-                      markup=False)
-            raise typer.Exit(143)
-        except KeyboardInterrupt:
-            err.print("error: interrupted: the command stopped; files it had not finished were removed", markup=False)
-            raise typer.Exit(130)
+            with _signals_unwind(stop):
+                return worded(*args, **kwargs)
+        except BaseException as exc:
+            code = _stopped_code(stop, exc)
+            if code is None:
+                raise
+            how = "terminated (SIGTERM)" if code == 143 else "interrupted"
+            err.print(f"error: {how}: the command stopped; files it had not finished were removed", markup=False)
+            raise typer.Exit(code) from None
+    return wrapper
+
+
+def _worded_errors(fn):
+    """A Problem or a failed run in the command line's words, with its exit code."""
+    def worded(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
         except (UsageError, UsageProblem) as exc:
             err.print(f"error: {_message(exc)}", markup=False)
             raise typer.Exit(2)
         except DataError as exc:
             err.print(f"error: {_message(exc)}", markup=False)
             raise typer.Exit(1)
-    return wrapper
+    return worded
 
 
 class Format(str, Enum):
@@ -178,7 +213,7 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
         if format is Format.text:
             _print_report(rep, r.texts, show, min_coverage)
     if format is Format.json:
-        print(json.dumps(reports, ensure_ascii=False, indent=2))
+        print(render.json_dumps(reports))
     raise typer.Exit(1 if failed else 0)
 
 

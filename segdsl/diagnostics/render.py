@@ -89,8 +89,21 @@ def as_dict(d: Diagnostic) -> dict:
     }
 
 
+_JSON_ESCAPED = _HIDDEN | {"\x7f"}
+
+
+def json_dumps(value) -> str:
+    """JSON with Chinese text as it is, but C1, direction and zero-width characters written as
+    `\\u202e` escapes (JSON already escapes C0 controls): the same value for a program, and
+    nothing a terminal acts on when a person looks at it."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    if not _JSON_ESCAPED.intersection(text):
+        return text
+    return "".join(f"\\u{ord(c):04x}" if c in _JSON_ESCAPED else c for c in text)
+
+
 def json_text(diags: list[Diagnostic]) -> str:
-    return json.dumps([as_dict(d) for d in diags], ensure_ascii=False, indent=2)
+    return json_dumps([as_dict(d) for d in diags])
 
 
 def summary(diags: list[Diagnostic]) -> str:

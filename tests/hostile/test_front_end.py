@@ -197,3 +197,22 @@ def test_columns_on_the_first_line_do_not_count_the_byte_order_mark(tmp_path):
     main.write_text(BOM + "ruleset t x\n" + CLEAN.split("\n", 1)[1], encoding="utf-8")
     [d] = check_file(main).diagnostics
     assert (d.span.line, d.span.col) == (1, 11), d      # `x`, as an editor counts
+
+
+JSON_ATTACKS = {**ATTACKS, "direction": "abc\u202edcba", "c1-only": "\x85\x9b"}
+
+
+@pytest.mark.parametrize("name", JSON_ATTACKS)
+def test_json_output_escapes_controls_and_keeps_the_value(tmp_path, name):
+    text = JSON_ATTACKS[name]
+    f = tmp_path / "rules.seg"
+    f.write_text(RULES.format(text=text), encoding="utf-8")
+    tested = runner.invoke(app, ["test", str(f), "--format", "json"])
+    _no_raw_controls(tested.stdout)
+    [entry] = json.loads(tested.stdout)
+    assert entry["failures"][0]["test"] == text
+    f.write_text(RULES.format(text=text).replace("expect v = lo\n}", "expect v = lo\n}\n"
+                 f'test "t2" table {{\n  a | expect v\n  "{text}" x | hi\n}}'), encoding="utf-8")
+    checked = runner.invoke(app, ["check", str(f), "--format", "json"])
+    _no_raw_controls(checked.stdout)
+    assert any(text in d["message"] for d in json.loads(checked.stdout))
