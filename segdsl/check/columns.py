@@ -14,10 +14,9 @@ beside the fields, lets and dimensions (`_row`, `__segdsl_conflict_0`,
 `__pop_0`, ...), so a name beginning with two underscores, or `_row`, is
 refused for a field, a let, a dimension and an output column alike.
 
-Names are compared as DuckDB, Spark (by default), BigQuery and MySQL compare
-columns, whatever the case: `x` and `X` are one column there, so two
-columns of one row (fields, lets and dimensions of the customer, the fields
-of one related input, the output's columns) may not differ only in case.
+Output columns are compared as DuckDB, Spark (by default), BigQuery and
+MySQL compare columns, whatever the case: dimensions `x` and `X` would give
+one column there.
 """
 from __future__ import annotations
 
@@ -35,14 +34,13 @@ def is_own_column(name: str) -> bool:
 
 def check_output_columns(ctx: Context) -> None:
     _own_names(ctx)
-    reported = _case_only(ctx)
     claimed: dict[str, tuple[str, str, Span]] = {}      # folded name → (name, what, where)
     key = _key_column(ctx)
     if key is not None:
         claimed[key[0].casefold()] = (key[0], *key[1])
     for d in ctx.dim_ast.values():
-        if is_own_column(d.name) or d.name in reported:
-            continue                 # reported already
+        if is_own_column(d.name):
+            continue                 # reported with the names
         columns = [(d.name, f"dimension `{d.name}`", d.span),
                    (f"{d.name}_label", f"the label column of `{d.name}`", d.span)]
         seen = set()
@@ -59,8 +57,12 @@ def check_output_columns(ctx: Context) -> None:
                 written = f"`{name}`" if other_name == name else f"`{name}` (as `{other_name}`)"
                 ctx.error("SEG119", f"output column {written} would be written twice: {what} and {other}", span,
                           help="label and attribute columns are named DIMENSION_label and DIMENSION_ATTRIBUTE "
-                               "(with --labels, --attributes); rename one of the two",
+                               "(with --labels, --attributes); rename one of the two" if other_name == name else
+                          "DuckDB, Spark and most databases read names differing only in case as one column; "
+                          "rename one of the two",
                           notes=[f"{other}: {other_span}"])
+                if name == d.name:
+                    break            # its label and attribute columns would only repeat it
             else:
                 claimed[name.casefold()] = (name, what, span)
 
@@ -74,27 +76,6 @@ def _own_names(ctx: Context) -> None:
     for name, what, span in named:
         if is_own_column(name):
             _refuse_own(ctx, name, what, span)
-
-
-def _case_only(ctx: Context) -> set[str]:
-    """Columns of one row whose names differ only in case; the names reported."""
-    rows = []
-    if ctx.customer is not None:
-        rows.append([(f.name, f"field `{f.name}`", f.span) for f in ctx.customer.fields]
-                    + [(n, f"let `{n}`", let.span) for n, let in ctx.let_ast.items()]
-                    + [(n, f"dimension `{n}`", d.span) for n, d in ctx.dim_ast.items()])
-    rows += [[(f.name, f"field `{r.name}.{f.name}`", f.span) for f in r.fields] for r in ctx.related.values()]
-    reported = set()
-    for row in rows:
-        seen: dict[str, tuple[str, Span]] = {}
-        for name, what, span in row:
-            other = seen.setdefault(name.casefold(), (what, span))
-            if other[0] != what:
-                ctx.error("SEG119", f"{what} and {other[0]} differ only in case; DuckDB, Spark and most "
-                                    f"databases read them as one column", span,
-                          help="rename one of the two", notes=[f"{other[0]}: {other[1]}"])
-                reported.add(name)
-    return reported
 
 
 def _refuse_own(ctx: Context, name: str, what: str, span: Span) -> None:

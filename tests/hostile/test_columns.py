@@ -2,9 +2,9 @@
 
 Label and attribute columns are named by joining names with `_`, and DuckDB
 and Spark read `X` and `x` as one column. Every way two columns of the output
-(or of one row inside a query) could meet is SEG119 when the file is checked,
-whatever the options; segdsl's own column names are taken; carried-through
-input columns are renamed until they meet nothing.
+could meet is SEG119 when the file is checked, whatever the options;
+segdsl's own column names are taken; carried-through input columns are
+renamed until they meet nothing.
 """
 from __future__ import annotations
 
@@ -42,14 +42,7 @@ COLLISIONS = [
      "10:11"),
     ("dimensions differing in case", "ruleset t\n" + CUSTOMER + dim("x") + dim("X"), "10:11"),
     ("label columns differing in case", "ruleset t\n" + CUSTOMER + dim("x") + dim("X_LABEL"), "10:11"),
-    ("fields differing in case", "ruleset t\ninput customer key id {\n  id: string\n  v: number?\n  V: int?\n}\n"
-     + dim("x", cond="v > V"), "5:3"),
-    ("let and field differing in case", "ruleset t\n" + CUSTOMER + "let V = v * 2\n" + dim("x", cond="V > 1"),
-     "6:5"),
     ("key and dimension differing in case", "ruleset t\n" + CUSTOMER + dim("ID"), "6:11"),
-    ("related fields differing in case", "ruleset t\n" + CUSTOMER
-     + "related orders of customer by id {\n  id: string\n  amount: number\n  Amount: number\n}\n"
-     + dim("x", cond="sum(orders.amount) > 1"), "9:3"),
     ("related key vs dimension", "ruleset t\nrelated orders of customer by cid {\n  cid: string\n  amount: number\n}\n"
      + dim("cid", cond="sum(orders.amount) > 1"), "6:11"),
     ("keyless row column", "ruleset t\ninput customer {\n  v: number?\n}\n" + dim("_row"), "5:11"),
