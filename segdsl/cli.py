@@ -73,33 +73,48 @@ class _Stop:
 def _signals_unwind(stop: _Stop):
     """Ctrl-C raises KeyboardInterrupt and SIGTERM Terminated while a command runs, both noted
     in `stop`; a second SIGTERM waits for the cleanup."""
+    import logging
     import signal
     import threading
+
+    from .io.atomic import request_stop
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def stopped(signum, frame):
         stop.signal = signum
+        request_stop()                  # nothing is put in place from now on, whatever becomes of the exception
+        logging.disable(logging.ERROR)  # libraries logging the cut-short call (py4j): the message below says it
         if signum == signal.SIGTERM:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             raise Terminated()
         raise KeyboardInterrupt()
 
+    def unraisable(info, default=sys.unraisablehook):
+        if not isinstance(info.exc_value, KeyboardInterrupt):     # the stop, raised in a finalizer: noted
+            default(info)
+
     previous = {s: signal.signal(s, stopped) for s in (signal.SIGINT, signal.SIGTERM)}
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable
     try:
         yield
     finally:
+        request_stop(False)
+        logging.disable(logging.NOTSET)
+        sys.unraisablehook = hook
         for s, handler in previous.items():
             signal.signal(s, handler)
 
 
 def _stopped_code(stop: _Stop, exc: BaseException) -> int | None:
     """130 for a command Ctrl-C stopped, 143 for one SIGTERM stopped (128 + the signal's
-    number, as shells report it), whatever exception the stop became; None otherwise."""
+    number, as shells report it), whatever exception the stop became; None otherwise. A
+    signal noted but lost on the way (raised inside a finalizer, which Python ignores) still
+    ends the command with its code: whoever sent it asked for the command to stop."""
     import signal
-    if isinstance(exc, typer.Exit) and not exc.exit_code:
-        return None                                 # it had finished
+    if stop.signal is None and isinstance(exc, typer.Exit):
+        return None
     if isinstance(exc, Terminated) or stop.signal == signal.SIGTERM:
         return 143
     if isinstance(exc, KeyboardInterrupt) or stop.signal == signal.SIGINT:
@@ -124,7 +139,7 @@ def _usage_errors(fn):
             if code is None:
                 raise
             how = "terminated (SIGTERM)" if code == 143 else "interrupted"
-            err.print(f"error: {how}: the command stopped; files it had not finished were removed", markup=False)
+            err.print(f"error: {how}: the command stopped; no file was left half-written", markup=False)
             raise typer.Exit(code) from None
     return wrapper
 

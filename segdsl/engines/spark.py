@@ -105,7 +105,8 @@ def session(master: str | None = None):
         warnings.simplefilter("ignore", FutureWarning)      # pyspark's note about the pandas version
         builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
         try:
-            spark = builder.getOrCreate()
+            with _own_sigint_handler_kept():
+                spark = builder.getOrCreate()
         except Exception as exc:  # noqa: BLE001 - any start-up failure is the user's Java setup
             detail = _first_error(log) or _spark_message(exc)
             hint = "is Java 17 installed (java on PATH or JAVA_HOME set)?"
@@ -142,6 +143,25 @@ def register_functions(spark) -> None:
         except ValueError:
             return math.nan
     spark.udf.register(EXACT_SUM, exact_sum, DoubleType())
+
+
+@contextmanager
+def _own_sigint_handler_kept():
+    """PySpark replaces the SIGINT handler when its context starts. A program that handles
+    Ctrl-C itself (the command line notes it, removes unfinished files and exits 130) keeps
+    its handler; under Python's default one (a notebook) PySpark's, which cancels the jobs,
+    stays."""
+    import signal
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        yield
+    finally:
+        if callable(before) and before is not signal.default_int_handler:
+            signal.signal(signal.SIGINT, before)
 
 
 def _quiet_python_loggers() -> None:

@@ -23,6 +23,21 @@ from pathlib import Path
 
 STALE_AFTER = 24 * 60 * 60          # seconds without a change after which a temporary file is a leftover
 
+# Set when the program was asked to stop (Ctrl-C, SIGTERM): from then on no file is put in
+# place, even if the exception the signal raised was lost (Python ignores one raised inside
+# a finalizer, and engines may catch it): the commit raises instead, and the file is removed.
+_stop = {"requested": False}
+
+
+def request_stop(requested: bool = True) -> None:
+    """From now on (until called with False), committing a file raises KeyboardInterrupt."""
+    _stop["requested"] = requested
+
+
+def check_not_stopping() -> None:
+    if _stop["requested"]:
+        raise KeyboardInterrupt("stopped before the file was put in place")
+
 
 def temp_name(target: str) -> str:
     """A new temporary file's name beside `target` (not created)."""
@@ -83,6 +98,7 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
+        check_not_stopping()
         os.replace(tmp, target)
     except BaseException:
         unlink_quietly(tmp)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .atomic import create_temp, unlink_quietly
+from .atomic import check_not_stopping, create_temp, unlink_quietly
 from .readers import RawRow
 
 KINDS = ("string", "int", "number", "bool", "date", "datetime", "list")
@@ -127,6 +127,7 @@ class OutputWriter:
         try:
             self._sink.close()
             _fsync(self.temp_path)
+            check_not_stopping()
             os.replace(self.temp_path, self.path)
         except BaseException:
             self._state = "aborted"

@@ -117,3 +117,26 @@ def test_a_stale_looking_folder_or_symlink_is_left_alone(tmp_path):
     os.utime(link, (time.time() - STALE_AFTER - 60,) * 2, follow_symlinks=False)
     assert remove_stale(tmp_path / "out.csv") == []
     assert folder.is_dir() and link.is_symlink() and victim.read_text() == "keep"
+
+
+@pytest.mark.parametrize("writer", ["output", "text"])
+def test_once_a_stop_is_requested_nothing_is_put_in_place(tmp_path, writer):
+    """Even when the exception a signal raised was lost on the way (ignored in a finalizer,
+    caught by an engine), the file being written is not committed."""
+    from segdsl.io.atomic import request_stop
+    target = tmp_path / "out.csv"
+    target.write_text("before\n")
+    request_stop()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            if writer == "output":
+                with open_output(target, [OutputColumn("a")]) as w:
+                    w.write([{"a": "1"}])
+            else:
+                write_text_atomic(target, "a\n1\n")
+    finally:
+        request_stop(False)
+    assert target.read_text() == "before\n"
+    assert list(tmp_path.iterdir()) == [target]
+    write_text_atomic(target, "after\n")
+    assert target.read_text() == "after\n"
