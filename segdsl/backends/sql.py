@@ -608,10 +608,33 @@ def _plan(plan: Plan | ir.Ruleset) -> Plan:
     return plan if isinstance(plan, Plan) else build_plan(plan)
 
 
+# Dialects that match quoted names without regard to case: `"Spend"` and `"spend"` are one
+# column there, so a query naming both would read one of them for the other.
+CASE_FOLDING = frozenset({"duckdb"})
+
+
 def build_query(plan: Plan, params: dict, opts: SqlOptions = SqlOptions()) -> exp.Select:
     """The segmentation query: one row per customer, the key, the dimensions and the
     columns `opts` asks for."""
     return _Query(_plan(plan), params, opts).select()
+
+
+def refuse_names_differing_in_case(rs: ir.Ruleset, dialect: str) -> None:
+    """For a dialect in CASE_FOLDING, SEG501 at the later of two names one table would hold that differ only in case (the
+    customer's fields, lets and dimensions share one row; each related input has its own)."""
+    namespaces = [[(f.name, f.span) for f in r.fields] for r in rs.related]
+    namespaces.append([(f.name, f.span) for f in (rs.customer.fields if rs.customer else ())]
+                      + [(d.name, d.span) for d in rs.definitions])
+    if dialect not in CASE_FOLDING:
+        return
+    for names in namespaces:
+        seen: dict[str, str] = {}
+        for name, span in names:
+            other = seen.setdefault(name.casefold(), name)
+            if other != name:
+                raise NotSupported(f"`{name}` and `{other}` differ only in case, and {dialect} does not tell "
+                                   f"names apart by case", span,
+                                   help=f"rename one of them, or run it on another engine (python or spark)")
 
 
 def population_query(plan: Plan, params: dict, stage_ids, opts: SqlOptions = SqlOptions()) -> exp.Select:
@@ -657,6 +680,7 @@ def to_sql(plan: Plan | ir.Ruleset, params: dict, dialect: str = "duckdb", table
     in CREATE VIEW / CREATE TABLE AS. `functions`: the engine functions (EXACT_SUM, ...) the
     connection has, used instead of the database's own."""
     plan = _plan(plan)
+    refuse_names_differing_in_case(plan.ruleset, dialect)
     opts = SqlOptions(tables=dict(tables or {}), labels=labels, attributes=attributes, keep=tuple(keep),
                       row_column=row_column, prepared=prepared, population=tuple(sorted((population or {}).items())),
                       ordered=ordered, sort=sort, functions=tuple(functions))

@@ -34,7 +34,7 @@ from sqlglot import exp
 
 from .. import ir
 from ..backends.sql import (ORDER, SqlOptions, build_query, col, conflict_columns, population_table,
-                            without_order_by)
+                            refuse_names_differing_in_case, without_order_by)
 from ..io.readers import detect_format
 from . import duckdb_scan, duckdb_text, population_pass
 from . import statements as st
@@ -114,6 +114,7 @@ class _DuckDBRun:
                              keep=tuple(self.layout.keep), prepared=True, ordered=True,
                              population=tuple((p.id, population_table(p.id)) for p in self.rs.population),
                              functions=population_pass.DUCKDB_FUNCTIONS)
+        refuse_names_differing_in_case(self.rs, "duckdb")
         return build_query(self.plan, opts.params, options)     # NotSupported: SEG501 at the rule
 
     def unsorted_sql(self) -> str:
