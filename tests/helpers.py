@@ -18,6 +18,18 @@ EXAMPLES = sorted((FIXTURES / "examples").glob("*.seg"))
 RULESETS = sorted((ROOT / "rulesets").glob("*.seg"))
 RULE_FILES = EXAMPLES + RULESETS          # every real rule file the suites run
 
+# The smallest ruleset that reads a file and writes one: for tests about files, not rules.
+TINY_RULES = """ruleset r version "1"
+input customer key id {
+  id: string
+  v:  int?
+}
+dimension d first {
+  segment hi when v >= 5
+  otherwise lo
+}
+"""
+
 
 def check_text(tmp_path, text: str, name: str = "rules.seg"):
     p = tmp_path / name

@@ -17,19 +17,11 @@ from segdsl import api
 from segdsl.cli import app
 from segdsl.engines import registry
 from segdsl.service.app import MAX_BATCH_SIZE
+from tests.helpers import TINY_RULES
 
 runner = CliRunner()
 
-RULES = """ruleset r version "1"
-input customer key id {
-  id: string
-  v:  int?
-}
-dimension d first {
-  segment hi when v >= 5
-  otherwise lo
-}
-"""
+RULES = TINY_RULES
 DATA = "id,v\na,1\nb,9\n"
 
 

@@ -13,19 +13,11 @@ from typer.testing import CliRunner
 from segdsl.cli import app
 from segdsl.io import OutputColumn, open_output
 from segdsl.io.atomic import STALE_AFTER, remove_stale, write_text_atomic
+from tests.helpers import TINY_RULES
 
 runner = CliRunner()
 
-RULES = """ruleset r version "1"
-input customer key id {
-  id: string
-  v:  int?
-}
-dimension d first {
-  segment hi when v >= 5
-  otherwise lo
-}
-"""
+RULES = TINY_RULES
 
 
 @pytest.fixture
