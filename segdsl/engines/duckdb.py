@@ -177,7 +177,7 @@ class _DuckDBRun:
             self.sql = self.unsorted_sql()
         raws = duckdb_scan.LazyRaws(first, self.opts.batch_size)
         # Arrow batches from DuckDB are cheap to pass on whole: bigger than Python row batches
-        for batch in con.sql(self.sql).to_arrow_reader(max(self.opts.batch_size, 256 * 1024)):
+        for batch in batches(con.sql(self.sql), max(self.opts.batch_size, 256 * 1024)):
             self.results.emit(pa.Table.from_batches([batch]), raws, rows.main_input())
 
     def clean_pass(self, layout: Layout, out, scans: dict) -> bool:
@@ -246,8 +246,7 @@ class _DuckDBRun:
             keys_distinct = pool.submit(key_check) if key_check is not None else None
             pending = None
             try:
-                for batch in self.con.sql(self.unsorted_sql()).to_arrow_reader(
-                        max(self.opts.batch_size, 256 * 1024)):
+                for batch in batches(self.con.sql(self.unsorted_sql()), max(self.opts.batch_size, 256 * 1024)):
                     result = pa.Table.from_batches([batch])
                     if conflicts and any(result.column(c).null_count < result.num_rows for c in conflicts):
                         return None
@@ -278,8 +277,7 @@ class _DuckDBRun:
             self._load(schema, rows.input_rows(schema, keys, raws), keep, keyless=is_customer and not schema.key)
         self.register_missing_related()
         self.population()
-        reader = self.con.sql(self.sql).to_arrow_reader(self.opts.batch_size)
-        for batch in reader:
+        for batch in batches(self.con.sql(self.sql), self.opts.batch_size):
             self.results.emit(pa.Table.from_batches([batch]), raws, rows.main_input())
 
     def _load(self, schema: ir.InputSchema, pairs, keep: list, keyless: bool) -> None:
@@ -317,3 +315,19 @@ class _DuckDBRun:
             population_pass.compute(self.plan, self.opts.params, "duckdb", self.tables,
                                     lambda q: con.sql(q).to_arrow_table(), con.register, self.opts.stats,
                                     functions=population_pass.DUCKDB_FUNCTIONS)
+
+
+def batches(relation, size: int):
+    """A query's result as Arrow record batches. An error DuckDB raises while it streams (the
+    text pass stops its query on purpose at a row the shared reader must read) reaches Python
+    through Arrow's stream as an OSError, so it is raised as the duckdb.Error it is; whether it
+    comes at the first batch or a later one then makes no difference."""
+    reader = relation.to_arrow_reader(size)
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except OSError as exc:
+            raise duckdb.Error(str(exc)) from exc
+        yield batch

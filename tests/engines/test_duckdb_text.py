@@ -134,6 +134,21 @@ def test_one_unsure_cell_sends_the_run_to_the_shared_reader(tmp_path, rules, mon
     assert seen == [False]
 
 
+@pytest.mark.full          # 300,000 rows: the result must run past its first batch
+def test_an_unsure_cell_after_the_first_batch_still_sends_the_run_to_the_shared_reader(tmp_path, rules,
+                                                                                      monkeypatch):
+    """DuckDB stops its query at the unsure row wherever it is; past the first batch of the
+    result the stop reaches Python through Arrow's stream (as an OSError, not a duckdb.Error),
+    and the run must start again on the shared reader all the same."""
+    seen = taken(monkeypatch)
+    data = tmp_path / "in.csv"
+    many = [[f"k{i}", str(i % 3000), "Gold", "1", "true", "", "", ""] for i in range(300_000)]
+    write_csv(data, many + [["k-late", " 150", "", "", "", "", "", ""]])
+    outs = run_both(tmp_path, rules, data, "--on-error", "quarantine")
+    assert outs["duckdb"] == outs["python"] and outs["duckdb"][0] == 0
+    assert seen == [False]
+
+
 def test_a_file_starting_with_a_blank_line_is_left_to_the_shared_reader(tmp_path, rules, monkeypatch):
     seen = taken(monkeypatch)
     data = tmp_path / "in.csv"
