@@ -8,8 +8,9 @@ Every module of segdsl belongs to a layer, in this order:
 A module may import its own layer and the layers before it, never one
 after it (the type checker uses the compiler's one dependency walk in
 passes/ and runs the lints of analysis/, so those come before it). Packages
-have no import cycle between them, and no module imports another module's
-private (underscored) names.
+have no import cycle between them, no module imports another module's
+private (underscored) names, and no module imports an engine (a module with
+an `ENGINE` object): engines are reached through engines/registry.py only.
 """
 from __future__ import annotations
 
@@ -108,3 +109,22 @@ def test_no_module_imports_another_modules_private_names():
     private = [(module, target, n) for module, target, names in EDGES for n in names
                if n.startswith("_") and not n.startswith("__")]
     assert not private, f"private names imported across modules: {private}"
+
+
+def _defines_engine(path: Path) -> bool:
+    return any(isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "ENGINE" for t in node.targets)
+               for node in ast.parse(path.read_text(encoding="utf-8")).body)
+
+
+ENGINES = {name for name, path in ALL.items() if _defines_engine(path)}
+
+
+def test_engines_are_found():
+    assert {"segdsl.engines.duckdb", "segdsl.engines.python", "segdsl.engines.spark"} <= ENGINES
+
+
+def test_no_module_imports_an_engine():
+    reached = [(module, target) for module, target, names in EDGES
+               for t in ([target] if target != "segdsl.engines" else [f"segdsl.engines.{n}" for n in names])
+               if t in ENGINES and t != module]
+    assert not reached, f"engines imported directly instead of through the registry: {reached}"

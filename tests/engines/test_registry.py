@@ -1,9 +1,8 @@
 """The engine registry and the engine contract: one list of engines for the CLI,
-the API and the tests; an engine added by registering it alone; no engine
-reaching into another."""
+the API and the tests; an engine added by registering it alone. That no module reaches into an
+engine, and that backends never import engines, is tests/test_layers.py's."""
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,6 @@ from tests.engines.interpreter_engine import NAME, InterpreterEngine
 ROOT = Path(__file__).resolve().parents[2]
 TELCO = ROOT / "rulesets" / "telco_churn.seg"
 SAMPLE = ROOT / "segdsl" / "samples" / "telco_customers.csv"
-ENGINES_DIR = ROOT / "segdsl" / "engines"
 
 
 @pytest.fixture
@@ -80,37 +78,3 @@ def test_the_python_engine_imports_neither_duckdb_nor_spark(tmp_path):
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
-
-
-def _imports(path: Path) -> list[tuple[str, str]]:
-    """(module, name) of every `from ... import name` in a file, relative modules resolved."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    package = "segdsl." + ".".join(path.relative_to(ROOT / "segdsl").with_suffix("").parts[:-1])
-    out = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
-            module = ".".join(p for p in (base, node.module or "") if p)
-            out += [(module, a.name) for a in node.names]
-        elif isinstance(node, ast.Import):
-            out += [(a.name, "") for a in node.names]
-    return out
-
-
-ENGINE_MODULES = {"segdsl.engines.duckdb", "segdsl.engines.python", "segdsl.engines.spark"}
-
-
-@pytest.mark.parametrize("path", sorted(ENGINES_DIR.glob("*.py")), ids=lambda p: p.name)
-def test_no_engine_reaches_into_another(path):
-    own = f"segdsl.engines.{path.stem}"
-    for module, name in _imports(path):
-        if module in ENGINE_MODULES and module != own:
-            pytest.fail(f"{path.name} imports {name or module} from the engine {module}")
-        if module.startswith("segdsl.") and name.startswith("_") and module != own:
-            pytest.fail(f"{path.name} imports the private {module}.{name}")
-
-
-def test_backends_never_import_engines_or_the_service():
-    for path in sorted((ROOT / "segdsl" / "backends").glob("*.py")):
-        for module, _ in _imports(path):
-            assert not module.startswith(("segdsl.engines", "segdsl.service")), (path.name, module)
