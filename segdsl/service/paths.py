@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from ..engines.errors import fail
+from ..io.errors import InputError
+from ..io.readers import expand
 from ..io.writers import suffix_format
 
 # How a Problem's detail calls the file of each option (neutral words, no flag names).
@@ -138,10 +140,12 @@ def _real(path: str | os.PathLike) -> str:
 
 
 def _files(path: str) -> list[str]:
-    """Every file a read names: the file, or each file its pattern matches (resolved)."""
-    if glob.has_magic(path):
-        return [_real(f) for f in glob.glob(path, recursive=True) if os.path.isfile(f)]
-    return [_real(path)]
+    """Every file a read names: the file, or each file its pattern matches (resolved), as the
+    readers expand it (io/readers.expand); a pattern matching nothing names none."""
+    try:
+        return [_real(f) for f in expand(path)]
+    except InputError:
+        return []
 
 
 def _same(a: str, b: str) -> bool:
