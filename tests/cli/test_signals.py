@@ -14,17 +14,9 @@ from pathlib import Path
 import pytest
 
 from segdsl.engines import registry
+from tests.helpers import TINY_RULES
 
-RULES = """ruleset r version "1"
-input customer key id {
-  id: string
-  v:  int?
-}
-dimension d first {
-  segment hi when v >= 5
-  otherwise lo
-}
-dimension t all {
+RULES = TINY_RULES + """dimension t all {
   segment odd when v in [1, 3, 5, 7, 9]
   segment big when v > 7
 }
