@@ -205,12 +205,13 @@ class Segmentation:
 
     def with_stats(self, path: str | os.PathLike | None) -> "Segmentation":
         """The same rules using the population values frozen in a `segdsl stats`
-        file (refused if made for another version of the rules); None: compute
-        them over each run's data again."""
+        file (refused, naming what changed, when one the rules need was frozen from
+        other definitions, inputs or values of the params as set now); None:
+        compute them over each run's data again."""
         if path is None:
             return replace(self, stats=None)
         with _api_errors():
-            frozen = service.load_stats(Path(path), self.ruleset)
+            frozen = service.load_stats(Path(path), self.ruleset, self.params)
         return replace(self, stats=MappingProxyType(frozen))
 
     # ---- checks ----

@@ -319,10 +319,11 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     if failed:
         raise typer.Exit(1)
     rs = results[0].ruleset
-    frozen = service.load_stats(stats, rs) if stats is not None else None
+    params = resolve_params(rs, parse_assignments(param or []))
+    frozen = service.load_stats(stats, rs, params) if stats is not None else None
     opts = ApplyOptions(
         inputs=_inputs(rs, input), output=output,
-        params=resolve_params(rs, parse_assignments(param or [])), on_error=on_error.value,
+        params=params, on_error=on_error.value,
         quarantine=quarantine, labels=labels, attributes=attributes, keep=service.keep_columns(keep),
         delimiter=delimiter, encoding=encoding, null_values=service.null_values(null_values),
         date_format=date_format, batch_size=batch_size, stats=frozen, memory_limit=memory_limit, master=master)

@@ -259,10 +259,11 @@ def write_stats(path: Path, content: dict) -> None:
         raise fail("cannot-write", "output", path, f"cannot be written: {exc.strerror or exc}") from None
 
 
-def load_stats(path: str | Path, rs: ir.Ruleset) -> dict:
-    """Frozen population values by stat id; refused if made for another version of the rules."""
+def load_stats(path: str | Path, rs: ir.Ruleset, params: Mapping[str, Any]) -> dict:
+    """Frozen population values by stat id; refused when one the rules need was frozen from
+    other definitions, inputs or param values than these."""
     from . import stats
-    return stats.load(Path(path), rs)
+    return stats.load(Path(path), rs, params)
 
 
 # ---- compile -------------------------------------------------------------------

@@ -2,14 +2,18 @@
 
 A stats file holds every population value the ruleset needs (cut points,
 means, totals, and for percent_rank and cume_share the whole distribution of
-distinct values), with the ruleset's hash and the inputs' row counts. With it
-a daily increment is segmented with last month's cut points, and the Python
-engine needs no first pass (it streams).
+distinct values), each with the fingerprint of what it depends on
+(fingerprints.py), and the inputs' row counts. With it a daily increment is
+segmented with last month's cut points, and the Python engine needs no first
+pass (it streams). An edit the statistics do not depend on (a comment, a
+label, another dimension) keeps the file valid; one they depend on is
+refused, naming what changed.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Mapping
 
 from .. import ir
 from ..runtime import population
@@ -17,8 +21,9 @@ from ..backends.python import compile_program, compute_stats
 from ..engines.errors import fail
 from ..engines.options import ApplyOptions
 from ..engines.rows import InputRows
+from .fingerprints import fingerprint
 
-FORMAT = "segdsl-stats/1"
+FORMAT = "segdsl-stats/2"
 
 
 def compute(rs: ir.Ruleset, opts: ApplyOptions) -> dict:
@@ -34,9 +39,9 @@ def compute(rs: ir.Ruleset, opts: ApplyOptions) -> dict:
         if stat is None:
             continue                    # not needed by any dimension
         stats.append({"id": node.id, "where": str(node.span), "params": list(node.params), "by": len(node.by),
-                      **population.to_json(stat)})
+                      "depends_on": fingerprint(rs, node, opts.params).to_json(), **population.to_json(stat)})
     return {
-        "format": FORMAT, "ruleset": rs.name, "version": rs.version, "source_hash": rs.source_hash,
+        "format": FORMAT, "ruleset": rs.name, "version": rs.version,
         "params": {k: _plain(v) for k, v in opts.params.items()},
         "inputs": {name: {"file": str(path), "rows": rows.summary.read.get(name, 0)}
                    for name, path in opts.inputs.items()},
@@ -54,8 +59,9 @@ def write(path: Path, content: dict) -> None:
     write_text_atomic(path, json.dumps(content, ensure_ascii=False, indent=1))
 
 
-def load(path: Path, rs: ir.Ruleset) -> dict[int, population.Stat]:
-    """The frozen statistics by stat id; refuses a file made for another version of the rules."""
+def load(path: Path, rs: ir.Ruleset, params: Mapping[str, Any]) -> dict[int, population.Stat]:
+    """The frozen statistics by stat id, for the rules and param values given; refused, naming
+    what changed, when a statistic the rules need was frozen from something else."""
     try:
         content = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -63,16 +69,31 @@ def load(path: Path, rs: ir.Ruleset) -> dict[int, population.Stat]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise fail("not-stats", "stats", path, f"not a stats file ({exc})") from None
     if not isinstance(content, dict) or content.get("format") != FORMAT:
-        raise fail("not-stats", "stats", path, f"not a segdsl stats file (expected format {FORMAT})")
-    if content.get("source_hash") != rs.source_hash:
-        raise fail("stale-stats", "stats", path, f"made for another version of the rules "
-                   f"(ruleset `{content.get('ruleset')}` version {content.get('version')!r}); "
-                   f"run `segdsl stats` again for this rule file")
+        found = content.get("format") if isinstance(content, dict) else None
+        detail = (f"made by an earlier segdsl ({found}); run `segdsl stats` again"
+                  if isinstance(found, str) and found.startswith("segdsl-stats/")
+                  else f"not a segdsl stats file (expected format {FORMAT})")
+        raise fail("not-stats", "stats", path, detail)
+    entries = [e for e in content.get("stats", []) if isinstance(e, dict)]
     frozen = {}
-    for entry in content.get("stats", []):
-        node = rs.population[entry["id"]]
-        if entry.get("func") != node.func:
-            raise fail("stale-stats", "stats", path, f"statistic {entry['id']} is `{entry.get('func')}`, "
-                       f"the rules need `{node.func}`")
+    for node in rs.population:
+        mine = fingerprint(rs, node, params)
+        entry = next((e for e in entries if e.get("func") == node.func and e.get("depends_on") == mine.to_json()),
+                     None)
+        if entry is None:
+            raise fail("stale-stats", "stats", path, _stale(rs, node, mine, entries))
         frozen[node.id] = population.from_json(entry)
     return frozen
+
+
+def _stale(rs: ir.Ruleset, node: ir.PopulationStat, mine, entries: list[dict]) -> str:
+    """Why a statistic the rules need is not in the file: what it depends on that changed."""
+    where = f"the `{node.func}` at {node.span}"
+    same_place = next((e for e in entries if e.get("id") == node.id), None)
+    if same_place is None:
+        return f"{where} is not in this stats file; run `segdsl stats` again for these rules"
+    changed = mine.changes(same_place.get("depends_on") or {}) or ["the statistic itself"]
+    if same_place.get("func") != node.func:
+        changed = [f"the function (`{same_place.get('func')}` when frozen)"]
+    return (f"{where} was frozen from other rules: {', '.join(changed)} changed since; "
+            f"run `segdsl stats` again for these rules")

@@ -327,8 +327,10 @@ def test_frozen_stats_rank_one_record_and_an_increment_against_the_full_populati
         got = frozen.apply(increment, engine=engine).to_pylist()
         assert got == [next(row for row in everyone if row["id"] == k) for k in ("c18", "c10", "c2")], engine
     assert segdsl.load(rules).with_stats(stats).with_stats(None).stats is None
-    other = write(tmp_path, "other.seg", POPULATION.replace("90%", "80%"))
-    with pytest.raises(DataError, match="made for another version of the rules"):
+    threshold = write(tmp_path, "threshold.seg", POPULATION.replace("90%", "80%"))
+    assert segdsl.load(threshold, stats=stats).evaluate({"id": "c17", "arpu": 17}) == {"tier": "top"}
+    other = write(tmp_path, "other.seg", POPULATION.replace("arpu: number?", "arpu: number? in 0..100"))
+    with pytest.raises(DataError, match="frozen from other rules: the inputs' declarations changed"):
         segdsl.load(other, stats=stats)
 
 

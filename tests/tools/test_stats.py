@@ -52,7 +52,7 @@ def test_stats_of_another_rules_version_are_refused(tmp_path):
     changed.write_text(RFM.read_text(encoding="utf-8").replace("ntile(frequency, 5)", "ntile(frequency, 4)"),
                        encoding="utf-8")
     r = invoke("apply", changed, "--input", f"orders={ORDERS}", "--stats", stats, "-o", tmp_path / "o.csv")
-    assert r.exit_code == 1 and "another version of the rules" in r.output
+    assert r.exit_code == 1 and "the `ntile` at " in r.output and "the statistic itself changed" in r.output
     assert not (tmp_path / "o.csv").exists()
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
@@ -74,3 +74,58 @@ def test_bad_rows_follow_the_policy(tmp_path):
     assert json.loads(stats.read_text(encoding="utf-8"))["rejected"] == {"orders": 1}
     r = invoke("stats", RFM, "--input", f"orders={orders}", "-o", stats, "--on-error", "quarantine")
     assert r.exit_code == 2 and "--on-error quarantine: choose fail or skip" in r.output
+
+
+@pytest.fixture(scope="module")
+def frozen(tmp_path_factory):
+    path = tmp_path_factory.mktemp("frozen") / "rfm.stats.json"
+    assert invoke("stats", RFM, "--input", f"orders={ORDERS}", "-o", path).exit_code == 0
+    return path
+
+
+def _apply_edited(tmp_path, frozen, old, new, *extra):
+    text = RFM.read_text(encoding="utf-8")
+    assert old in text
+    edited = tmp_path / "edited.seg"
+    edited.write_text(text.replace(old, new, 1), encoding="utf-8")
+    out = tmp_path / "o.csv"
+    return invoke("apply", edited, "--input", f"orders={ORDERS}", "--stats", frozen, "-o", out, *extra), out
+
+
+@pytest.mark.parametrize("old, new, extra", [
+    ("# the classic 5x5 R x F map", "# the classic 5x5 R x F map, reviewed", ()),
+    ('segment champions     "冠军客户"', 'segment champions     "核心冠军"', ()),
+    ('let uk_lines "英国订单行数"', 'let uk_lines "英国订单数"', ()),
+    ("param wholesale_qty: int = 100", "param wholesale_qty: int = 50", ()),
+    ("# the classic 5x5 R x F map", "dimension extra first {\n  segment many when frequency > 3\n"
+                                    "  otherwise few\n}\n# the classic 5x5 R x F map", ()),
+    ("# the classic 5x5 R x F map", "# the classic 5x5 R x F map", ("--param", "churn_days=90")),
+], ids=["comment", "label", "let-label", "unread-param", "new-dimension", "unread-param-value"])
+def test_edits_the_statistics_do_not_depend_on_keep_the_frozen_values(tmp_path, frozen, old, new, extra):
+    r, out = _apply_edited(tmp_path, frozen, old, new, *extra)
+    assert r.exit_code == 0, r.output
+    assert out.exists()
+
+
+@pytest.mark.parametrize("old, new, extra, named", [
+    ("let line_amount = orders.quantity * orders.unit_price",
+     "let line_amount = orders.quantity * orders.unit_price * 2", (), "let `monetary`"),
+    ("let f = ntile(frequency, 5)", "let f = ntile(frequency, 5, desc)", (), "the statistic itself"),
+    ('from "UnitPrice"', 'from "UnitPrice" in 0..100000', (), "the inputs' declarations"),
+    ("# the classic 5x5 R x F map", "# the classic 5x5 R x F map", ("--param", "as_of=2011-06-01"),
+     'param `as_of` ("2011-05-23" when frozen, "2011-06-01" now)'),
+], ids=["let", "statistic", "input", "param-value"])
+def test_edits_the_statistics_depend_on_are_refused_naming_what_changed(tmp_path, frozen, old, new, extra, named):
+    r, out = _apply_edited(tmp_path, frozen, old, new, *extra)
+    assert r.exit_code == 1, r.output
+    assert "was frozen from other rules" in r.output and named in r.output
+    assert "run `segdsl stats` again" in r.output
+    assert not out.exists()
+
+
+def test_a_stats_file_of_an_earlier_format_asks_to_freeze_again(tmp_path, frozen):
+    old = tmp_path / "old.json"
+    content = json.loads(frozen.read_text(encoding="utf-8"))
+    old.write_text(json.dumps({**content, "format": "segdsl-stats/1"}), encoding="utf-8")
+    r = invoke("apply", RFM, "--input", f"orders={ORDERS}", "--stats", old, "-o", tmp_path / "o.csv")
+    assert r.exit_code == 1 and "made by an earlier segdsl (segdsl-stats/1)" in r.output
