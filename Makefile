@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test test-fast bench install clean
+.PHONY: demo test test-fast fuzz bench install clean
 
 install: $(STAMP)
 
@@ -24,6 +24,12 @@ test: install
 
 test-fast: install
 	$(BIN)/pytest -p no:cacheprovider -n 2 -m "not full"
+
+# the front end's fuzzing, twenty times CI's examples, with a new seed each run (printed)
+fuzz: install
+	@seed=$${SEGDSL_FUZZ_SEED:-$$(date +%s)}; echo "fuzz seed $$seed (SEGDSL_FUZZ_SEED=$$seed reproduces it)"; \
+	SEGDSL_FUZZ_SEED=$$seed SEGDSL_RANDOM_SCALE=$${SEGDSL_RANDOM_SCALE:-20} \
+	    $(BIN)/pytest -p no:cacheprovider -n 2 tests/property/test_front_end_fuzz.py
 
 bench: install
 	$(BIN)/python benchmarks/macro.py

@@ -4,6 +4,7 @@ Every file a test reads is inside the repository: the shipped rulesets and
 the design examples copied into tests/fixtures/examples."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from segdsl.backends.interp import Interpreter
@@ -17,6 +18,9 @@ FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLES = sorted((FIXTURES / "examples").glob("*.seg"))
 RULESETS = sorted((ROOT / "rulesets").glob("*.seg"))
 RULE_FILES = EXAMPLES + RULESETS          # every real rule file the suites run
+# the parser's own names for tokens: a message must never show one to an analyst
+TERMINAL_NAMES = re.compile(r"__ANON|\$END|\b(RBRACE|LBRACE|RPAR|LPAR|LSQB|RSQB|COMMA|COLON|COMP_OP|TABLE_TEXT|"
+                            r"NULLABLE|PERCENT|DATETIME|_KEY|_FROM)\b")
 
 # The smallest ruleset that reads a file and writes one: for tests about files, not rules.
 TINY_RULES = """ruleset r version "1"

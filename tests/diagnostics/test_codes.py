@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from segdsl.cli import app
 from segdsl.diagnostics import render
 from segdsl.diagnostics.codes import CODES, Severity
+from tests.helpers import TERMINAL_NAMES
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"
@@ -333,8 +334,6 @@ test "table" table {
 }
 """
 
-TERMINAL_NAMES = re.compile(r"__ANON|\$END|\b(RBRACE|LBRACE|RPAR|LPAR|LSQB|RSQB|COMMA|COLON|COMP_OP|TABLE_TEXT|"
-                            r"NULLABLE|PERCENT|DATETIME|_KEY|_FROM)\b")
 
 
 def _mutations(text: str):

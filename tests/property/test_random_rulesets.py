@@ -13,25 +13,20 @@ Three comparisons, from the widest language to the widest set of engines:
   conditions; interpreter and generated Python with them in lets too.
 
 Every generated file must check without errors, which tests the checker as
-much as the generator. The front end is also fuzzed: grammar-generated text
-and mutated rule files must give diagnostics, never an exception.
+much as the generator. The front end's fuzzing is in test_front_end_fuzz.py.
 """
 from __future__ import annotations
 
 import os
-from functools import cache
 
 import pytest
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
-from hypothesis.extra.lark import from_lark
-from lark import Lark
 
 from segdsl.backends.sql import NotSupported
 from segdsl.runtime.customers import Customer
 from segdsl.check.frontend import check_file
 from segdsl.service.params import resolve_params
-from segdsl.syntax.parse import GRAMMAR_PATH
 from segdsl.engines import registry
 from tests.engines_under_test import ENGINES, through_contract_only, use_postgres
 from tests.property.conftest import count
@@ -149,26 +144,6 @@ def test_population_lets_generated_python_equals_the_interpreter(data):
     compare(data, POPULATION_PYTHON_SIDE, ["python"])
 
 
-# ---- the front end never raises -----------------------------------------------------
-
-@cache
-def _grammar() -> Lark:
-    return Lark(GRAMMAR_PATH.read_text(encoding="utf-8"), parser="lalr", start="start")
-
-
-def _never_raises(text: str) -> None:
-    note(repr(text))
-    result = check_file("fuzz.seg", text=text)       # any exception fails the test
-    assert result.ok or any(d.is_error for d in result.diagnostics)
-    count("parser_texts")
-
-
-@settings(max_examples=examples(150), **SETTINGS)
-@given(from_lark(_grammar(), start="start"))
-def test_grammar_generated_text_gives_diagnostics_not_exceptions(text):
-    _never_raises(text)
-
-
 def test_import_of_a_path_with_a_nul_gives_a_diagnostic():
     result = check_file("fuzz.seg", text='ruleset t\nimport "a\x00b"\n')
     nul = [d for d in result.diagnostics if d.code == "SEG108"]
@@ -178,30 +153,3 @@ def test_import_of_a_path_with_a_nul_gives_a_diagnostic():
 def test_a_main_file_path_with_a_nul_gives_a_diagnostic():
     result = check_file("a\x00b.seg")
     assert [d.code for d in result.diagnostics] == ["SEG008"]
-
-
-@st.composite
-def mutated(draw) -> str:
-    """A valid rule file with a few characters deleted, doubled or replaced."""
-    text = draw(rulesets(POPULATION))
-    for _ in range(draw(st.integers(1, 4))):
-        if not text:
-            break
-        i = draw(st.integers(0, len(text) - 1))
-        op = draw(st.sampled_from(["delete", "double", "replace"]))
-        if op == "delete":
-            j = min(len(text), i + draw(st.integers(1, 12)))
-            text = text[:i] + text[j:]
-        elif op == "double":
-            text = text[:i] + text[i] + text[i:]
-        else:
-            c = draw(st.sampled_from(list('{}()[]"\\:,.=<>-%#\n ') + ["，", "：", "（", "when", "and", "null"])
-                     | st.characters())
-            text = text[:i] + c + text[i + 1:]
-    return text
-
-
-@settings(max_examples=examples(150), **SETTINGS)
-@given(mutated())
-def test_mutated_rule_files_give_diagnostics_not_exceptions(text):
-    _never_raises(text)
