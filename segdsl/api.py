@@ -78,7 +78,7 @@ class OptionError(ValueError):
         self.problem = problem
 
 
-_PARAMETERS = {"input": "data", "table": "tables", "param": "params"}
+_PARAMETERS = {"input": "data", "table": "tables", "param": "params", "id": "record_or_key"}
 
 
 def _words(problem: Problem) -> str:
@@ -257,6 +257,29 @@ class Segmentation:
         is its own population, as in a test. `pins` fixes lets (population
         values included) to constants, like a test's `with`."""
         from .backends.python import compile_program, compute_stats
+        rs = self.ruleset
+        customer = self._customer(record, rows)
+        rec, related = customer.record, customer.rows
+        pins = dict(pins or {})
+        lets = {d.name for d in rs.definitions if isinstance(d, ir.Let)}
+        for name in pins:
+            if name not in lets:
+                hint = did_you_mean(name, lets)
+                raise ValueError(f"pins: the ruleset has no let `{name}`" + (f"; {hint}" if hint else ""))
+        program = compile_program(rs, frozenset(pins))
+        params = dict(self.params)
+        S = compute_stats(program, [customer], params, pins, dict(self.stats or {}))
+        values = dict(zip(self.dimensions, program.evaluate(rec, related, params, S, pins)))
+        out = {}
+        for d in rs.dimensions:
+            v = values[d.name]
+            if hasattr(v, "reason"):              # UniqueConflict: a bad record, as in a file
+                raise RecordError(f"record {v.reason()}")
+            out[d.name] = list(v) if isinstance(v, tuple) else v
+        return out
+
+    def _customer(self, record, rows):
+        """One customer from a record and related rows, checked as file rows are."""
         from .runtime.customers import Customer
         rs = self.ruleset
         record = _as_dict(record, "record") if record is not None else {}
@@ -291,24 +314,34 @@ class Segmentation:
                     elif got != key:
                         raise RecordError(f"{where}: {key_field.name} = {got!r} is not this customer's key {key!r}")
                 related[name].append(converted)
-        pins = dict(pins or {})
-        lets = {d.name for d in rs.definitions if isinstance(d, ir.Let)}
-        for name in pins:
-            if name not in lets:
-                hint = did_you_mean(name, lets)
-                raise ValueError(f"pins: the ruleset has no let `{name}`" + (f"; {hint}" if hint else ""))
-        customer = Customer(key, rec, related, 1)
-        program = compile_program(rs, frozenset(pins))
-        params = dict(self.params)
-        S = compute_stats(program, [customer], params, pins, dict(self.stats or {}))
-        values = dict(zip(self.dimensions, program.evaluate(rec, related, params, S, pins)))
-        out = {}
-        for d in rs.dimensions:
-            v = values[d.name]
-            if hasattr(v, "reason"):              # UniqueConflict: a bad record, as in a file
-                raise RecordError(f"record {v.reason()}")
-            out[d.name] = list(v) if isinstance(v, tuple) else v
-        return out
+        return Customer(key, rec, related, 1)
+
+    def explain(self, record_or_key, data=None, *, row: int | None = None, dimension: str | None = None,
+                rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None, on_error: str = "fail",
+                delimiter: str | None = None, encoding: str = "utf-8", null_values: str | Sequence[str] = (),
+                date_format: str | None = None):
+        """Why a customer gets each segment: an Explanation (segdsl/service/explain.py) with,
+        per dimension, the segment and every condition tried with the values it read;
+        `.as_dict()` is the JSON `segdsl explain --format json` prints.
+
+        `record_or_key` is a record (a dict, as `evaluate` takes, with `rows`: the customer is
+        its own population unless the rules were loaded with stats), or the key of a customer
+        in `data` (a path, or a dict of input name → path; population values are then over
+        every customer of the data). For an input without a key give `row=N` (the data row)
+        and None as the key."""
+        from .service import explain as explaining
+        with _api_errors():
+            if isinstance(record_or_key, Mapping) or (data is None and row is None):
+                pop = explaining.Population.of_one(self.ruleset, self._customer(record_or_key, rows),
+                                                   dict(self.params), dict(self.stats or {}) or None)
+                return pop.explain(pop.customers[0], dimension)
+            given = dict(data) if isinstance(data, Mapping) else {self.inputs[0]: data}
+            opts = ApplyOptions(
+                inputs=service.input_files(self.ruleset, {n: os.fspath(p) for n, p in given.items()}),
+                params=dict(self.params), on_error=on_error, delimiter=delimiter, encoding=encoding,
+                null_values=service.null_values(null_values), date_format=date_format,
+                stats=dict(self.stats) if self.stats is not None else None)
+            return explaining.explain(self.ruleset, opts, key=record_or_key, row=row, dimension=dimension)
 
     # ---- data ----
     def apply(self, data, engine: str = registry.DEFAULT, output: str | os.PathLike | None = None, *,

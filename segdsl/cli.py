@@ -485,6 +485,62 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     raise typer.Exit(0)
 
 
+# ---- explain, report, diff: why, how big, who moves ------------------------------
+
+def _reading(rs, input: list[str], param, on_error: "OnError", delimiter, encoding, null_values, date_format,
+             stats: Optional[Path] = None):
+    """The ApplyOptions of a command that reads the inputs without writing an output."""
+    from .engines.options import ApplyOptions
+    if on_error is OnError.quarantine:
+        raise UsageError("--on-error quarantine: choose fail or skip (nothing is written)")
+    return ApplyOptions(inputs=_inputs(rs, input), params=resolve_params(rs, parse_assignments(param or [])),
+                        on_error=on_error.value, delimiter=delimiter, encoding=encoding,
+                        null_values=service.null_values(null_values), date_format=date_format,
+                        stats=service.load_stats(stats, rs) if stats is not None else None)
+
+
+def _rules(file: Path, allow_imports_outside: bool):
+    results, failed = _load([file], Format.text, False, allow_imports_outside)
+    if failed:
+        raise typer.Exit(1)
+    return results[0].ruleset
+
+
+_InputOpt = Annotated[list[str], typer.Option("--input", "-i", help="NAME=FILE (CSV, JSONL or Parquet)")]
+_ParamOpt = Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")]
+_OnErrorOpt = Annotated[OnError, typer.Option("--on-error", help="fail or skip")]
+_DelimiterOpt = Annotated[Optional[str], typer.Option(help="CSV delimiter")]
+_EncodingOpt = Annotated[str, typer.Option(help="input text encoding")]
+_NullsOpt = Annotated[Optional[str], typer.Option(help="extra null spellings: NA,NULL")]
+_DateOpt = Annotated[Optional[str], typer.Option(help="strptime format for dates")]
+_OutsideOpt = Annotated[bool, typer.Option("--allow-imports-outside", help=_OUTSIDE_HELP)]
+
+
+@app.command()
+@_usage_errors
+def explain(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
+            input: _InputOpt,
+            id: Annotated[Optional[str], typer.Option("--id", help="the key of the customer to explain")] = None,
+            row: Annotated[Optional[int], typer.Option("--row", help="the data row, for an input without a key")] = None,
+            dimension: Annotated[Optional[str], typer.Option("--dimension", help="explain this dimension only")] = None,
+            format: Annotated[Format, typer.Option("--format", help="text (a tree) or json")] = Format.text,
+            param: _ParamOpt = None, on_error: _OnErrorOpt = OnError.fail, delimiter: _DelimiterOpt = None,
+            encoding: _EncodingOpt = "utf-8", null_values: _NullsOpt = None, date_format: _DateOpt = None,
+            stats: Annotated[Optional[Path], typer.Option("--stats", help="frozen population values")] = None,
+            allow_imports_outside: _OutsideOpt = False) -> None:
+    """Show why one customer got each segment: every condition tried, with its values."""
+    from .service.explain import explain as run
+    rs = _rules(file, allow_imports_outside)
+    opts = _reading(rs, input, param, on_error, delimiter, encoding, null_values, date_format, stats)
+    found = run(rs, opts, key=id, row=row, dimension=dimension)
+    if format is Format.json:
+        print(render.json_dumps(found.as_dict()))
+    else:
+        from .service.explain_text import tree
+        out.print(tree(found, render.visible), soft_wrap=False)
+    raise typer.Exit(0)
+
+
 def main() -> None:
     try:
         app()
