@@ -47,6 +47,8 @@ def _words(problem: Problem) -> str:
     """A Problem in the command line's words: the flag, the value given, what is wrong."""
     if problem.code == "missing-param":
         return f"param `{problem.value}` has no default: give it with --param {problem.value}=VALUE"
+    if problem.where == "files":          # the command's arguments: no flag to name
+        return f"{problem.value}: {problem.detail}"
     flag = _FLAGS.get(problem.where, "--" + problem.where.replace("_", "-"))
     head = flag if problem.value is None else f"{flag} {problem.value}"
     return f"{head}: {problem.detail}"
@@ -186,12 +188,13 @@ _OUTSIDE_HELP = "imports may leave the main file's folder and name any regular f
 
 @app.command()
 @_usage_errors
-def check(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)")],
+def check(files: Annotated[list[Path], typer.Argument(help="rule files (.seg), or folders of them")],
           format: Annotated[Format, typer.Option("--format", help="text or json")] = Format.text,
           strict: Annotated[bool, typer.Option(help="warnings fail the check too")] = False,
           allow_imports_outside: Annotated[bool, typer.Option("--allow-imports-outside", help=_OUTSIDE_HELP)] = False,
           ) -> None:
     """Parse and type-check rule files, and run the lints."""
+    files = service.rule_files(files)
     results, failed = _load(files, format, strict, allow_imports_outside)
     if format is Format.text:
         diags = [d for r in results for d in r.diagnostics]
@@ -203,7 +206,7 @@ def check(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)")]
 
 @app.command("test")
 @_usage_errors
-def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)")],
+def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg), or folders of them")],
              param: Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")] = None,
              min_coverage: Annotated[float, typer.Option(help="fail below this share of segments hit (0-100)")] = 0.0,
              format: Annotated[Format, typer.Option("--format")] = Format.text,
@@ -212,6 +215,7 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
              ) -> None:
     """Run the test blocks inside rule files and report rule coverage."""
     from .service.testing import show
+    files = service.rule_files(files)
     results, failed = _load(files, Format.text if format is Format.text else None, False, allow_imports_outside)
     reports = []
     for f, r in zip(files, results):

@@ -32,6 +32,22 @@ SQL_AS = ("select", "view", "table")
 
 # ---- check ---------------------------------------------------------------------
 
+def rule_files(paths: Sequence[Path]) -> list[Path]:
+    """The rule files named: a folder stands for every `.seg` file under it (sorted, hidden
+    folders skipped), as a project's CI checks them all; a folder without one is a usage error."""
+    out: list[Path] = []
+    for path in paths:
+        if not Path(path).is_dir():
+            out.append(path)
+            continue
+        found = sorted(p for p in Path(path).rglob("*.seg")
+                       if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        if not found:
+            raise fail("no-rule-files", "files", path, "no .seg file under this folder", usage=True)
+        out.extend(found)
+    return out
+
+
 def check(path: str | Path, allow_imports_outside: bool = False) -> CheckResult:
     """A rule file (and its imports) parsed, type-checked and linted."""
     return check_file(path, allow_imports_outside=allow_imports_outside)
