@@ -24,19 +24,18 @@ same header and start with it.
 """
 from __future__ import annotations
 
-import csv
 
 from sqlglot import exp
 
 from .. import ir
 from ..backends.sql import ORDER, ident, literal
 from ..io.readers import columns as file_columns
-from ..io.readers import csv_delimiter, detect_format, expand
+from ..io.readers import CELL_LIMIT, csv_delimiter, detect_format, expand
 from ..types import Kind
 
 UNSURE = "segdsl: a row the shared reader must read"
-# Python's csv module refuses longer cells (csv.field_size_limit()); DuckDB would not
-_CELL_LIMIT = csv.field_size_limit()
+# the shared reader's cell limit, the one every engine keeps: a longer cell goes to it
+_CELL_LIMIT = CELL_LIMIT
 
 
 def eligible(rs: ir.Ruleset, opts) -> bool:

@@ -47,6 +47,14 @@ FORMATS = ("csv", "tsv", "jsonl", "parquet")
 # is not one a required field can rely on.
 _JSONL_HEADER_SAMPLE = 1000
 
+# The longest CSV cell any engine reads, in characters. The csv module stops at
+# 128 KiB by default, DuckDB at lines of 2 MiB; rows DuckDB cannot read go to
+# this reader, so its limit is the one limit of every engine (docs/engines.md).
+# Raising the module's process-wide limit only widens what csv accepts.
+CELL_LIMIT = 16 * 1024 * 1024
+csv.field_size_limit(max(csv.field_size_limit(), CELL_LIMIT))
+_DELIMITERS = (",", ";", "\t", "|")
+
 
 @dataclass(frozen=True, slots=True)
 class RawRow:
@@ -120,7 +128,7 @@ def columns(path: str | os.PathLike, *, fmt: str | None = None, delimiter: str |
             except UnicodeError:
                 raise _decode_error(path, codec) from None
             except csv.Error as e:
-                raise InputError(f"cannot read the header line: {e}", path, line=1) from None
+                raise _header_error(path, sep, codec, e) from None
         return _clean_header(header) if header else []
     if kind == "jsonl":
         seen: dict[str, None] = {}
@@ -179,7 +187,7 @@ def _csv_batches(path, sep: str, codec: str, nulls: frozenset, batch_size: int,
         except UnicodeError:
             raise _decode_error(path, codec) from None
         except csv.Error as e:
-            raise InputError(f"cannot read the header line: {e}", path, line=1) from None
+            raise _header_error(path, sep, codec, e) from None
         if header is None:
             return
         header = _clean_header(header)
@@ -220,11 +228,44 @@ def _csv_batches(path, sep: str, codec: str, nulls: frozenset, batch_size: int,
                     raise InputError(f"a quoted cell starting on line {start} or later is never closed "
                                      "(a \" without its closing \")", path, row, start) from None
                 if "field larger than field limit" in str(e):
-                    raise InputError(f"a cell is longer than {csv.field_size_limit()} characters "
-                                     "(probably a \" without its closing \")", path, row, start) from None
+                    raise InputError(f"a cell is longer than {CELL_LIMIT:,} characters, the longest segdsl reads "
+                                     "(or a \" before it is never closed)", path, row, start) from None
                 batch.append(make(row, start, {}, spath, f"cannot be read as CSV: {e}", offset))
         if batch:
             yield batch
+
+
+def _header_error(path, sep: str, codec: str, e: csv.Error) -> InputError:
+    """The header line cannot be read; when another delimiter reads it, say which."""
+    detail = f"cannot read the header line: {e}"
+    try:
+        with _open_text(path, codec, newline="") as f:
+            first = f.readline(CELL_LIMIT)
+    except (OSError, UnicodeError):
+        first = ""
+    other = guess_delimiter(first, sep)
+    if other is not None:
+        detail += f"; the columns seem separated by {shown_delimiter(other)}: give that delimiter"
+    return InputError(detail, path, line=1)
+
+
+def guess_delimiter(line: str, sep: str) -> str | None:
+    """Another delimiter that splits `line` (outside quotes) where `sep` does not, else None."""
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    if counts.get(sep):
+        return None
+    best = max((d for d in _DELIMITERS if d != sep), key=lambda d: counts[d])
+    return best if counts[best] else None
+
+
+def shown_delimiter(d: str) -> str:
+    return "tabs" if d == "\t" else f"'{d}'"
 
 
 def _first_record(reader) -> list[str] | None:

@@ -52,7 +52,7 @@ from typing import Any, Callable, Iterable
 
 from ..ir import FieldSchema, InputSchema
 from ..types import Kind
-from .readers import RawRow
+from .readers import RawRow, guess_delimiter, shown_delimiter
 
 _INT64_MIN = -(2 ** 63)
 _INT64_MAX = 2 ** 63 - 1
@@ -149,7 +149,21 @@ def check_columns(schema: InputSchema, columns: Iterable[str]) -> list[str]:
         if near is not None:
             msg += f'; did you mean "{near}"?'
         problems.append(msg)
+    if any(p.startswith("missing column") for p in problems):
+        problems.append(_what_the_header_has(cols))
     return problems
+
+
+def _what_the_header_has(cols: list[str]) -> str:
+    """The columns the file does have; a header read as one column names the delimiter it has."""
+    if len(cols) == 1:
+        other = guess_delimiter(cols[0], ",")
+        if other is not None:
+            return (f'the header reads as one column "{cols[0][:80]}": the columns seem separated by '
+                    f"{shown_delimiter(other)}: give that delimiter")
+    shown = ", ".join(f'"{c}"' for c in cols[:20])
+    more = f" and {len(cols) - 20} more" if len(cols) > 20 else ""
+    return f"the file has the columns {shown}{more}" if cols else "the file has no columns"
 
 
 def _near_column(column: str, columns: list[str]) -> str | None:

@@ -315,5 +315,6 @@ def test_check_columns_reports_absent_required_columns():
     assert check_columns(CUSTOMER, ["customer_id", "Network"]) == [
         'missing column "客户编号" for required field \'customer_id\'',
         'missing column "network" (a required field); did you mean "Network"?',
+        'the file has the columns "customer_id", "Network"',
     ]
     assert check_columns(CUSTOMER, ["客户编号", "network", "network"]) == ['column "network" appears 2 times in the header']
