@@ -545,6 +545,38 @@ def explain(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     raise typer.Exit(0)
 
 
+@app.command()
+@_usage_errors
+def report(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
+           input: _InputOpt,
+           measure: Annotated[Optional[list[str]], typer.Option("--measure", help="a numeric field or let: its share, mean and median per segment")] = None,
+           crosstab: Annotated[Optional[str], typer.Option("--crosstab", help="D1,D2: customers by the segments of two dimensions")] = None,
+           format: Annotated[Format, typer.Option("--format", help="text (tables) or json")] = Format.text,
+           html: Annotated[Optional[Path], typer.Option("--html", help="also write one self-contained HTML page with charts")] = None,
+           engine: Annotated[str, typer.Option(help=f"{', '.join(registry.names())} (default {registry.DEFAULT})")] = registry.DEFAULT,
+           param: _ParamOpt = None, on_error: _OnErrorOpt = OnError.fail, delimiter: _DelimiterOpt = None,
+           encoding: _EncodingOpt = "utf-8", null_values: _NullsOpt = None, date_format: _DateOpt = None,
+           allow_imports_outside: _OutsideOpt = False) -> None:
+    """Segment sizes and shares, measure shares (the 80/20 view), a cross-tab; text, JSON or HTML."""
+    from .service.report import report as run
+    rs = _rules(file, allow_imports_outside)
+    opts = _reading(rs, input, param, on_error, delimiter, encoding, null_values, date_format)
+    service.engine_for(engine, opts, rs)
+    service.check_files(rs, opts.inputs, {"html": html})
+    found = run(rs, engine, opts, measure or (), crosstab)
+    if html is not None:
+        from .service.report_html import page
+        service.write_text("html", html, page(found))
+    if format is Format.json:
+        print(render.json_dumps(found.as_dict()))
+    else:
+        from .service.report_text import tables
+        out.print(tables(found, render.visible))
+        if html is not None:
+            out.print(f"report: {html}", markup=False)
+    raise typer.Exit(0)
+
+
 def main() -> None:
     try:
         app()
