@@ -23,6 +23,7 @@ from rich.text import Text
 from .backends.errors import NotSupported
 from .check.frontend import CheckResult
 from .diagnostics import render
+from .diagnostics.codes import Severity
 from .engines import registry
 from .engines.errors import DataError, Problem, UsageProblem
 from .service import app as service
@@ -166,15 +167,15 @@ class Format(str, Enum):
 
 
 def _load(files: list[Path], fmt: Format | None, strict: bool,
-          allow_imports_outside: bool = False) -> tuple[list[CheckResult], bool]:
+          allow_imports_outside: bool = False, analyse: bool = False) -> tuple[list[CheckResult], bool]:
     """Check each file; print the diagnostics as text (stderr) or one JSON array (stdout),
     or not at all (`fmt` None: the caller reports them)."""
     results, failed, all_diags = [], False, []
     for f in files:
-        r = service.check(f, allow_imports_outside=allow_imports_outside)
+        r = service.check(f, allow_imports_outside=allow_imports_outside, analyse=analyse)
         results.append(r)
         all_diags.extend(r.diagnostics)
-        if not r.ok or (strict and r.diagnostics):
+        if not r.ok or (strict and any(d.severity is Severity.WARNING for d in r.diagnostics)):
             failed = True
         if fmt is Format.text and r.diagnostics:
             err.print(render.text(r.diagnostics, r.texts), markup=False, end="")
@@ -195,7 +196,7 @@ def check(files: Annotated[list[Path], typer.Argument(help="rule files (.seg), o
           ) -> None:
     """Parse and type-check rule files, and run the lints."""
     files = service.rule_files(files)
-    results, failed = _load(files, format, strict, allow_imports_outside)
+    results, failed = _load(files, format, strict, allow_imports_outside, analyse=True)
     if format is Format.text:
         diags = [d for r in results for d in r.diagnostics]
         status = "failed" if failed else "ok"
@@ -216,7 +217,8 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
     """Run the test blocks inside rule files and report rule coverage."""
     from .service.testing import show
     files = service.rule_files(files)
-    results, failed = _load(files, Format.text if format is Format.text else None, False, allow_imports_outside)
+    results, failed = _load(files, Format.text if format is Format.text else None, False, allow_imports_outside,
+                            analyse=True)
     reports = []
     for f, r in zip(files, results):
         if not r.ok:        # the rules do not check: no tests run, the diagnostics say why

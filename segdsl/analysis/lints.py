@@ -1,6 +1,9 @@
-"""The warnings about rules that run but are likely wrong: SEG401-SEG404.
+"""The quick warnings about rules that run but are likely wrong, found without a solver.
 
-Each lint is a function over the checked IR. A dimension lint looks at one
+The front end runs these on every command; the solver-backed analysis of the
+dimensions (dimensions.py: SEG307, SEG401, SEG402, SEG404, SEG406) runs only
+where it is asked for (`segdsl check`, `segdsl test`). Each lint is a
+function over the checked IR. A dimension lint looks at one
 dimension; a ruleset lint at the whole file. `lint` runs the dimension lints
 per dimension in declaration order, then the ruleset lints, so a dimension's
 warnings stay together.
@@ -11,39 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from .. import ir
 from ..diagnostics.values import Diagnostic
-from .implication import implies
 from .uses import Uses
-
-_OTHERWISE_HELP = "add `otherwise NAME \"label\"` as the last line"
-
-
-def missing_otherwise(d: ir.Dimension) -> Iterator[Diagnostic]:
-    """SEG401/402: a `first` or `unique` dimension without `otherwise` leaves some customers out;
-    SEG402 names the values that may be missing, the likeliest reason."""
-    if d.policy == "all" or d.otherwise is not None:
-        return
-    nullable = sorted({x.name for s in d.segments if s.condition is not None for x in ir.walk(s.condition)
-                       if isinstance(x, (ir.FieldRef, ir.LetRef, ir.DimRef)) and x.type.nullable})
-    if nullable:
-        yield Diagnostic("SEG402", f"dimension `{d.name}` has no `otherwise`, and "
-                                   f"{', '.join(f'`{n}`' for n in nullable[:3])} may be missing: "
-                                   f"such customers get no segment", d.span, help=_OTHERWISE_HELP)
-    else:
-        yield Diagnostic("SEG401", f"dimension `{d.name}` has no `otherwise`: a customer matching no "
-                                   f"segment gets none", d.span, help=_OTHERWISE_HELP)
-
-
-def unreachable_segments(d: ir.Dimension) -> Iterator[Diagnostic]:
-    """SEG404: in a `first` dimension, a segment whose condition implies an earlier one's never matches."""
-    if d.policy != "first":
-        return
-    for i, s in enumerate(d.segments):
-        hit = next((e for e in d.segments[:i] if implies(s.condition, e.condition)), None)
-        if hit is not None:
-            yield Diagnostic("SEG404", f"segment `{s.name}` can never match: every customer it would match "
-                                       f"is taken by `{hit.name}` above it", s.span,
-                             help=f"in a `first` dimension the first matching segment wins; move `{s.name}` "
-                                  f"above `{hit.name}`, or narrow `{hit.name}`")
 
 
 def unused_definitions(rs: ir.Ruleset, uses: Uses) -> Iterator[Diagnostic]:
@@ -59,8 +30,6 @@ def unused_definitions(rs: ir.Ruleset, uses: Uses) -> Iterator[Diagnostic]:
 
 
 DIMENSION_LINTS: tuple[Callable[[ir.Dimension], Iterable[Diagnostic]], ...] = (
-    missing_otherwise,
-    unreachable_segments,
 )
 
 RULESET_LINTS: tuple[Callable[[ir.Ruleset, Uses], Iterable[Diagnostic]], ...] = (

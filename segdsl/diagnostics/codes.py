@@ -12,6 +12,7 @@ from enum import Enum
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"          # said once, never fails a check (`--strict` included)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +22,7 @@ class Code:
     title: str
 
 
-_E, _W = Severity.ERROR, Severity.WARNING
+_E, _W, _N = Severity.ERROR, Severity.WARNING, Severity.NOTE
 
 CODES: dict[str, Code] = {c.code: c for c in [
     # syntax
@@ -78,12 +79,15 @@ CODES: dict[str, Code] = {c.code: c for c in [
     Code("SEG304", _E, "no input declared"),
     Code("SEG305", _E, "related input needs a key"),
     Code("SEG306", _E, "ruleset has no dimension"),
+    Code("SEG307", _E, "segments of a unique dimension overlap"),
     # lints (warnings)
-    Code("SEG401", _W, "dimension without otherwise"),
-    Code("SEG402", _W, "nullable value decides a dimension without otherwise"),
+    Code("SEG401", _W, "customers get no segment in a dimension without otherwise"),
+    Code("SEG402", _W, "customers with missing values get no segment in a dimension without otherwise"),
     Code("SEG403", _W, "unused definition"),
     Code("SEG404", _W, "segment can never match"),
     Code("SEG405", _W, "invisible text-direction control character"),
+    Code("SEG406", _W, "condition can never be true"),
+    Code("SEG499", _N, "dimension not analysed"),
     # compile targets: what a backend cannot express (segdsl compile --target sql)
     Code("SEG501", _E, "not expressible in SQL"),
 ]}

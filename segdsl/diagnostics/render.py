@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import unicodedata
 
+from .codes import Severity
 from .values import Diagnostic
 
 
@@ -108,5 +109,7 @@ def json_text(diags: list[Diagnostic]) -> str:
 
 def summary(diags: list[Diagnostic]) -> str:
     errors = sum(d.is_error for d in diags)
-    warnings = len(diags) - errors
-    return f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    notes = sum(d.severity is Severity.NOTE for d in diags)
+    warnings = len(diags) - errors - notes
+    out = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    return out + (f", {notes} note{'s' if notes != 1 else ''}" if notes else "")

@@ -48,9 +48,14 @@ def rule_files(paths: Sequence[Path]) -> list[Path]:
     return out
 
 
-def check(path: str | Path, allow_imports_outside: bool = False) -> CheckResult:
-    """A rule file (and its imports) parsed, type-checked and linted."""
-    return check_file(path, allow_imports_outside=allow_imports_outside)
+def check(path: str | Path, allow_imports_outside: bool = False, analyse: bool = False) -> CheckResult:
+    """A rule file (and its imports) parsed, type-checked and linted; with `analyse`, its
+    dimensions analysed by the solver too (analysis/dimensions.py: z3 is loaded only then)."""
+    result = check_file(path, allow_imports_outside=allow_imports_outside)
+    if analyse and result.ok:
+        from .witnesses import analysed
+        result = analysed(result)
+    return result
 
 
 # ---- test ----------------------------------------------------------------------

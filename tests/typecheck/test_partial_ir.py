@@ -83,10 +83,14 @@ def test_a_dimension_cycle_leaves_the_others(tmp_path):
 
 
 def test_no_lint_is_reported_beside_an_error(tmp_path):
-    r = check_text(tmp_path, RULES.replace("  otherwise off\n", ""))     # SEG401 on a clean file
+    from segdsl.service.app import check
+    (tmp_path / "broken.seg").write_text(RULES.replace("  otherwise off\n", ""), encoding="utf-8")
+    r = check(tmp_path / "broken.seg", analyse=True)                    # SEG401 on a clean file
     assert not any(d.code.startswith("SEG4") for d in r.diagnostics)
-    clean = check_text(tmp_path, RULES.replace("agee", "age").replace("  otherwise off\n", ""), "clean.seg")
-    assert clean.ok and [d.code for d in clean.diagnostics] == ["SEG401", "SEG403"]   # `big_spender` is unused
+    (tmp_path / "clean.seg").write_text(RULES.replace("agee", "age").replace("  otherwise off\n", ""),
+                                        encoding="utf-8")
+    clean = check(tmp_path / "clean.seg", analyse=True)
+    assert clean.ok and [d.code for d in clean.diagnostics] == ["SEG403", "SEG401"]   # `big_spender` is unused
 
 
 def test_a_missing_import_still_gives_the_main_file(tmp_path):

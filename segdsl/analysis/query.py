@@ -1,0 +1,114 @@
+"""One dimension's conditions as formulas in one z3 solver, asked questions within a time budget.
+
+The checks (reach.py, overlaps.py, gaps.py) ask a `Query` whether some valid
+customer satisfies a combination of segment conditions. Assumption literals
+name the facts an answer may rest on (each earlier segment not matching,
+each declared range), so an unsat core says which segments shadow a
+segment, or which declared range makes a condition impossible.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import z3
+
+from .. import ir
+from .solver import Translator, Truth, fixed
+from .witness import Confirm, Witness, from_model
+
+
+class OutOfTime(Exception):
+    """The dimension's time budget ran out, or the solver gave up."""
+
+
+@dataclass
+class Query:
+    rs: ir.Ruleset
+    d: ir.Dimension
+    tr: Translator
+    truths: list[Truth]
+    confirm: Confirm
+    deadline: float
+    solver: z3.Solver = field(default_factory=z3.Solver)
+    ranges: dict = field(default_factory=dict)        # assumption literal → why (words)
+
+    @classmethod
+    def build(cls, rs: ir.Ruleset, d: ir.Dimension, params: dict, confirm: Confirm, budget: float) -> "Query":
+        tr = Translator(rs, params)
+        truths = [tr.truth(s.condition) for s in d.segments]
+        q = cls(rs, d, tr, truths, confirm, time.monotonic() + budget)
+        q.solver.add(*tr.facts)
+        for why, fact in tr.ranges:
+            lit = z3.Bool(f"range:{len(q.ranges)}")
+            q.solver.add(z3.Implies(lit, fact))
+            q.ranges[lit] = why
+        return q
+
+    def sat(self, *assumptions) -> bool:
+        """Is there a valid customer for whom every assumption holds (besides the declared ranges)?"""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise OutOfTime()
+        self.solver.set(timeout=max(1, int(left * 1000)))
+        answer = self.solver.check(*assumptions, *self.ranges)
+        if answer == z3.unknown:
+            raise OutOfTime()
+        return answer == z3.sat
+
+    def core(self) -> list:
+        return list(self.solver.unsat_core())
+
+    def why(self) -> list[str]:
+        """The declared ranges the last "no" rests on."""
+        core = {str(c) for c in self.core()}
+        return [why for lit, why in self.ranges.items() if str(lit) in core]
+
+    def witness(self) -> Witness:
+        return from_model(self.tr, self.solver.model(), self.rs)
+
+    def run(self, witness: Witness) -> tuple[dict, dict]:
+        return self.confirm(witness)
+
+    def matches(self, truths: dict) -> list[str]:
+        """The segments of this dimension whose condition is true for the witness."""
+        return [s.name for s in self.d.segments if truths.get((self.d.name, s.name)) is True]
+
+
+def reads_inexact(e: ir.Expr | None, rs: ir.Ruleset, params: dict, seen: dict | None = None) -> bool:
+    """Does the condition compute with numbers (through lets and dimensions it reads)? The solver
+    does that in reals, the engines in float64: a "can never" answer over it is not made."""
+    if e is None:
+        return False
+    seen = {} if seen is None else seen
+    for x in walk_customer_level(e):
+        if isinstance(x, ir.Arith) and x.type.kind.value == "number" and \
+                not (fixed(x.left, params) and fixed(x.right, params)):
+            return True
+        if isinstance(x, ir.LetRef):
+            if x.name not in seen:
+                seen[x.name] = False
+                let = rs.let(x.name)
+                seen[x.name] = let is not None and reads_inexact(let.expr, rs, params, seen)
+            if seen[x.name]:
+                return True
+        if isinstance(x, ir.DimRef):
+            key = "dim:" + x.name
+            if key not in seen:
+                seen[key] = False
+                dim = rs.dimension(x.name)
+                seen[key] = any(reads_inexact(s.condition, rs, params, seen) for s in dim.segments)
+            if seen[key]:
+                return True
+    return False
+
+
+def walk_customer_level(e: ir.Expr):
+    """The nodes of an expression, but not inside an aggregate or a population value: the solver
+    gives those a value of their own (what their argument computes only decides when they are
+    null, which the solver knows exactly)."""
+    yield e
+    if isinstance(e, (ir.Aggregate, ir.PopulationStat)):
+        return
+    for child in ir.children(e):
+        yield from walk_customer_level(child)

@@ -1,0 +1,509 @@
+"""The checked IR as z3 formulas: what a condition means for every valid customer.
+
+One short `visit_<Node>` method per IR node kind. A value is a `Value` (is it
+null, and its value when it is not); a condition is a `Truth` (when it is
+true, when it is false; neither is unknown), which is the three-valued logic
+of docs/language.md ("Nulls") written as two formulas, so `not` swaps them
+and `and`/`or` are the SQL tables without a case analysis.
+
+Sorts: int → Int, number → Real (an exact copy of each float constant), date
+→ Int days (the proleptic ordinal), datetime → Int microseconds, string →
+String, an enum or a segment → Int index of the member. What the solver does
+not model exactly is one of two things, recorded on the translator:
+
+* an *opaque* value (a string function, a calendar part, an aggregate over
+  related rows, a population value) is a fresh variable, the same one for
+  the same expression, constrained by what is known of it (`ntile(x, 5)` is
+  1..5 and null only when `x` is). That over-approximates what can happen,
+  so "can never" answers stay true; a witness must be confirmed by the
+  reference interpreter (witness.py) before anyone sees it.
+* an *inexact* value: arithmetic on numbers, which the solver computes in
+  reals and the engines in float64. Only "can never" answers are at risk;
+  the dimension analyses do not make them over such a value.
+
+Anything else (a `unique` dimension read as a value, tags compared with a
+list) raises `Unsupported`, and the dimension is reported "not analysed".
+
+z3 is imported here, and this module is imported only when the solver
+analysis runs (`segdsl check`, `segdsl test`), never on `apply`'s path.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import z3
+
+from .. import ir
+from ..types import Kind
+
+INT64 = (-(2 ** 63), 2 ** 63 - 1)
+DAY_US = 86_400_000_000
+EPOCH = dt.datetime(1, 1, 1)
+DATES = (1, dt.date.max.toordinal())
+MAX_FLOAT = Fraction(1.7976931348623157e308)
+
+
+class Unsupported(Exception):
+    """An IR construct the solver does not model; the words say which."""
+
+
+@dataclass(frozen=True)
+class Value:
+    null: Any          # z3 Bool
+    val: Any           # z3 term, or None for the literal `null`
+
+
+@dataclass(frozen=True)
+class Truth:
+    true: Any          # z3 Bool: the condition is true
+    false: Any         # z3 Bool: the condition is false (neither: unknown)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A variable the witness fills in: a customer field, an aggregate, a population value,
+    a param without a default, or an opaque value (which no witness can set)."""
+    kind: str          # field | aggregate | stat | param | opaque
+    key: Any           # field/param name, aggregate shape, stat id, opaque shape
+    type: Any          # the IR Type
+    null: Any
+    val: Any
+
+
+def sort_of(t) -> Any:
+    k = t.kind
+    if k is Kind.NUMBER:
+        return z3.RealSort()
+    if k is Kind.STRING:
+        return z3.StringSort()
+    if k is Kind.BOOL:
+        return z3.BoolSort()
+    if k in (Kind.INT, Kind.DATE, Kind.DATETIME, Kind.ENUM, Kind.SEGMENT, Kind.DURATION):
+        return z3.IntSort()
+    raise Unsupported(f"a value of kind {k.value}")
+
+
+class Translator:
+    """IR expressions of one ruleset → z3, with the declared facts about every leaf in
+    `facts` (ranges, enum domains, required fields, known ranges of population values)."""
+
+    def __init__(self, rs: ir.Ruleset, params: dict):
+        self.rs = rs
+        self.params = params
+        self.facts: list = []
+        self.ranges: list[tuple[str, Any]] = []      # (why, fact): declared ranges, named in answers
+        self.leaves: dict[tuple, Leaf] = {}
+        self.opaque = False
+        self.inexact = False
+        self._lets: dict[str, Any] = {}
+        self._dims: dict[str, Any] = {}
+        self._n = 0
+        self._ranged: set[str] = set()
+        self.only_related = rs.related[0].name if rs.customer is None and len(rs.related) == 1 else None
+
+    # ---- entry points ----
+    def truth(self, e: ir.Expr) -> Truth:
+        return as_truth(self.term(e))
+
+    def term(self, e: ir.Expr):
+        return getattr(self, "visit_" + type(e).__name__)(e)
+
+    def value(self, e: ir.Expr) -> Value:
+        return as_value(self.term(e))
+
+    # ---- leaves ----
+    def leaf(self, kind: str, key, t, nullable: bool, label: str) -> Leaf:
+        found = self.leaves.get((kind, key))
+        if found is not None:
+            return found
+        self._n += 1
+        null = z3.Bool(f"{label}?{self._n}") if nullable else z3.BoolVal(False)
+        val = z3.Const(f"{label}#{self._n}", sort_of(t))
+        self.facts.append(self.domain(t, val))
+        leaf = self.leaves[(kind, key)] = Leaf(kind, key, t, null, val)
+        return leaf
+
+    def domain(self, t, v) -> Any:
+        """The values of a type every engine holds."""
+        k = t.kind
+        if k is Kind.INT:
+            return z3.And(v >= INT64[0], v <= INT64[1])
+        if k is Kind.NUMBER:
+            return z3.And(v >= -MAX_FLOAT, v <= MAX_FLOAT)
+        if k is Kind.DATE:
+            return z3.And(v >= DATES[0], v <= DATES[1])
+        if k is Kind.DATETIME:
+            return z3.And(v >= DAY_US, v < (DATES[1] + 1) * DAY_US)
+        if k is Kind.ENUM:
+            return z3.And(v >= 0, v < len(t.enum.members))
+        if k is Kind.SEGMENT:
+            return z3.And(v >= 0, v < len(self.rs.dimension(t.dimension).all_segments()))
+        return z3.BoolVal(True)
+
+    def fact(self, *conditions) -> None:
+        self.facts.extend(conditions)
+
+    # ---- values ----
+    def visit_Const(self, e: ir.Const):
+        if e.value is None:
+            return Value(z3.BoolVal(True), None)
+        if e.type.kind is Kind.BOOL:
+            return Truth(z3.BoolVal(e.value), z3.BoolVal(not e.value))
+        if e.type.kind in (Kind.LIST, Kind.TAGS):
+            raise Unsupported("a list outside `in [...]`")
+        return Value(z3.BoolVal(False), self.constant(e.type, e.value))
+
+    def constant(self, t, v) -> Any:
+        k = t.kind
+        if k is Kind.ENUM:
+            return z3.IntVal([m.name for m in t.enum.members].index(v))
+        if k is Kind.SEGMENT:
+            return z3.IntVal([s.name for s in self.rs.dimension(t.dimension).all_segments()].index(v))
+        if k is Kind.DATETIME:
+            return z3.IntVal(micros(v))
+        if k is Kind.DATE:
+            return z3.IntVal(v.toordinal())
+        if k is Kind.NUMBER:
+            return z3.RealVal(Fraction(v))
+        if k is Kind.STRING:
+            return z3.StringVal(v)
+        if k in (Kind.INT, Kind.DURATION):
+            return z3.IntVal(int(v))
+        raise Unsupported(f"a constant of kind {k.value}")
+
+    def visit_FieldRef(self, e: ir.FieldRef):
+        f = self.rs.customer.field(e.name)
+        key = self.rs.customer.key == e.name
+        leaf = self.leaf("field", e.name, f.type, f.type.nullable and not key, e.name)
+        if f.low is not None and f.type.is_numeric and e.name not in self._ranged:
+            self._ranged.add(e.name)
+            self.ranges.append((f"`{e.name}` is declared `in {f.low}..{f.high}`",
+                                z3.Implies(z3.Not(leaf.null),
+                                           z3.And(leaf.val >= num(f.low, f.type), leaf.val <= num(f.high, f.type)))))
+        return self.typed(leaf, f.type)
+
+    def typed(self, leaf: Leaf, t):
+        if t.kind is Kind.BOOL:
+            return Truth(z3.And(z3.Not(leaf.null), leaf.val), z3.And(z3.Not(leaf.null), z3.Not(leaf.val)))
+        return Value(leaf.null, leaf.val)
+
+    def visit_ParamRef(self, e: ir.ParamRef):
+        if e.name in self.params:
+            return self.visit_Const(ir.Const(e.type, e.span, self.params[e.name]))
+        return self.typed(self.leaf("param", e.name, e.type, e.type.nullable, e.name), e.type)
+
+    def visit_LetRef(self, e: ir.LetRef):
+        if e.name not in self._lets:
+            self._lets[e.name] = self.term(self.rs.let(e.name).expr)
+        return self._lets[e.name]
+
+    def visit_DimRef(self, e: ir.DimRef):
+        if e.name not in self._dims:
+            self._dims[e.name] = self.dimension_value(self.rs.dimension(e.name))
+        return self._dims[e.name]
+
+    def dimension_value(self, d: ir.Dimension) -> Value:
+        """The segment a customer gets: the first true condition's, else `otherwise`'s, else null.
+        In a `unique` dimension two true conditions give a conflict: a value equal to no segment."""
+        if d.policy == "all":
+            raise Unsupported(f"the tags of `all` dimension `{d.name}` as a value")
+        index = {s.name: i for i, s in enumerate(d.all_segments())}
+        trues = [self.truth(s.condition).true for s in d.segments]
+        null = z3.BoolVal(d.otherwise is None)
+        val = z3.IntVal(index[d.otherwise.name] if d.otherwise else 0)
+        for s, t in zip(reversed(d.segments), reversed(trues)):
+            null, val = z3.If(t, z3.BoolVal(False), null), z3.If(t, z3.IntVal(index[s.name]), val)
+        if d.policy == "unique" and len(trues) > 1:
+            conflict = z3.AtLeast(*trues, 2)
+            null, val = z3.And(z3.Not(conflict), null), z3.If(conflict, z3.IntVal(-1), val)
+        return Value(null, val)
+
+    def visit_RowFieldRef(self, e: ir.RowFieldRef):
+        raise Unsupported("a related-row value outside an aggregate")
+
+    # ---- arithmetic ----
+    def visit_Arith(self, e: ir.Arith):
+        a, b = self.value(e.left), self.value(e.right)
+        if a.val is None or b.val is None:
+            return Value(z3.BoolVal(True), None)
+        null = z3.Or(a.null, b.null)
+        if e.op in ("date_add", "date_sub"):
+            days = b.val * (DAY_US if e.left.type.kind is Kind.DATETIME else 1)
+            return Value(null, a.val + days if e.op == "date_add" else a.val - days)
+        if e.type.kind is Kind.NUMBER and not (fixed(e.left, self.params) and fixed(e.right, self.params)):
+            self.inexact = True
+        x, y = (real(a.val), real(b.val)) if e.type.kind is Kind.NUMBER else (a.val, b.val)
+        if e.op == "div":
+            return Value(z3.Or(null, y == 0), x / y)
+        return Value(null, {"add": x + y, "sub": x - y, "mul": x * y}[e.op])
+
+    def visit_Neg(self, e: ir.Neg):
+        a = self.value(e.operand)
+        return Value(a.null, None if a.val is None else -a.val)
+
+    # ---- comparisons and logic ----
+    def visit_Compare(self, e: ir.Compare):
+        if e.left.type.kind is Kind.TAGS or e.right.type.kind is Kind.TAGS:
+            return self.compare_tags(e)
+        a, b = self.value(e.left), self.value(e.right)
+        if a.val is None or b.val is None:
+            return Truth(z3.BoolVal(False), z3.BoolVal(False))
+        x, y = coerce(a.val, b.val)
+        c = {"=": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[e.op]
+        known = z3.Not(z3.Or(a.null, b.null))
+        return Truth(z3.And(known, c), z3.And(known, z3.Not(c)))
+
+    def compare_tags(self, e: ir.Compare):
+        tags, other = (e.left, e.right) if e.left.type.kind is Kind.TAGS and isinstance(e.right, ir.Const) \
+            else (e.right, e.left)
+        if not (isinstance(other, ir.Const) and not other.value and isinstance(tags, ir.DimRef)):
+            raise Unsupported("tags compared with a list of segments")
+        d = self.rs.dimension(tags.name)
+        none = z3.And(*[z3.Not(self.truth(s.condition).true) for s in d.segments]) if d.segments else z3.BoolVal(True)
+        return Truth(none, z3.Not(none)) if e.op == "=" else Truth(z3.Not(none), none)
+
+    def visit_Between(self, e: ir.Between):
+        x, lo, hi = self.value(e.operand), self.value(e.low), self.value(e.high)
+        ge = self.compare(x, lo, lambda p, q: p >= q)
+        le = self.compare(x, hi, lambda p, q: p <= q)
+        t = and_truth([ge, le])
+        return not_truth(t) if e.negated else t
+
+    def compare(self, a: Value, b: Value, op) -> Truth:
+        if a.val is None or b.val is None:
+            return Truth(z3.BoolVal(False), z3.BoolVal(False))
+        x, y = coerce(a.val, b.val)
+        known = z3.Not(z3.Or(a.null, b.null))
+        return Truth(z3.And(known, op(x, y)), z3.And(known, z3.Not(op(x, y))))
+
+    def visit_InList(self, e: ir.InList):
+        if not (isinstance(e.items, tuple)):
+            raise Unsupported("a list")
+        x = self.value(e.operand)
+        items = [self.compare(x, self.value(i), lambda p, q: p == q) for i in e.items]
+        t = or_truth(items) if items else Truth(z3.BoolVal(False), z3.BoolVal(True))
+        return not_truth(t) if e.negated else t
+
+    def visit_InTags(self, e: ir.InTags):
+        d = self.rs.dimension(e.dimension)
+        t = self.truth(d.segment(e.segment).condition).true
+        return Truth(z3.Not(t), t) if e.negated else Truth(t, z3.Not(t))
+
+    def visit_IsNull(self, e: ir.IsNull):
+        term = self.term(e.operand)
+        null = z3.And(z3.Not(term.true), z3.Not(term.false)) if isinstance(term, Truth) else term.null
+        return Truth(z3.Not(null), null) if e.negated else Truth(null, z3.Not(null))
+
+    def visit_And(self, e: ir.And):
+        return and_truth([self.truth(i) for i in e.items])
+
+    def visit_Or(self, e: ir.Or):
+        return or_truth([self.truth(i) for i in e.items])
+
+    def visit_Not(self, e: ir.Not):
+        return not_truth(self.truth(e.operand))
+
+    def visit_Case(self, e: ir.Case):
+        if e.type.kind is Kind.BOOL:
+            raise Unsupported("a true/false `case`")
+        branches = [(self.truth(c).true, self.value(v)) for c, v in e.whens]
+        rest = self.value(e.else_) if e.else_ is not None else Value(z3.BoolVal(True), None)
+        known = [v.val for _, v in branches if v.val is not None] + ([rest.val] if rest.val is not None else [])
+        if not known:
+            return Value(z3.BoolVal(True), None)
+        reals = any(z3.is_real(v) for v in known)
+
+        def pick(v: Value):
+            x = known[0] if v.val is None else v.val
+            return real(x) if reals else x
+        null, val = rest.null, pick(rest)
+        for t, v in reversed(branches):
+            null, val = z3.If(t, v.null, null), z3.If(t, pick(v), val)
+        return Value(null, val)
+
+    # ---- functions ----
+    def visit_Func(self, e: ir.Func):
+        method = getattr(self, "func_" + e.name, None)
+        if method is None:
+            return self.opaque_value(e, [self.term(a) for a in e.args])
+        return method(e, [self.value(a) for a in e.args])
+
+    def opaque_value(self, e: ir.Expr, args) -> Any:
+        """An expression the solver does not compute: a fresh value, null when an argument is."""
+        self.opaque = True
+        leaf = self.leaf("opaque", ir.shape(e), e.type, False, "fn")
+        nulls = [a.null if isinstance(a, Value) else z3.And(z3.Not(a.true), z3.Not(a.false)) for a in args]
+        null = z3.Or(*nulls) if nulls else z3.BoolVal(False)
+        if e.type.kind is Kind.BOOL:
+            return Truth(z3.And(z3.Not(null), leaf.val), z3.And(z3.Not(null), z3.Not(leaf.val)))
+        return Value(null, leaf.val)
+
+    def func_coalesce(self, e, args: list[Value]):
+        known = [a for a in args if a.val is not None]
+        if not known:
+            return Value(z3.BoolVal(True), None)
+        null, val = z3.BoolVal(True), known[-1].val
+        for a in reversed(known):
+            null, val = z3.And(a.null, null), z3.If(z3.Not(a.null), a.val, val)
+        return Value(null, val)
+
+    def func_length(self, e, args):
+        return strict(args, lambda s: z3.Length(s))
+
+    def func_starts_with(self, e, args):
+        return strict_truth(args, lambda s, p: z3.PrefixOf(p, s))
+
+    def func_ends_with(self, e, args):
+        return strict_truth(args, lambda s, p: z3.SuffixOf(p, s))
+
+    def func_contains(self, e, args):
+        return strict_truth(args, lambda s, p: z3.Contains(s, p))
+
+    def func_days_between(self, e, args):
+        a_kind, b_kind = (x.type.kind for x in e.args)
+        return strict(args, lambda a, b: day_of(b, b_kind) - day_of(a, a_kind))
+
+    def func_add_days(self, e, args):
+        unit = DAY_US if e.args[0].type.kind is Kind.DATETIME else 1
+        return strict(args, lambda d, n: d + n * unit)
+
+    def func_abs(self, e, args):
+        return strict(args, lambda x: z3.If(x < 0, -x, x))
+
+    def func_to_datetime(self, e, args):
+        return strict(args, lambda d: d * DAY_US)
+
+    # ---- over related rows, over the population ----
+    def visit_Aggregate(self, e: ir.Aggregate):
+        """A fresh value per aggregate, with what every engine guarantees: counts and sums are
+        never null, counts are not negative; without a customer input every customer has a row."""
+        self.opaque = True
+        always = e.func in ("count", "count_distinct", "sum") or self.has_a_row(e)
+        leaf = self.leaf("aggregate", ir.shape(e), e.type, not always, "agg")
+        if e.func in ("count", "count_distinct"):
+            self.fact(leaf.val >= (1 if e.arg is None and self.has_a_row(e) else 0))
+        return self.typed(leaf, e.type)
+
+    def has_a_row(self, e: ir.Aggregate) -> bool:
+        """Every customer has at least one row of the only related input when there is no customer
+        input (customers are its keys), so an aggregate of a required value over all rows has one."""
+        if e.related != self.only_related or e.where is not None:
+            return False
+        return e.arg is None or (isinstance(e.arg, ir.RowFieldRef) and not e.arg.type.nullable)
+
+    def visit_AggregateRef(self, e: ir.AggregateRef):
+        raise Unsupported("a plan's hoisted aggregate")
+
+    def visit_PopulationStat(self, e: ir.PopulationStat):
+        self.opaque = True
+        x = self.term(e.arg)
+        x_null = x.null if isinstance(x, Value) else z3.And(z3.Not(x.true), z3.Not(x.false))
+        leaf = self.leaf("stat", e.id, e.type, e.func not in ("sum", "count"), "pop")
+        getattr(self, "stat_" + e.func, self.stat_other)(e, x, x_null, leaf)
+        return self.typed(leaf, e.type)
+
+    def stat_percent_rank(self, e, x, x_null, leaf):
+        self.fact(leaf.null == x_null)
+        self.ranges.append(("`percent_rank` is between 0 and 1",
+                            z3.Implies(z3.Not(leaf.null), z3.And(leaf.val >= 0, leaf.val <= 1))))
+
+    def stat_ntile(self, e, x, x_null, leaf):
+        self.fact(leaf.null == x_null)
+        self.ranges.append((f"`ntile(…, {e.params[0]})` is between 1 and {e.params[0]}",
+                            z3.Implies(z3.Not(leaf.null), z3.And(leaf.val >= 1, leaf.val <= e.params[0]))))
+
+    def stat_cume_share(self, e, x, x_null, leaf):
+        self.fact(z3.Implies(x_null, leaf.null))
+
+    def stat_count(self, e, x, x_null, leaf):
+        self.fact(leaf.val >= z3.If(x_null, 0, 1))
+
+    def stat_sum(self, e, x, x_null, leaf):
+        pass
+
+    def stat_other(self, e, x, x_null, leaf):
+        """mean, median, quantile, min, max: the customer's own value is in the population."""
+        self.fact(z3.Implies(z3.Not(x_null), z3.Not(leaf.null)))
+        if e.func in ("min", "max") and isinstance(x, Value):
+            a, b = coerce(leaf.val, x.val)
+            self.fact(z3.Implies(z3.Not(x_null), a <= b if e.func == "min" else a >= b))
+
+
+# ---- helpers ----------------------------------------------------------------------
+
+def micros(v: dt.datetime) -> int:
+    delta = v - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def num(v, t):
+    return z3.RealVal(Fraction(v)) if t.kind is Kind.NUMBER or isinstance(v, float) else z3.IntVal(int(v))
+
+
+def real(v):
+    return z3.ToReal(v) if z3.is_int(v) else v
+
+
+def coerce(x, y):
+    if z3.is_int(x) and z3.is_real(y) or z3.is_real(x) and z3.is_int(y):
+        return real(x), real(y)
+    return x, y
+
+
+def fixed(e: ir.Expr, params: dict) -> bool:
+    """Is the value the same for every customer (constants, params with a value, arithmetic of
+    them)? Arithmetic of such values is one float, so the reals compute it exactly enough."""
+    if isinstance(e, ir.Const):
+        return True
+    if isinstance(e, ir.ParamRef):
+        return e.name in params
+    if isinstance(e, ir.Arith):
+        return fixed(e.left, params) and fixed(e.right, params)
+    if isinstance(e, ir.Neg):
+        return fixed(e.operand, params)
+    return False
+
+
+def day_of(v, kind: Kind):
+    return v / DAY_US if kind is Kind.DATETIME else v
+
+
+def strict(args: list[Value], fn) -> Value:
+    if any(a.val is None for a in args):
+        return Value(z3.BoolVal(True), None)
+    return Value(z3.Or(*[a.null for a in args]), fn(*[a.val for a in args]))
+
+
+def strict_truth(args: list[Value], fn) -> Truth:
+    if any(a.val is None for a in args):
+        return Truth(z3.BoolVal(False), z3.BoolVal(False))
+    known = z3.Not(z3.Or(*[a.null for a in args]))
+    c = fn(*[a.val for a in args])
+    return Truth(z3.And(known, c), z3.And(known, z3.Not(c)))
+
+
+def as_truth(term) -> Truth:
+    if isinstance(term, Truth):
+        return term
+    raise Unsupported("a condition that is not true/false")
+
+
+def as_value(term) -> Value:
+    if isinstance(term, Value):
+        return term
+    return Value(z3.And(z3.Not(term.true), z3.Not(term.false)), term.true)
+
+
+def and_truth(items: list[Truth]) -> Truth:
+    return Truth(z3.And(*[i.true for i in items]), z3.Or(*[i.false for i in items]))
+
+
+def or_truth(items: list[Truth]) -> Truth:
+    return Truth(z3.Or(*[i.true for i in items]), z3.And(*[i.false for i in items]))
+
+
+def not_truth(t: Truth) -> Truth:
+    return Truth(t.false, t.true)
