@@ -41,7 +41,8 @@ class UsageError(Exception):
 
 _FLAGS = {"engine": "--engine", "input": "--input", "keep": "--keep", "stats": "--stats", "master": "--master",
           "memory_limit": "--memory-limit", "param": "--param", "dialect": "--dialect", "table": "--table",
-          "on_error": "--on-error", "batch_size": "--batch-size", "as": "--as", "name": "--name"}
+          "on_error": "--on-error", "batch_size": "--batch-size", "as": "--as", "name": "--name",
+          "old": "OLD"}
 
 
 def _words(problem: Problem) -> str:
@@ -577,6 +578,61 @@ def report(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         if html is not None:
             out.print(f"report: {html}", markup=False)
     raise typer.Exit(0)
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+@app.command("diff")
+@_usage_errors
+def diff_cmd(old: Annotated[str, typer.Argument(help="the old rule file, or REV:path for a file at a git revision")],
+             new: Annotated[Path, typer.Argument(help="the new rule file")],
+             input: Annotated[Optional[list[str]], typer.Option("--input", "-i", help="NAME=FILE: also show who moves on this data")] = None,
+             param: _ParamOpt = None,
+             format: Annotated[DiffFormat, typer.Option("--format", help="text, json or html (a page on stdout)")] = DiffFormat.text,
+             fail_if_moved: Annotated[Optional[float], typer.Option("--fail-if-moved", help="exit 1 when more than PCT % of the customers move in a dimension")] = None,
+             engine: Annotated[str, typer.Option(help=f"{', '.join(registry.names())} (default {registry.DEFAULT})")] = registry.DEFAULT,
+             on_error: _OnErrorOpt = OnError.fail, delimiter: _DelimiterOpt = None, encoding: _EncodingOpt = "utf-8",
+             null_values: _NullsOpt = None, date_format: _DateOpt = None,
+             allow_imports_outside: _OutsideOpt = False) -> None:
+    """What changed between two versions of the rules, and with data who moves between segments."""
+    from .service import diff as diffs
+    if fail_if_moved is not None and not input:
+        raise UsageError("--fail-if-moved: give the data with --input (moves are counted on data)")
+    if fail_if_moved is not None and not 0 <= fail_if_moved <= 100:
+        raise UsageError(f"--fail-if-moved {fail_if_moved:g}: give a share between 0 and 100")
+    with diffs.scratch() as folder:
+        old_path = diffs.at_revision(old, Path(folder)) if diffs.is_revision(old) else Path(old)
+        old_rs = _rules(old_path, allow_imports_outside)
+        new_rs = _rules(new, allow_imports_outside)
+        old_opts = new_opts = None
+        if input:
+            given = parse_assignments(param or [])
+            new_opts = _reading(new_rs, input, [], on_error, delimiter, encoding, null_values, date_format)
+            new_opts = dataclasses.replace(new_opts, params=diffs.params_for(new_rs, old_rs, given))
+            old_opts = dataclasses.replace(new_opts, inputs=_inputs(old_rs, input),
+                                           params=diffs.params_for(old_rs, new_rs, given))
+            service.engine_for(engine, new_opts, new_rs)
+            service.engine_for(engine, old_opts, old_rs)
+        elif param:
+            raise UsageError("--param: params only matter with data; give it with --input")
+        found = diffs.diff(old_rs, new_rs, old, str(new), engine if input else None, old_opts, new_opts)
+    if format is DiffFormat.json:
+        print(render.json_dumps(found.as_dict()))
+    elif format is DiffFormat.html:
+        from .service.report_html import diff_page
+        print(diff_page(found), end="")
+    else:
+        from .service.diff_text import tables
+        out.print(tables(found, render.visible))
+    over = found.moved_over(fail_if_moved) if fail_if_moved is not None else ()
+    for m in over:
+        err.print(render.visible(f"moved: {m.share:.1%} of the customers in {m.name} "
+                                 f"(more than --fail-if-moved {fail_if_moved:g}%)"), markup=False)
+    raise typer.Exit(1 if over else 0)
 
 
 def main() -> None:

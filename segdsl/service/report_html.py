@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 
+from .diff import Diff, DimensionMoves
 from .report import Crosstab, DimensionSizes, Report
 
 STYLE = """
@@ -104,6 +105,44 @@ def _table(r: Report, d: DimensionSizes) -> str:
         rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
     return ("<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>"
             + "".join(rows) + "</table>")
+
+
+def diff_page(d: Diff) -> str:
+    """`segdsl diff --format html`: the changes, then a transition heat map per dimension."""
+    title = f"{d.old} → {d.new}"
+    body = [f"<h1>{_e(title)}</h1>", f'<p class="meta">{len(d.changes)} changes in the rules'
+            + (f" · {d.customers:,} customers" if d.customers is not None else "") + "</p>"]
+    if d.changes:
+        rows = "".join("<tr>" + "".join(f"<td>{_e(x if x is not None else '—')}</td>"
+                                        for x in (c.kind, c.where, c.what, c.old, c.new)) + "</tr>"
+                       for c in d.changes)
+        body.append("<table><tr><th>change</th><th>where</th><th>what</th><th>old</th><th>new</th></tr>"
+                    + rows + "</table>")
+    first = True
+    for m in d.dimensions:
+        body.append(f"<h2>{_e(_named(m.name, m.label))}: {m.moved:,} of {m.customers:,} moved "
+                    f"({m.share:.1%})</h2>")
+        body.append(_chart(_transitions(m), first))
+        first = False
+    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+            f"<title>{_e(title)}</title><style>{STYLE}</style></head>\n<body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def _transitions(m: DimensionMoves):
+    import plotly.graph_objects as go
+    shown = lambda v: "(none)" if v is None else "[" + ", ".join(v) + "]" if isinstance(v, tuple) else str(v)  # noqa: E731
+    olds = list(dict.fromkeys(shown(t.old) for t in m.transitions))
+    news = list(dict.fromkeys(shown(t.new) for t in m.transitions))
+    z = [[0] * len(news) for _ in olds]
+    for t in m.transitions:
+        z[olds.index(shown(t.old))][news.index(shown(t.new))] = t.customers
+    fig = go.Figure(go.Heatmap(z=z, x=news, y=olds, colorscale="Blues", text=[[f"{n:,}" for n in r] for r in z],
+                               texttemplate="%{text}",
+                               hovertemplate="%{y} → %{x}: %{z:,} customers<extra></extra>"))
+    fig.update_layout(height=160 + 40 * len(olds), margin=dict(l=10, r=10, t=30, b=30),
+                      xaxis=dict(title="new"), yaxis=dict(title="old", autorange="reversed"), template="plotly_white")
+    return fig
 
 
 def _named(name, label) -> str:
