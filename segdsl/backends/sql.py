@@ -39,7 +39,7 @@ from typing import Mapping
 
 from sqlglot import exp
 
-from .. import ir
+from .. import collector, ir
 from ..builtins import BUILTINS, EXACT_SUM, FULL_LOWER, FULL_UPPER
 from ..check.literals import number_problem
 from ..passes import Plan, build_plan
@@ -81,6 +81,17 @@ def source_table(name: str, alias: str | None = None) -> exp.Table:
     t = table(name, alias)
     t.meta[SOURCE] = True
     return t
+
+
+def _alias(e: exp.Expression, name: exp.Identifier) -> exp.Expression:
+    """`e AS name`. Every node of a query is built fresh for its one place in the tree, so
+    nothing is copied (sqlglot's builders copy by default: a deep copy per call, which made
+    building a large query quadratic)."""
+    return exp.alias_(e, name, copy=False)
+
+
+def _select(*cols: exp.Expression) -> exp.Select:
+    return exp.select(*cols, copy=False)
 
 
 def double(e: exp.Expression) -> exp.Expression:
@@ -281,10 +292,10 @@ class _Expressions:
         return exp.Not(this=exp.Paren(this=test)) if e.negated else test
 
     def visit_And(self, e: ir.And) -> exp.Expression:
-        return exp.Paren(this=exp.and_(*[self.sql(i) for i in e.items], wrap=True))
+        return exp.Paren(this=exp.and_(*[self.sql(i) for i in e.items], wrap=True, copy=False))
 
     def visit_Or(self, e: ir.Or) -> exp.Expression:
-        return exp.Paren(this=exp.or_(*[self.sql(i) for i in e.items], wrap=True))
+        return exp.Paren(this=exp.or_(*[self.sql(i) for i in e.items], wrap=True, copy=False))
 
     def visit_Not(self, e: ir.Not) -> exp.Expression:
         return exp.Not(this=exp.Paren(this=self.sql(e.operand)))
@@ -357,16 +368,16 @@ class _Query:
             if not schema.is_related and schema.key is None:
                 cols.insert(0, col(ROW))
             cols += [col(keep_column(i)) for i in range(len(self.opts.keep))] if not schema.is_related else []
-            return exp.select(*cols).from_(source)
-        cols = [exp.alias_(self.field_value(f), ident(f.name)) for f in fields]
+            return _select(*cols).from_(source, copy=False)
+        cols = [_alias(self.field_value(f), ident(f.name)) for f in fields]
         if not schema.is_related:
             if schema.key is None:
                 row = col(self.opts.row_column) if self.opts.row_column else exp.Window(this=exp.RowNumber())
-                cols.insert(0, exp.alias_(row, ident(ROW)))
+                cols.insert(0, _alias(row, ident(ROW)))
             for i, (_, data_col) in enumerate(self.opts.keep):
-                cols.append(exp.alias_(exp.Cast(this=col(data_col), to=exp.DataType.build("VARCHAR")),
+                cols.append(_alias(exp.Cast(this=col(data_col), to=exp.DataType.build("VARCHAR")),
                                        ident(keep_column(i))))
-        return exp.select(*cols).from_(source)
+        return _select(*cols).from_(source, copy=False)
 
     @staticmethod
     def field_value(f: ir.FieldSchema) -> exp.Expression:
@@ -385,7 +396,7 @@ class _Query:
         out: list[list[exp.Expression]] = []
         for d in definitions:
             if isinstance(d, ir.Let):
-                out.append([exp.alias_(self.values.sql(d.expr), ident(d.name))])
+                out.append([_alias(self.values.sql(d.expr), ident(d.name))])
             else:
                 out.extend(self.dimension(d))
         return out
@@ -402,24 +413,24 @@ class _Query:
                                                                   expression=exp.Null())),
                                      true=exp.Literal.string(CONFLICT_VALUE))],
                          default=col(first_column(i)))
-        return [[exp.alias_(first.this, ident(first_column(i))), conflict], [exp.alias_(value, ident(d.name))]]
+        return [[_alias(first.this, ident(first_column(i))), conflict], [_alias(value, ident(d.name))]]
 
     def dimension_columns(self, d: ir.Dimension) -> list[exp.Expression]:
         conds = [self.values.sql(s.condition) for s in d.segments]
         if d.policy == "all":
             if not d.segments:
-                return [exp.alias_(empty_text_array(), ident(d.name))]
+                return [_alias(empty_text_array(), ident(d.name))]
             arr = string_array([exp.Case(ifs=[exp.If(this=c, true=exp.Literal.string(s.name))])
                                 for c, s in zip(conds, d.segments)])
-            return [exp.alias_(non_null(arr), ident(d.name))]
+            return [_alias(non_null(arr), ident(d.name))]
         default = exp.Literal.string(d.otherwise.name) if d.otherwise else exp.Null()
         if not d.segments:
-            return [exp.alias_(default, ident(d.name))]
+            return [_alias(default, ident(d.name))]
         value = exp.Case(ifs=[exp.If(this=c, true=exp.Literal.string(s.name)) for c, s in zip(conds, d.segments)],
                          default=default)
-        out = [exp.alias_(value, ident(d.name))]
+        out = [_alias(value, ident(d.name))]
         if d.policy == "unique":
-            out.append(exp.alias_(self.conflict_reason(d, conds), ident(conflict_column(self.rs, d))))
+            out.append(_alias(self.conflict_reason(d, conds), ident(conflict_column(self.rs, d))))
         return out
 
     @staticmethod
@@ -465,17 +476,17 @@ class _Query:
         previous = base
         for i, cols in enumerate(steps):
             name = f"step_{i + 1}"
-            ctes.append((name, exp.select(exp.Star(), *cols).from_(table(previous))))
+            ctes.append((name, _select(exp.Star(), *cols).from_(table(previous), copy=False)))
             previous = name
         return ctes, previous
 
     def aggregate_ctes(self, aggregates) -> list[tuple[str, exp.Expression]]:
         out = []
         for r in self.rs.related:
-            columns = [exp.alias_(self.values.aggregate(a.node), ident(aggregate_column(a.name)))
+            columns = [_alias(self.values.aggregate(a.node), ident(aggregate_column(a.name)))
                        for a in aggregates if a.node.related == r.name]
-            out.append((f"{r.name}_agg", exp.select(col(r.key), *columns).from_(table(f"{r.name}_in"))
-                        .group_by(col(r.key))))
+            out.append((f"{r.name}_agg", _select(col(r.key), *columns).from_(table(f"{r.name}_in"), copy=False)
+                        .group_by(col(r.key), copy=False)))
         return out
 
     def customer_keys(self) -> list[tuple[str, exp.Expression]]:
@@ -486,23 +497,23 @@ class _Query:
         first = rs.related[0]
         parts = []
         for i, r in enumerate(rs.related):
-            sel = exp.select(col(r.key).as_(ident(first.key)))
+            sel = _select(col(r.key).as_(ident(first.key)))
             if self.opts.ordered:     # the first input's order, then new keys of the next input
-                sel = sel.select(exp.alias_(exp.Add(this=col(ORDER), expression=exp.Literal.number(i * 10**12)),
-                                            ident(ORDER)))
-            parts.append(sel.from_(table(f"{r.name}_in")))
-        rows = exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
-        keys = exp.select(col(first.key)).from_(exp.Subquery(this=rows, alias=exp.TableAlias(this=ident("k")))) \
-            .group_by(col(first.key))
+                sel = sel.select(_alias(exp.Add(this=col(ORDER), expression=exp.Literal.number(i * 10**12)),
+                                        ident(ORDER)), copy=False)
+            parts.append(sel.from_(table(f"{r.name}_in"), copy=False))
+        rows = exp.union(*parts, distinct=False, copy=False) if len(parts) > 1 else parts[0]
+        keys = _select(col(first.key)).from_(exp.Subquery(this=rows, alias=exp.TableAlias(this=ident("k"))), copy=False) \
+            .group_by(col(first.key), copy=False)
         if self.opts.ordered:
-            keys = keys.select(exp.alias_(exp.Min(this=col(ORDER)), ident(ORDER)))
+            keys = keys.select(_alias(exp.Min(this=col(ORDER)), ident(ORDER)), copy=False)
         return [("customer_keys", keys)]
 
     def customers(self, aggregates) -> exp.Select:
         """Every customer with its aggregates (a customer without rows gets each one's empty value)."""
         rs = self.rs
         source = "customer_in" if rs.customer is not None else "customer_keys"
-        sel = exp.select(exp.Column(this=exp.Star(), table=ident("c"))).from_(table(source, "c"))
+        sel = _select(exp.Column(this=exp.Star(), table=ident("c"))).from_(table(source, "c"), copy=False)
         for r in rs.related:
             alias = f"a_{r.name}"
             for a in aggregates:
@@ -512,20 +523,20 @@ class _Query:
                 empty = _empty_aggregate(a.node)
                 if empty is not None:
                     value = exp.Coalesce(this=value, expressions=[empty])
-                sel = sel.select(exp.alias_(value, ident(aggregate_column(a.name))))
+                sel = sel.select(_alias(value, ident(aggregate_column(a.name))), copy=False)
             sel = sel.join(table(f"{r.name}_agg", alias), join_type="left",
-                           on=exp.EQ(this=col(r.key, alias), expression=col(rs.key, "c")))
+                           on=exp.EQ(this=col(r.key, alias), expression=col(rs.key, "c")), copy=False)
         return sel
 
     def with_population(self, base: str, stats: list[int]) -> exp.Select:
         key = self.rs.key
-        sel = exp.select(exp.Column(this=exp.Star(), table=ident("c"))).from_(table(base, "c"))
+        sel = _select(exp.Column(this=exp.Star(), table=ident("c"))).from_(table(base, "c"), copy=False)
         for i in stats:
             self.values.visit_PopulationStat(self.rs.population[i])      # refuses a statistic not computed
             alias = f"p{i}"
-            sel = sel.select(exp.alias_(col("value", alias), ident(population_column(i))))
+            sel = sel.select(_alias(col("value", alias), ident(population_column(i))), copy=False)
             sel = sel.join(source_table(self.values.population[i], alias), join_type="left",
-                           on=exp.EQ(this=col(key, alias), expression=col(key, "c")))
+                           on=exp.EQ(this=col(key, alias), expression=col(key, "c")), copy=False)
         return sel
 
     # -- the two queries --
@@ -537,13 +548,13 @@ class _Query:
             final += self.label_columns()
         if self.opts.attributes:
             final += self.attribute_columns()
-        final += [exp.alias_(col(keep_column(i)), ident(out)) for i, (out, _) in enumerate(self.opts.keep)]
+        final += [_alias(col(keep_column(i)), ident(out)) for i, (out, _) in enumerate(self.opts.keep)]
         final += [col(c) for c in conflict_columns(rs)]
         if self.opts.ordered:
             final.append(col(ORDER))
-        query = exp.select(*final).from_(table(last))
+        query = _select(*final).from_(table(last), copy=False)
         if self.opts.ordered and self.opts.sort:
-            query = query.order_by(col(ORDER))
+            query = query.order_by(col(ORDER), copy=False)
         return _with(query, ctes)
 
     def population_args(self, ids) -> exp.Select:
@@ -555,22 +566,22 @@ class _Query:
         ctes, last = self.chain(definitions, exprs)
         cols = [col(self.rs.key)]
         for n in nodes:
-            cols.append(exp.alias_(self.values.sql(n.arg), ident(f"__arg_{n.id}")))
-            cols += [exp.alias_(self.values.sql(b), ident(f"__by_{n.id}_{j}")) for j, b in enumerate(n.by)]
-        return _with(exp.select(*cols).from_(table(last)), ctes)
+            cols.append(_alias(self.values.sql(n.arg), ident(f"__arg_{n.id}")))
+            cols += [_alias(self.values.sql(b), ident(f"__by_{n.id}_{j}")) for j, b in enumerate(n.by)]
+        return _with(_select(*cols).from_(table(last), copy=False), ctes)
 
     # -- output columns --
     def output_value(self, d: ir.Dimension) -> exp.Expression:
         """A conflicting customer has no segment in the output (its conflict column says why)."""
         if d.policy != "unique" or not d.segments:
             return col(d.name)
-        return exp.alias_(exp.Nullif(this=col(d.name), expression=exp.Literal.string(CONFLICT_VALUE)), ident(d.name))
+        return _alias(exp.Nullif(this=col(d.name), expression=exp.Literal.string(CONFLICT_VALUE)), ident(d.name))
 
     def label_columns(self) -> list[exp.Expression]:
         cols = []
         for d in self.rs.dimensions:
             labels = {s.name: (s.label if s.label is not None else s.name) for s in d.all_segments()}
-            cols.append(exp.alias_(self.mapped(d, lambda s: labels[s.name]), ident(f"{d.name}_label")))
+            cols.append(_alias(self.mapped(d, lambda s: labels[s.name]), ident(f"{d.name}_label")))
         return cols
 
     def attribute_columns(self) -> list[exp.Expression]:
@@ -580,7 +591,7 @@ class _Query:
             for k in attribute_keys(d):
                 values = {s.name: attribute_values(d, s).get(k) for s in d.all_segments()}
                 m = self.mapped(d, lambda s: values[s.name])
-                cols.append(exp.alias_(m, ident(f"{d.name}_{k}")))
+                cols.append(_alias(m, ident(f"{d.name}_{k}")))
         return cols
 
     @staticmethod
@@ -600,7 +611,7 @@ class _Query:
 
 def _with(query: exp.Select, ctes) -> exp.Select:
     for name, sel in ctes:
-        query = query.with_(ident(name), as_=sel)
+        query = query.with_(ident(name), as_=sel, copy=False)
     return query
 
 
@@ -679,7 +690,13 @@ def to_sql(plan: Plan | ir.Ruleset, params: dict, dialect: str = "duckdb", table
     """The segmentation query as text. `create` = ("view" | "table", name): the SELECT wrapped
     in CREATE VIEW / CREATE TABLE AS. `functions`: the engine functions (EXACT_SUM, ...) the
     connection has, used instead of the database's own."""
-    plan = _plan(plan)
+    with collector.paused():
+        return _to_sql(_plan(plan), params, dialect, tables, labels, attributes, pretty, keep, row_column, prepared,
+                       population, ordered, sort, create, functions)
+
+
+def _to_sql(plan: Plan, params, dialect, tables, labels, attributes, pretty, keep, row_column, prepared,
+            population, ordered, sort, create, functions) -> str:
     refuse_names_differing_in_case(plan.ruleset, dialect)
     opts = SqlOptions(tables=dict(tables or {}), labels=labels, attributes=attributes, keep=tuple(keep),
                       row_column=row_column, prepared=prepared, population=tuple(sorted((population or {}).items())),

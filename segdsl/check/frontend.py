@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import ir
+from .. import collector, ir
 from ..analysis import lint
 from ..diagnostics.values import Diagnostic, DiagnosticSink
 from ..syntax.loader import load_modules
@@ -31,6 +31,11 @@ class CheckResult:
 def check_file(path: str | Path, text: str | None = None, allow_imports_outside: bool = False) -> CheckResult:
     """`allow_imports_outside`: imports may leave the main file's folder and name any regular
     file (syntax/reading.py); off by default, so a rule file cannot make segdsl read elsewhere."""
+    with collector.paused():
+        return _check_file(path, text, allow_imports_outside)
+
+
+def _check_file(path: str | Path, text: str | None, allow_imports_outside: bool) -> CheckResult:
     sink = DiagnosticSink()
     modules, texts = load_modules(path, sink, text, allow_imports_outside)
     if not modules or modules[-1].path != str(path):      # the main file did not parse

@@ -6,7 +6,7 @@ Plan → Plan in a module of its own.
 """
 from __future__ import annotations
 
-from .. import ir
+from .. import collector, ir
 from .aggregates import hoist_aggregates
 from .columns import columns_used
 from .fold import fold_constants
@@ -41,6 +41,7 @@ def build_plan(rs: ir.Ruleset, pinned: frozenset[str] = frozenset()) -> Plan:
 def run_passes(rs: ir.Ruleset, pinned: frozenset[str] = frozenset(), passes=PASSES) -> Plan:
     plan = Plan(ruleset=rs, pinned=pinned, definitions=rs.definitions, stages=(),
                 stat_definitions=frozen_map({}), columns=frozen_map({}), aggregates=())
-    for p in passes:
-        plan = p(plan)
+    with collector.paused():
+        for p in passes:
+            plan = p(plan)
     return plan

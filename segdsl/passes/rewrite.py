@@ -7,6 +7,7 @@ unchanged rulesets cheap to pass through.
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from functools import cache
 from typing import Callable
 
 from .. import ir
@@ -14,16 +15,21 @@ from .. import ir
 Rewrite = Callable[[ir.Expr], ir.Expr]
 
 
+@cache
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold expressions (looked up once per class: a
+    large ruleset has tens of thousands of nodes)."""
+    return tuple(f.name for f in fields(cls) if f.name not in ("type", "span"))
+
+
 def transform(expr: ir.Expr, fn: Rewrite) -> ir.Expr:
     """`fn` applied to every node, children first."""
     changes = {}
-    for f in fields(expr):
-        if f.name in ("type", "span"):
-            continue
-        value = getattr(expr, f.name)
+    for name in _child_fields(type(expr)):
+        value = getattr(expr, name)
         new = _child(value, fn)
         if new is not value:
-            changes[f.name] = new
+            changes[name] = new
     node = replace(expr, **changes) if changes else expr
     return fn(node)
 
