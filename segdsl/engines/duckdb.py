@@ -83,7 +83,7 @@ class _DuckDBRun:
         self.layout = layout
         # built (and so checked) before any data is read; the statistics' result tables have fixed names
         self.query = self.main_query()
-        self.sql = _sql(self.query)
+        self._texts: dict[bool, str] = {}
         self.con = duckdb.connect()
         try:
             population_pass.register_duckdb(self.con)
@@ -117,9 +117,13 @@ class _DuckDBRun:
         refuse_names_differing_in_case(self.rs, "duckdb")
         return build_query(self.plan, opts.params, options)     # NotSupported: SEG501 at the rule
 
-    def unsorted_sql(self) -> str:
-        """The main query without its ORDER BY: for one input scanned in file order."""
-        return _sql(without_order_by(self.query))
+    def main_sql(self, sort: bool = True) -> str:
+        """The main query's text, rendered once per run in each form a path uses; unsorted: for
+        one input scanned in file order."""
+        text = self._texts.get(sort)
+        if text is None:
+            text = self._texts[sort] = _sql(self.query if sort else without_order_by(self.query))
+        return text
 
     def restart(self, layout: Layout, out) -> None:
         """Nothing written yet, as far as the output and the summary know."""
@@ -132,7 +136,7 @@ class _DuckDBRun:
         name = f"{schema.name}_rows"
         for batch, raws in self.rows.customer_batches(schema):
             self.con.register(name, rows_table(schema, batch, layout.keep, not schema.key))
-            result = self.con.sql(self.sql).to_arrow_table()
+            result = self.con.sql(self.main_sql()).to_arrow_table()
             self.con.unregister(name)
             self.results.emit(result, raws, schema.name)
 
@@ -172,12 +176,11 @@ class _DuckDBRun:
                 valid, st.column_in(schema.key, customers, rs.customer.key)))))
         self.register_missing_related()
         self.population()
-        if not (rescued or rs.related or rs.population):
-            # one input scanned in file order, projections only: the order holds without a sort
-            self.sql = self.unsorted_sql()
+        # one input scanned in file order, projections only: the order holds without a sort
+        text = self.main_sql(sort=bool(rescued or rs.related or rs.population))
         raws = duckdb_scan.LazyRaws(first, self.opts.batch_size)
         # Arrow batches from DuckDB are cheap to pass on whole: bigger than Python row batches
-        for batch in batches(con.sql(self.sql), max(self.opts.batch_size, 256 * 1024)):
+        for batch in batches(con.sql(text), max(self.opts.batch_size, 256 * 1024)):
             self.results.emit(pa.Table.from_batches([batch]), raws, rows.main_input())
 
     def clean_pass(self, layout: Layout, out, scans: dict) -> bool:
@@ -246,7 +249,7 @@ class _DuckDBRun:
             keys_distinct = pool.submit(key_check) if key_check is not None else None
             pending = None
             try:
-                for batch in batches(self.con.sql(self.unsorted_sql()), max(self.opts.batch_size, 256 * 1024)):
+                for batch in batches(self.con.sql(self.main_sql(sort=False)), max(self.opts.batch_size, 256 * 1024)):
                     result = pa.Table.from_batches([batch])
                     if conflicts and any(result.column(c).null_count < result.num_rows for c in conflicts):
                         return None
@@ -277,7 +280,7 @@ class _DuckDBRun:
             self._load(schema, rows.input_rows(schema, keys, raws), keep, keyless=is_customer and not schema.key)
         self.register_missing_related()
         self.population()
-        for batch in batches(self.con.sql(self.sql), self.opts.batch_size):
+        for batch in batches(self.con.sql(self.main_sql()), self.opts.batch_size):
             self.results.emit(pa.Table.from_batches([batch]), raws, rows.main_input())
 
     def _load(self, schema: ir.InputSchema, pairs, keep: list, keyless: bool) -> None:
