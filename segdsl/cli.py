@@ -173,7 +173,7 @@ def _load(files: list[Path], fmt: Format | None, strict: bool,
     or not at all (`fmt` None: the caller reports them)."""
     results, failed, all_diags = [], False, []
     for f in files:
-        r = service.check(f, allow_imports_outside=allow_imports_outside, analyse=analyse)
+        r = service.check(f, allow_imports_outside=allow_imports_outside, analyse=analyse, cached=True)
         results.append(r)
         all_diags.extend(r.diagnostics)
         if not r.ok or (strict and any(d.severity is Severity.WARNING for d in r.diagnostics)):

@@ -36,6 +36,13 @@ def _outside_the_clone(event: str, args: tuple) -> None:
 
 
 sys.addaudithook(_outside_the_clone)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_folder(tmp_path_factory):
+    """segdsl's cache (parser tables, checked rule files) in a folder of the run's own, not the
+    user's: the suite never reads what another run or version left there."""
+    os.environ["SEGDSL_CACHE_DIR"] = str(tmp_path_factory.mktemp("segdsl-cache"))
 _FULL_WORDS = ("spark", "postgres", "every_engine", "random_")
 _FULL_FOLDERS = ("tests/property/",)
 _FULL_TESTS = ("test_the_real_online_retail_extract",)

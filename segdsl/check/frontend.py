@@ -4,6 +4,10 @@ Loading (syntax), checking and the analyses run in that order; a later
 stage's diagnostics are only added when the earlier ones found no error, so
 the analyst sees the problems to fix first. The IR is returned even then,
 partial, for an editor; `CheckResult.ok` says whether it may be run.
+
+With `cached`, a result without errors is kept on disk and an unchanged file
+is not checked again (check/cache.py); the parser and the checker are then
+not even imported, which is most of a short command's start-up.
 """
 from __future__ import annotations
 
@@ -11,10 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import collector, ir
-from ..analysis import lint
 from ..diagnostics.values import Diagnostic, DiagnosticSink
-from ..syntax.loader import load_modules
-from .modules import check_modules
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,28 @@ class CheckResult:
         return self.ruleset is not None and not any(d.is_error for d in self.diagnostics)
 
 
-def check_file(path: str | Path, text: str | None = None, allow_imports_outside: bool = False) -> CheckResult:
+def check_file(path: str | Path, text: str | None = None, allow_imports_outside: bool = False,
+               cached: bool = False) -> CheckResult:
     """`allow_imports_outside`: imports may leave the main file's folder and name any regular
-    file (syntax/reading.py); off by default, so a rule file cannot make segdsl read elsewhere."""
+    file (syntax/reading.py); off by default, so a rule file cannot make segdsl read elsewhere.
+    `cached`: use and keep the on-disk cache of checked files (the command line does)."""
+    cached = cached and text is None
+    if cached:
+        from . import cache
+        hit = cache.lookup(path, (allow_imports_outside,))
+        if hit is not None:
+            return hit
     with collector.paused():
-        return _check_file(path, text, allow_imports_outside)
+        result = _check_file(path, text, allow_imports_outside)
+    if cached:
+        cache.store(path, (allow_imports_outside,), result)
+    return result
 
 
 def _check_file(path: str | Path, text: str | None, allow_imports_outside: bool) -> CheckResult:
+    from ..analysis import lint
+    from ..syntax.loader import load_modules
+    from .modules import check_modules
     sink = DiagnosticSink()
     modules, texts = load_modules(path, sink, text, allow_imports_outside)
     if not modules or modules[-1].path != str(path):      # the main file did not parse

@@ -12,9 +12,11 @@ engine sees it.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from ..syntax import ast as A
-from .context import Context, Failed
+if TYPE_CHECKING:        # imported where used: `number_problem` is read by commands that never parse
+    from ..syntax import ast as A
+    from .context import Context
 
 INT64_MIN = -(2 ** 63)
 INT64_MAX = 2 ** 63 - 1
@@ -34,6 +36,7 @@ def number_problem(value) -> str | None:
 
 def check_number(ctx: Context, e: A.Expr) -> None:
     """SEG217 (and Failed) at a number literal, or a duration's days, that is no number of the language."""
+    from ..syntax import ast as A
     v = e.days if isinstance(e, A.Duration) else e.value
     problem = number_problem(v)
     if problem is None:
@@ -45,11 +48,13 @@ def check_number(ctx: Context, e: A.Expr) -> None:
     else:
         ctx.error("SEG217", "this number is too large: the largest is about 1.8e308", e.span,
                   help="rules hold finite numbers; write a smaller one")
+    from .context import Failed
     raise Failed
 
 
 def constant_numbers_ok(ctx: Context, e: A.Expr) -> None:
     """SEG217 at every number inside a written constant (a default, a bound, a test value, a list)."""
+    from ..syntax import ast as A
     if isinstance(e, (A.Number, A.Percent)):
         check_number(ctx, e)
     elif isinstance(e, A.ListLit):

@@ -48,10 +48,12 @@ def rule_files(paths: Sequence[Path]) -> list[Path]:
     return out
 
 
-def check(path: str | Path, allow_imports_outside: bool = False, analyse: bool = False) -> CheckResult:
+def check(path: str | Path, allow_imports_outside: bool = False, analyse: bool = False,
+          cached: bool = False) -> CheckResult:
     """A rule file (and its imports) parsed, type-checked and linted; with `analyse`, its
-    dimensions analysed by the solver too (analysis/dimensions.py: z3 is loaded only then)."""
-    result = check_file(path, allow_imports_outside=allow_imports_outside)
+    dimensions analysed by the solver too (analysis/dimensions.py: z3 is loaded only then);
+    `cached`: an unchanged file's check comes from the on-disk cache (check/cache.py)."""
+    result = check_file(path, allow_imports_outside=allow_imports_outside, cached=cached)
     if analyse and result.ok:
         from .witnesses import analysed
         result = analysed(result)
