@@ -38,7 +38,7 @@ from ..backends.sql import (ORDER, SqlOptions, build_query, col, conflict_column
 from ..io.readers import detect_format
 from . import duckdb_scan, duckdb_text, population_pass
 from . import statements as st
-from .arrow import ArrowResults, arrow_schema, count, rows_table
+from .arrow import ArrowResults, AscendingKeys, arrow_schema, count, rows_table
 from .base import Supports, run_guarded, run_tables_through_files
 from .errors import fail
 from .options import ApplyOptions, Summary
@@ -234,19 +234,24 @@ class _DuckDBRun:
 
     def _one_query(self, layout: Layout, out, key_check) -> int | None:
         """The main query's rows counted and written as they come; None, as soon as it is
-        clear that the run must start again: a `unique` conflict, a repeated key (`key_check`,
-        run on a cursor of its own beside the query), or the query stopped by DuckDB (a row
-        it was told not to decide about, or a file it reads otherwise)."""
+        clear that the run must start again: a `unique` conflict, a repeated key, or the
+        query stopped by DuckDB (a row it was told not to decide about, or a file it reads
+        otherwise). Keys that come out in ascending order repeat none, which costs one
+        comparison per row; `key_check` (a second read of the key column, on a cursor of
+        its own beside the query) runs only once they do not."""
         conflicts = conflict_columns(self.rs)
         written = 0
+        ascending = AscendingKeys(self.rs.key) if key_check is not None else None
 
         def write(result: pa.Table) -> None:
+            if ascending is not None:
+                ascending.see(result)
             count(layout, result)
             out.write(result)
 
         # counting and writing (pyarrow releases the GIL) overlap DuckDB computing the next batch
         with ThreadPoolExecutor(max_workers=2) as pool:
-            keys_distinct = pool.submit(key_check) if key_check is not None else None
+            keys_distinct = None
             pending = None
             try:
                 for batch in batches(self.con.sql(self.main_sql(sort=False)), max(self.opts.batch_size, 256 * 1024)):
@@ -256,8 +261,14 @@ class _DuckDBRun:
                     result = result.drop_columns([*conflicts, ORDER])
                     if pending is not None:
                         pending.result()
+                    if keys_distinct is None and ascending is not None and not ascending.holds:
+                        keys_distinct = pool.submit(key_check)
                     pending = pool.submit(write, result)
                     written += result.num_rows
+                if pending is not None:
+                    pending.result()
+                if keys_distinct is None and ascending is not None and not ascending.holds:
+                    keys_distinct = pool.submit(key_check)
                 if keys_distinct is not None and not keys_distinct.result():
                     return None
             except duckdb.Error:
