@@ -21,6 +21,7 @@ input customer key id {
 dimension d first {
   segment hi when v >= limit
 }
+let unused = 1
 """
 COMMON = "let limit = 5\n"
 
@@ -49,7 +50,7 @@ def _no_checking(monkeypatch):
 
 def test_an_unchanged_file_comes_from_the_cache(cache, rules, monkeypatch):
     first = check_file(rules, cached=True)
-    assert first.ok and [d.code for d in first.diagnostics] == ["SEG402"]     # a warning is kept
+    assert first.ok and [d.code for d in first.diagnostics] == ["SEG403"]     # a warning is kept
     _no_checking(monkeypatch)
     again = check_file(rules, cached=True)
     assert again.ruleset == first.ruleset
@@ -123,6 +124,6 @@ def test_the_command_line_checks_an_unchanged_file_once(tmp_path, rules):
              "print('parser imported:', 'lark' in sys.modules, 'exit', code)")
     runs = [subprocess.run([sys.executable, "-c", probe, str(rules)], env=env, capture_output=True, text=True,
                            cwd=tmp_path) for _ in range(2)]
-    assert runs[0].stderr == runs[1].stderr and "SEG402" in runs[0].stderr
+    assert runs[0].stderr == runs[1].stderr and "SEG403" in runs[0].stderr
     assert runs[0].stdout.strip() == "parser imported: True exit 0"
     assert runs[1].stdout.strip() == "parser imported: False exit 0"
