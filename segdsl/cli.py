@@ -214,6 +214,9 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
              format: Annotated[Format, typer.Option("--format")] = Format.text,
              engine: Annotated[str, typer.Option(help="python (generated code) or interp (reference)")] = "python",
              allow_imports_outside: Annotated[bool, typer.Option("--allow-imports-outside", help=_OUTSIDE_HELP)] = False,
+             data: Annotated[Optional[list[str]], typer.Option("--data", help="INPUT=FILE: also report the segments no customer of this data reaches")] = None,
+             max_share: Annotated[Optional[float], typer.Option("--max-share", help="with --data: fail when one segment takes more than PCT % of a dimension")] = None,
+             delimiter: Annotated[Optional[str], typer.Option(help="CSV delimiter of --data")] = None,
              ) -> None:
     """Run the test blocks inside rule files and report rule coverage."""
     from .service.testing import show
@@ -234,6 +237,10 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
             failed = True
         if format is Format.text:
             _print_report(rep, r.texts, show, min_coverage)
+        if data:
+            failed = _data_coverage(r.ruleset, data, param, max_share, delimiter, format, reports[-1]) or failed
+        elif max_share is not None:
+            raise UsageError("--max-share: give the data with --data")
     if format is Format.json:
         print(render.json_dumps(reports))
     raise typer.Exit(1 if failed else 0)
@@ -257,6 +264,30 @@ def _print_report(rep, texts, show, min_coverage) -> None:
         out.print("  not hit by any test: " + ", ".join(f"{d}.{s}" for d, s in rep.uncovered), markup=False)
     if rep.coverage * 100 < min_coverage:
         out.print(f"  coverage below --min-coverage {min_coverage:g}%", markup=False)
+
+
+def _data_coverage(rs, data: list[str], param, max_share, delimiter, format: Format, entry: dict) -> bool:
+    """`test --data`: segments no customer reaches, dimensions one segment dominates; True when
+    one takes more than --max-share."""
+    from .service.report import data_coverage
+    try:
+        opts = _reading(rs, data, param, OnError.fail, delimiter, "utf-8", None, None)
+    except UsageProblem as exc:             # the inputs are given with --data here
+        if exc.problem.where != "input":
+            raise
+        raise UsageProblem(dataclasses.replace(exc.problem, where="data")) from None
+    cov = data_coverage(rs, registry.DEFAULT, opts, max_share)
+    entry["data"] = cov.as_dict()
+    if format is Format.text:
+        vis = render.visible
+        out.print(f"  on data: {cov.customers:,} customers", markup=False)
+        if cov.unreached:
+            out.print(vis("  reached by no customer: " + ", ".join(f"{d}.{s}" for d, s in cov.unreached)),
+                      markup=False)
+        for x in cov.dominant:
+            out.print(vis(f"  {x.dimension}: {x.segment if x.segment is not None else '(no segment)'} takes "
+                          f"{x.share:.1%} of the customers (more than --max-share {max_share:g}%)"), markup=False)
+    return bool(cov.dominant)
 
 
 def _unchecked_json(file: Path, r: CheckResult) -> dict:

@@ -227,3 +227,44 @@ def _crosstab(rs: ir.Ruleset, pair: tuple[str, str], columns: dict[str, list]) -
         cols.append((None, "no tag" if b.policy == "all" else "no segment"))
     matrix = tuple(tuple(counts[x, y] for y, _ in cols) for x, _ in rows)
     return Crosstab(a.name, b.name, tuple(rows), tuple(cols), matrix)
+
+
+# ---- coverage on data (`segdsl test --data`) -------------------------------------------
+
+@dataclass(frozen=True)
+class Dominant:
+    dimension: str
+    segment: str | None
+    share: float
+
+    def as_dict(self) -> dict:
+        return {"dimension": self.dimension, "segment": self.segment, "share": self.share}
+
+
+@dataclass(frozen=True)
+class DataCoverage:
+    """What real data does with the rules: the segments no customer reaches, and the
+    dimensions where one segment (or no segment) takes more than `max_share` of them
+    (`first` and `unique` dimensions: the tags of an `all` dimension do not share)."""
+    customers: int
+    unreached: tuple[tuple[str, str], ...]          # (dimension, segment)
+    max_share: float | None                         # percent
+    dominant: tuple[Dominant, ...]
+
+    def as_dict(self) -> dict:
+        return {"customers": self.customers, "unreached": [f"{d}.{s}" for d, s in self.unreached],
+                "max_share": self.max_share, "dominant": [x.as_dict() for x in self.dominant]}
+
+
+def data_coverage(rs: ir.Ruleset, engine: str, options: ApplyOptions, max_share: float | None = None) -> DataCoverage:
+    """Segment sizes on real data (an engine's run, as `report`), read as coverage."""
+    if max_share is not None and not 0 <= max_share <= 100:
+        raise fail("bad-number", "max_share", max_share, "give a share between 0 and 100", usage=True)
+    sizes = report(rs, engine, options)
+    unreached = tuple((d.name, s.name) for d in sizes.dimensions for s in d.segments
+                      if s.name is not None and s.customers == 0)
+    dominant = ()
+    if max_share is not None:
+        dominant = tuple(Dominant(d.name, s.name, s.share) for d in sizes.dimensions for s in d.segments
+                         if d.policy != "all" and s.share * 100 > max_share)
+    return DataCoverage(sizes.customers, unreached, max_share, dominant)
