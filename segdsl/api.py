@@ -85,6 +85,8 @@ def _words(problem: Problem) -> str:
     """A Problem in this module's words: the parameter, the value given, what is wrong."""
     name = _PARAMETERS.get(problem.where, problem.where)
     value = os.fspath(problem.value) if isinstance(problem.value, os.PathLike) else problem.value
+    if problem.where == "config":           # the project's pyproject.toml, not a parameter
+        return f"{value}: {problem.detail}"
     if value is None:
         head = name
     elif problem.where in ("input", "table"):

@@ -49,6 +49,8 @@ def _words(problem: Problem) -> str:
     """A Problem in the command line's words: the flag, the value given, what is wrong."""
     if problem.code == "missing-param":
         return f"param `{problem.value}` has no default: give it with --param {problem.value}=VALUE"
+    if problem.where == "config":           # the project's pyproject.toml, not a flag
+        return f"{problem.value}: {problem.detail}"
     if problem.where == "files":          # the command's arguments: no flag to name
         return f"{problem.value}: {problem.detail}"
     flag = _FLAGS.get(problem.where, "--" + problem.where.replace("_", "-"))
@@ -167,6 +169,19 @@ class Format(str, Enum):
     json = "json"
 
 
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+class TestFormat(str, Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+
+
 def _load(files: list[Path], fmt: Format | None, strict: bool,
           allow_imports_outside: bool = False, analyse: bool = False) -> tuple[list[CheckResult], bool]:
     """Check each file; print the diagnostics as text (stderr) or one JSON array (stdout),
@@ -178,9 +193,9 @@ def _load(files: list[Path], fmt: Format | None, strict: bool,
         all_diags.extend(r.diagnostics)
         if not r.ok or (strict and any(d.severity is Severity.WARNING for d in r.diagnostics)):
             failed = True
-        if fmt is Format.text and r.diagnostics:
+        if fmt == "text" and r.diagnostics:
             err.print(render.text(r.diagnostics, r.texts), markup=False, end="")
-    if fmt is Format.json:
+    if fmt == "json":
         print(render.json_text(all_diags))
     return results, failed
 
@@ -191,14 +206,23 @@ _OUTSIDE_HELP = "imports may leave the main file's folder and name any regular f
 @app.command()
 @_usage_errors
 def check(files: Annotated[list[Path], typer.Argument(help="rule files (.seg), or folders of them")],
-          format: Annotated[Format, typer.Option("--format", help="text or json")] = Format.text,
+          format: Annotated[CheckFormat, typer.Option("--format", help="text, json, sarif or github")] = CheckFormat.text,
           strict: Annotated[bool, typer.Option(help="warnings fail the check too")] = False,
           allow_imports_outside: Annotated[bool, typer.Option("--allow-imports-outside", help=_OUTSIDE_HELP)] = False,
           ) -> None:
-    """Parse and type-check rule files, and run the lints."""
+    """Parse and type-check rule files, run the lints, and analyse every dimension."""
     files = service.rule_files(files)
     results, failed = _load(files, format, strict, allow_imports_outside, analyse=True)
-    if format is Format.text:
+    diags = [d for r in results for d in r.diagnostics]
+    if format is CheckFormat.sarif:
+        from . import __version__
+        from .diagnostics.sarif import sarif
+        print(render.json_dumps(sarif(diags, __version__)))
+    elif format is CheckFormat.github:
+        from .diagnostics.github import github
+        if diags:
+            print(github(diags))
+    if format is CheckFormat.text:
         diags = [d for r in results for d in r.diagnostics]
         status = "failed" if failed else "ok"
         err.print(f"{status}: {len(files)} file{'s' if len(files) != 1 else ''} checked, {render.summary(diags)}",
@@ -211,7 +235,8 @@ def check(files: Annotated[list[Path], typer.Argument(help="rule files (.seg), o
 def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg), or folders of them")],
              param: Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")] = None,
              min_coverage: Annotated[float, typer.Option(help="fail below this share of segments hit (0-100)")] = 0.0,
-             format: Annotated[Format, typer.Option("--format")] = Format.text,
+             format: Annotated[TestFormat, typer.Option("--format", help="text, json or junit")] = TestFormat.text,
+             strict: Annotated[bool, typer.Option(help="warnings about the rules fail the run too")] = False,
              engine: Annotated[str, typer.Option(help="python (generated code) or interp (reference)")] = "python",
              allow_imports_outside: Annotated[bool, typer.Option("--allow-imports-outside", help=_OUTSIDE_HELP)] = False,
              data: Annotated[Optional[list[str]], typer.Option("--data", help="INPUT=FILE: also report the segments no customer of this data reaches")] = None,
@@ -221,28 +246,33 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
     """Run the test blocks inside rule files and report rule coverage."""
     from .service.testing import show
     files = service.rule_files(files)
-    results, failed = _load(files, Format.text if format is Format.text else None, False, allow_imports_outside,
-                            analyse=True)
-    reports = []
+    from .service.junit import FileResult, junit
+    results, failed = _load(files, Format.text if format is TestFormat.text else None, strict,
+                            allow_imports_outside, analyse=True)
+    reports, done = [], []
     for f, r in zip(files, results):
         if not r.ok:        # the rules do not check: no tests run, the diagnostics say why
             reports.append(_unchecked_json(f, r))
+            done.append(FileResult(str(f), r, None))
             continue
         params = resolve_params(r.ruleset, parse_assignments(param or []))
         rep = service.run_tests(r.ruleset, params, engine)
         reports.append(_report_json(rep, show, r.diagnostics))
+        done.append(FileResult(str(f), r, rep))
         if rep.failures:
             failed = True
         if rep.coverage * 100 < min_coverage:
             failed = True
-        if format is Format.text:
+        if format is TestFormat.text:
             _print_report(rep, r.texts, show, min_coverage)
         if data:
             failed = _data_coverage(r.ruleset, data, param, max_share, delimiter, format, reports[-1]) or failed
         elif max_share is not None:
             raise UsageError("--max-share: give the data with --data")
-    if format is Format.json:
+    if format is TestFormat.json:
         print(render.json_dumps(reports))
+    elif format is TestFormat.junit:
+        print(junit(done), end="")
     raise typer.Exit(1 if failed else 0)
 
 
@@ -266,7 +296,7 @@ def _print_report(rep, texts, show, min_coverage) -> None:
         out.print(f"  coverage below --min-coverage {min_coverage:g}%", markup=False)
 
 
-def _data_coverage(rs, data: list[str], param, max_share, delimiter, format: Format, entry: dict) -> bool:
+def _data_coverage(rs, data: list[str], param, max_share, delimiter, format: str, entry: dict) -> bool:
     """`test --data`: segments no customer reaches, dimensions one segment dominates; True when
     one takes more than --max-share."""
     from .service.report import data_coverage
@@ -278,7 +308,7 @@ def _data_coverage(rs, data: list[str], param, max_share, delimiter, format: For
         raise UsageProblem(dataclasses.replace(exc.problem, where="data")) from None
     cov = data_coverage(rs, registry.DEFAULT, opts, max_share)
     entry["data"] = cov.as_dict()
-    if format is Format.text:
+    if format == "text":
         vis = render.visible
         out.print(f"  on data: {cov.customers:,} customers", markup=False)
         if cov.unreached:

@@ -52,12 +52,15 @@ def check(path: str | Path, allow_imports_outside: bool = False, analyse: bool =
           cached: bool = False) -> CheckResult:
     """A rule file (and its imports) parsed, type-checked and linted; with `analyse`, its
     dimensions analysed by the solver too (analysis/dimensions.py: z3 is loaded only then);
-    `cached`: an unchanged file's check comes from the on-disk cache (check/cache.py)."""
+    `cached`: an unchanged file's check comes from the on-disk cache (check/cache.py).
+    Warnings and notes the project hides (`# segdsl: ignore[...]`, `[tool.segdsl]`) are left out."""
+    from ..diagnostics.suppress import shown
+    from .config import selection_for
     result = check_file(path, allow_imports_outside=allow_imports_outside, cached=cached)
     if analyse and result.ok:
         from .witnesses import analysed
         result = analysed(result)
-    return result
+    return replace(result, diagnostics=shown(result.diagnostics, result.texts, selection_for(path)))
 
 
 # ---- test ----------------------------------------------------------------------
