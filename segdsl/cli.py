@@ -511,6 +511,38 @@ class Target(str, Enum):
     sql = "sql"
 
 
+@app.command("fmt")
+@_usage_errors
+def fmt_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg), or folders of them")],
+            check: Annotated[bool, typer.Option("--check", help="write nothing; exit 1 if a file would change")] = False,
+            diff: Annotated[bool, typer.Option("--diff", help="print the changes as a unified diff; write nothing")]
+            = False) -> None:
+    """Rewrite rule files in the canonical layout, every comment kept."""
+    from .service.formatting import format_file, rule_files, unified_diff
+    results = [format_file(f, write=not (check or diff)) for f in rule_files(files)]
+    for r in results:
+        if r.diagnostics:
+            err.print(render.text(list(r.diagnostics), {r.path: r.before or ""}), markup=False, end="")
+        if r.problem:
+            err.print(render.visible(f"error: {r.path}: not formatted: {r.problem}"), markup=False)
+        if r.changed and diff:
+            out.print(render.visible(unified_diff(r)), markup=False, end="")
+        if r.changed:
+            err.print(render.visible(f"{'would reformat' if check or diff else 'reformatted'} {r.path}"), markup=False)
+    changed, failed = sum(r.changed for r in results), sum(r.failed for r in results)
+    verb = "would be reformatted" if check or diff else "reformatted"
+    err.print(f"{changed} file{'s' if changed != 1 else ''} {verb}, {len(results) - changed - failed} unchanged"
+              + (f", {failed} not formatted" if failed else ""), markup=False)
+    raise typer.Exit(1 if failed or (check and changed) else 0)
+
+
+@app.command()
+def lsp() -> None:
+    """Run the language server over standard input and output (for editors)."""
+    from .lsp.server import serve
+    serve()
+
+
 @app.command()
 @_usage_errors
 def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
