@@ -526,7 +526,7 @@ def fmt_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg),
         if r.problem:
             err.print(render.visible(f"error: {r.path}: not formatted: {r.problem}"), markup=False)
         if r.changed and diff:
-            out.print(render.visible(unified_diff(r)), markup=False, end="")
+            out.print("\n".join(map(render.visible, unified_diff(r).split("\n"))), markup=False, end="")
         if r.changed:
             err.print(render.visible(f"{'would reformat' if check or diff else 'reformatted'} {r.path}"), markup=False)
     changed, failed = sum(r.changed for r in results), sum(r.failed for r in results)

@@ -67,18 +67,26 @@ def _unfaithful(path: str, before, out: str, comments) -> str | None:
     if shape(after) != shape(before):
         return "the result means something else"
     _, again = concrete(out)
-    if "".join(c.strip() for c in map(str, again)) != "".join(str(c).strip() for c in comments):
+    if _words(again) != _words(comments):        # two comments on one line become one: compare their text
         return "comments would be lost"
     return None
 
 
+_WRITTEN = {"path", "source_hash"}      # where a value was written and the hash of the text, not what it means
+
+
+def _words(comments) -> str:
+    return "".join("".join(map(str, comments)).split())
+
+
 def shape(value):
-    """A syntax tree or IR value with every span left out: what it means, not where it was written."""
+    """A syntax tree or IR value with what depends on the text's layout left out (spans, paths,
+    the text and its hash): what it means, not how it was written."""
     if isinstance(value, Span):
         return None
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return (type(value).__name__,) + tuple(shape(getattr(value, f.name)) for f in dataclasses.fields(value)
-                                               if f.name != "path")
+                                               if f.compare and f.name not in _WRITTEN)
     if isinstance(value, (list, tuple)):
         return tuple(shape(v) for v in value)
     if isinstance(value, dict):
