@@ -518,8 +518,8 @@ def fmt_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg),
             diff: Annotated[bool, typer.Option("--diff", help="print the changes as a unified diff; write nothing")]
             = False) -> None:
     """Rewrite rule files in the canonical layout, every comment kept."""
-    from .service.formatting import format_file, rule_files, unified_diff
-    results = [format_file(f, write=not (check or diff)) for f in rule_files(files)]
+    from .service.formatting import format_file, unified_diff
+    results = [format_file(f, write=not (check or diff)) for f in service.rule_files(files)]
     for r in results:
         if r.diagnostics:
             err.print(render.text(list(r.diagnostics), {r.path: r.before or ""}), markup=False, end="")
@@ -534,13 +534,6 @@ def fmt_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg),
     err.print(f"{changed} file{'s' if changed != 1 else ''} {verb}, {len(results) - changed - failed} unchanged"
               + (f", {failed} not formatted" if failed else ""), markup=False)
     raise typer.Exit(1 if failed or (check and changed) else 0)
-
-
-@app.command()
-def lsp() -> None:
-    """Run the language server over standard input and output (for editors)."""
-    from .lsp.server import serve
-    serve()
 
 
 @app.command()

@@ -2,8 +2,7 @@
 
 A file that does not parse, or that cannot be read, is left untouched and
 its diagnostics come back; so does a file whose formatting would not be
-faithful (fmt/format.py refuses it). A folder stands for the `.seg` files
-below it.
+faithful (fmt/format.py refuses it).
 """
 from __future__ import annotations
 
@@ -33,13 +32,6 @@ class FileFormat:
     @property
     def failed(self) -> bool:
         return self.after is None
-
-
-def rule_files(paths: list[Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        out += sorted(p.rglob("*.seg")) if p.is_dir() else [p]
-    return out
 
 
 def read_rule_text(path: Path) -> tuple[str | None, Diagnostic | None]:
