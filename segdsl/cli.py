@@ -537,6 +537,13 @@ def fmt_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg),
 
 
 @app.command()
+def lsp() -> None:
+    """Run the language server over standard input and output (for editors)."""
+    from .lsp.server import serve
+    serve()
+
+
+@app.command()
 @_usage_errors
 def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
             target: Annotated[Target, typer.Option("--target", help="python (generated code) or sql")] = Target.python,

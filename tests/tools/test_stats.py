@@ -94,7 +94,7 @@ def _apply_edited(tmp_path, frozen, old, new, *extra):
 
 @pytest.mark.parametrize("old, new, extra", [
     ("# the classic 5x5 R x F map", "# the classic 5x5 R x F map, reviewed", ()),
-    ('segment champions     "冠军客户"', 'segment champions     "核心冠军"', ()),
+    ('"冠军客户" when r = 5', '"核心冠军" when r = 5', ()),
     ('let uk_lines "英国订单行数"', 'let uk_lines "英国订单数"', ()),
     ("param wholesale_qty: int = 100", "param wholesale_qty: int = 50", ()),
     ("# the classic 5x5 R x F map", "dimension extra first {\n  segment many when frequency > 3\n"
