@@ -42,7 +42,7 @@ class UsageError(Exception):
 _FLAGS = {"engine": "--engine", "input": "--input", "keep": "--keep", "stats": "--stats", "master": "--master",
           "memory_limit": "--memory-limit", "param": "--param", "dialect": "--dialect", "table": "--table",
           "on_error": "--on-error", "batch_size": "--batch-size", "as": "--as", "name": "--name",
-          "old": "OLD"}
+          "old": "OLD", "domain": "DOMAIN", "directory": "DIR"}
 
 
 def _words(problem: Problem) -> str:
@@ -726,6 +726,35 @@ def diff_cmd(old: Annotated[str, typer.Argument(help="the old rule file, or REV:
         err.print(render.visible(f"moved: {m.share:.1%} of the customers in {m.name} "
                                  f"(more than --fail-if-moved {fail_if_moved:g}%)"), markup=False)
     raise typer.Exit(1 if over else 0)
+def init(domain: Annotated[Optional[str], typer.Argument(help="the template to start from (see --list)")] = None,
+         directory: Annotated[Optional[Path], typer.Argument(help="the new folder (default: ./DOMAIN)")] = None,
+         list_: Annotated[bool, typer.Option("--list", help="list the templates and exit")] = False,
+         ) -> None:
+    """Start a ruleset folder from a domain template: rules with their tests, a README and sample data."""
+    from .service import init as scaffolding
+    if list_:
+        for t in scaffolding.templates():
+            out.print(f"{t.domain:<22}{t.summary}\n{'':<22}{t.summary_zh}", markup=False)
+        raise typer.Exit(0)
+    if domain is None:
+        raise UsageError("DOMAIN: name a template (segdsl init --list shows them)")
+    made = scaffolding.scaffold(domain, directory if directory is not None else Path(domain))
+    t, folder = made.template, made.directory
+    out.print(f"created {render.visible(str(folder))}/ from template {t.domain}: "
+              + ", ".join(render.visible(str(p.relative_to(folder))) for p in made.files), markup=False)
+    q = functools.partial(_shell_path, folder)
+    out.print("next:", markup=False)
+    out.print(f"  segdsl check --strict {' '.join(q(r) for r in t.rules)}", markup=False)
+    out.print(f"  segdsl test --min-coverage 100 {' '.join(q(r) for r in t.rules)}", markup=False)
+    out.print(f"  segdsl apply {q(t.main)} --input {t.input}={q(t.data)} --labels --attributes"
+              f" -o {q('segments.csv')}", markup=False)
+    raise typer.Exit(0)
+
+
+def _shell_path(folder: Path, name: str) -> str:
+    """A path in the new folder as a shell word a user can paste."""
+    import shlex
+    return render.visible(shlex.quote(str(folder / name)))
 
 
 def main() -> None:

@@ -16,7 +16,9 @@ from segdsl.service.params import resolve_params
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLES = sorted((FIXTURES / "examples").glob("*.seg"))
-RULESETS = sorted((ROOT / "rulesets").glob("*.seg"))
+# the flat rule files, and the main files of the domain folders (rulesets/DOMAIN/*.seg;
+# a fragment to import, such as classic_bases/shared/customer.seg, is one level deeper)
+RULESETS = sorted((ROOT / "rulesets").glob("*.seg")) + sorted((ROOT / "rulesets").glob("*/*.seg"))
 RULE_FILES = EXAMPLES + RULESETS          # every real rule file the suites run
 # the parser's own names for tokens: a message must never show one to an analyst
 TERMINAL_NAMES = re.compile(r"__ANON|\$END|\b(RBRACE|LBRACE|RPAR|LPAR|LSQB|RSQB|COMMA|COLON|COMP_OP|TABLE_TEXT|"

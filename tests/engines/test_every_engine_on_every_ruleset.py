@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from segdsl.cli import app
 from segdsl.check.frontend import check_file
 from segdsl.types import Kind
+from tests.helpers import RULESETS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "tests" / "fixtures" / "examples"
@@ -26,8 +27,10 @@ SHIPPED = {
     "telco_churn.seg": ("customer", SAMPLES / "telco_customers.csv", []),
     "bank_marketing.seg": ("customer", SAMPLES / "bank_marketing.csv", ["--delimiter", ";"]),
     "ecommerce_rfm.seg": ("orders", SAMPLES / "online_retail_orders.csv", []),
+    "telecom_quadrants.seg": ("customer", SAMPLES / "telco_customers.csv", []),
+    "ecommerce_lifecycle.seg": ("orders", SAMPLES / "online_retail_orders.csv", []),
 }
-FILES = sorted(EXAMPLES.glob("*.seg")) + sorted((ROOT / "rulesets").glob("*.seg"))
+FILES = sorted(EXAMPLES.glob("*.seg")) + RULESETS
 
 
 def cell(f, rng: random.Random) -> str:
@@ -73,7 +76,7 @@ def test_every_engine_writes_the_same_bytes(tmp_path, path):
     checked = check_file(path)
     assert checked.ok, checked.diagnostics
     rs = checked.ruleset
-    if path.name in SHIPPED and path.parent.name == "rulesets":
+    if path.name in SHIPPED and "rulesets" in (path.parent.name, path.parent.parent.name):
         name, data, extra = SHIPPED[path.name]
         args = ["--input", f"{name}={data}", *extra]
     else:

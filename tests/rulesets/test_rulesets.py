@@ -58,6 +58,13 @@ def test_all_tests_pass(path: Path, engine: str):
 
 
 @pytest.mark.parametrize("path", RULESET_PARAMS)
+def test_shipped_rulesets_have_no_warnings(path: Path):
+    result = run("check", "--strict", str(path))
+    assert result.exit_code == 0, result.output
+    assert " 0 errors, 0 warnings" in result.output, result.output
+
+
+@pytest.mark.parametrize("path", RULESET_PARAMS)
 def test_shipped_rulesets_hit_every_segment(path: Path):
     result = run("test", "--min-coverage", "100", str(path))
     assert result.exit_code == 0, result.output
