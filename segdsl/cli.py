@@ -726,6 +726,10 @@ def diff_cmd(old: Annotated[str, typer.Argument(help="the old rule file, or REV:
         err.print(render.visible(f"moved: {m.share:.1%} of the customers in {m.name} "
                                  f"(more than --fail-if-moved {fail_if_moved:g}%)"), markup=False)
     raise typer.Exit(1 if over else 0)
+
+
+@app.command()
+@_usage_errors
 def init(domain: Annotated[Optional[str], typer.Argument(help="the template to start from (see --list)")] = None,
          directory: Annotated[Optional[Path], typer.Argument(help="the new folder (default: ./DOMAIN)")] = None,
          list_: Annotated[bool, typer.Option("--list", help="list the templates and exit")] = False,

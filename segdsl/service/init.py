@@ -1,8 +1,9 @@
 """`segdsl init`: a new ruleset folder from one of the domain templates.
 
-The templates are the domain library itself (`segdsl/templates/DOMAIN/`,
-package data, linked from `rulesets/`), so a scaffold starts from a model
-that is tested, passes `check --strict` and has its README. Each template
+The templates are the domain library itself: `segdsl/templates/DOMAIN` is a
+link to `rulesets/DOMAIN` (package data; a wheel holds the files), so a
+scaffold starts from a model that is tested, passes `check --strict` and has
+its README, and the library and `init` never differ. Each template
 folder holds a `template.toml` saying which file is the main one, which
 input the sample data feeds and where that data comes from: the shipped
 samples (`segdsl/samples/`, real public data) or the template folder.
