@@ -30,6 +30,7 @@ analysis runs (`segdsl check`, `segdsl test`), never on `apply`'s path.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -38,6 +39,9 @@ import z3
 
 from .. import ir
 from ..types import Kind
+
+COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+           ">=": operator.ge}
 
 INT64 = (-(2 ** 63), 2 ** 63 - 1)
 DAY_US = 86_400_000_000
@@ -252,7 +256,7 @@ class Translator:
         if a.val is None or b.val is None:
             return Truth(z3.BoolVal(False), z3.BoolVal(False))
         x, y = coerce(a.val, b.val)
-        c = {"=": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[e.op]
+        c = COMPARE[e.op](x, y)         # only the one asked for: bools have = and != alone
         known = z3.Not(z3.Or(a.null, b.null))
         return Truth(z3.And(known, c), z3.And(known, z3.Not(c)))
 
