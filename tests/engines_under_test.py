@@ -15,7 +15,7 @@ segdsl.backends.sql.NotSupported; callers decide whether that is allowed.
 
 The list is the engine registry's (segdsl/engines/registry.py) plus the
 test-only runners below: every registered engine joins the conformance and
-property suites by being registered. DuckDB, Python and Spark have runners
+property suites by being registered. DuckDB, Python, Spark and polars have runners
 of their own here, which feed their queries or code in-memory tables (fast,
 and they see every `unique` conflict); any other registered engine runs
 through the engine contract alone (`through_contract`).
@@ -31,6 +31,8 @@ Engines:
               warehouse runs the output of `segdsl compile --target sql`
   spark       the compiled Spark SQL on the Spark engine's local session over
               prepared views, population statistics by the engine's own pass
+  polars      the polars backend's query over prepared frames, as
+              `apply --engine polars` feeds it
   postgres    the compiled postgres SQL in its warehouse form on a real
               PostgreSQL server (needs use_postgres(connect) first)
 
@@ -254,6 +256,18 @@ def spark(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
     return sql_result(rs, rows)
 
 
+# ---- polars ---------------------------------------------------------------------------
+
+def polars(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
+    """The polars backend's query over the prepared tables the polars engine builds, as
+    `apply --engine polars` runs it on validated rows."""
+    import polars as pl
+    from segdsl.backends.polars import Options, build_query
+    frames = {n: pl.from_arrow(t).lazy() for n, t in _prepared_tables(rs, population).items()}
+    query = build_query(build_plan(rs), params, frames, Options(labels=True, attributes=True))
+    return sql_result(rs, query.collect().drop(ORDER).to_arrow().to_pylist())
+
+
 # ---- PostgreSQL (the warehouse form) -------------------------------------------------
 
 _PG_TYPE = {Kind.INT: "BIGINT", Kind.NUMBER: "DOUBLE PRECISION", Kind.BOOL: "BOOLEAN", Kind.STRING: "TEXT",
@@ -360,7 +374,7 @@ def first_conflict_only(rs: ir.Ruleset, expected: dict) -> dict:
 
 
 _TEST_ONLY: dict[str, Runner] = {"interp": interp, "duckdb_sql": duckdb_sql, "postgres": postgres}
-_OWN_RUNNERS: dict[str, Runner] = {"python": python, "duckdb": duckdb, "spark": spark}
+_OWN_RUNNERS: dict[str, Runner] = {"python": python, "duckdb": duckdb, "spark": spark, "polars": polars}
 
 
 class _Engines(Mapping):

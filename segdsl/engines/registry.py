@@ -19,6 +19,7 @@ _MODULES = {
     "duckdb": "segdsl.engines.duckdb",
     "python": "segdsl.engines.python",
     "spark": "segdsl.engines.spark",
+    "polars": "segdsl.engines.polars",
 }
 _registered: dict[str, Engine] = {}
 

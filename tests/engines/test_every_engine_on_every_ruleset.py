@@ -82,13 +82,13 @@ def test_every_engine_writes_the_same_bytes(tmp_path, path):
     else:
         args = generated_data(rs, tmp_path)
     outputs = {}
-    for engine in ("duckdb", "python", "spark"):
+    for engine in ("duckdb", "python", "spark", "polars"):
         out = tmp_path / f"{engine}.parquet"
         r = CliRunner().invoke(app, ["apply", str(path), *args, "-o", str(out), "--engine", engine,
                                      "--on-error", "skip", "--labels", "--attributes"])
         assert r.exit_code == 0, (engine, r.output)
         outputs[engine] = out.read_bytes()
-    assert outputs["duckdb"] == outputs["python"] == outputs["spark"]
+    assert outputs["duckdb"] == outputs["python"] == outputs["spark"] == outputs["polars"]
     table = pq.read_table(tmp_path / "python.parquet")
     assert table.num_rows >= 250                      # segmented, not skipped
     varied = [d.name for d in rs.dimensions if len({str(v) for v in table.column(d.name).to_pylist()}) >= 2]

@@ -1,0 +1,174 @@
+"""The polars engine: the polars backend's LazyFrame query, run in process.
+
+Where the rows come from decides the path, never the answer:
+
+* Parquet whose columns fit the fields (`clean_pass`, engines/polars_scan.py):
+  polars scans the files (only the columns the rules read, and those a check
+  the footers cannot settle needs), checks and types every row in the same
+  query that segments it. When every row is sure and no customer key repeats,
+  that query is the whole run; otherwise nothing is kept and the run starts
+  again on the careful path.
+* Everything else (`careful_pass`): rows are read and validated by the same
+  code as every engine (engines/rows.py), so bad rows get the same row numbers
+  and reasons, and the validated rows go to polars as Arrow tables.
+
+Output goes through the shared writers from Arrow slices (engines/arrow.py's
+ArrowResults: a `unique` conflict becomes a bad row, segment sizes are
+counted), so every engine writes the same bytes. polars is optional: without
+it the engine is not available, and asking for it is a usage problem.
+"""
+from __future__ import annotations
+
+import importlib.util
+from contextlib import ExitStack
+from typing import TYPE_CHECKING
+
+from .base import Supports, run_guarded, run_tables_through_files
+from .options import ApplyOptions, Summary
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ..passes import Plan
+
+# result rows handed to the writers at a time: bounded memory for the Arrow copies
+_SLICE = 256 * 1024
+
+
+class PolarsEngine:
+    name = "polars"
+    supports = Supports()
+
+    def available(self) -> bool:
+        return importlib.util.find_spec("polars") is not None
+
+    def apply(self, plan: "Plan", options: ApplyOptions) -> Summary:
+        return run_guarded(plan.ruleset, options, lambda: _PolarsRun(plan, options).run())
+
+    def run_tables(self, plan, tables, options, names=None):
+        return run_tables_through_files(self, plan, tables, options, names)
+
+
+ENGINE = PolarsEngine()
+
+
+class _PolarsRun:
+    def __init__(self, plan: "Plan", opts: ApplyOptions):
+        from .rows import InputRows
+        self.rs, self.plan, self.opts = plan.ruleset, plan, opts
+        self.rows = InputRows(self.rs, opts)
+        self.summary = self.rows.summary
+
+    def run(self) -> Summary:
+        from ..backends.polars import check_query
+        from . import polars_scan
+        from .arrow import ArrowResults
+        from .output import Layout, finish, open_writers
+        rs, opts = self.rs, self.opts
+        layout = Layout(rs, opts.labels, opts.attributes, self.rows.keep_columns())
+        check_query(self.plan, opts.params)          # NotSupported: SEG501 at the rule, before any data is read
+        with ExitStack() as stack:
+            out, quarantine = open_writers(stack, self.rows, layout)
+            self.results = ArrowResults(rs, layout, out, self.rows.bad, self.summary)
+            if not (polars_scan.eligible(rs, opts) and self.clean_pass(layout, out)):
+                self.careful_pass(layout)
+        return finish(self.summary, layout, opts, quarantine)
+
+    def options(self, layout, sort: bool = True):
+        from ..backends.polars import Options
+        return Options(labels=self.opts.labels, attributes=self.opts.attributes, keep=tuple(layout.keep),
+                       stats=dict(self.opts.stats or {}), sort=sort)
+
+    def inputs(self):
+        rs = self.rs
+        return ([rs.customer] if rs.customer else []) + [r for r in rs.related if r.name in self.opts.inputs]
+
+    def missing_related(self, frames: dict) -> None:
+        """A related input not given is an input without rows."""
+        import polars as pl
+        from .arrow import arrow_schema
+        for r in self.rs.related:
+            if r.name not in frames:
+                frames[r.name] = pl.from_arrow(arrow_schema(r, False, [], ordered=True).empty_table()).lazy()
+
+    # ---- the clean path ----
+    def clean_pass(self, layout, out) -> bool:
+        """One query over Parquet inputs, every row checked in it. False, with nothing written,
+        when any row needs the shared reader (a suspect value, a repeated key)."""
+        import polars as pl
+        from ..backends.polars import build_query
+        from .polars_scan import LazyRaws, ParquetScan
+        rs, opts, rows = self.rs, self.opts, self.rows
+        scans: dict[str, ParquetScan] = {}
+        frames: dict[str, pl.LazyFrame] = {}
+        check_frames = []
+        for schema in self.inputs():
+            rows.validator(schema)                   # whole-file problems: missing required columns
+            is_customer = schema is rs.customer
+            scan = scans[schema.name] = ParquetScan(schema, opts.inputs[schema.name], is_customer and not schema.key,
+                                                    self.plan.columns.get(schema.name, ()))
+            frame = scan.frame()
+            if scan.suspects:
+                check_frames.append(frame.select(pl.col(ParquetScan.SUSPECT).any().alias(f"suspect_{schema.name}")))
+            frames[schema.name] = frame.drop(ParquetScan.SUSPECT)
+        customer = rs.customer
+        if customer is not None and customer.key:
+            key = customer.key
+            check_frames.append(frames[customer.name].select(
+                (pl.col(key).n_unique() < pl.len()).alias("repeated")))
+        if customer is not None:
+            for r in rs.related:
+                if r.name in frames:
+                    keys = frames[customer.name].select(pl.col(customer.key))
+                    check_frames.append(frames[r.name].join(keys, left_on=r.key, right_on=customer.key, how="anti")
+                                        .select(pl.len().alias(f"orphans_{r.name}")))
+                    frames[r.name] = frames[r.name].join(keys, left_on=r.key, right_on=customer.key, how="semi")
+        self.missing_related(frames)
+        simple = not rs.related and not rs.population
+        query = build_query(self.plan, opts.params, frames, self.options(layout, sort=not simple))
+        results = pl.collect_all([query, *check_frames])
+        result, found = results[0], results[1:]
+        orphans = 0
+        for f in found:
+            name = f.columns[0]
+            value = f.item()
+            if name.startswith("orphans_"):
+                orphans += value
+            elif value:
+                return False                         # a suspect row, or a repeated key: the careful path
+        if simple and not result.get_column(_order()).is_sorted():
+            result = result.sort(_order())
+        for name, scan in scans.items():
+            self.summary.read[name] = scan.num_rows
+        self.summary.orphans += orphans
+        main = self.rows.main_input()
+        self.emit(result, LazyRaws(scans[main], opts.batch_size), main)
+        return True
+
+    # ---- the careful path ----
+    def careful_pass(self, layout) -> None:
+        import polars as pl
+        from ..backends.polars import build_query
+        from .arrow import rows_table
+        rs, rows = self.rs, self.rows
+        raws: dict = {}
+        keys: set = set()
+        frames: dict[str, pl.LazyFrame] = {}
+        for schema in self.inputs():
+            is_customer = schema is rs.customer
+            keep = layout.keep if is_customer else []
+            pairs = list(rows.input_rows(schema, keys, raws))
+            table = rows_table(schema, pairs, keep, is_customer and not schema.key)
+            frames[schema.name] = pl.from_arrow(table).lazy()
+        self.missing_related(frames)
+        result = build_query(self.plan, self.opts.params, frames, self.options(layout)).collect()
+        self.emit(result, raws, rows.main_input())
+
+    def emit(self, result: "pl.DataFrame", raws, main: str) -> None:
+        for start in range(0, max(result.height, 1), _SLICE):
+            self.results.emit(result.slice(start, _SLICE).to_arrow(), raws, main)
+
+
+def _order() -> str:
+    from ..backends.polars import ORDER
+    return ORDER
