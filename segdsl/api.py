@@ -354,8 +354,9 @@ class Segmentation:
         """Segments a file or a table: one row per customer.
 
         `data` is a path (CSV, TSV, JSON Lines, Parquet), a pyarrow Table, a
-        pandas, polars or Spark DataFrame, or a dict of input name → any of
-        these for rulesets with related inputs. With `output` the result is
+        pandas, polars or Spark DataFrame, a polars LazyFrame (collected, and
+        the result comes back lazy), or a dict of input name → any of these
+        for rulesets with related inputs. With `output` the result is
         written there (atomically) and the run Summary is returned; without
         it the result comes back as the kind of table given (a pyarrow Table
         for a path). Bad rows: on_error="fail" raises DataError naming the row
@@ -463,7 +464,7 @@ def _native(v):
 # ---- tables ----------------------------------------------------------------------
 
 _DESCRIBE = {"arrow": "pyarrow Table", "pandas": "pandas DataFrame", "polars": "polars DataFrame",
-             "spark": "Spark DataFrame"}
+             "polars_lazy": "polars LazyFrame", "spark": "Spark DataFrame"}
 
 
 def _kind(data) -> str:
@@ -480,7 +481,7 @@ def _kind(data) -> str:
     if pl is not None and isinstance(data, pl.DataFrame):
         return "polars"
     if pl is not None and isinstance(data, pl.LazyFrame):
-        raise TypeError("a polars LazyFrame: .collect() it first (segmenting needs every row)")
+        return "polars_lazy"        # collected: every row is checked before any is segmented
     spark = sys.modules.get("pyspark.sql")
     if spark is not None and isinstance(data, spark.DataFrame):
         return "spark"
@@ -499,6 +500,8 @@ def _to_arrow(data, kind: str, shown: str):
             raise DataError(f"{shown}: a column cannot be read as Arrow: {exc}") from None
     if kind == "polars":
         return data.to_arrow()
+    if kind == "polars_lazy":
+        return data.collect().to_arrow()
     if hasattr(data, "toArrow"):              # pyspark 4
         return data.toArrow()
     return pa.Table.from_pandas(data.toPandas(), preserve_index=False)
@@ -509,9 +512,10 @@ def _from_arrow(table, kind: str, original):
         return table
     if kind == "pandas":
         return table.to_pandas()
-    if kind == "polars":
+    if kind in ("polars", "polars_lazy"):
         import polars as pl
-        return pl.from_arrow(table)
+        frame = pl.from_arrow(table)
+        return frame.lazy() if kind == "polars_lazy" else frame
     session = original.sparkSession
     try:
         return session.createDataFrame(table)          # pyspark 4 takes Arrow tables

@@ -148,6 +148,8 @@ class ParquetScan:
     def typed(self, f: ir.FieldSchema) -> pl.Expr:
         """A sure row's value as the field's type."""
         raw, kind = self.raw(f), f.type.kind
+        if f.column not in self.columns:
+            return literal(f.default if f.has_default else None, f.type).alias(f.name)
         if kind is Kind.STRING and not f.required:
             v = pl.when(raw != "").then(raw)            # an empty text is null
         elif kind is Kind.ENUM and any(m.value != m.name for m in f.type.enum.members):
