@@ -257,11 +257,11 @@ class Expressions:
             if isinstance(x, (ir.FieldRef, ir.LetRef, ir.DimRef, ir.AggregateRef, ir.PopulationStat)):
                 raise NotSupported("an aggregate that reads customer values (other than params) "
                                    "is not supported by the polars engine", node.span)
-        where = self.expr(node.where) if node.where is not None else None
+        where = per_row(self.expr(node.where)) if node.where is not None else None
         if node.arg is None:
             counted = pl.len() if where is None else where.fill_null(False).sum()
             return counted.cast(pl.Int64).alias(name), None
-        value = self.expr(node.arg)
+        value = per_row(self.expr(node.arg))
         if where is not None:
             value = value.filter(where.fill_null(False))
         return getattr(self, "aggregate_" + node.func)(value, node.type.kind, name)
@@ -311,6 +311,12 @@ def _over_lists(column: pl.Expr, f: Callable[[list], Any]) -> pl.Expr:
     return column.map_batches(apply, return_dtype=pl.Float64)
 
 
+def per_row(e: pl.Expr) -> pl.Expr:
+    """A constant as one value per row (of the frame, or of the group in a group_by), so that
+    counting or summing it counts the rows: a bare literal is one value however many rows."""
+    return pl.when(pl.int_range(pl.len()) >= 0).then(e) if not e.meta.root_names() else e
+
+
 # ---- population statistics ---------------------------------------------------------
 
 def _over(e: pl.Expr, by: list[pl.Expr]) -> pl.Expr:
@@ -327,8 +333,8 @@ def _quantile(x: pl.Expr, p: float, by: list[pl.Expr]) -> pl.Expr:
     t = h - lo
     lo_i = lo.cast(pl.Int64)
     hi_i = pl.min_horizontal(lo_i + 1, n - 1)
-    a = _over(values.get(lo_i).cast(pl.Float64), by)
-    b = _over(values.get(hi_i).cast(pl.Float64), by)
+    a = _over(values.get(lo_i, null_on_oob=True).cast(pl.Float64), by)
+    b = _over(values.get(hi_i, null_on_oob=True).cast(pl.Float64), by)
     t = _over(t, by)
     d = b - a
     cut = pl.when(t >= 0.5).then(b - d * (1 - t)).otherwise(a + d * t)
@@ -443,8 +449,8 @@ class _Query:
         return frame
 
     def statistic(self, node: ir.PopulationStat) -> pl.Expr:
-        x = self.values.expr(node.arg)
-        by = [self.values.expr(b) for b in node.by]
+        x = per_row(self.values.expr(node.arg))
+        by = [per_row(self.values.expr(b)) for b in node.by]
         frozen = self.opts.stats.get(node.id)
         vectorized = _vectorized(node, x, by) if frozen is None else None
         return (vectorized if vectorized is not None else _through_python(node, x, by, frozen)).cast(dtype(node.type))

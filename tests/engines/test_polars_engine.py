@@ -21,6 +21,8 @@ from segdsl.engines.polars import PolarsEngine
 from tests.conformance.cases import all_cases, build
 from tests.engines.test_duckdb_parquet import CLEAN, ROWS, RULES, _row, write
 from tests.engines_under_test import first_conflict_only, through_contract
+from tests.property.rulesets import POPULATION, PYTHON_SIDE
+from tests.property.test_random_rulesets import compare
 
 BAD_ROWS = ["4", "5", "6", "7", "8", "9", "10"]
 
@@ -221,3 +223,12 @@ def test_api_polars_frames_in_and_out(rules):
     assert got.equals(seg.apply(frame, engine="python"))
     lazy = seg.apply(frame.lazy(), engine="polars")
     assert isinstance(lazy, pl.LazyFrame) and lazy.collect().equals(got)
+
+
+# ---- random rule files: the whole language (exact sums, full case mapping), population too ----
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=__import__("hypothesis").strategies.data())
+def test_random_rule_files_equal_the_interpreter(data):
+    compare(data, PYTHON_SIDE, ["polars"])
+    compare(data, POPULATION, ["polars"])

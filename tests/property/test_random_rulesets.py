@@ -135,7 +135,7 @@ def test_generated_python_equals_the_interpreter(data):
 @settings(max_examples=examples(75), **SETTINGS)
 @given(st.data())
 def test_population_functions_equal_the_interpreter(data):
-    compare(data, POPULATION, ["python", "duckdb"])
+    compare(data, POPULATION, ["python", "duckdb", "polars"])
 
 
 @settings(max_examples=examples(75), **SETTINGS)
