@@ -192,6 +192,8 @@ class Expressions:
             for i, need in enumerate(BUILTINS[e.name].needs):
                 if e.args[i].type.kind is Kind.NULL:     # a literal `null`: typed as the function needs
                     args[i] = pl.lit(None, dtype=_NEED_DTYPES[need.sql_type])
+            if any(a.meta.root_names() for a in args):   # `contains("text", column)`: the text per row
+                args = [per_row(a) for a in args]
         return FUNCTIONS[e.name](args, kinds).cast(dtype(e.type))
 
     # -- comparisons and logic: three-valued --
@@ -314,7 +316,10 @@ def _over_lists(column: pl.Expr, f: Callable[[list], Any]) -> pl.Expr:
 def per_row(e: pl.Expr) -> pl.Expr:
     """A constant as one value per row (of the frame, or of the group in a group_by), so that
     counting or summing it counts the rows: a bare literal is one value however many rows."""
-    return pl.when(pl.int_range(pl.len()) >= 0).then(e) if not e.meta.root_names() else e
+    if e.meta.root_names():
+        return e
+    value = pl.select(e.alias("v")).to_series()       # no column read: a constant, computed once
+    return pl.repeat(pl.lit(value[0], dtype=value.dtype), pl.len())
 
 
 # ---- population statistics ---------------------------------------------------------
