@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from lark import Token, Tree
 
-from .doc import FRESH, HARD, LINE, Align, Doc, Fill, Group, Nest, cat, display_width, join
+from .doc import FRESH, HARD, LINE, Align, Doc, Fill, Group, Nest, Suffix, cat, display_width, join
 from .expressions import Expressions
 from .tables import table_lines
-from .trivia import END
+from .trivia import END, tokens
 
 BLOCK = 2
 SEGMENT_CONTINUATION = 4
@@ -135,8 +135,14 @@ class Layout(Expressions):
         if label_pad is not None:
             width = display_width(str(label.children[0])) if label is not None else 0
             head += [" ", self.doc(label) if label is not None else "", " " * (label_pad - width)]
+        head += [Suffix(c.text) for c in self.on_line(t, kw.line)]
         clause = Nest(SEGMENT_CONTINUATION, cat(LINE, self.tok(when), " ", self.doc(cond)))
         return cat(Group(cat(head, clause)), self.attributes(attrs))
+
+    def on_line(self, t: Tree, line: int) -> list:
+        """The trailing comments on the line a segment starts on: they stay on the `segment`
+        line when its `when` moves to the next one (`# segdsl: ignore[SEG404]` is read there)."""
+        return [c for tok in tokens(t) if tok.line == line for c in self.trivia.take_trailing(tok.start_pos)]
 
     def rule_otherwise(self, t: Tree) -> Doc:
         attrs = [c for c in t.children if isinstance(c, Tree) and c.data == "attrs"]

@@ -144,3 +144,12 @@ def test_an_empty_file_and_empty_blocks():
     assert fmt("") == ""
     assert fmt("# only a comment\n") == "# only a comment\n"
     assert fmt("ruleset t\ninput c {\n}\ndimension d all {\n}\n") == "ruleset t\ninput c {}\ndimension d all {}\n"
+
+
+def test_a_comment_on_a_segment_line_stays_there_when_its_condition_moves_down():
+    """`# segdsl: ignore[...]` is read on the line a segment starts on."""
+    cond = " and ".join(f"field_number_{i} > {i}" for i in range(5))
+    fields = " ".join(f"field_number_{i}: int" for i in range(5))
+    out = fmt(f"ruleset t\ninput c {{ {fields} }}\n"
+              f"dimension d first {{\n  segment s \"一\" when {cond}  # segdsl: ignore[SEG404]\n}}\n")
+    assert '  segment s "一"  # segdsl: ignore[SEG404]\n      when field_number_0 > 0' in out

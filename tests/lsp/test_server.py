@@ -176,3 +176,23 @@ def test_formatting_is_segdsl_fmt(lsp):
     broken = lsp.open("broken.seg", "ruleset t\nlet a = (1 +\n")
     assert lsp.call(lsp.client.text_document_formatting_async(
         T.DocumentFormattingParams(doc(broken), T.FormattingOptions(tab_size=2, insert_spaces=True)))) in ([], ())
+
+
+def test_hover_and_completion_work_in_a_file_with_a_type_error(lsp):
+    """The checker's partial result: everything that checked is still described."""
+    text = RULES.replace("segment call when status != active and total > 0",
+                         'segment call when status != active and total > "many"')
+    uri = lsp.open("type_error.seg", text)
+    assert [d.code for d in lsp.diagnostics[uri]] == ["SEG201"]
+    assert "field: number?" in hover_text(lsp, uri, pos(text, "spend >= min_spend"))
+    assert "let: number" in hover_text(lsp, uri, pos(text, "total >"))
+    assert completion_labels(lsp, uri, pos(text, "when network = ", offset=len("when network = "))) == \
+        ["in_net", "off_net"]
+
+
+def test_a_file_opened_with_the_line_being_typed_incomplete_still_completes(lsp):
+    typed = RULES.replace("expect status = active", "expect status = ")
+    uri = lsp.open("never_parsed.seg", typed)
+    assert lsp.diagnostics[uri][0].code == "SEG001"
+    at = pos(typed, "expect status = ", offset=len("expect status = "))
+    assert completion_labels(lsp, uri, at) == ["active", "other"]
