@@ -9,7 +9,7 @@ from segdsl.source import Source
 
 
 def comments(text: str) -> list[str]:
-    return [str(c).strip() for c in concrete(text)[1]]
+    return [str(c).strip() for c in concrete(text.removeprefix("\ufeff"))[1]]
 
 
 def assert_faithful(text: str, path: str = "rules.seg") -> str:

@@ -70,3 +70,12 @@ def test_a_syntax_error_is_shown_and_the_file_left_untouched(tmp_path):
 def test_a_missing_file_is_a_diagnostic_not_a_traceback(tmp_path):
     r = runner.invoke(app, ["fmt", str(tmp_path / "nope.seg")])
     assert r.exit_code == 1 and "error[SEG008]" in r.stderr and "no such file" in r.stderr
+
+
+def test_a_byte_order_mark_and_windows_line_ends_are_not_kept(tmp_path):
+    p = tmp_path / "notepad.seg"
+    p.write_bytes(("\ufeff" + MESSY.replace("\n", "\r\n")).encode("utf-8"))
+    r = runner.invoke(app, ["fmt", str(p)])
+    assert r.exit_code == 0, r.output
+    assert p.read_bytes() == TIDY.encode("utf-8")
+    assert runner.invoke(app, ["check", str(p)]).exit_code == 0
