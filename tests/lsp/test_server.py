@@ -196,3 +196,13 @@ def test_a_file_opened_with_the_line_being_typed_incomplete_still_completes(lsp)
     assert lsp.diagnostics[uri][0].code == "SEG001"
     at = pos(typed, "expect status = ", offset=len("expect status = "))
     assert completion_labels(lsp, uri, at) == ["active", "other"]
+
+
+def test_a_problem_in_an_imported_file_is_shown_on_its_import(lsp):
+    (lsp.root / "common.seg").write_text("let broken = spend +\n", encoding="utf-8")
+    text = RULES.replace('param min_spend', 'import "common.seg"\n\nparam min_spend')
+    uri = lsp.open("imports.seg", text)
+    [d] = lsp.diagnostics[uri]
+    start = pos(text, 'import "common.seg"')
+    assert d.code == "SEG001" and d.range.start == start
+    assert d.message.startswith(f"in {lsp.root / 'common.seg'}:1:21: expected a value after `+`")
