@@ -172,8 +172,10 @@ class Layout(Expressions):
 
     def rule_table_body(self, t: Tree) -> Doc:
         table, open_, text, close = t.children
+        above = [cat(HARD, c.text) for c in self.trivia.take_leading(text.start_pos)]   # read before the rows
         rows = [cat(HARD, line) for line in table_lines(str(text))]
-        return cat(self.tok(table), " ", self.tok(open_), Nest(BLOCK, cat(rows)), HARD, self.tok(close))
+        return cat(self.tok(table), " ", self.tok(open_), Nest(BLOCK, cat(above, rows, self.trailing(text))), HARD,
+                   self.tok(close))
 
     def rule_pins(self, t: Tree) -> Doc:
         with_, *inner = t.children

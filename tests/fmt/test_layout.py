@@ -10,10 +10,10 @@ from segdsl.source import Source
 from tests.fmt.helpers import assert_faithful
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = sorted((ROOT / "rulesets").glob("*.seg")) + sorted((ROOT / "tests" / "fixtures" / "examples").glob("*.seg"))
+SHIPPED = sorted((ROOT / "rulesets").rglob("*.seg")) + sorted((ROOT / "tests" / "fixtures" / "examples").glob("*.seg"))
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(ROOT)))
 def test_shipped_files_are_formatted_and_format_faithfully(path):
     text = path.read_text(encoding="utf-8")
     assert assert_faithful(text, str(path)) == text, f"run `segdsl fmt {path.relative_to(ROOT)}`"
@@ -153,3 +153,9 @@ def test_a_comment_on_a_segment_line_stays_there_when_its_condition_moves_down()
     out = fmt(f"ruleset t\ninput c {{ {fields} }}\n"
               f"dimension d first {{\n  segment s \"一\" when {cond}  # segdsl: ignore[SEG404]\n}}\n")
     assert '  segment s "一"  # segdsl: ignore[SEG404]\n      when field_number_0 > 0' in out
+
+
+def test_a_comment_on_the_first_line_of_a_table_is_kept():
+    out = fmt('ruleset t\ninput c { a: int }\ndimension d first { segment s when a > 1 }\n'
+              'test "t" table {\n  # read before the header\n  a | expect d\n  2 | s\n}\n')
+    assert 'test "t" table {\n  # read before the header\n  a | expect d\n  2 | s\n}\n' in out

@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXT = ROOT / "editors" / "vscode"
 GRAMMAR = "syntaxes/segdsl.tmLanguage.json"
-SHIPPED = sorted((ROOT / "rulesets").glob("*.seg")) + sorted((ROOT / "tests" / "fixtures" / "examples").glob("*.seg"))
+SHIPPED = sorted((ROOT / "rulesets").rglob("*.seg")) + sorted((ROOT / "tests" / "fixtures" / "examples").glob("*.seg"))
 
 pytestmark = [pytest.mark.full,
               pytest.mark.skipif(not (shutil.which("node") and shutil.which("npm")),
