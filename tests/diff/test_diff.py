@@ -63,8 +63,8 @@ def test_one_threshold_changed_moves_exactly_the_customers_between_the_threshold
 
 
 def test_moves_equal_the_two_apply_outputs(tmp_path):
-    v2 = edited(tmp_path, ('segment fiber        "光纤用户"   when internet = fiber',
-                           'segment fiber        "光纤用户"   when internet = fiber and tenure_months > 3'))
+    v2 = edited(tmp_path, ('segment fiber      "光纤用户"   when internet = fiber',
+                           'segment fiber      "光纤用户"   when internet = fiber and tenure_months > 3'))
     outputs = []
     for rules in (TELCO, v2):
         out = tmp_path / f"{rules.stem}.jsonl"
@@ -92,7 +92,7 @@ def test_the_structural_diff_names_each_kind_of_change(tmp_path):
                 ('segment basic    "基础价值"', 'segment basic    "基础"'),
                 ('{ action: "常规关怀", channel: "app_push", priority: 4 }',
                  '{ action: "常规关怀", channel: "sms", priority: 4 }'),
-                ('  segment senior       "老年用户"   when senior_citizen\n', ''),
+                ('  segment senior     "老年用户"   when senior_citizen\n', ''),
                 ('let addons "增值服务数" =', 'let big_bill "大额账单" = monthly_charges > 100\n\nlet addons "增值服务数" ='),
                 tests=False)
     r = cli("diff", TELCO, v2, "--format", "json")
