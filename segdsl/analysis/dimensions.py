@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from .. import ir
 from ..diagnostics.values import Diagnostic
-from .witness import Confirm
+from .witness import Confirm, Finding
 
 BUDGET_SECONDS = 5.0         # per dimension
 
@@ -27,23 +27,29 @@ def analyse(rs: ir.Ruleset, confirm: Confirm, params: dict | None = None,
             budget: float = BUDGET_SECONDS) -> list[Diagnostic]:
     """Every finding about the dimensions of a ruleset that checked without errors, dimension by
     dimension in declaration order."""
+    return [f.diagnostic for f in findings(rs, confirm, params, budget)]
+
+
+def findings(rs: ir.Ruleset, confirm: Confirm, params: dict | None = None,
+             budget: float = BUDGET_SECONDS) -> list[Finding]:
+    """The findings with what each claims (the property test checks every claim)."""
     if params is None:
         params = {p.name: p.default for p in rs.params if p.has_default}
-    out: list[Diagnostic] = []
+    out: list[Finding] = []
     for d in rs.dimensions:
         out += analyse_dimension(rs, d, confirm, params, budget)
     return out
 
 
 def analyse_dimension(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params: dict,
-                      budget: float) -> list[Diagnostic]:
+                      budget: float) -> list[Finding]:
     from .gaps import gaps
-    from .overlaps import Unconfirmed, overlaps
-    from .query import OutOfTime, Query, reads_inexact
+    from .overlaps import overlaps
+    from .query import OutOfTime, Query, Unconfirmed, reads_inexact
     from .reach import unreachable
     from .solver import Unsupported
 
-    found: list[Diagnostic] = []
+    found: list[Finding] = []
     try:
         q = Query.build(rs, d, params, confirm, budget)
         exact = [not reads_inexact(s.condition, rs, params) for s in d.segments]
@@ -66,6 +72,7 @@ def analyse_dimension(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params:
     return found
 
 
-def not_analysed(d: ir.Dimension, why: str) -> Diagnostic:
-    return Diagnostic("SEG499", f"dimension `{d.name}` was not analysed: {why}", d.span,
-                      help="its segments were not checked for overlaps, gaps or segments that can never match")
+def not_analysed(d: ir.Dimension, why: str) -> Finding:
+    return Finding(Diagnostic("SEG499", f"dimension `{d.name}` was not analysed: {why}", d.span,
+                              help="its segments were not checked for overlaps, gaps or segments that can "
+                                   "never match"), "not_analysed", d.name)

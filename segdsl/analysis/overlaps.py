@@ -6,24 +6,20 @@ from collections.abc import Iterator
 import z3
 
 from ..diagnostics.values import Diagnostic
-from .query import Query
-from .witness import described
+from .query import Query, Unconfirmed
+from .witness import Finding, described
 
 MAX_REPORTED = 10
 
 
-class Unconfirmed(Exception):
-    """The interpreter does not agree with the solver's witness."""
-
-
-def overlaps(q: Query) -> Iterator[Diagnostic]:
+def overlaps(q: Query) -> Iterator[Finding]:
     trues = [t.true for t in q.truths]
     if len(trues) < 2:
         return
     q.solver.push()
     try:
         for _ in range(MAX_REPORTED):
-            if not q.sat(z3.AtLeast(*trues, 2)):
+            if not q.witness_sat(z3.AtLeast(*trues, 2)):
                 return
             model = q.solver.model()
             both = [i for i, t in enumerate(trues) if z3.is_true(model.eval(t, model_completion=True))][:2]
@@ -33,11 +29,12 @@ def overlaps(q: Query) -> Iterator[Diagnostic]:
             if [n for n in names if truths.get((q.d.name, n)) is not True]:
                 raise Unconfirmed()
             a, b = (q.d.segments[i] for i in both)
-            yield Diagnostic("SEG307", f"segments `{a.name}` and `{b.name}` of unique dimension `{q.d.name}` "
+            yield Finding(Diagnostic("SEG307", f"segments `{a.name}` and `{b.name}` of unique dimension `{q.d.name}` "
                                        f"can both match: both match a customer with "
                                        f"{described(q.rs, q.d, witness, env)}", b.span,
                              help=f"in a `unique` dimension at most one segment may match; narrow `{a.name}` "
-                                  f"or `{b.name}`, or make the dimension `first`")
+                                  f"or `{b.name}`, or make the dimension `first`"),
+                          "overlap", q.d.name, (a.name, b.name), witness)
             q.solver.add(z3.Not(z3.And(trues[both[0]], trues[both[1]])))
     finally:
         q.solver.pop()

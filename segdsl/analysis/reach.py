@@ -9,6 +9,7 @@ import z3
 
 from ..diagnostics.values import Diagnostic
 from .query import Query
+from .witness import Finding
 
 MINIMIZE_UP_TO = 12      # shadowing segments tried one by one for a smaller answer
 
@@ -45,7 +46,7 @@ def shadowed(q: Query, i: int, taken: list) -> Diagnostic | None:
                            f"above `{first}`, or narrow {shown}")
 
 
-def unreachable(q: Query, exact: list[bool]) -> Iterator[Diagnostic]:
+def unreachable(q: Query, exact: list[bool]) -> Iterator[Finding]:
     """Every segment that can never match; `exact[i]`: a "never" about segment i may be said."""
     taken = []
     for i, t in enumerate(q.truths):
@@ -59,4 +60,4 @@ def unreachable(q: Query, exact: list[bool]) -> Iterator[Diagnostic]:
         if found is None and q.d.policy == "first" and i > 0:
             found = shadowed(q, i, taken)
         if found is not None:
-            yield found
+            yield Finding(found, "never", q.d.name, (q.d.segments[i].name,))

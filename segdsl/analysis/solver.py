@@ -7,7 +7,8 @@ of docs/language.md ("Nulls") written as two formulas, so `not` swaps them
 and `and`/`or` are the SQL tables without a case analysis.
 
 Sorts: int → Int, number → Real (an exact copy of each float constant), date
-→ Int days (the proleptic ordinal), datetime → Int microseconds, string →
+→ Int days (the proleptic ordinal), datetime → Int microseconds since
+0001-01-01 (so its date's ordinal is micros // a day + 1), string →
 String, an enum or a segment → Int index of the member. What the solver does
 not model exactly is one of two things, recorded on the translator:
 
@@ -47,6 +48,7 @@ INT64 = (-(2 ** 63), 2 ** 63 - 1)
 DAY_US = 86_400_000_000
 EPOCH = dt.datetime(1, 1, 1)
 DATES = (1, dt.date.max.toordinal())
+NICE_DATES = (dt.date(1900, 1, 1).toordinal(), dt.date(2100, 12, 31).toordinal())
 MAX_FLOAT = Fraction(1.7976931348623157e308)
 
 
@@ -140,11 +142,22 @@ class Translator:
         if k is Kind.DATE:
             return z3.And(v >= DATES[0], v <= DATES[1])
         if k is Kind.DATETIME:
-            return z3.And(v >= DAY_US, v < (DATES[1] + 1) * DAY_US)
+            return z3.And(v >= 0, v < DATES[1] * DAY_US)
         if k is Kind.ENUM:
             return z3.And(v >= 0, v < len(t.enum.members))
         if k is Kind.SEGMENT:
             return z3.And(v >= 0, v < len(self.rs.dimension(t.dimension).all_segments()))
+        return z3.BoolVal(True)
+
+    def nice(self, leaf: Leaf) -> Any:
+        """Everyday values for a leaf, preferred in witnesses (never assumed for a "never")."""
+        k, v = leaf.type.kind, leaf.val
+        if k is Kind.DATE:
+            return z3.And(v >= NICE_DATES[0], v <= NICE_DATES[1])
+        if k is Kind.DATETIME:
+            return z3.And(v >= (NICE_DATES[0] - 1) * DAY_US, v <= (NICE_DATES[1] - 1) * DAY_US)
+        if k in (Kind.INT, Kind.NUMBER):
+            return z3.And(v >= -10 ** 9, v <= 10 ** 9)
         return z3.BoolVal(True)
 
     def fact(self, *conditions) -> None:
@@ -378,7 +391,7 @@ class Translator:
         return strict(args, lambda x: z3.If(x < 0, -x, x))
 
     def func_to_datetime(self, e, args):
-        return strict(args, lambda d: d * DAY_US)
+        return strict(args, lambda d: (d - 1) * DAY_US)
 
     # ---- over related rows, over the population ----
     def visit_Aggregate(self, e: ir.Aggregate):
@@ -472,7 +485,8 @@ def fixed(e: ir.Expr, params: dict) -> bool:
 
 
 def day_of(v, kind: Kind):
-    return v / DAY_US if kind is Kind.DATETIME else v
+    """The date's ordinal (a datetime counts by its date)."""
+    return v / DAY_US + 1 if kind is Kind.DATETIME else v
 
 
 def strict(args: list[Value], fn) -> Value:

@@ -35,6 +35,18 @@ class Witness:
         return Customer(key="witness", record=dict(self.record), rows={}, row=1)
 
 
+@dataclass(frozen=True)
+class Finding:
+    """A diagnostic of the solver analysis with what it claims: `kind` overlap (both `segments`
+    match the witness), gap (none of the dimension's segments does), never (`segments[0]` can
+    never match; no witness), or not_analysed."""
+    diagnostic: Any
+    kind: str
+    dimension: str
+    segments: tuple[str, ...] = ()
+    witness: "Witness | None" = None
+
+
 Confirm = Callable[["Witness"], tuple[dict, dict]]
 """witness → (every let and dimension value, each segment condition's value by (dimension, segment))."""
 

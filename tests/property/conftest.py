@@ -19,7 +19,9 @@ COUNTS: Counter = Counter()
 _KEY = "segdsl_property_counts"
 _LABELS = [("rulesets", "random rule files checked and compared"), ("records", "records"),
            ("engine_runs", "engine runs"), ("not_supported", "runs not supported (population functions in SQL's warehouse form)"),
-           ("parser_texts", "texts fuzzed through the front end")]
+           ("parser_texts", "texts fuzzed through the front end"),
+           ("analysed", "random rule files analysed by the solver"), ("witnesses", "witnesses confirmed"),
+           ("not_analysed", "dimensions not analysed")]
 
 
 def count(kind: str, n: int = 1) -> None:
