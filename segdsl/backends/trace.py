@@ -86,6 +86,7 @@ class Tracer:
                 yield read
 
     def read(self, node: ir.Expr) -> Read:
+        """One value-reading node (see `_references`) with this customer's value."""
         value = self.interp.eval(node, self.customer, self.env, None)
         if isinstance(node, ir.InTags):
             return Read(node.dimension, "dimension", self.env[node.dimension], node)

@@ -248,7 +248,7 @@ class _Explainer:
             value = None
         label = tuple(d.segment(n).label for n in value) if isinstance(value, tuple) else (
             d.segment(value).label if value is not None else None)
-        lets = tuple(self.let(name) for name in lets_read(self.rs, conditions))
+        lets = tuple(v for name in lets_read(self.rs, conditions) for v in self.let(name))
         return DimensionExplained(d.name, d.label, d.policy, value, label, tuple(attempts), lets, conflict)
 
     def condition(self, t: Traced) -> Condition:
@@ -269,10 +269,15 @@ class _Explainer:
         found = {"let": rs.let, "param": rs.param, "dimension": rs.dimension}[r.kind](r.name)
         return getattr(found, "label", None)
 
-    def let(self, name: str) -> Value:
+    def let(self, name: str) -> list[Value]:
+        """The let's value, then the population values written inside it (`mean(monetary)` of
+        `monetary > mean(monetary)`) unless the let is one itself."""
         let = self.rs.let(name)
-        over = any(isinstance(n, ir.PopulationStat) for n in ir.walk(let.expr))
-        return Value(name, "let", let.label, self.env.get(name), self.customers if over else None)
+        stats = [n for n in ir.walk(let.expr) if isinstance(n, ir.PopulationStat)]
+        out = [Value(name, "let", let.label, self.env.get(name), self.customers if stats else None)]
+        if name in self.tracer.interp.pins or stats == [let.expr]:
+            return out
+        return out + [self.value(self.tracer.read(n)) for n in stats]
 
     def text(self, span) -> str:
         """The source text of a span, its lines joined by single spaces."""

@@ -142,3 +142,38 @@ def test_the_api_words_problems_with_its_parameters():
         seg.explain("nobody", DATA)
     with pytest.raises(segdsl.api.OptionError, match=r"dimension='x': the ruleset has no dimension"):
         seg.explain("9237-HQITU", DATA, dimension="x")
+
+
+def test_population_values_inside_a_let_are_shown_with_their_population():
+    rfm = ROOT / "rulesets" / "ecommerce_rfm.seg"
+    orders = ROOT / "segdsl" / "samples" / "online_retail_orders.csv"
+    r = cli("explain", rfm, "--input", f"orders={orders}", "--id", "17850", "--dimension", "rfm8", "--format", "json")
+    assert r.exit_code == 0, r.output
+    lets = {v["name"]: v for v in json.loads(r.stdout)["dimensions"][0]["lets"]}
+    mean = lets["mean(monetary)"]
+    assert mean["kind"] == "population" and mean["population"] == 301
+    assert lets["m_hi"]["value"] is (lets["monetary"]["value"] > mean["value"])
+
+
+def test_a_unique_dimension_matched_twice_shows_the_conflict(tmp_path):
+    rules = tmp_path / "u.seg"
+    rules.write_text('''ruleset u version "1"
+input customer key id {
+  id: string
+  v: int
+}
+dimension d unique {
+  segment big when v > 5
+  segment odd when v = 7
+  otherwise other
+}
+''', encoding="utf-8")
+    data = tmp_path / "c.csv"
+    data.write_text("id,v\na,7\nb,1\n", encoding="utf-8")
+    r = cli("explain", rules, "--input", f"customer={data}", "--id", "a", "--format", "json")
+    assert r.exit_code == 0, r.output
+    [d] = json.loads(r.stdout)["dimensions"]
+    assert d["segment"] is None and d["conflict"] == ["big", "odd"]
+    assert [t["matched"] for t in d["trace"]] == [True, True]
+    text = cli("explain", rules, "--input", f"customer={data}", "--id", "a")
+    assert "conflict: big, odd" in text.stdout
