@@ -151,8 +151,9 @@ class Population:
         self._by_key: dict | None = None
 
     @classmethod
-    def load(cls, rs: ir.Ruleset, options: ApplyOptions) -> "Population":
-        """Reads the inputs as `apply` does (bad rows by `options.on_error`: fail or skip)."""
+    def load(cls, rs: ir.Ruleset, options: ApplyOptions, with_stats: bool = True) -> "Population":
+        """Reads the inputs as `apply` does (bad rows by `options.on_error`: fail or skip);
+        `with_stats` False: the caller reads no population value, none is computed."""
         from ..backends.python import compile_program, compute_stats
         from ..engines.base import run_guarded
         from ..engines.rows import InputRows
@@ -166,6 +167,8 @@ class Population:
             return rows.summary
         run_guarded(rs, options, read)
         customers = loaded[0]
+        if not with_stats:
+            return cls(rs, customers, options.params, {})
         built = compute_stats(compile_program(rs), customers, options.params, {}, options.stats)
         return cls(rs, customers, options.params, {i: s for i, s in enumerate(built) if s is not None})
 

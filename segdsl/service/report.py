@@ -164,14 +164,26 @@ def report(rs: ir.Ruleset, engine: str, options: ApplyOptions, measures: Sequenc
 
 def _measure_values(rs: ir.Ruleset, options: ApplyOptions, measures: tuple[Measure, ...],
                     keys: list) -> dict[str, list]:
-    """Each measure's value for each customer of the engine's output, in its order."""
+    """Each measure's value for each customer of the engine's output, in its order. Only
+    the definitions the measures read are computed (by the reference interpreter), and the
+    population values only when they read one."""
+    from dataclasses import replace
+
     from ..backends.interp import Interpreter
+    from ..passes.dependencies import needed, stats_read
     from .explain import Population
-    population = Population.load(rs, options)
-    envs = Interpreter(rs, population.params, stats=population.stats).run(population.customers)
+    lets = [rs.let(m.name) for m in measures if rs.let(m.name) is not None]
+    names = {let.name for let in lets}
+    wanted = needed(rs.definitions, [let.expr for let in lets])
+    definitions = tuple(d for d in rs.definitions if d.name in names or d in wanted)
+    exprs = [x for d in definitions for x in ((d.expr,) if isinstance(d, ir.Let) else
+                                              tuple(s.condition for s in d.segments))]
+    population = Population.load(rs, options, with_stats=bool(stats_read(exprs)))
+    envs = Interpreter(replace(rs, definitions=definitions), population.params,
+                       stats=population.stats).run(population.customers)
     by_key = {}
     for c, env in zip(population.customers, envs):
-        by_key[c.key] = {m.name: env[m.name] if m.name in env else c.record.get(m.name) for m in measures}
+        by_key[c.key] = {m.name: env[m.name] if m.name in names else c.record.get(m.name) for m in measures}
     return {m.name: [by_key[k][m.name] if k in by_key else None for k in keys] for m in measures}
 
 

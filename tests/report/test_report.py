@@ -152,3 +152,29 @@ def test_the_html_page_may_not_overwrite_an_input(tmp_path):
     r = cli("report", TELCO, "--input", f"customer={data}", "--html", data)
     assert r.exit_code == 2 and "--html" in r.stderr
     assert data.read_bytes() == DATA.read_bytes()
+
+
+def test_a_let_measure_may_read_population_values_and_dimensions(tmp_path):
+    rules = tmp_path / "r.seg"
+    rules.write_text('''ruleset r version "1"
+input customer key id {
+  id: string
+  spend: number
+}
+let rank = percent_rank(spend)
+let big_spend = case when big = yes then spend else 0 end
+dimension big first {
+  segment yes when rank >= 50%
+  otherwise no
+}
+''', encoding="utf-8")
+    data = tmp_path / "c.csv"
+    data.write_text("id,spend\na,10\nb,20\nc,30\nd,40\ne,50\n", encoding="utf-8")
+    r = cli("report", rules, "--input", f"customer={data}", "--measure", "big_spend", "--measure", "rank",
+            "--format", "json")
+    assert r.exit_code == 0, r.output
+    [big] = json.loads(r.stdout)["dimensions"]
+    yes, no = big["segments"]
+    assert yes["customers"] == 3 and yes["measures"]["big_spend"]["total"] == 120.0
+    assert no["measures"]["big_spend"]["total"] == 0 and yes["measures"]["big_spend"]["share"] == 1.0
+    assert yes["measures"]["rank"]["mean"] == pytest.approx(0.75)
