@@ -43,6 +43,7 @@ def findings(rs: ir.Ruleset, confirm: Confirm, params: dict | None = None,
 
 def analyse_dimension(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params: dict,
                       budget: float) -> list[Finding]:
+    from .always import constant_parts, equivalent
     from .gaps import gaps
     from .overlaps import overlaps
     from .query import OutOfTime, Query, Unconfirmed, reads_inexact
@@ -54,6 +55,8 @@ def analyse_dimension(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params:
         q = Query.build(rs, d, params, confirm, budget)
         exact = [not reads_inexact(s.condition, rs, params) for s in d.segments]
         found += unreachable(q, exact)
+        found += constant_parts(q, exact, {f.segments[0] for f in found if f.kind == "never"})
+        found += equivalent(q, exact)
         if d.policy == "unique":
             found += overlaps(q)
         if all(exact):

@@ -29,7 +29,35 @@ def unused_definitions(rs: ir.Ruleset, uses: Uses) -> Iterator[Diagnostic]:
                              help="remove it, or use it in a `let` or a segment's condition")
 
 
+def repeated_labels(d: ir.Dimension) -> Iterator[Diagnostic]:
+    """SEG409: two segments of one dimension with the same label read as one in every report."""
+    seen: dict[str, str] = {}
+    for s in d.all_segments():
+        if s.label is None:
+            continue
+        if s.label in seen:
+            yield Diagnostic("SEG409", f"segments `{seen[s.label]}` and `{s.name}` of dimension `{d.name}` have the "
+                                       f"same label \"{s.label}\"", s.span,
+                             help="give each segment a label of its own, so that reports tell them apart")
+        else:
+            seen[s.label] = s.name
+
+
+def null_comparisons(d: ir.Dimension) -> Iterator[Diagnostic]:
+    """SEG410: `x = null` is never true (it is unknown for every customer); `is null` was meant."""
+    for s in d.segments:
+        for x in ir.walk(s.condition):
+            if isinstance(x, ir.Compare) and x.op in ("=", "!=") and any(
+                    isinstance(side, ir.Const) and side.value is None for side in (x.left, x.right)):
+                fix = "is null" if x.op == "=" else "is not null"
+                yield Diagnostic("SEG410", f"a comparison with `null` is never true (it is unknown for every "
+                                           f"customer) in segment `{s.name}`", x.span,
+                                 help=f"write `{fix}`")
+
+
 DIMENSION_LINTS: tuple[Callable[[ir.Dimension], Iterable[Diagnostic]], ...] = (
+    repeated_labels,
+    null_comparisons,
 )
 
 RULESET_LINTS: tuple[Callable[[ir.Ruleset, Uses], Iterable[Diagnostic]], ...] = (

@@ -37,6 +37,7 @@ class Query:
     solver: z3.Solver = field(default_factory=z3.Solver)
     ranges: dict = field(default_factory=dict)        # assumption literal → why (words)
     nice: z3.BoolRef = field(default_factory=lambda: z3.Bool("everyday values"))
+    absorbed: tuple = (0, 0, 0)
 
     @classmethod
     def build(cls, rs: ir.Ruleset, d: ir.Dimension, params: dict, confirm: Confirm, budget: float) -> "Query":
@@ -49,7 +50,21 @@ class Query:
             q.solver.add(z3.Implies(lit, fact))
             q.ranges[lit] = why
         q.solver.add(z3.Implies(q.nice, z3.And(*[tr.nice(leaf) for leaf in tr.leaves.values()])))
+        q.absorbed = (len(tr.facts), len(tr.ranges), len(tr.leaves))
         return q
+
+    def absorb(self) -> None:
+        """Adds what translating further expressions declared (new leaves, their ranges)."""
+        facts, ranges, leaves = self.absorbed
+        self.solver.add(*self.tr.facts[facts:])
+        for why, fact in self.tr.ranges[ranges:]:
+            lit = z3.Bool(f"range:{len(self.ranges)}")
+            self.solver.add(z3.Implies(lit, fact))
+            self.ranges[lit] = why
+        new = list(self.tr.leaves.values())[leaves:]
+        if new:
+            self.solver.add(z3.Implies(self.nice, z3.And(*[self.tr.nice(leaf) for leaf in new])))
+        self.absorbed = (len(self.tr.facts), len(self.tr.ranges), len(self.tr.leaves))
 
     def witness_sat(self, *assumptions) -> bool:
         """As `sat`, looking first for a customer with everyday values (dates within 1900–2100,

@@ -20,7 +20,7 @@ def impossible(q: Query, i: int) -> Diagnostic | None:
     if q.sat(q.truths[i].true):
         return None
     why = q.why()
-    reason = "given " + " and ".join(why) if why else "whatever the values: it contradicts itself"
+    reason = "given " + " and ".join(why) if why else "for any customer"
     return Diagnostic("SEG406", f"segment `{s.name}` can never match: its condition can never be true, {reason}",
                       s.span, help=f"correct the condition of `{s.name}`, or remove the segment")
 

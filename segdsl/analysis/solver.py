@@ -274,13 +274,17 @@ class Translator:
         return Truth(z3.And(known, c), z3.And(known, z3.Not(c)))
 
     def compare_tags(self, e: ir.Compare):
+        """An `all` dimension's tags against a set of its segments: exactly those conditions true."""
         tags, other = (e.left, e.right) if e.left.type.kind is Kind.TAGS and isinstance(e.right, ir.Const) \
             else (e.right, e.left)
-        if not (isinstance(other, ir.Const) and not other.value and isinstance(tags, ir.DimRef)):
-            raise Unsupported("tags compared with a list of segments")
+        if not (isinstance(other, ir.Const) and isinstance(tags, ir.DimRef)):
+            raise Unsupported("tags compared with something other than a list of segments")
         d = self.rs.dimension(tags.name)
-        none = z3.And(*[z3.Not(self.truth(s.condition).true) for s in d.segments]) if d.segments else z3.BoolVal(True)
-        return Truth(none, z3.Not(none)) if e.op == "=" else Truth(z3.Not(none), none)
+        wanted = set(other.value or ())
+        each = [t if s.name in wanted else z3.Not(t)
+                for s, t in ((s, self.truth(s.condition).true) for s in d.segments)]
+        same = z3.And(*each) if each else z3.BoolVal(True)
+        return Truth(same, z3.Not(same)) if e.op == "=" else Truth(z3.Not(same), same)
 
     def visit_Between(self, e: ir.Between):
         x, lo, hi = self.value(e.operand), self.value(e.low), self.value(e.high)

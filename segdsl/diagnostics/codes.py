@@ -87,6 +87,10 @@ CODES: dict[str, Code] = {c.code: c for c in [
     Code("SEG404", _W, "segment can never match"),
     Code("SEG405", _W, "invisible text-direction control character"),
     Code("SEG406", _W, "condition can never be true"),
+    Code("SEG407", _W, "comparison always true or always false"),
+    Code("SEG408", _W, "segments with equivalent conditions"),
+    Code("SEG409", _W, "two segments with the same label"),
+    Code("SEG410", _W, "comparison with null"),
     Code("SEG499", _N, "dimension not analysed"),
     # compile targets: what a backend cannot express (segdsl compile --target sql)
     Code("SEG501", _E, "not expressible in SQL"),

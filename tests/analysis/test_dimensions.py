@@ -44,6 +44,14 @@ FIRES = {
                " segment three when n = 3\n otherwise o\n}\n", 4, "taken by `low` or `high` above it"),
     "SEG406": ("dimension d first {\n segment ancient when age > 150\n otherwise o\n}\n", 2,
                "given `age` is declared `in 0..120`"),
+    "SEG407": ("dimension d first {\n segment s when n <= 5 and tier = gold\n otherwise o\n}\n", 2,
+               "`n <= 5` in segment `s` is always true (where its values are present), given `n` is declared"),
+    "SEG408": ("dimension d all {\n segment a when tier in [gold, silver]\n segment b when tier != bronze\n}\n", 3,
+               "segment `b` matches exactly the customers `a` matches"),
+    "SEG409": ('dimension d first {\n segment a "同" when n = 1\n segment b "同" when n = 2\n otherwise o\n}\n', 3,
+               'the same label "同"'),
+    "SEG410": ("dimension d first {\n segment a when opt != null\n otherwise o\n}\n", 2,
+               "a comparison with `null` is never true"),
 }
 
 SILENT = {
@@ -55,6 +63,10 @@ SILENT = {
     "SEG404": "dimension d first {\n segment low when n <= 2\n segment high when n >= 4\n"
               " segment three when n = 3\n}\n",
     "SEG406": "dimension d first {\n segment old when age > 119\n otherwise o\n}\n",
+    "SEG407": "dimension d first {\n segment s when n <= 4 and tier = gold and age >= 1\n otherwise o\n}\n",
+    "SEG408": "dimension d all {\n segment a when tier in [gold, silver]\n segment b when tier != gold\n}\n",
+    "SEG409": 'dimension d first {\n segment a "甲" when n = 1\n segment b "乙" when n = 2\n otherwise o "丙"\n}\n',
+    "SEG410": "dimension d first {\n segment a when opt is not null\n otherwise o\n}\n",
 }
 
 
