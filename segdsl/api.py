@@ -337,13 +337,41 @@ class Segmentation:
                 pop = explaining.Population.of_one(self.ruleset, self._customer(record_or_key, rows),
                                                    dict(self.params), dict(self.stats or {}) or None)
                 return pop.explain(pop.customers[0], dimension)
-            given = dict(data) if isinstance(data, Mapping) else {self.inputs[0]: data}
-            opts = ApplyOptions(
-                inputs=service.input_files(self.ruleset, {n: os.fspath(p) for n, p in given.items()}),
-                params=dict(self.params), on_error=on_error, delimiter=delimiter, encoding=encoding,
-                null_values=service.null_values(null_values), date_format=date_format,
-                stats=dict(self.stats) if self.stats is not None else None)
+            opts = self._reading(data, on_error, delimiter, encoding, null_values, date_format)
             return explaining.explain(self.ruleset, opts, key=record_or_key, row=row, dimension=dimension)
+
+    def report(self, data, engine: str = registry.DEFAULT, *, measures: Sequence[str] = (),
+               crosstab: str | Sequence[str] | None = None, html: str | os.PathLike | None = None,
+               on_error: str = "fail", delimiter: str | None = None, encoding: str = "utf-8",
+               null_values: str | Sequence[str] = (), date_format: str | None = None):
+        """How big, and how valuable, each segment is: a Report (segdsl/service/report.py) with,
+        per dimension, each segment's customers and share and, per measure (a numeric field or
+        let), its share of the total, mean and median; `crosstab=("value", "status")` counts
+        customers by two dimensions. `.as_dict()` is the JSON of `segdsl report --format json`;
+        `html` also writes the self-contained chart page there. `data` is a path, or a dict
+        of input name → path."""
+        from .service.report import report as run
+        with _api_errors():
+            opts = self._reading(data, on_error, delimiter, encoding, null_values, date_format)
+            service.engine_for(engine, opts, self.ruleset)
+            service.check_files(self.ruleset, opts.inputs, {"html": Path(html) if html is not None else None})
+            found = run(self.ruleset, engine, opts, tuple(measures), crosstab)
+            if html is not None:
+                from .service.report_html import page
+                service.write_text("html", Path(html), page(found))
+            return found
+
+    def _reading(self, data, on_error: str, delimiter, encoding: str, null_values, date_format) -> ApplyOptions:
+        """Options for a command that reads files and writes none (explain, report)."""
+        if on_error not in ("fail", "skip"):
+            raise OptionError(f"on_error={on_error!r}: choose fail or skip",
+                              Problem("bad-choice", "on_error", on_error, "choose fail or skip", True))
+        given = dict(data) if isinstance(data, Mapping) else {self.inputs[0]: data}
+        return ApplyOptions(
+            inputs=service.input_files(self.ruleset, {n: os.fspath(p) for n, p in given.items()}),
+            params=dict(self.params), on_error=on_error, delimiter=delimiter, encoding=encoding,
+            null_values=service.null_values(null_values), date_format=date_format,
+            stats=dict(self.stats) if self.stats is not None else None)
 
     # ---- data ----
     def apply(self, data, engine: str = registry.DEFAULT, output: str | os.PathLike | None = None, *,

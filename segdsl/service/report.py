@@ -149,7 +149,10 @@ def crosstab_of(rs: ir.Ruleset, given: str | Sequence[str] | None) -> tuple[str,
 
 def report(rs: ir.Ruleset, engine: str, options: ApplyOptions, measures: Sequence[str] = (),
            crosstab: str | Sequence[str] | None = None) -> Report:
+    """Segment sizes from `engine`'s run on `options.inputs`, with the measures and cross-tab asked for."""
     from . import app
+    if isinstance(measures, str):
+        measures = (measures,)
     chosen = measures_of(rs, measures)
     pair = crosstab_of(rs, crosstab)
     table, summary = app.apply_tables(rs, engine, {}, options)

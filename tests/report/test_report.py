@@ -178,3 +178,18 @@ dimension big first {
     assert yes["customers"] == 3 and yes["measures"]["big_spend"]["total"] == 120.0
     assert no["measures"]["big_spend"]["total"] == 0 and yes["measures"]["big_spend"]["share"] == 1.0
     assert yes["measures"]["rank"]["mean"] == pytest.approx(0.75)
+
+
+def test_the_api_returns_the_report_and_writes_the_page(tmp_path):
+    import segdsl
+    seg = segdsl.load(TELCO)
+    found = seg.report(DATA, measures=["monthly_charges"], crosstab=("value", "churn_risk"),
+                       html=tmp_path / "r.html")
+    cli_json = json.loads(cli("report", TELCO, "--input", f"customer={DATA}", "--measure", "monthly_charges",
+                              "--crosstab", "value,churn_risk", "--format", "json").stdout)
+    assert found.as_dict() == cli_json
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(segdsl.api.OptionError, match=r"measure='nope': the ruleset has no field or let"):
+        seg.report(DATA, measures=["nope"])
+    with pytest.raises(segdsl.api.OptionError, match=r"on_error='quarantine': choose fail or skip"):
+        seg.report(DATA, on_error="quarantine")
