@@ -193,3 +193,26 @@ def test_the_api_returns_the_report_and_writes_the_page(tmp_path):
         seg.report(DATA, measures=["nope"])
     with pytest.raises(segdsl.api.OptionError, match=r"on_error='quarantine': choose fail or skip"):
         seg.report(DATA, on_error="quarantine")
+
+
+def test_rule_text_cannot_become_markup_or_terminal_control(tmp_path):
+    rules = tmp_path / "r.seg"
+    rules.write_text('''ruleset r "<b>x</b>" version "1"
+input customer key id {
+  id: string
+  v: int
+}
+dimension d "</script><script>alert(1)</script>" first {
+  segment hi "[bold]\x1b[31mred" when v > 1
+  otherwise lo "<img src=x onerror=alert(2)>"
+}
+''', encoding="utf-8")
+    data = tmp_path / "c.csv"
+    data.write_text("id,v\na,2\nb,1\n", encoding="utf-8")
+    page = tmp_path / "p.html"
+    r = cli("report", rules, "--input", f"customer={data}", "--html", page, "--crosstab", "d,d")
+    assert r.exit_code == 0, r.output
+    assert "\x1b" not in r.stdout and "[bold]" in r.stdout          # shown, not obeyed
+    text = page.read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in text and "<img src=x" not in text and "<b>x</b>" not in text
+    assert "&lt;b&gt;x&lt;/b&gt;" in text
