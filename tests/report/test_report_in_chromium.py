@@ -69,3 +69,28 @@ def test_the_html_report_renders_its_charts_offline(browser, tmp_path):
     assert errors == []
     assert requests == []
     page.close()
+
+
+def test_the_diff_page_renders_its_heat_maps_offline(browser, tmp_path):
+    v2 = tmp_path / "v2.seg"
+    text = TELCO.read_text(encoding="utf-8")
+    v2.write_text(text.replace("param premium_charges: number = 90", "param premium_charges: number = 80"),
+                  encoding="utf-8")
+    assert v2.read_text(encoding="utf-8") != text
+    r = CliRunner().invoke(app, ["diff", str(TELCO), str(v2), "--input", f"customer={DATA}", "--format", "html"])
+    assert r.exit_code == 0, r.output
+    page_file = tmp_path / "diff.html"
+    page_file.write_text(r.stdout, encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda q: requests.append(q.url) if not q.url.startswith(("file:", "data:", "about:", "blob:"))
+            else None)
+    page.goto(page_file.as_uri())
+    page.wait_for_selector(".plotly .main-svg", timeout=30_000)
+    assert page.locator(".js-plotly-plot .heatmaplayer").count() == 5
+    assert "value 价值分层" in page.content()
+    page.locator(".js-plotly-plot").nth(1).screenshot(path=str(tmp_path / "diff-value.png"))
+    assert errors == [] and requests == []
+    page.close()
