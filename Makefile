@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test test-fast fuzz bench install clean
+.PHONY: demo test test-fast fuzz bench docs install clean
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ fuzz: install
 
 bench: install
 	$(BIN)/python benchmarks/macro.py
+
+# the documentation site (English and Simplified Chinese) in out/site; any warning fails it
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir out/site
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .benchmarks
