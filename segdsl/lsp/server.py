@@ -3,9 +3,15 @@
 Each request is answered by a feature module (diagnostics, completion,
 describe for hover, navigation, symbols) from the document's analysis
 (analysis.py); formatting is `segdsl fmt`'s formatter. Diagnostics are
-published whenever a document is opened, changed or saved.
+published whenever a document is opened, changed or saved. While the
+analyst types, a document is analysed once they pause (`PAUSE`), in a
+worker thread, so that a burst of keystrokes costs one analysis and the
+server keeps answering meanwhile.
 """
 from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from lsprotocol import types as T
 from pygls.lsp.server import LanguageServer
@@ -24,32 +30,41 @@ from .symbols import outline
 
 server = LanguageServer("segdsl", __version__, text_document_sync_kind=T.TextDocumentSyncKind.Full)
 documents = Documents()
+PAUSE = 0.2                                   # seconds without a change before a document is analysed
+_worker = ThreadPoolExecutor(max_workers=1)   # one analysis at a time, in order
+_latest: dict[str, int | None] = {}           # the version of each document last changed
 
 
 def _path(uri: str) -> str:
     return to_fs_path(uri) or uri
 
 
-def _refresh(ls: LanguageServer, uri: str) -> None:
+async def _refresh(ls: LanguageServer, uri: str) -> None:
     doc = ls.workspace.get_text_document(uri)
-    a = documents.update(uri, _path(uri), doc.source)
+    text, version = doc.source, doc.version
+    a = await asyncio.get_running_loop().run_in_executor(_worker, documents.update, uri, _path(uri), text)
     ls.text_document_publish_diagnostics(
-        T.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=lsp_diagnostics(a)))
+        T.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=lsp_diagnostics(a)))
 
 
 @server.feature(T.TEXT_DOCUMENT_DID_OPEN)
-def did_open(ls: LanguageServer, params: T.DidOpenTextDocumentParams) -> None:
-    _refresh(ls, params.text_document.uri)
+async def did_open(ls: LanguageServer, params: T.DidOpenTextDocumentParams) -> None:
+    _latest[params.text_document.uri] = params.text_document.version
+    await _refresh(ls, params.text_document.uri)
 
 
 @server.feature(T.TEXT_DOCUMENT_DID_CHANGE)
-def did_change(ls: LanguageServer, params: T.DidChangeTextDocumentParams) -> None:
-    _refresh(ls, params.text_document.uri)
+async def did_change(ls: LanguageServer, params: T.DidChangeTextDocumentParams) -> None:
+    uri, version = params.text_document.uri, params.text_document.version
+    _latest[uri] = version
+    await asyncio.sleep(PAUSE)
+    if _latest.get(uri) == version:              # no newer change while pausing
+        await _refresh(ls, uri)
 
 
 @server.feature(T.TEXT_DOCUMENT_DID_SAVE)
-def did_save(ls: LanguageServer, params: T.DidSaveTextDocumentParams) -> None:
-    _refresh(ls, params.text_document.uri)
+async def did_save(ls: LanguageServer, params: T.DidSaveTextDocumentParams) -> None:
+    await _refresh(ls, params.text_document.uri)
 
 
 @server.feature(T.TEXT_DOCUMENT_DID_CLOSE)

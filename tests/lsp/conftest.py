@@ -21,11 +21,13 @@ class Session:
         self.client = LanguageClient("segdsl-tests", "1")
         self.diagnostics: dict[str, list[T.Diagnostic]] = {}
         self.published: dict[str, asyncio.Event] = {}
+        self.versions: dict[str, list[int | None]] = {}
         self.root = root
 
         @self.client.feature(T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def published(params: T.PublishDiagnosticsParams) -> None:
             self.diagnostics[params.uri] = params.diagnostics
+            self.versions.setdefault(params.uri, []).append(params.version)
             self.event(params.uri).set()
 
         self.call(self.client.start_io(sys.executable, "-m", "segdsl.cli", "lsp"))
@@ -52,12 +54,16 @@ class Session:
         self.call(self.event(uri).wait())
         return uri
 
-    def change(self, uri: str, text: str, version: int = 2) -> None:
+    def change(self, uri: str, text: str, version: int = 2, wait: bool = True) -> None:
         self.event(uri).clear()
         self.client.text_document_did_change(T.DidChangeTextDocumentParams(
             T.VersionedTextDocumentIdentifier(uri=uri, version=version),
             [T.TextDocumentContentChangeWholeDocument(text=text)]))
-        self.call(self.event(uri).wait())
+        if wait:
+            self.call(self.event(uri).wait())
+
+    def pause(self, seconds: float) -> None:
+        self.call(asyncio.sleep(seconds))
 
     def close(self) -> None:
         self.call(self.client.shutdown_async(None))

@@ -206,3 +206,15 @@ def test_a_problem_in_an_imported_file_is_shown_on_its_import(lsp):
     start = pos(text, 'import "common.seg"')
     assert d.code == "SEG001" and d.range.start == start
     assert d.message.startswith(f"in {lsp.root / 'common.seg'}:1:21: expected a value after `+`")
+
+
+def test_a_burst_of_keystrokes_is_analysed_once_when_the_typing_pauses(lsp):
+    uri = lsp.open("burst.seg", RULES)
+    lsp.versions[uri] = []
+    typed = "segment keep \"维系\" when status = active"
+    for i, n in enumerate(range(len("segment keep"), len(typed) + 1, 8)):
+        lsp.change(uri, RULES.replace(typed, typed[:n]), version=2 + i, wait=False)
+    lsp.change(uri, RULES.replace("spend >= min_spend", "spnd >= min_spend"), version=20)
+    lsp.pause(0.6)
+    assert lsp.versions[uri] == [20]
+    assert [d.code for d in lsp.diagnostics[uri]] == ["SEG102"]
