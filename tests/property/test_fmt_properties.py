@@ -10,6 +10,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
+from pathlib import Path
+
 from tests.fmt.helpers import assert_faithful
 from tests.property.rulesets import PYTHON_SIDE, POPULATION, rulesets
 
@@ -18,9 +20,13 @@ SETTINGS = dict(deadline=None, max_examples=120, phases=[Phase.explicit, Phase.r
 COMMENT_TEXT = st.sampled_from(["# note", "#", "# 注释：为什么", "# a | b", '# "quoted"', "#  spaced  "])
 
 
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted((ROOT / "rulesets").rglob("*.seg")) + sorted((ROOT / "tests" / "fixtures" / "examples").glob("*.seg"))
+
+
 @st.composite
-def commented(draw, features=PYTHON_SIDE) -> str:
-    lines = draw(rulesets(features)).split("\n")
+def commented(draw, features=PYTHON_SIDE, text=None) -> str:
+    lines = (text if text is not None else draw(rulesets(features))).split("\n")
     out = []
     for line in lines:
         if draw(st.integers(0, 5)) == 0:
@@ -45,3 +51,11 @@ def test_formatting_random_files_is_faithful_and_idempotent(text):
 def test_formatting_random_files_with_population_functions(text):
     note(text)
     assert_faithful(text, "random.seg")
+
+
+@settings(**SETTINGS)
+@given(st.sampled_from(SHIPPED).flatmap(lambda p: commented(text=p.read_text(encoding="utf-8"))))
+def test_formatting_shipped_files_with_comments_added_is_faithful(text):
+    """The shipped files have tests, tables and records the generator does not write."""
+    note(text)
+    assert_faithful(text, "shipped.seg")
