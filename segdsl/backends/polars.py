@@ -496,11 +496,21 @@ class _Query:
             pl.when(reason.is_null()).then(first).otherwise(pl.lit(CONFLICT_VALUE)).alias(d.name)]
 
     def policy_all(self, d: ir.Dimension) -> list[pl.Expr]:
+        """The matching segments as a list. Up to MASK_SEGMENTS segments, the matches are one
+        number (bit i: segment i matches) that picks the list from a table of every
+        combination: polars builds lists row by row far slower than it gathers them."""
         if not d.segments:
             return [pl.lit(pl.Series([[]], dtype=pl.List(pl.String))).alias(d.name)]
-        tags = pl.concat_list([pl.when(c).then(pl.lit(s.name)).otherwise(pl.lit(None, dtype=pl.String))
-                               for c, s in zip(self.conditions(d), d.segments)])
-        return [tags.list.drop_nulls().alias(d.name)]
+        conds = self.conditions(d)
+        if len(conds) > MASK_SEGMENTS:
+            tags = pl.concat_list([pl.when(c).then(pl.lit(s.name)).otherwise(pl.lit(None, dtype=pl.String))
+                                   for c, s in zip(conds, d.segments)])
+            return [tags.list.drop_nulls().alias(d.name)]
+        mask = pl.sum_horizontal([c.fill_null(False).cast(pl.Int32) * (1 << i) for i, c in enumerate(conds)])
+        return [mask.alias(self.mask_column(d)), _combinations(d, lambda s: s.name).gather(mask).alias(d.name)]
+
+    def mask_column(self, d: ir.Dimension) -> str:
+        return f"__segdsl_mask_{[x.name for x in self.rs.dimensions].index(d.name)}"
 
     # -- the output --
     def output(self, frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -528,12 +538,13 @@ class _Query:
             return pl.col(d.name)
         return pl.when(pl.col(conflict_column(self.rs, d)).is_null()).then(pl.col(d.name)).alias(d.name)
 
-    @staticmethod
-    def mapped(d: ir.Dimension, value: Callable[[ir.Segment], Any], out) -> pl.Expr:
+    def mapped(self, d: ir.Dimension, value: Callable[[ir.Segment], Any], out) -> pl.Expr:
         """A per-segment constant of the dimension's value (a list of them for `all`)."""
         mapping = {s.name: value(s) for s in d.all_segments() if value(s) is not None}
         if out is pl.Float64:
             mapping = {k: float(v) for k, v in mapping.items()}
+        if d.policy == "all" and 0 < len(d.segments) <= MASK_SEGMENTS:
+            return _combinations(d, value).gather(pl.col(self.mask_column(d)))
         if d.policy == "all":
             if not mapping:
                 return pl.col(d.name).list.eval(pl.element().cast(pl.String)).list.head(0)
@@ -542,6 +553,22 @@ class _Query:
         if not mapping:
             return pl.lit(None, dtype=out)
         return pl.col(d.name).replace_strict(mapping, default=None, return_dtype=out)
+
+
+MASK_SEGMENTS = 12       # an `all` dimension's table of combinations: at most 4096 lists
+
+
+def _combinations(d: ir.Dimension, value: Callable[[ir.Segment], Any]) -> pl.Expr:
+    """Every combination of an `all` dimension's segments (by bit mask) as the list of their
+    values, segments in declaration order, null values left out."""
+    lists = [[as_list_item(value(s)) for i, s in enumerate(d.segments) if m >> i & 1 and value(s) is not None]
+             for m in range(1 << len(d.segments))]
+    return pl.lit(pl.Series(lists, dtype=pl.List(pl.String)))
+
+
+def as_list_item(v) -> str:
+    """A value in a list column (`all` labels and attributes are text: layout.attribute_values)."""
+    return v if isinstance(v, str) else str(v)
 
 
 def _empty(node: ir.Aggregate):

@@ -12,9 +12,9 @@ Where the rows come from decides the path, never the answer:
   code as every engine (engines/rows.py), so bad rows get the same row numbers
   and reasons, and the validated rows go to polars as Arrow tables.
 
-Output goes through the shared writers from Arrow slices (engines/arrow.py's
-ArrowResults: a `unique` conflict becomes a bad row, segment sizes are
-counted), so every engine writes the same bytes. polars is optional: without
+Output goes through the shared writers from Arrow slices (a `unique` conflict
+becomes a bad row, segment sizes are counted as engines/arrow.py counts
+them), so every engine writes the same bytes. polars is optional: without
 it the engine is not available, and asking for it is a usage problem.
 """
 from __future__ import annotations
@@ -62,14 +62,13 @@ class _PolarsRun:
     def run(self) -> Summary:
         from ..backends.polars import check_query
         from . import polars_scan
-        from .arrow import ArrowResults
         from .output import Layout, finish, open_writers
         rs, opts = self.rs, self.opts
         layout = Layout(rs, opts.labels, opts.attributes, self.rows.keep_columns())
         check_query(self.plan, opts.params)          # NotSupported: SEG501 at the rule, before any data is read
         with ExitStack() as stack:
             out, quarantine = open_writers(stack, self.rows, layout)
-            self.results = ArrowResults(rs, layout, out, self.rows.bad, self.summary)
+            self.layout, self.out = layout, out
             if not (polars_scan.eligible(rs, opts) and self.clean_pass(layout, out)):
                 self.careful_pass(layout)
         return finish(self.summary, layout, opts, quarantine)
@@ -86,10 +85,10 @@ class _PolarsRun:
     def missing_related(self, frames: dict) -> None:
         """A related input not given is an input without rows."""
         import polars as pl
-        from .arrow import arrow_schema
+        from ..backends.polars import ORDER, input_dtypes
         for r in self.rs.related:
             if r.name not in frames:
-                frames[r.name] = pl.from_arrow(arrow_schema(r, False, [], ordered=True).empty_table()).lazy()
+                frames[r.name] = pl.LazyFrame(schema={**input_dtypes(r), ORDER: pl.Int64})
 
     # ---- the clean path ----
     def clean_pass(self, layout, out) -> bool:
@@ -149,7 +148,7 @@ class _PolarsRun:
     def careful_pass(self, layout) -> None:
         import polars as pl
         from ..backends.polars import build_query
-        from .arrow import rows_table
+        from .arrow import rows_table           # validated rows as Arrow, as the SQL engines get them
         rs, rows = self.rs, self.rows
         raws: dict = {}
         keys: set = set()
@@ -165,8 +164,41 @@ class _PolarsRun:
         self.emit(result, raws, rows.main_input())
 
     def emit(self, result: "pl.DataFrame", raws, main: str) -> None:
-        for start in range(0, max(result.height, 1), _SLICE):
-            self.results.emit(result.slice(start, _SLICE).to_arrow(), raws, main)
+        """The result to the writers: a customer with a `unique` conflict is a bad row of the
+        main input (`raws` finds its raw row: a dict by key, or `by_order`), segment sizes are
+        counted as every engine counts them, the rest is written in Arrow slices."""
+        import polars as pl
+        from ..backends.polars import ORDER, conflict_columns
+        conflicts = conflict_columns(self.rs)
+        if conflicts:
+            bad = pl.any_horizontal([pl.col(c).is_not_null() for c in conflicts])
+            rejected = result.filter(bad)
+            for key, order, reason in zip(rejected.get_column(self.layout.key).to_list(),
+                                          rejected.get_column(ORDER).to_list(),
+                                          rejected.select(pl.coalesce(conflicts)).to_series().to_list()):
+                raw = raws.by_order(order) if hasattr(raws, "by_order") else raws[key]
+                self.rows.bad.add(main, raw, reason)
+            if rejected.height:
+                result = result.filter(~bad)
+        result = result.drop([*conflicts, ORDER])
+        self.count(result)
+        for start in range(0, result.height, _SLICE):
+            self.out.write(result.slice(start, _SLICE).to_arrow())
+        self.summary.written += result.height
+
+    def count(self, result: "pl.DataFrame") -> None:
+        """Segment sizes per dimension, as engines/arrow.count keeps them."""
+        for d in self.rs.dimensions:
+            c = self.layout.counts[d.name]
+            column = result.get_column(d.name)
+            if d.policy == "all":
+                empty = int((column.list.len() == 0).sum())
+                if empty:
+                    c["(none)"] += empty
+                column = column.explode().drop_nulls()
+            # first seen first, as pyarrow's value_counts gives them (the summary lists them so)
+            for value, n in column.to_frame("v").group_by("v", maintain_order=True).len().iter_rows():
+                c[value if value is not None else "(none)"] += n
 
 
 def _order() -> str:
