@@ -9,8 +9,10 @@ without them the tests say so and are skipped. In the full lane: the first
 """
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -32,10 +34,12 @@ def run(*cmd: str, cwd: Path = EXT) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def tools():
-    if not (EXT / "node_modules" / ".bin" / "vscode-tmgrammar-test").exists():
-        r = run("npm", "ci", "--no-audit", "--no-fund")
-        if r.returncode != 0:
-            pytest.skip(f"npm ci could not install the extension's tools: {r.stderr.strip()[-300:]}")
+    with open(Path(tempfile.gettempdir()) / "segdsl-vscode-npm.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)        # pytest-xdist workers may both get here: one installs
+        if not (EXT / "node_modules" / ".bin" / "vscode-tmgrammar-test").exists():
+            r = run("npm", "ci", "--no-audit", "--no-fund")
+            if r.returncode != 0:
+                pytest.skip(f"npm ci could not install the extension's tools: {r.stderr.strip()[-300:]}")
     return EXT / "node_modules" / ".bin"
 
 
