@@ -41,21 +41,26 @@ def parts(condition: ir.Expr) -> Iterator[ir.Expr]:
 
 
 def constant_parts(q: Query, exact: list[bool], skip: set[str]) -> Iterator[Finding]:
+    small, asked = q.facts_only(), set()
     for i, s in enumerate(q.d.segments):
         if not exact[i] or s.name in skip:
             continue
         for x in parts(s.condition):
+            key = ir.shape(x)
+            if key in asked:            # the same comparison in another segment: said once
+                continue
+            asked.add(key)
             t = q.tr.truth(x)
-            q.absorb()
-            can_true = q.sat(t.true)
-            why = q.why()
+            q.absorb(small)
+            can_true = q.sat(t.true, solver=small)
+            why = q.why(small)
             if isinstance(x, ir.And):
                 if not can_true:
                     yield finding(q, s, x, "can never be true", why)
                 continue
-            can_false = q.sat(t.false)
+            can_false = q.sat(t.false, solver=small)
             if can_true and not can_false:
-                yield finding(q, s, x, "is always true (where its values are present)", q.why())
+                yield finding(q, s, x, "is always true (where its values are present)", q.why(small))
             elif can_false and not can_true:
                 yield finding(q, s, x, "is always false", why)
 

@@ -42,8 +42,13 @@ class Query:
     @classmethod
     def build(cls, rs: ir.Ruleset, d: ir.Dimension, params: dict, confirm: Confirm, budget: float) -> "Query":
         tr = Translator(rs, params)
-        truths = [tr.truth(s.condition) for s in d.segments]
-        q = cls(rs, d, tr, truths, confirm, time.monotonic() + budget)
+        deadline = time.monotonic() + budget
+        truths = []
+        for s in d.segments:            # translating a very large dimension counts against its budget
+            truths.append(tr.truth(s.condition))
+            if time.monotonic() > deadline:
+                raise OutOfTime()
+        q = cls(rs, d, tr, truths, confirm, deadline)
         q.solver.add(*tr.facts)
         for why, fact in tr.ranges:
             lit = z3.Bool(f"range:{len(q.ranges)}")
@@ -53,13 +58,16 @@ class Query:
         q.absorbed = (len(tr.facts), len(tr.ranges), len(tr.leaves))
         return q
 
-    def absorb(self) -> None:
-        """Adds what translating further expressions declared (new leaves, their ranges)."""
+    def absorb(self, *others: z3.Solver) -> None:
+        """Adds what translating further expressions declared (new leaves, their ranges), to the
+        dimension's solver and to `others`."""
         facts, ranges, leaves = self.absorbed
-        self.solver.add(*self.tr.facts[facts:])
+        for solver in (self.solver, *others):
+            solver.add(*self.tr.facts[facts:])
         for why, fact in self.tr.ranges[ranges:]:
             lit = z3.Bool(f"range:{len(self.ranges)}")
-            self.solver.add(z3.Implies(lit, fact))
+            for solver in (self.solver, *others):
+                solver.add(z3.Implies(lit, fact))
             self.ranges[lit] = why
         new = list(self.tr.leaves.values())[leaves:]
         if new:
@@ -71,13 +79,15 @@ class Query:
         numbers within a billion), whom the message can name and whose arithmetic stays in range."""
         return self.sat(*assumptions, self.nice) or self.sat(*assumptions)
 
-    def sat(self, *assumptions) -> bool:
-        """Is there a valid customer for whom every assumption holds (besides the declared ranges)?"""
+    def sat(self, *assumptions, solver: z3.Solver | None = None) -> bool:
+        """Is there a valid customer for whom every assumption holds (besides the declared ranges)?
+        `solver`: another one than the dimension's (`facts_only`)."""
+        solver = solver or self.solver
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise OutOfTime()
-        self.solver.set(timeout=max(1, int(left * 1000)))
-        answer = self.solver.check(*assumptions, *self.ranges)
+        solver.set(timeout=max(1, int(left * 1000)))
+        answer = solver.check(*assumptions, *self.ranges)
         if answer == z3.unknown:
             raise OutOfTime()
         return answer == z3.sat
@@ -85,10 +95,22 @@ class Query:
     def core(self) -> list:
         return list(self.solver.unsat_core())
 
-    def why(self) -> list[str]:
+    def facts_only(self) -> z3.Solver:
+        """A solver with the declared facts and ranges and nothing of the segments: questions
+        about one comparison are answered faster there."""
+        small = z3.Solver()
+        small.add(*self.tr.facts)
+        for lit, fact in zip(self.ranges, (f for _, f in self.tr.ranges)):
+            small.add(z3.Implies(lit, fact))
+        return small
+
+    def core_ids(self, solver: z3.Solver | None = None) -> set[int]:
+        return {c.get_id() for c in (solver or self.solver).unsat_core()}
+
+    def why(self, solver: z3.Solver | None = None) -> list[str]:
         """The declared ranges the last "no" rests on."""
-        core = {str(c) for c in self.core()}
-        return [why for lit, why in self.ranges.items() if str(lit) in core]
+        core = self.core_ids(solver)
+        return [why for lit, why in self.ranges.items() if lit.get_id() in core]
 
     def witness(self) -> Witness:
         return from_model(self.tr, self.solver.model(), self.rs)

@@ -30,8 +30,8 @@ def shadowed(q: Query, i: int, taken: list) -> Diagnostic | None:
     s = q.d.segments[i]
     if q.sat(q.truths[i].true, *taken[:i]):
         return None
-    core = {str(c) for c in q.core()}
-    by = [j for j in range(i) if str(taken[j]) in core]
+    core = q.core_ids()
+    by = [j for j in range(i) if taken[j].get_id() in core]
     if len(by) <= MINIMIZE_UP_TO:
         for j in list(by):
             rest = [taken[k] for k in by if k != j]
@@ -56,8 +56,11 @@ def unreachable(q: Query, exact: list[bool]) -> Iterator[Finding]:
     for i in range(len(q.d.segments)):
         if not exact[i]:
             continue
-        found = impossible(q, i)
-        if found is None and q.d.policy == "first" and i > 0:
-            found = shadowed(q, i, taken)
+        found = None
+        if q.d.policy == "first" and i > 0 and not q.sat(q.truths[i].true, *taken[:i]):
+            # not reached: because nothing can match it at all, or because the segments above take it
+            found = impossible(q, i) or shadowed(q, i, taken)
+        elif q.d.policy != "first" or i == 0:
+            found = impossible(q, i)
         if found is not None:
             yield Finding(found, "never", q.d.name, (q.d.segments[i].name,))

@@ -108,6 +108,7 @@ class Translator:
         self._dims: dict[str, Any] = {}
         self._n = 0
         self._ranged: set[str] = set()
+        self._memo: dict[int, tuple] = {}     # id(node) → (node, term): the node is kept, so its id stays its own
         self.only_related = rs.related[0].name if rs.customer is None and len(rs.related) == 1 else None
 
     # ---- entry points ----
@@ -115,7 +116,11 @@ class Translator:
         return as_truth(self.term(e))
 
     def term(self, e: ir.Expr):
-        return getattr(self, "visit_" + type(e).__name__)(e)
+        """Each IR node is translated once (the checks translate parts of conditions again)."""
+        found = self._memo.get(id(e))
+        if found is None:
+            found = self._memo[id(e)] = (e, getattr(self, "visit_" + type(e).__name__)(e))
+        return found[1]
 
     def value(self, e: ir.Expr) -> Value:
         return as_value(self.term(e))
