@@ -13,6 +13,7 @@ from lsprotocol import types as T
 
 from ..diagnostics.codes import Severity
 from ..diagnostics.values import Diagnostic
+from .actions import replacements
 from .analysis import Analysis
 from .positions import to_range
 
@@ -28,10 +29,12 @@ def lsp_diagnostics(a: Analysis) -> list[T.Diagnostic]:
     out = []
     for d in a.result.diagnostics:
         span, words = d.span, message(d)
+        fixes = replacements(d)
         if span is not None and span.path != a.path:
-            span, words = _import_of(a, span.path), f"in {span}: {words}"
+            span, words, fixes = _import_of(a, span.path), f"in {span}: {words}", []
         out.append(T.Diagnostic(range=to_range(a.text, span), message=words, code=d.code, source="segdsl",
-                                severity=_SEVERITY.get(d.severity, T.DiagnosticSeverity.Information)))
+                                severity=_SEVERITY.get(d.severity, T.DiagnosticSeverity.Information),
+                                data={"replacements": fixes} if fixes else None))
     return out
 
 

@@ -1,7 +1,7 @@
 """`segdsl lsp`: the language server, over standard input and output, on pygls.
 
 Each request is answered by a feature module (diagnostics, completion,
-describe for hover, navigation, symbols) from the document's analysis
+describe for hover, navigation, symbols, actions for quick fixes) from the document's analysis
 (analysis.py); formatting is `segdsl fmt`'s formatter. Diagnostics are
 published whenever a document is opened, changed or saved. While the
 analyst types, a document is analysed once they pause (`PAUSE`), in a
@@ -20,6 +20,7 @@ from pygls.uris import to_fs_path
 from .. import __version__
 from ..fmt import format_source
 from ..source import Source
+from .actions import quick_fixes
 from .analysis import Documents
 from .completion import complete
 from .describe import hover
@@ -126,6 +127,11 @@ def on_rename(ls: LanguageServer, params: T.RenameParams) -> T.WorkspaceEdit | N
 def on_symbols(ls: LanguageServer, params: T.DocumentSymbolParams) -> list[T.DocumentSymbol]:
     a = documents.usable(params.text_document.uri)
     return outline(a) if a else []
+
+
+@server.feature(T.TEXT_DOCUMENT_CODE_ACTION, T.CodeActionOptions(code_action_kinds=[T.CodeActionKind.QuickFix]))
+def on_code_action(ls: LanguageServer, params: T.CodeActionParams) -> list[T.CodeAction]:
+    return quick_fixes(params.text_document.uri, params.context.diagnostics)
 
 
 @server.feature(T.TEXT_DOCUMENT_FORMATTING)

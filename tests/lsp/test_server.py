@@ -218,3 +218,15 @@ def test_a_burst_of_keystrokes_is_analysed_once_when_the_typing_pauses(lsp):
     lsp.pause(0.6)
     assert lsp.versions[uri] == [20]
     assert [d.code for d in lsp.diagnostics[uri]] == ["SEG102"]
+
+
+def test_the_did_you_mean_is_a_quick_fix(lsp):
+    text = RULES.replace("spend >= min_spend", "spnd >= min_spend")
+    uri = lsp.open("quick_fix.seg", text)
+    [d] = lsp.diagnostics[uri]
+    actions = lsp.call(lsp.client.text_document_code_action_async(T.CodeActionParams(
+        text_document=doc(uri), range=d.range, context=T.CodeActionContext(diagnostics=[d]))))
+    [fix] = actions
+    assert fix.title == "Change to `spend`" and fix.kind == T.CodeActionKind.QuickFix and fix.is_preferred
+    [edit] = fix.edit.changes[uri]
+    assert edit.range == d.range and edit.new_text == "spend"
