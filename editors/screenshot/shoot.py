@@ -2,8 +2,8 @@
 
 Monaco is the editor component of VS Code. The text is coloured with the
 extension's own TextMate grammar (tokenize.js, through vscode-textmate as in
-VS Code); the diagnostics and the completion items are what `segdsl lsp`
-answers over LSP for this text. Headless Chromium (Debian's `chromium`, as
+VS Code); the diagnostics, their quick fixes and the completion items are what
+`segdsl lsp` answers over LSP for this text. Headless Chromium (Debian's `chromium`, as
 .ci/chromium.sh installs it) takes the pictures.
 
     cd editors/vscode && npm ci && cd ../screenshot && npm install
@@ -51,7 +51,7 @@ dimension tags "标签" all {
 '''
 
 
-async def ask_server(path: Path) -> tuple[list, list]:
+async def ask_server(path: Path) -> tuple[list, list, list]:
     client = LanguageClient("screenshot", "1")
     published = asyncio.Event()
     found: list = []
@@ -70,11 +70,14 @@ async def ask_server(path: Path) -> tuple[list, list]:
     line = TEXT.split("\n").index('  segment gold     "金卡" when tier = gold')
     at = T.Position(line, len('  segment gold     "金卡" when tier = '))
     items = (await client.text_document_completion_async(T.CompletionParams(T.TextDocumentIdentifier(uri), at))).items
+    fixes = await client.text_document_code_action_async(T.CodeActionParams(
+        text_document=T.TextDocumentIdentifier(uri), range=found[0].range,
+        context=T.CodeActionContext(diagnostics=list(found))))
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
     convert = client.protocol._converter.unstructure
-    return convert(found), [convert(i) for i in items]
+    return convert(found), [convert(i) for i in items], [convert(f) for f in fixes]
 
 
 def main(out: Path) -> None:
@@ -82,7 +85,7 @@ def main(out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rules = Path(tmp) / "shop.seg"
         rules.write_text(TEXT, encoding="utf-8")
-        diagnostics, completion = asyncio.run(ask_server(rules))
+        diagnostics, completion, fixes = asyncio.run(ask_server(rules))
         tokens = json.loads(subprocess.run(["node", str(HERE / "tokenize.js"), str(rules)], check=True,
                                            capture_output=True, text=True).stdout)
     line = TEXT.split("\n").index('  segment gold     "金卡" when tier = gold') + 1
@@ -93,7 +96,7 @@ def main(out: Path) -> None:
         browser = p.chromium.launch(executable_path=shutil.which("chromium") or shutil.which("chromium-browser"))
         for name, shot in shots.items():
             page = browser.new_page(viewport={"width": 980, "height": 560}, device_scale_factor=1)
-            data = {"text": TEXT, "tokens": tokens, "diagnostics": diagnostics, "completion": completion,
+            data = {"text": TEXT, "tokens": tokens, "diagnostics": diagnostics, "completion": completion, "fixes": fixes,
                     "cursor": {"lineNumber": shot["lineNumber"], "column": shot["column"]}}
             page.add_init_script(f"window.SEGDSL = {json.dumps(data, ensure_ascii=False)};")
             page.goto((HERE / "page.html").as_uri())
