@@ -22,6 +22,7 @@ from rich.text import Text
 
 from .backends.errors import NotSupported
 from .check.frontend import CheckResult
+from . import i18n
 from .diagnostics import render
 from .diagnostics.codes import Severity
 from .engines import registry
@@ -31,8 +32,51 @@ from .service.params import parse_assignments, resolve_params
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True, rich_markup_mode=None,
                   help="segdsl: customer-segmentation rules, checked, tested and compiled.")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Console(Console):
+    """A console that shows each line the command line writes in the user's language
+    (segdsl.i18n): a line the catalog has no entry for stays as it is."""
+
+    def print(self, *objects, **kwargs):
+        super().print(*(i18n.translate(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
+out = _Console(highlight=False, soft_wrap=True)
+err = _Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+
+
+@app.callback()
+def _options(lang: Annotated[Optional[Lang], typer.Option(
+        "--lang", help="zh or en: the language of messages (default: the locale, LANG=zh_CN.UTF-8 is Chinese)")] = None,
+             ) -> None:
+    """segdsl: customer-segmentation rules, checked, tested and compiled."""
+    i18n.set_language(lang.value if lang is not None else None)
+
+
+def _translated_help(command) -> None:
+    """The help texts of a command and its subcommands in the user's language."""
+    command.help = i18n.translate(command.help or "")
+    for param in command.params:
+        if getattr(param, "help", None):
+            param.help = i18n.translate(param.help)
+    for sub in getattr(command, "commands", {}).values():
+        _translated_help(sub)
+
+
+def _language_asked(argv: list[str]) -> str | None:
+    """`--lang X` or `--lang=X` among the arguments, before the help is written."""
+    for i, a in enumerate(argv):
+        if a == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return None
 
 
 class UsageError(Exception):
@@ -453,10 +497,10 @@ def _print_summary(rs, summary) -> None:
         vis = lambda s: Text(render.visible(s))  # noqa: E731
         t = Table(title=vis(f"{d.name}" + (f" {d.label}" if d.label else "") + f" ({d.policy})"),
                   title_justify="left")
-        t.add_column("segment")
-        t.add_column("label")
-        t.add_column("customers", justify="right")
-        t.add_column("share", justify="right")
+        t.add_column(i18n.translate("segment"))
+        t.add_column(i18n.translate("label"))
+        t.add_column(i18n.translate("customers"), justify="right")
+        t.add_column(i18n.translate("share"), justify="right")
         for s in d.all_segments():
             n = counts.get(s.name, 0)
             t.add_row(s.name, vis(s.label or ""), f"{n:,}", f"{n / total:.1%}")
@@ -762,8 +806,14 @@ def _shell_path(folder: Path, name: str) -> str:
 
 
 def main() -> None:
+    asked = _language_asked(sys.argv[1:])
+    lang = asked if asked in i18n.LANGUAGES else i18n.from_locale()
     try:
-        app()
+        command = typer.main.get_command(app)
+        if lang != "en":
+            i18n.set_language(lang)
+            _translated_help(command)
+        command(prog_name="segdsl")
     except (UsageError, UsageProblem) as exc:
         err.print(f"error: {_message(exc)}", markup=False)
         sys.exit(2)

@@ -22,6 +22,10 @@ from tests.property import conftest as property_
 
 _PARTS = (conformance, property_)
 
+# Messages follow the locale (segdsl.i18n): the suites expect English whatever the machine's
+# locale is; tests/i18n chooses Chinese itself (--lang zh, or LANG in a child's environment).
+os.environ["LC_ALL"] = "C.UTF-8"
+
 # The suite is hermetic: it reads only files inside the clone (and temporary
 # ones it makes). A test that opens or lists anything in the folder beside the
 # clone where the project's source material sits fails at that call.

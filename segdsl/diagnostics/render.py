@@ -1,8 +1,15 @@
-"""Diagnostics → text for people, JSON for tools. The only module that formats them."""
+"""Diagnostics → text for people, JSON for tools. The only module that formats them.
+
+Text is in the user's language (segdsl.i18n: `--lang`, else the locale);
+JSON, SARIF and the other formats for tools stay in English, so that what a
+program matches on does not depend on who runs it.
+"""
 from __future__ import annotations
 
 import json
 import unicodedata
+
+from ..i18n import translate as _tr
 
 from .codes import Severity
 from .values import Diagnostic
@@ -21,7 +28,7 @@ def _untab(s: str) -> str:
 def text(diags: list[Diagnostic], texts: dict[str, str]) -> str:
     out = []
     for d in diags:
-        out.append(f"{d.severity.value}[{d.code}]: {visible(d.message)}")
+        out.append(f"{d.severity.value}[{d.code}]: {visible(_tr(d.message))}")
         sp = d.span
         if sp is not None and sp.line > 0:
             out.append(f"  --> {visible(sp.path)}:{sp.line}:{sp.col}")
@@ -41,9 +48,9 @@ def text(diags: list[Diagnostic], texts: dict[str, str]) -> str:
         elif sp is not None:
             out.append(f"  --> {visible(sp.path)}")
         for n in d.notes:
-            out.append(f"   = note: {visible(n)}")
+            out.append(f"   = {_tr('note')}: {visible(_tr(n))}")
         if d.help:
-            out.append(f"   = help: {visible(d.help)}")
+            out.append(f"   = {_tr('help')}: {visible(_tr(d.help))}")
         out.append("")
     return "\n".join(out)
 
