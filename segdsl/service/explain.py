@@ -205,7 +205,9 @@ class Population:
         if found is None:
             where = "row" if row is not None else "id"
             what = f"no data row {row}" if row is not None else f"no customer has {rs.key} = {key!r}"
-            raise fail("unknown-key", where, key, f"{what} among the {len(self.customers):,} customers read")
+            near = None if row is not None else _closest_key(str(key), self.customers)
+            raise fail("unknown-key", where, key, f"{what} among the {len(self.customers):,} customers read"
+                       + (f"; did you mean {near}?" if near else ""))
         return found
 
     def explain(self, customer: Customer, dimension: str | None = None) -> Explanation:
@@ -220,6 +222,12 @@ class Population:
         dims = tuple(explainer.dimension(d) for d in rs.dimensions if dimension in (None, d.name))
         row = None if rs.customer is None else customer.row
         return Explanation(rs.name, rs.key, customer.key, row, len(self.customers), dims)
+
+
+def _closest_key(given: str, customers: list[Customer]) -> str | None:
+    """The key most like a mistyped one (a transposed or missing character), if any is close."""
+    from ..diagnostics.suggest import closest
+    return closest(given, (_key_text(c.key) for c in customers), cutoff=85.0)
 
 
 def _key_text(v: Any) -> str:

@@ -117,6 +117,13 @@ def test_wrong_use_is_worded_with_the_flag(args, code, words):
     assert "Traceback" not in r.output
 
 
+def test_a_mistyped_key_gets_a_did_you_mean():
+    r = cli("explain", TELCO, "--input", f"customer={DATA}", "--id", "9237-HQIT")
+    assert r.exit_code == 1
+    assert "no customer has customer_id = '9237-HQIT' among the 1,000 customers read; did you mean 9237-HQITU?" \
+        in r.stderr
+
+
 def test_a_keyless_input_given_an_id_says_to_give_the_row():
     r = cli("explain", BANK, "--input", f"customer={BANK_DATA}", "--delimiter", ";", "--id", "5")
     assert r.exit_code == 2 and "--id 5: the input has no key" in r.stderr
