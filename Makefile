@@ -32,7 +32,7 @@ fuzz: install
 	    $(BIN)/pytest -p no:cacheprovider -n 2 tests/property/test_front_end_fuzz.py
 
 bench: install
-	$(BIN)/python benchmarks/macro.py
+	$(BIN)/python benchmarks/bench.py
 
 # the documentation site (English and Simplified Chinese) in out/site; any warning fails it
 docs: install

@@ -36,8 +36,11 @@ runpy.run_module("segdsl.cli", run_name="__main__")
 """
 
 STAGES = """
-import json, sys, time, signal
-from segdsl import collector
+import contextlib, json, sys, time, signal
+try:
+    from segdsl.collector import paused
+except ImportError:         # a checkout from before the collector was paused
+    paused = contextlib.nullcontext
 from segdsl.diagnostics.values import DiagnosticSink
 from segdsl.syntax.loader import load_modules
 from segdsl.check.modules import check_modules
@@ -50,7 +53,7 @@ path, limit = sys.argv[1], float(sys.argv[2])
 out = {}
 def timed(name, fn):
     t = time.perf_counter()
-    with collector.paused():
+    with paused():
         r = fn()
     out[name] = time.perf_counter() - t
     return r
@@ -81,7 +84,7 @@ def command_time(args: list[str], env: dict, cache: Path) -> float:
         f.unlink()
     t = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", RUN_WITHOUT_LINTS, *args], env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=cache.parent)
     if done.returncode not in (0, 1):
         raise RuntimeError(done.stderr[-2000:])
     return time.perf_counter() - t
@@ -92,12 +95,13 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--analysis-limit", type=float, default=60.0)
+    ap.add_argument("--tree", type=Path, help="measure another segdsl checkout (say, an older commit)")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         cache = tmp / "cache"
-        env = {**os.environ, "SEGDSL_CACHE_DIR": str(cache)}
+        env = {**os.environ, "SEGDSL_CACHE_DIR": str(cache), "PYTHONPATH": str(args.tree or HERE.parent)}
         for n in args.sizes:
             path = tmp / f"generated_{n}.seg"
             path.write_text(generated_ruleset(n), encoding="utf-8")
@@ -109,7 +113,8 @@ def main() -> None:
                 for k, c in commands.items():
                     best[k] = min(best[k], command_time(c, env, cache))
             stages = json.loads(subprocess.run([sys.executable, "-c", STAGES, str(path), str(args.analysis_limit)],
-                                               env=env, capture_output=True, text=True, check=True).stdout)
+                                               env=env, capture_output=True, text=True, check=True,
+                                               cwd=tmp).stdout)
             rows.append((n, best, stages))
     head = ["segments", "check", "compile sql", "compile python", "lints", "parse", "type check", "plan", "SQL",
             "Python"]
