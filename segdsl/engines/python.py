@@ -67,10 +67,11 @@ class _PythonRun:
         stats = compute_stats(program, [], params, {}, self.opts.stats)
         evaluate = program.evaluate
         keep = bool(layout.keep)
+        unique = _has_unique(self.rs)
         with Batches(out, self.opts.batch_size, self.summary) as batches:
             for key, raw, rec in rows.customer_records(schema):
                 values = evaluate(rec, _NO_ROWS, params, stats, _NO_ROWS)
-                c = conflict(values)
+                c = conflict(values) if unique else None
                 if c is not None:
                     rows.bad.add(schema.name, raw, c.reason())
                     continue
@@ -82,11 +83,17 @@ class _PythonRun:
         params = self.opts.params
         stats = compute_stats(program, population, params, {}, self.opts.stats)
         name = rows.main_input()
+        unique = _has_unique(self.rs)
         with Batches(out, self.opts.batch_size, self.summary) as batches:
             for c in population:
                 values = program.evaluate(c.record, c.rows, params, stats, _NO_ROWS)
-                bad = conflict(values)
+                bad = conflict(values) if unique else None
                 if bad is not None:
                     rows.bad.add(name, rows.locate(name, c.row), bad.reason())
                     continue
                 batches.add(layout.row(c.key, values, raws.get(c.key)))
+
+
+def _has_unique(rs) -> bool:
+    """Only a `unique` dimension can conflict: without one, no customer's values are scanned for it."""
+    return any(d.policy == "unique" for d in rs.dimensions)
