@@ -2,8 +2,9 @@
 (benchmarks/generated_rules.py), each command a fresh process, best of R.
 
 Columns: the whole `segdsl check`, `compile --target sql` and `compile --target
-python` commands with the lints (analysis/) left out, then the lints alone
-(in-process, one run, cut off at --analysis-limit seconds), then the stages
+python` commands with the analyses (analysis/: the lints, the solver's
+dimension checks) left out, then each of those alone (in-process, one run,
+cut off at --analysis-limit seconds), then the stages
 of the front end and backends in-process: parse (loading), type check, plan
 (passes), SQL (build and render), Python (generate). The checked-file cache
 is emptied before every command, so each one does the whole work.
@@ -26,11 +27,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from generated_rules import generated_ruleset  # noqa: E402
 
-# the command line with the lints replaced by none: what the commands cost without analysis/
+# the command line without the analyses (analysis/: the lints, and the solver's dimension
+# checks that `check` and `test` run): what the commands cost without them
 RUN_WITHOUT_LINTS = """
 import sys, runpy
 import segdsl.analysis
-segdsl.analysis.lint = lambda *args, **kwargs: []
+segdsl.analysis.lint = lambda *args, **kwargs: []      # before anything imports it by name
+import segdsl.service.app as app
+checked = app.check
+def check(path, *args, **kwargs):
+    kwargs.pop("analyse", None)
+    return checked(path, *args, **kwargs)
+app.check = check
 sys.argv = ["segdsl", *sys.argv[1:]]
 runpy.run_module("segdsl.cli", run_name="__main__")
 """
@@ -71,10 +79,22 @@ signal.signal(signal.SIGALRM, stop)
 signal.setitimer(signal.ITIMER_REAL, limit)
 from segdsl.analysis import lint
 try:
-    timed("lints", lambda: lint(rs, checked.uses))
+    found = timed("lints", lambda: lint(rs, checked.uses))
 except TimeoutError:
     out["lints"] = None
 signal.setitimer(signal.ITIMER_REAL, 0)
+try:
+    from segdsl.service.witnesses import analysed
+    from segdsl.check.frontend import CheckResult
+except ImportError:         # a checkout without the solver's analysis
+    out["solver"] = None
+else:
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        timed("solver", lambda: analysed(CheckResult(rs, list(sink.items), texts)))
+    except TimeoutError:
+        out["solver"] = -1
+    signal.setitimer(signal.ITIMER_REAL, 0)
 print(json.dumps(out))
 """
 
@@ -116,15 +136,18 @@ def main() -> None:
                                                env=env, capture_output=True, text=True, check=True,
                                                cwd=tmp).stdout)
             rows.append((n, best, stages))
-    head = ["segments", "check", "compile sql", "compile python", "lints", "parse", "type check", "plan", "SQL",
-            "Python"]
+    head = ["segments", "check", "compile sql", "compile python", "lints", "solver", "parse", "type check", "plan",
+            "SQL", "Python"]
     print(" | ".join(f"{h:>14}" for h in head))
     for n, best, st in rows:
         lints = f">{args.analysis_limit:.0f}" if st["lints"] is None else f"{st['lints']:.2f}"
-        cells = [f"{n:,}", *(f"{best[k]:.2f}" for k in ("check", "compile sql", "compile python")), lints,
+        solver = ("-" if st["solver"] is None else f">{args.analysis_limit:.0f}" if st["solver"] < 0
+                  else f"{st['solver']:.2f}")
+        cells = [f"{n:,}", *(f"{best[k]:.2f}" for k in ("check", "compile sql", "compile python")), lints, solver,
                  *(f"{st[k]:.2f}" for k in ("parse", "type check", "plan", "SQL", "Python"))]
         print(" | ".join(f"{c:>14}" for c in cells))
-    print("seconds; commands are whole processes without the lints (analysis/), stages in-process")
+    print("seconds; commands are whole processes without the analyses (analysis/: lints, solver), "
+          "stages in-process, each cut off at --analysis-limit")
 
 
 if __name__ == "__main__":
