@@ -18,7 +18,8 @@ from .uses import Uses
 
 
 def unused_definitions(rs: ir.Ruleset, uses: Uses) -> Iterator[Diagnostic]:
-    """SEG403: a let or param nothing reads (and no test pins)."""
+    """SEG403: a let or param nothing reads (and no test pins); an import of lets and params
+    none of which is read."""
     for name, span in uses.lets:
         if name not in uses.names:
             yield Diagnostic("SEG403", f"let `{name}` is never used", span,
@@ -27,6 +28,10 @@ def unused_definitions(rs: ir.Ruleset, uses: Uses) -> Iterator[Diagnostic]:
         if p.name not in uses.names:
             yield Diagnostic("SEG403", f"param `{p.name}` is never used", p.span,
                              help="remove it, or use it in a `let` or a segment's condition")
+    for imp in uses.imports:
+        if not imp.gives_more and not imp.names & uses.names:
+            yield Diagnostic("SEG403", f"import `{imp.path}` is never used: nothing it declares is read", imp.span,
+                             help="remove the import, or use one of its lets or params")
 
 
 def repeated_labels(d: ir.Dimension) -> Iterator[Diagnostic]:

@@ -2,8 +2,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..source import Span
+from ..syntax import ast as A
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """One `import` line and what the file it names gives the importer."""
+    path: str                              # as written
+    span: Span                             # the import line
+    names: frozenset[str]                  # the lets and params the file declares
+    gives_more: bool                       # it declares dimensions or inputs, or imports further files
+
+
+def imports_of(modules: list[A.Module]) -> tuple[Imported, ...]:
+    """Every import line of the files read (the loader names a file by its importer's folder)."""
+    by_path = {m.path: m for m in modules}
+    out = []
+    for m in modules:
+        for imp in m.imports:
+            target = by_path.get(str(Path(m.path).parent / imp.path))
+            if target is None:
+                continue
+            names = frozenset([x.name for x in target.lets] + [x.name for x in target.params])
+            more = bool(target.dimensions or target.inputs or target.related or target.imports)
+            out.append(Imported(imp.path, imp.span, names, more))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,3 +38,4 @@ class Uses:
     it is aggregated, so it has no definition in the IR and no reference to it remains."""
     lets: tuple[tuple[str, Span], ...]     # every let declared, in declaration order
     names: frozenset[str]                  # every field, param, let and dimension read, or pinned by a test
+    imports: tuple[Imported, ...] = ()

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, replace
 
 from .. import ir
-from ..analysis.uses import Uses
+from ..analysis.uses import Uses, imports_of
 from ..diagnostics.values import DiagnosticSink
 from ..syntax import ast as A
 from ..types import Type
@@ -47,7 +47,8 @@ def check_modules(modules: list[A.Module], texts: dict[str, str], sink: Diagnost
         tests = lower_tests(replace(ctx, sink=DiagnosticSink()))     # quietly, for the partial IR
     else:
         tests = lower_tests(ctx)
-    uses = Uses(tuple((name, let.span) for name, let in ctx.let_ast.items()), frozenset(ctx.used))
+    uses = Uses(tuple((name, let.span) for name, let in ctx.let_ast.items()), frozenset(ctx.used),
+                imports_of(modules))
     return Checked(_ruleset(ctx, texts, definitions, tests), uses, not sink.has_errors)
 
 

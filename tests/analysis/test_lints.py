@@ -85,3 +85,13 @@ def test_lint_is_what_the_front_end_reports(tmp_path):
 def test_the_lints_run_from_two_tuples():
     assert [f.__name__ for f in DIMENSION_LINTS] == ["repeated_labels", "null_comparisons"]
     assert [f.__name__ for f in RULESET_LINTS] == ["unused_definitions"]
+
+
+def test_an_import_whose_lets_and_params_nobody_reads_is_unused(tmp_path):
+    (tmp_path / "lib.seg").write_text('param limit: number = 100\nlet doubled = 2\n', encoding="utf-8")
+    (tmp_path / "dims.seg").write_text('dimension extra first { segment a when true }\n', encoding="utf-8")
+    main = 'ruleset t\nimport "lib.seg"\nimport "dims.seg"\ninput customer key id { id: string  x: number }\n' \
+           'dimension d first { segment hi when x > 1 otherwise lo }\n'
+    got = warnings(tmp_path, main)
+    assert ("SEG403", "lib.seg") in got and not [w for w in got if w[1] == "dims.seg"]
+    assert ("SEG403", "lib.seg") not in warnings(tmp_path, main.replace("x > 1", "x > limit"))
