@@ -31,7 +31,7 @@ _EXPECT = re.compile(rf"expect\s+({_WORD})\s*=\s*\[?[^\]]*?(\w*)$")
 _KINDS = {"field": T.CompletionItemKind.Field, "row": T.CompletionItemKind.Field,
           "let": T.CompletionItemKind.Variable, "param": T.CompletionItemKind.Constant,
           "dimension": T.CompletionItemKind.Class, "related": T.CompletionItemKind.Module,
-          "segment": T.CompletionItemKind.EnumMember}
+          "segment": T.CompletionItemKind.EnumMember, "member": T.CompletionItemKind.EnumMember}
 
 _AGGREGATE_DOC = "over a customer's related rows: `f(orders.x [where condition])`"
 _POPULATION_DOC = "over all customers: `f(x [, desc] [by group, ...])`"

@@ -55,6 +55,8 @@ def detail(a: Analysis, d: Definition) -> str:
         return f"dimension ({d.node.policy})"
     if d.kind == "segment":
         return f"segment of `{d.key[1]}`"
+    if d.kind == "member":
+        return f"member of `{d.key[1]}`"
     return "related input"
 
 
@@ -114,6 +116,10 @@ class _Hover:
             self.lines.append("`otherwise`: every customer no other segment took")
         else:
             self.lines.append(f"```segdsl\nwhen {span_text(self.a.text, cond.span)}\n```")
+
+    def member(self, d: Definition) -> None:
+        self.lines.append(f"in the data: `{d.node.value}`")
+        self.label(d.node.label)
 
     def related(self, d: Definition) -> None:
         self.lines.append(f"rows of `{d.node.of}` by `{d.node.by}`")

@@ -2,11 +2,13 @@
 
 A symbol is keyed by what it names: ("name", n) for the one namespace of
 fields, lets, params, dimensions and related inputs, ("segment", d, s) for
-a segment of a dimension, ("row", r, f) for a field of a related input.
-Bare names are resolved as the checker does where it matters here: next to
-a dimension (`status = churn_risk`, `value in [a, b]`, `senior in tags`,
-`expect value = top`) a name is that dimension's segment; next to an enum
-field a member of its enum is no reference at all.
+a segment of a dimension, ("row", r, f) for a field of a related input,
+("member", f, m) for a member of the enum of field or param f. Bare names
+are resolved as the checker does where it matters here: next to a
+dimension (`status = churn_risk`, `value in [a, b]`, `senior in tags`,
+`expect value = top`) a name is that dimension's segment, next to an enum
+field or param (`network = in_net`, a test's `network: in_net`) a member of
+its enum.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ Key = tuple
 @dataclass(frozen=True, slots=True)
 class Definition:
     key: Key
-    kind: str               # field, param, let, dimension, related, segment, row
+    kind: str               # field, param, let, dimension, related, segment, row, member
     name: str
     span: Span
     node: object            # the AST node that declares it
@@ -49,6 +51,8 @@ def build_index(module: A.Module) -> Index:
     ix = Index()
     _Declarations(ix).module(module)
     uses = _Uses(ix)
+    for owner, t, default in _enum_defaults(module):
+        uses.value_of(owner, default)
     for let in module.lets:
         uses.expr(let.expr)
     for d in module.dimensions:
@@ -58,6 +62,13 @@ def build_index(module: A.Module) -> Index:
     for t in module.tests:
         uses.test(t)
     return ix
+
+
+def _enum_defaults(m: A.Module):
+    """(owner, type, default) of every field and param whose default may name a member."""
+    for decl in [f for i in m.inputs for f in i.fields] + list(m.params):
+        if decl.default is not None and decl.type.name == "enum":
+            yield decl.name, decl.type, decl.default
 
 
 class _Declarations:
@@ -95,6 +106,8 @@ class _Declarations:
     def enum(self, owner: str, t: A.TypeRef) -> None:
         if t.name == "enum":
             self.ix.members[owner] = [m.name for m in t.members]
+            for m in t.members:
+                self.define(("member", owner, m.name), "member", m.name, m.span, m)
 
 
 class _Uses:
@@ -172,11 +185,11 @@ class _Uses:
                                               or value.name in self.ix.members.get(owner, ()))
 
     def value_of(self, owner: str, value) -> None:
-        """A value compared with `owner`: its segment, its member (no symbol), or any expression."""
+        """A value compared with `owner`: its segment, its member, or any expression."""
         if isinstance(value, A.Name) and value.name in self.ix.segments.get(owner, ()):
             self.use(value.span, ("segment", owner, value.name))
         elif isinstance(value, A.Name) and value.name in self.ix.members.get(owner, ()):
-            return
+            self.use(value.span, ("member", owner, value.name))
         else:
             self.expr(value)
 

@@ -37,5 +37,18 @@ def rename(a: Analysis, uri: str, line: int, col: int, new_name: str) -> T.Works
     key = symbol_at(a, line, col)
     if key is None or not _NAME.fullmatch(new_name) or new_name in KEYWORDS:
         return None
-    edits = [T.TextEdit(range=to_range(a.text, s), new_text=new_name) for s in a.index.spans(key)]
+    own = a.index.definitions[key]
+    edits = [T.TextEdit(range=to_range(a.text, s), new_text=_declared(a, own, new_name) if s == own.span else new_name)
+             for s in a.index.spans(key)]
     return T.WorkspaceEdit(changes={uri: edits})
+
+
+def _declared(a: Analysis, d, new_name: str) -> str:
+    """A member whose name is its data value keeps that value when renamed: `new = "old"`."""
+    if d.kind != "member":
+        return new_name
+    line = a.text.split("\n")[d.span.line - 1]
+    if re.match(r"\s*=", line[d.span.end_col - 1:]):          # `old = "Data"`: the value is written
+        return new_name
+    return f'{new_name} = "{d.name}"'
+

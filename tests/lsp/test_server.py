@@ -230,3 +230,23 @@ def test_the_did_you_mean_is_a_quick_fix(lsp):
     assert fix.title == "Change to `spend`" and fix.kind == T.CodeActionKind.QuickFix and fix.is_preferred
     [edit] = fix.edit.changes[uri]
     assert edit.range == d.range and edit.new_text == "spend"
+
+
+def test_enum_members_hover_jump_and_rename_keeping_their_data_value(lsp):
+    uri = lsp.open("members.seg", RULES)
+    text = hover_text(lsp, uri, pos(RULES, "network = in_net", offset=len("network = ")))
+    assert "**in_net** — member of `network`" in text and "in the data: `in_net`" in text and "label: 在网" in text
+    loc = lsp.call(lsp.client.text_document_definition_async(
+        T.DefinitionParams(doc(uri), pos(RULES, "network: in_net", offset=len("network: ")))))
+    assert loc.range.start == pos(RULES, 'in_net "在网"')
+    edit = lsp.call(lsp.client.text_document_rename_async(
+        T.RenameParams(text_document=doc(uri), position=pos(RULES, "network = in_net", offset=11), new_name="在网")))
+    lines = RULES.split("\n")
+    for e in sorted(edit.changes[uri], key=lambda e: (e.range.start.line, -e.range.start.character)):
+        line = lines[e.range.start.line]
+        lines[e.range.start.line] = line[:e.range.start.character] + e.new_text + line[e.range.end.character:]
+    renamed = "\n".join(lines)
+    assert 'enum { 在网 = "in_net" "在网", off_net' in renamed
+    assert "when network = 在网 and" in renamed and "network: 在网 }" in renamed
+    lsp.change(uri, renamed)
+    assert not [d for d in lsp.diagnostics[uri] if d.severity == T.DiagnosticSeverity.Error]
