@@ -557,13 +557,21 @@ class Target(str, Enum):
 
 @app.command("fmt")
 @_usage_errors
-def fmt_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg), or folders of them")],
+def fmt_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg), or folders of them; - reads "
+                                                               "standard input and writes standard output")],
             check: Annotated[bool, typer.Option("--check", help="write nothing; exit 1 if a file would change")] = False,
             diff: Annotated[bool, typer.Option("--diff", help="print the changes as a unified diff; write nothing")]
             = False) -> None:
     """Rewrite rule files in the canonical layout, every comment kept."""
-    from .service.formatting import format_file, unified_diff
-    results = [format_file(f, write=not (check or diff)) for f in service.rule_files(files)]
+    from .service.formatting import format_file, format_text, unified_diff
+    piped = [str(f) for f in files] == ["-"]
+    if piped:
+        results = [format_text(sys.stdin.read(), "<stdin>")]
+        if results[0].after is not None and not (check or diff):
+            sys.stdout.write(results[0].after)            # the text exactly, not through rich
+            raise typer.Exit(0)
+    else:
+        results = [format_file(f, write=not (check or diff)) for f in service.rule_files(files)]
     for r in results:
         if r.diagnostics:
             err.print(render.text(list(r.diagnostics), {r.path: r.before or ""}), markup=False, end="")

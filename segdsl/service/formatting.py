@@ -51,6 +51,12 @@ def read_rule_text(path: Path) -> tuple[str | None, Diagnostic | None]:
                                 "save the rule file as UTF-8 (it may have been saved as GBK or Big5)")
 
 
+def format_text(text: str, name: str) -> FileFormat:
+    """Text that is not a file (standard input): formatted, nothing written."""
+    result = format_source(Source(name, text.removeprefix(BOM)))
+    return FileFormat(name, text, result.text, result.diagnostics, result.problem)
+
+
 def format_file(path: Path, write: bool) -> FileFormat:
     text, problem = read_rule_text(path)
     if text is None:

@@ -79,3 +79,14 @@ def test_a_byte_order_mark_and_windows_line_ends_are_not_kept(tmp_path):
     assert r.exit_code == 0, r.output
     assert p.read_bytes() == TIDY.encode("utf-8")
     assert runner.invoke(app, ["check", str(p)]).exit_code == 0
+
+
+def test_a_dash_formats_standard_input_to_standard_output():
+    r = runner.invoke(app, ["fmt", "-"], input=MESSY)
+    assert r.exit_code == 0 and r.stdout == TIDY
+    label = MESSY.replace("a:int", 'a:int ":smile: [b]x[/b]"')          # printed as it is, never as markup
+    assert runner.invoke(app, ["fmt", "-"], input=label).stdout == TIDY.replace("a: int", 'a: int ":smile: [b]x[/b]"')
+    r = runner.invoke(app, ["fmt", "--check", "-"], input=MESSY)
+    assert r.exit_code == 1 and r.stdout == "" and "would reformat <stdin>" in r.stderr
+    r = runner.invoke(app, ["fmt", "-"], input="ruleset t\nlet a = (1 +\n")
+    assert r.exit_code == 1 and r.stdout == "" and "<stdin>:2:9" in r.stderr
