@@ -28,23 +28,25 @@ class Layout:
         self._labels = {d.name: {s.name: (s.label if s.label is not None else s.name) for s in d.all_segments()}
                         for d in rs.dimensions}
         self._attrs = {d.name: {s.name: attribute_values(d, s) for s in d.all_segments()} for d in rs.dimensions}
-        self.counts = {d.name: Counter() for d in rs.dimensions}
+        self.reset_counts()
 
     def reset_counts(self) -> None:
         self.counts = {d.name: Counter() for d in self.rs.dimensions}
+        # what row() needs per dimension, looked up once rather than per customer
+        self._dims = tuple((d.name, d.policy == "all", self.counts[d.name]) for d in self.rs.dimensions)
 
     def row(self, key, values: tuple, kept: dict | None = None) -> dict:
         out = {self.key: key}
-        for d, v in zip(self.rs.dimensions, values):
-            out[d.name] = list(v) if d.policy == "all" else v
-            c = self.counts[d.name]
-            if d.policy == "all":
+        for (name, is_all, c), v in zip(self._dims, values):
+            if is_all:
+                out[name] = list(v)
                 if v:
                     for s in v:
                         c[s] += 1
                 else:
                     c["(none)"] += 1
             else:
+                out[name] = v
                 c[v if v is not None else "(none)"] += 1
         if self.labels:
             for d, v in zip(self.rs.dimensions, values):
