@@ -5,7 +5,8 @@
    with peak memory (benchmarks/whole_process.py);
 2. the fixed cost of a command against a bare `import duckdb` (benchmarks/fixed_cost.py);
 3. compile time as the ruleset grows (benchmarks/compile_scale.py);
-4. the generated `evaluate` against hand-written if/elif in-process (benchmarks/macro.py).
+4. the generated `evaluate` against hand-written if/elif in-process (benchmarks/macro.py);
+5. against rule-engine and JsonLogic on the same logic (benchmarks/rules_engines.py).
 
 `--rows N` (default 1,000,000; 10,000,000 on request), `--quick` for small sizes.
 Figures and the machine: docs/performance.md.
@@ -39,6 +40,8 @@ def main() -> None:
             "--repeat", repeat)
     section("generated evaluate against hand-written if/elif, in-process", "macro.py",
             "--rows", str(min(rows, 1_000_000)), "--interp-rows", "10000")
+    section("against rules engines on the same logic, in-process (optional: pip install '.[bench]')",
+            "rules_engines.py", "--rows", "5000" if args.quick else "20000")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,163 @@
+"""segdsl's generated Python against the rules engines people reach for, on the same logic.
+
+telecom_bench.seg written as rules for rule-engine (its expression language), zen-engine
+(GoRules' expression language, compiled once) and JsonLogic (panzi-json-logic), evaluated per customer in-process as their documentation shows: the
+rules of a `first` dimension in order until one matches, every rule of an `all` one. The
+rules engines are given `days_idle` computed beforehand (neither has date arithmetic that
+reads alike), which only helps them. Every engine's segments are compared with
+hand-written if/elif (benchmarks/macro.hand_segment) on every customer before any time is
+printed. The rules engines are optional: `pip install '.[bench]'`; a missing one is left out.
+
+Run: `python benchmarks/rules_engines.py [--rows 20000]`.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from macro import AS_OF, RULES, generate, hand_segment, run_generated  # noqa: E402
+
+NULL = None
+
+
+# (dimension, policy, [(segment, rule-engine text, JsonLogic)], otherwise)
+def _gt(field, n, op=">="):
+    return {"and": [{"!==": [{"var": field}, NULL]}, {op: [{"var": field}, n]}]}   # strict: 0 != null is loose
+
+
+def _in(field, items):
+    return {"in": [{"var": field}, items]}
+
+
+def _eq(field, v):
+    return {"==": [{"var": field}, v]}
+
+
+IN_NET = _eq("network", "in_net")
+DIMENSIONS = [
+    ("value", "first", [
+        ("top", "arpu != null and arpu >= 300", _gt("arpu", 300)),
+        ("high", "arpu != null and arpu >= 150", _gt("arpu", 150)),
+        ("mid", "arpu != null and arpu >= 60", _gt("arpu", 60)),
+        ("low", "arpu != null and arpu < 60", _gt("arpu", 60, "<")),
+    ], "unknown"),
+    ("status", "first", [
+        ("churn_risk", "network == 'in_net' and ((days_idle != null and days_idle > 60) or complaints_90d >= 3)",
+         {"and": [IN_NET, {"or": [_gt("days_idle", 60, ">"), {">=": [{"var": "complaints_90d"}, 3]}]}]}),
+        ("new", "network == 'in_net' and tenure_months < 3", {"and": [IN_NET, {"<": [{"var": "tenure_months"}, 3]}]}),
+        ("active", "network == 'in_net'", IN_NET),
+        ("recalled", "network == 'recalled'", _eq("network", "recalled")),
+        ("lost", "network in ['off_net', 'former']", _in("network", ["off_net", "former"])),
+        ("prospect", "network == 'competitor'", _eq("network", "competitor")),
+    ], None),
+    ("credit", "first", [
+        ("excellent", "credit_score != null and credit_score >= 750", _gt("credit_score", 750)),
+        ("good", "credit_score != null and credit_score >= 650", _gt("credit_score", 650)),
+        ("fair", "credit_score != null and credit_score >= 550", _gt("credit_score", 550)),
+        ("poor", "credit_score != null and credit_score < 550", _gt("credit_score", 550, "<")),
+    ], "unrated"),
+    ("tags", "all", [
+        ("senior", "age != null and age >= 60", _gt("age", 60)),
+        ("youth", "age != null and age >= 18 and age <= 30", {"and": [_gt("age", 18), {"<=": [{"var": "age"}, 30]}]}),
+        ("young_f", "gender == 'F' and age != null and age >= 18 and age <= 35",
+         {"and": [_eq("gender", "F"), _gt("age", 18), {"<=": [{"var": "age"}, 35]}]}),
+        ("complainer", "complaints_90d >= 2", {">=": [{"var": "complaints_90d"}, 2]}),
+        ("unhappy", "satisfaction != null and satisfaction < 3", _gt("satisfaction", 3, "<")),
+        ("group_plan", "plan in ['family', 'business']", _in("plan", ["family", "business"])),
+    ], None),
+    ("quadrant", "first", [
+        ("star", "value in ['top', 'high'] and status in ['active', 'new']",
+         {"and": [_in("value", ["top", "high"]), _in("status", ["active", "new"])]}),
+        ("save", "value in ['top', 'high', 'mid'] and status == 'churn_risk'",
+         {"and": [_in("value", ["top", "high", "mid"]), _eq("status", "churn_risk")]}),
+        ("grow", "value == 'mid' and status in ['active', 'new']",
+         {"and": [_eq("value", "mid"), _in("status", ["active", "new"])]}),
+    ], "other"),
+]
+
+
+def rule_engine_segmenter():
+    import rule_engine
+    compiled = [(n, p, [(s, rule_engine.Rule(text)) for s, text, _ in rules], o) for n, p, rules, o in DIMENSIONS]
+    return _with_rules(compiled, lambda rule, data: rule.matches(data))
+
+
+def zen_segmenter():
+    import zen        # zen-engine: GoRules' expression language (the same text as rule-engine's here)
+    compiled = [(n, p, [(s, zen.compile_expression(text)) for s, text, _ in rules], o) for n, p, rules, o in DIMENSIONS]
+    # it takes no date values: the date is left out (the rules read days_idle)
+    return _with_rules(compiled, lambda rule, data: bool(rule.evaluate(data)), drop=("last_recharge",))
+
+
+def json_logic_segmenter():
+    from json_logic import jsonLogic
+    compiled = [(n, p, [(s, logic) for s, _, logic in rules], o) for n, p, rules, o in DIMENSIONS]
+    return _with_rules(compiled, lambda rule, data: bool(jsonLogic(rule, data)))
+
+
+def _with_rules(compiled, matches, drop=()):
+    def segment(rec: dict) -> tuple:
+        data = dict(rec)
+        last = rec["last_recharge"]
+        data["days_idle"] = None if last is None else (AS_OF - last).days
+        for k in drop:
+            del data[k]
+        out = []
+        for name, policy, rules, otherwise in compiled:
+            if policy == "all":
+                value = tuple(seg for seg, rule in rules if matches(rule, data))
+            else:
+                value = next((seg for seg, rule in rules if matches(rule, data)), otherwise)
+            data[name] = value
+            out.append(value)
+        return tuple(out)
+    return segment
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=20_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    from segdsl.backends.python import compile_program
+    from segdsl.check.frontend import check_file
+    from segdsl.service.params import resolve_params
+    rs = check_file(RULES).ruleset
+    evaluate, params = compile_program(rs).evaluate, resolve_params(rs)
+    records = generate(random.Random(20261101), 0, args.rows)
+    expected = [hand_segment(r) for r in records]
+    runs = {"segdsl generated Python": lambda: run_generated(evaluate, records, params),
+            "hand-written if/elif": lambda: [hand_segment(r) for r in records]}
+    for name, make in (("rule-engine", rule_engine_segmenter), ("zen-engine (expressions)", zen_segmenter),
+                       ("JsonLogic (panzi-json-logic)", json_logic_segmenter)):
+        try:
+            segment = make()
+        except ImportError:
+            print(f"{name}: not installed (pip install '.[bench]'), left out")
+            continue
+        runs[name] = (lambda s: lambda: [s(r) for r in records])(segment)
+    for name, run in runs.items():        # the same segments for every customer, or no table
+        got = run()
+        bad = next((i for i, (a, b) in enumerate(zip(got, expected)) if tuple(a) != tuple(b)), None)
+        assert bad is None and len(got) == len(expected), f"{name} differs at {bad}: {got[bad]} != {expected[bad]}"
+    best = {name: float("inf") for name in runs}
+    for _ in range(args.repeat):
+        for name, run in runs.items():
+            t = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - t)
+    ours = best["segdsl generated Python"]
+    print(f"{'engine (in-process, ' + format(args.rows, ',') + ' customers)':<44}{'seconds':>9}{'µs/customer':>13}"
+          f"{'× segdsl':>12}")
+    for name, t in best.items():
+        print(f"{name:<44}{t:>9.3f}{t / args.rows * 1e6:>13.1f}{t / ours:>11.1f}×")
+    print("every engine gave the hand-written segments for every customer")
+
+
+if __name__ == "__main__":
+    main()
