@@ -10,7 +10,9 @@ the edge, when it is shown. A catalog entry is an English template whose
     msgstr "输入 `{input}` 中没有字段 `{name}`"
 
 `(s)` in a msgid matches an English plural s or nothing (`{n} file(s)
-checked`). A message matching a template is shown with the Chinese text and the very
+checked`). A placeholder whose name starts with `message` holds messages of
+their own, joined by "; " (the reasons a data row is bad): each is
+translated in turn. A message matching a template is shown with the Chinese text and the very
 same names and values, never translated (rule-file names, labels, file
 names and data stay as written). A message no template matches is shown in
 English: a code added without its translation still says what is wrong,
@@ -100,8 +102,9 @@ def _templates(lang: str) -> tuple[dict[str, str], tuple[Template, ...]]:
             templates.append(Template(msgid, msgstr, _pattern(msgid)))
         else:
             exact[msgid] = msgstr
-    # the most specific template first: the one with the most literal text
-    templates.sort(key=lambda t: -len(_PLACEHOLDER.sub("", t.msgid)))
+    # the most specific template first: one that starts with literal text before one that
+    # starts with a placeholder (which could swallow any prefix), then the most literal text
+    templates.sort(key=lambda t: (t.msgid.startswith("{"), -len(_PLACEHOLDER.sub("", t.msgid))))
     return exact, tuple(templates)
 
 
@@ -113,9 +116,14 @@ def lookup(text: str, lang: str) -> str | None:
     for t in templates:
         m = t.pattern.fullmatch(text)
         if m:
-            values = m.groupdict()
+            values = {k: _parts(v, lang) if k.startswith("message") else v for k, v in m.groupdict().items()}
             return _PLACEHOLDER.sub(lambda p: values.get(p.group(1), p.group(0)), t.msgstr)
     return None
+
+
+def _parts(text: str, lang: str) -> str:
+    """Messages joined by "; ", each in `lang` where the catalog has it."""
+    return "；".join(lookup(part, lang) or part for part in text.split("; "))
 
 
 def translate(text: str, lang: str | None = None) -> str:

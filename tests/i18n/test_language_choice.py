@@ -63,3 +63,17 @@ def test_check_and_test_summaries_in_chinese():
     assert "规则覆盖率 100%（8 个客群命中 8 个）" in r.stdout
     c = _segdsl("check", "rulesets/telesales/telesales.seg", lang="zh_CN.UTF-8")
     assert "通过：检查了 1 个文件，0 个错误，0 个警告" in c.stderr
+
+
+def test_a_bad_row_in_chinese(tmp_path):
+    rules = ROOT / "rulesets" / "telecom_quadrants" / "telecom_quadrants.seg"
+    data = tmp_path / "bad.csv"
+    lines = (ROOT / "segdsl" / "samples" / "telco_customers.csv").read_text(encoding="utf-8").splitlines()[:3]
+    lines[2] = lines[2].replace(",34,", ",abc,").replace(",56.95,", ",5000,")
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = _segdsl("--lang", "zh", "apply", str(rules), "--input", f"customer={data}", lang="C.UTF-8")
+    assert r.returncode == 1
+    assert f"错误：{data} 第 2 行（文件第 3 行）：" in r.stderr, r.stderr
+    assert "tenure_months（列 \"tenure\"）= 'abc' 不是整数" in r.stderr
+    assert "monthly_charges（列 \"MonthlyCharges\"）= 5000 超出范围 0..1000" in r.stderr
+    assert "没有写出任何文件" in r.stderr
