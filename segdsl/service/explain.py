@@ -146,8 +146,11 @@ class Population:
     """Every customer of the inputs, with the population values over all of them: loaded
     once, then any customer can be explained."""
 
-    def __init__(self, rs: ir.Ruleset, customers: list[Customer], params: dict, stats: dict):
+    def __init__(self, rs: ir.Ruleset, customers: list[Customer], params: dict, stats: dict,
+                 count: int | None = None, keys: list[str] | None = None):
         self.rs, self.customers, self.params, self.stats = rs, customers, params, stats
+        self.count = len(customers) if count is None else count     # customers read
+        self.keys = keys            # every key's text, when `customers` holds only some (`for_key`)
         self._by_key: dict | None = None
 
     @classmethod
@@ -173,6 +176,46 @@ class Population:
         return cls(rs, customers, options.params, {i: s for i, s in enumerate(built) if s is not None})
 
     @classmethod
+    def for_key(cls, rs: ir.Ruleset, options: ApplyOptions, key: Any = None, row: int | None = None
+                ) -> "Population":
+        """The inputs read as `load` reads them, keeping only the customer with this key (or at
+        this data row) and every key's text: for rules that read no population value, so
+        memory does not grow with the customers' records."""
+        from ..engines.base import run_guarded
+        from ..engines.rows import InputRows
+        rows = InputRows(rs, options)
+        wanted = row if row is not None and rs.customer is not None and not rs.customer.key else key
+        keys: list[str] = []
+        found: dict = {}
+
+        def matches(k) -> bool:
+            return k == wanted or (wanted is not None and _key_text(k) == _key_text(wanted))
+
+        def read():
+            if rs.customer is not None:
+                for k, raw, rec in rows.customer_records(rs.customer):
+                    keys.append(_key_text(k))
+                    if not found and matches(k):
+                        found[k] = Customer(k, rec, {r.name: [] for r in rs.related}, raw.order)
+            seen: set = set()
+            for r in rs.related:
+                if r.name not in options.inputs:
+                    continue
+                for raw, rec in rows.records(r):
+                    k = rec[r.key]
+                    if rs.customer is None and k not in seen:
+                        seen.add(k)
+                        keys.append(_key_text(k))
+                        if not found and matches(k):
+                            found[k] = Customer(k, {}, {x.name: [] for x in rs.related}, raw.order)
+                    if k in found:
+                        found[k].rows[r.name].append(rec)
+            rows.bad.settle()
+            return rows.summary
+        run_guarded(rs, options, read)
+        return cls(rs, list(found.values()), options.params, {}, len(keys), keys)
+
+    @classmethod
     def of_one(cls, rs: ir.Ruleset, customer: Customer, params: dict, frozen: dict | None = None) -> "Population":
         """One customer as its own population (as a test case is), or with frozen values."""
         from ..backends.python import compile_program, compute_stats
@@ -183,17 +226,7 @@ class Population:
         """The customer with this key (a value, or its text as a file holds it), or at this
         data row of a keyless input; a Problem at `id` / `row` otherwise."""
         rs = self.rs
-        keyless = rs.customer is not None and not rs.customer.key
-        if row is not None:
-            if not keyless:
-                raise fail("has-key", "row", row, f"the input has a key ({rs.key}): give the customer's key",
-                           usage=True)
-            key = row
-        elif key is None:
-            raise fail("missing-key", "id", None, "give the key of the customer to explain", usage=True)
-        elif keyless:
-            raise fail("no-key", "id", key, "the input has no key: give the customer's data row number",
-                       usage=True)
+        key = lookup(rs, key, row)
         if self._by_key is None:
             self._by_key = {}
             for c in self.customers:
@@ -205,8 +238,8 @@ class Population:
         if found is None:
             where = "row" if row is not None else "id"
             what = f"no data row {row}" if row is not None else f"no customer has {rs.key} = {key!r}"
-            near = None if row is not None else _closest_key(str(key), self.customers)
-            raise fail("unknown-key", where, key, f"{what} among the {len(self.customers):,} customers read"
+            near = None if row is not None else _closest_key(str(key), self.customers, self.keys)
+            raise fail("unknown-key", where, key, f"{what} among the {self.count:,} customers read"
                        + (f"; did you mean {near}?" if near else ""))
         return found
 
@@ -218,16 +251,32 @@ class Population:
                        f"`{dimension}` (dimensions: {names})", usage=True)
         interp = Interpreter(rs, self.params, stats=self.stats)
         env = interp.run([customer])[0]
-        explainer = _Explainer(rs, Tracer(interp, rs, customer, env), env, len(self.customers))
+        explainer = _Explainer(rs, Tracer(interp, rs, customer, env), env, self.count)
         dims = tuple(explainer.dimension(d) for d in rs.dimensions if dimension in (None, d.name))
         row = None if rs.customer is None else customer.row
-        return Explanation(rs.name, rs.key, customer.key, row, len(self.customers), dims)
+        return Explanation(rs.name, rs.key, customer.key, row, self.count, dims)
 
 
-def _closest_key(given: str, customers: list[Customer]) -> str | None:
+def lookup(rs: ir.Ruleset, key: Any, row: int | None) -> Any:
+    """What identifies the customer asked for: its key, or its data row for a keyless input;
+    a Problem at `id` or `row` for the wrong one (checked before any data is read)."""
+    keyless = rs.customer is not None and not rs.customer.key
+    if row is not None:
+        if not keyless:
+            raise fail("has-key", "row", row, f"the input has a key ({rs.key}): give the customer's key",
+                       usage=True)
+        return row
+    if key is None:
+        raise fail("missing-key", "id", None, "give the key of the customer to explain", usage=True)
+    if keyless:
+        raise fail("no-key", "id", key, "the input has no key: give the customer's data row number", usage=True)
+    return key
+
+
+def _closest_key(given: str, customers: list[Customer], keys: list[str] | None = None) -> str | None:
     """The key most like a mistyped one (a transposed or missing character), if any is close."""
     from ..diagnostics.suggest import closest
-    return closest(given, (_key_text(c.key) for c in customers), cutoff=85.0)
+    return closest(given, keys if keys is not None else (_key_text(c.key) for c in customers), cutoff=85.0)
 
 
 def _key_text(v: Any) -> str:
@@ -310,5 +359,15 @@ def explain(rs: ir.Ruleset, options: ApplyOptions, key: Any = None, row: int | N
         raise fail("bad-choice", "on_error", options.on_error, "choose fail or skip", usage=True)
     if dimension is not None and rs.dimension(dimension) is None:
         Population(rs, [], options.params, {}).explain(Customer(None), dimension)     # the Problem
-    population = Population.load(rs, options)
+    lookup(rs, key, row)
+    if _reads_population(rs, options):
+        population = Population.load(rs, options)
+    else:
+        population = Population.for_key(rs, options, key, row)
     return population.explain(population.find(key, row), dimension)
+
+
+def _reads_population(rs: ir.Ruleset, options: ApplyOptions) -> bool:
+    """Whether the dimensions read a population value not frozen in `options.stats`."""
+    from ..passes import build_plan
+    return any(pid not in (options.stats or {}) for pid in build_plan(rs).live_stats)

@@ -184,3 +184,39 @@ dimension d unique {
     assert [t["matched"] for t in d["trace"]] == [True, True]
     text = cli("explain", rules, "--input", f"customer={data}", "--id", "a")
     assert "conflict: big, odd" in text.stdout
+
+
+def test_related_rows_are_read_for_the_one_customer_explained(tmp_path):
+    rules = tmp_path / "r.seg"
+    rules.write_text('''ruleset r version "1"
+input customer key id {
+  id: string
+}
+related orders of customer by id {
+  id: string
+  amount: number
+}
+let total "合计" = sum(orders.amount)
+dimension spend first {
+  segment big when total >= 100
+  segment some when count(orders) > 0
+  otherwise none_
+}
+''', encoding="utf-8")
+    customers = tmp_path / "c.csv"
+    customers.write_text("id\na\nb\nc\n", encoding="utf-8")
+    orders = tmp_path / "o.csv"
+    orders.write_text("id,amount\na,60\nb,5\na,50\nz,1000\n", encoding="utf-8")
+    seg = segdsl.load(rules)
+    table = seg.apply({"customer": customers, "orders": orders})
+    want = dict(zip(table.column("id").to_pylist(), table.column("spend").to_pylist()))
+    for key in "abc":
+        r = cli("explain", rules, "--input", f"customer={customers}", "--input", f"orders={orders}", "--id", key,
+                "--format", "json")
+        assert r.exit_code == 0, r.output
+        got = json.loads(r.stdout)
+        assert got["customers"] == 3 and got["dimensions"][0]["segment"] == want[key]
+    assert want == {"a": "big", "b": "some", "c": "none_"}
+    big = json.loads(cli("explain", rules, "--input", f"customer={customers}", "--input", f"orders={orders}",
+                         "--id", "a", "--format", "json").stdout)
+    assert big["dimensions"][0]["lets"] == [{"name": "total", "kind": "let", "label": "合计", "value": 110.0}]
