@@ -77,3 +77,15 @@ def test_a_bad_row_in_chinese(tmp_path):
     assert "tenure_months（列 \"tenure\"）= 'abc' 不是整数" in r.stderr
     assert "monthly_charges（列 \"MonthlyCharges\"）= 5000 超出范围 0..1000" in r.stderr
     assert "没有写出任何文件" in r.stderr
+
+
+def test_wrong_usage_in_chinese(tmp_path):
+    rules = ROOT / "rulesets" / "telesales" / "telesales.seg"
+    r = _segdsl("--lang", "zh", "apply", str(rules), "--input", f"contact={tmp_path / 'nope.csv'}", lang="C.UTF-8")
+    assert r.returncode == 2
+    assert f"错误：--input contact={tmp_path / 'nope.csv'}：没有这个文件" in r.stderr, r.stderr
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "telesales.seg").write_text("mine", encoding="utf-8")
+    r = _segdsl("init", "telesales", str(tmp_path / "mine"), lang="zh_CN.UTF-8")
+    assert r.returncode == 2
+    assert "已经有 telesales.seg；没有写出任何文件（请选择一个空文件夹）" in r.stderr, r.stderr
