@@ -56,21 +56,21 @@ def constant_parts(q: Query, exact: list[bool], skip: set[str]) -> Iterator[Find
             why = q.why(small)
             if isinstance(x, ir.And):
                 if not can_true:
-                    yield finding(q, s, x, "can never be true", why)
+                    yield finding(q, s, x, "can never be true", why, "always_false")
                 continue
             can_false = q.sat(t.false, solver=small)
             if can_true and not can_false:
-                yield finding(q, s, x, "is always true (where its values are present)", q.why(small))
+                yield finding(q, s, x, "is always true (where its values are present)", q.why(small), "always_true")
             elif can_false and not can_true:
-                yield finding(q, s, x, "is always false", why)
+                yield finding(q, s, x, "is always false", why, "always_false")
 
 
-def finding(q: Query, s: ir.Segment, x: ir.Expr, verdict: str, why: list[str]) -> Finding:
+def finding(q: Query, s: ir.Segment, x: ir.Expr, verdict: str, why: list[str], kind: str) -> Finding:
     reason = f", given {' and '.join(why)}" if why else ""
     text = source(q.rs, x.span)
     return Finding(Diagnostic("SEG407", f"`{text}` in segment `{s.name}` {verdict}{reason}", x.span,
                               help="remove it or correct the bound; the declared range already decides it"),
-                   "constant", q.d.name, (s.name,))
+                   kind, q.d.name, (s.name,), part=x)
 
 
 def equivalent(q: Query, exact: list[bool]) -> Iterator[Finding]:

@@ -23,6 +23,8 @@ def overlaps(q: Query) -> Iterator[Finding]:
                 return
             model = q.solver.model()
             both = [i for i, t in enumerate(trues) if z3.is_true(model.eval(t, model_completion=True))][:2]
+            if len(both) < 2:           # the model, completed, does not show the two: say nothing
+                raise Unconfirmed()
             witness = q.witness()
             env, truths = q.run(witness)
             names = [q.d.segments[i].name for i in both]

@@ -39,12 +39,14 @@ class Witness:
 class Finding:
     """A diagnostic of the solver analysis with what it claims: `kind` overlap (both `segments`
     match the witness), gap (none of the dimension's segments does), never (`segments[0]` can
-    never match; no witness), or not_analysed."""
+    never match; no witness), always_true / always_false (`part` of a condition, where its
+    values are present), equivalent, or not_analysed."""
     diagnostic: Any
     kind: str
     dimension: str
     segments: tuple[str, ...] = ()
     witness: "Witness | None" = None
+    part: Any = None                  # for kind always_true / always_false: the comparison or `and`
 
 
 Confirm = Callable[["Witness"], tuple[dict, dict]]

@@ -5,7 +5,8 @@ For each generated file (tests/property/rulesets.py, population functions includ
 * an overlap's witness matches both segments named, in the interpreter, and the dimension's
   value for it is a conflict; a gap's witness matches no segment and gets no segment;
 * a segment said never to match (SEG404/SEG406) is not reached by any customer of a random
-  population, nor is a gap or an overlap found there when the analysis said there is none.
+  population, nor is a gap or an overlap found there when the analysis said there is none,
+  and a comparison said always true (false) is never false (true) for them.
 
 The count of files analysed is printed with the property counts.
 """
@@ -60,7 +61,11 @@ def never_claims(rs, found, population) -> None:
         if any(f.kind == "not_analysed" for f in mine):
             continue
         never = {f.segments[0]: f.diagnostic.code for f in mine if f.kind == "never"}
+        decided = [f for f in mine if f.kind in ("always_true", "always_false")]
         for customer, env in zip(population, envs):
+            for f in decided:
+                value = interp.eval(f.part, customer, env, None)
+                assert value is not (f.kind == "always_false"), (f.diagnostic.message, customer.record)
             for s in d.segments:
                 if s.name not in never:
                     continue
