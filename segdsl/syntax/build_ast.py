@@ -329,6 +329,7 @@ class _Builder(Transformer):
 
 
 _CELL_SPLIT = re.compile(r'((?:[^|"]|"(?:[^"\\\n]|\\.)*")*)')
+_BEFORE_COMMENT = re.compile(r'(?:[^#"]|"(?:[^"\\\n]|\\.)*")*')
 
 
 def _split_cells(line: str) -> list[tuple[str, int]]:
@@ -351,7 +352,8 @@ def _table_cases(b: _Builder, tok: Token, pins) -> tuple[A.TestCase, ...]:
     for i, raw in enumerate(lines):
         lineno = tok.line + i
         base_col = tok.column if i == 0 else 1
-        text = raw.split("#", 1)[0] if '"' not in raw else raw  # comments outside strings
+        end = _BEFORE_COMMENT.match(raw).end()                # a comment starts at a `#` outside strings
+        text = raw[:end] if raw[end:end + 1] == "#" else raw
         if not text.strip():
             continue
         cells = _split_cells(text.rstrip())
