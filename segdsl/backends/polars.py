@@ -37,6 +37,7 @@ from typing import Any, Callable, Mapping
 import polars as pl
 
 from .. import ir
+from ..builtins import BUILTINS
 from ..passes import Plan
 from ..passes.dependencies import definition_exprs, stats_read
 from ..runtime import population
@@ -188,7 +189,6 @@ class Expressions:
             args = [self.typed(a, e.type) for a in e.args]
         else:
             args = [self.expr(a) for a in e.args]
-            from ..builtins import BUILTINS
             for i, need in enumerate(BUILTINS[e.name].needs):
                 if e.args[i].type.kind is Kind.NULL:     # a literal `null`: typed as the function needs
                     args[i] = pl.lit(None, dtype=_NEED_DTYPES[need.sql_type])
@@ -462,8 +462,7 @@ class _Query:
 
     def definition(self, d: ir.Definition) -> list[pl.Expr]:
         if isinstance(d, ir.Let):
-            return [self.values.typed(d.expr, d.expr.type).alias(d.name)] if d.expr.type.kind is not Kind.NULL \
-                else [self.values.expr(d.expr).alias(d.name)]
+            return [self.values.typed(d.expr, d.expr.type).alias(d.name)]
         return getattr(self, "policy_" + d.policy)(d)
 
     def conditions(self, d: ir.Dimension) -> list[pl.Expr]:
