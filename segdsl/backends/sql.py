@@ -10,7 +10,8 @@ Shape:
     WITH customer_in AS (SELECT data columns AS fields, enums mapped to member
                          names, defaults applied FROM <customer table>),
          orders_agg  AS (SELECT key, aggregates ... GROUP BY key),   -- per related input
-         step_1 AS (SELECT *, <let or dimension> AS name FROM ...), ...
+         step_1 AS (SELECT *, <the lets and dimensions that read only what
+                    earlier steps hold> AS name, ... FROM ...), ...
     SELECT key, dimension columns [, labels, attributes] FROM step_n
 
 Everything the query needs to know about the rules comes from the Plan: the
@@ -43,7 +44,7 @@ from .. import collector, ir
 from ..builtins import BUILTINS, EXACT_SUM, FULL_LOWER, FULL_UPPER
 from ..check.literals import number_problem
 from ..passes import Plan, build_plan
-from ..passes.dependencies import aggregates_read, definition_exprs, stats_read
+from ..passes.dependencies import aggregates_read, definition_exprs, references, stats_read
 from ..types import Kind
 from .dialects import CodePoints, render
 from .errors import NameRefused, NotSupported
@@ -393,12 +394,22 @@ class _Query:
 
     # -- definitions --
     def steps(self, definitions) -> list[list[exp.Expression]]:
+        """The definitions' columns, one step per level of reading: a definition joins the first
+        step after everything it reads, so independent definitions share a step and the chain
+        of CTEs is as long as the longest chain of definitions, not their number (Spark's
+        analyser resolves one nested CTE per iteration)."""
         out: list[list[exp.Expression]] = []
-        for d in definitions:
-            if isinstance(d, ir.Let):
-                out.append([_alias(self.values.sql(d.expr), ident(d.name))])
-            else:
-                out.extend(self.dimension(d))
+        done: dict[str, int] = {}                 # name → the step whose output holds it
+        aggregates = {a.name: a.node for a in self.plan.aggregates}
+        for d in definitions:                     # dependency order
+            start = max((done[m] for m in references(definition_exprs(d), aggregates) if m in done), default=0)
+            parts = [[_alias(self.values.sql(d.expr), ident(d.name))]] if isinstance(d, ir.Let) \
+                else self.dimension(d)
+            for j, cols in enumerate(parts):
+                while len(out) <= start + j:
+                    out.append([])
+                out[start + j].extend(cols)
+            done[d.name] = start + len(parts)
         return out
 
     def dimension(self, d: ir.Dimension) -> list[list[exp.Expression]]:

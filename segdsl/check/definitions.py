@@ -1,13 +1,15 @@
 """Lets and dimensions: declared first, then checked, each at most once.
 
 All names are declared before any expression is checked, so a let may read
-one declared below it. A let is checked when it is first read (or in
-declaration order if nothing reads it); meeting a let that is still being
-checked is a cycle (SEG110). A definition with an error is left out of the
+one declared below it. Lets are checked in the order of what they read
+(lets_in_reading_order), so that a let is checked before it is read and a
+chain of lets declared bottom-up does not nest one check inside another; a
+let met while it is still being checked is a cycle (SEG110). A definition with an error is left out of the
 IR, and what reads it is reported once, where the error is.
 """
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from .. import ir
@@ -39,7 +41,7 @@ def declare_definitions(ctx: Context) -> None:
 def check_definitions(x: ExpressionChecker) -> None:
     """Every let, then every dimension; what checks cleanly lands in ctx.lets and ctx.dims."""
     ctx = x.ctx
-    for name in ctx.let_ast:
+    for name in lets_in_reading_order(ctx.let_ast):
         try:
             check_let(x, name)
         except Failed:
@@ -48,6 +50,44 @@ def check_definitions(x: ExpressionChecker) -> None:
         dim = check_dimension(x, d)
         if dim is not None:
             ctx.dims[d.name] = dim
+
+
+def lets_in_reading_order(lets: dict[str, A.Let]) -> list[str]:
+    """Every let after the lets its expression names (as far as a cycle allows), declaration order
+    otherwise; found without recursion, so any length of chain is one loop."""
+    reads = {n: [m for m in _names(let.expr) if m in lets and m != n] for n, let in lets.items()}
+    out: list[str] = []
+    state: dict[str, str] = {}
+    for root in lets:
+        stack = [(root, 0)]
+        while stack:
+            n, i = stack.pop()
+            if i == 0:
+                if n in state:
+                    continue
+                state[n] = "open"
+            if i < len(reads[n]):
+                stack.append((n, i + 1))
+                if reads[n][i] not in state:
+                    stack.append((reads[n][i], 0))
+            else:
+                state[n] = "done"
+                out.append(n)
+    return out
+
+
+def _names(expr: A.Expr) -> list[str]:
+    """The plain names an expression reads, in order of appearance."""
+    out, stack = [], [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, A.Name):
+            out.append(e.name)
+        elif isinstance(e, (tuple, list)):
+            stack.extend(reversed(e))
+        elif isinstance(e, A.Expr):
+            stack.extend(reversed([getattr(e, f.name) for f in fields(e) if f.name != "span"]))
+    return out
 
 
 def check_let(x: ExpressionChecker, name: str, use_span: Span | None = None) -> ir.Let:

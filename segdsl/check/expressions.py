@@ -46,7 +46,7 @@ class ExpressionChecker:
         """The related input whose rows these values are about (None: the customer); one at most."""
         levels = {x.type.level for x in xs if x.type.level is not None}
         if len(levels) > 1:
-            a, b = sorted(levels)
+            a, b = sorted(levels)[:2]
             self.ctx.error("SEG215", f"values of `{a}` rows and `{b}` rows cannot be combined row by row", span,
                            help="aggregate each one first, e.g. `sum(...)`")
             raise Failed
@@ -246,20 +246,35 @@ class ExpressionChecker:
 
     # ---- logic ----
     def check_And(self, e: A.And, expect):
-        l, r = self.cond(e.left), self.cond(e.right)
-        items = (l.items if isinstance(l, ir.And) else (l,)) + (r.items if isinstance(r, ir.And) else (r,))
-        level = self.level_of(l, r, span=e.span)
-        return ir.And(Type(Kind.BOOL, any(i.type.nullable for i in items), level), e.span, items)
+        return self._chain(e, ir.And)
 
     def check_Or(self, e: A.Or, expect):
-        l, r = self.cond(e.left), self.cond(e.right)
-        items = (l.items if isinstance(l, ir.Or) else (l,)) + (r.items if isinstance(r, ir.Or) else (r,))
-        level = self.level_of(l, r, span=e.span)
-        return ir.Or(Type(Kind.BOOL, any(i.type.nullable for i in items), level), e.span, items)
+        return self._chain(e, ir.Or)
+
+    def _chain(self, e: A.And | A.Or, node: type):
+        """`a or b or c ...` as one n-ary node, its operands gathered without recursion (a chain
+        of thousands of terms is as easy as one of two)."""
+        operands, stack = [], [e]
+        while stack:
+            x = stack.pop()
+            if type(x) is type(e):
+                stack += (x.right, x.left)
+            else:
+                operands.append(x)
+        items = []
+        for x in operands:
+            c = self.cond(x)
+            items.extend(c.items if isinstance(c, node) else (c,))
+        level = self.level_of(*items, span=e.span)
+        return node(Type(Kind.BOOL, any(i.type.nullable for i in items), level), e.span, tuple(items))
 
     def check_Not(self, e: A.Not, expect):
-        x = self.cond(e.operand)
-        return ir.Not(x.type, e.span, x)
+        """`not not x` is `x` (three-valued `not` is its own inverse): a run of `not`s is one or none."""
+        odd, x = False, e
+        while isinstance(x, A.Not):
+            odd, x = not odd, x.operand
+        c = self.cond(x)
+        return ir.Not(c.type, e.span, c) if odd else c
 
     def check_Case(self, e: A.Case, expect):
         whens, t = [], None

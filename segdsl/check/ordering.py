@@ -38,31 +38,62 @@ def order_definitions(ctx: Context, report: bool = True) -> tuple[ir.Definition,
         d = defs[ordering.cycle[0]]
         ctx.error("SEG110", "definitions depend on each other in a cycle: " + " → ".join(ordering.cycle),
                   d.span, help="a dimension or let cannot use itself, directly or through others")
+    if report:
+        _chain_too_long(ctx, ordering.definitions)
     return ordering.definitions
+
+
+# Definitions that build on each other become one step each in SQL (a CTE reading the one
+# before): Spark's analyser resolves one nested step per iteration and runs out of memory
+# near 200 of them, DuckDB's binder stops near 1,000. The language allows chains of at
+# most this many, far beyond any real ruleset (the shipped ones reach 4).
+MAX_CHAIN = 50
+
+
+def _chain_too_long(ctx: Context, definitions: tuple[ir.Definition, ...]) -> None:
+    """SEG009 at the first definition that stands on a chain of more than MAX_CHAIN others."""
+    depth: dict[str, int] = {}
+    for d in definitions:                           # dependency order: what d reads is done
+        depth[d.name] = 1 + max((depth.get(m, 0) for m in references(definition_exprs(d))), default=0)
+        if depth[d.name] > MAX_CHAIN:
+            ctx.error("SEG009", f"`{d.name}` ends a chain of {depth[d.name]} definitions, each reading "
+                      f"the one before; at most {MAX_CHAIN} are allowed", d.span,
+                      help="compute intermediate values in one expression, or use fewer steps")
+            return
 
 
 def dependency_order(defs: dict[str, ir.Definition]) -> Ordering:
     """`defs` in dependency order, leaving out any on a cycle or reading a name not in `defs`."""
-    reads = {n: references(definition_exprs(d)) for n, d in defs.items()}
+    reads = {n: sorted(references(definition_exprs(d))) for n, d in defs.items()}
     out: list[ir.Definition] = []
     state: dict[str, str] = {}           # "on_path" | "done" | "left_out"
     cycles: list[tuple[str, ...]] = []
-
-    def visit(n: str, path: list[str]) -> bool:
-        if state.get(n) in ("done", "left_out"):
-            return state[n] == "done"
-        if state.get(n) == "on_path":
-            cycles.append(tuple(path[path.index(n):] + [n]))
-            return False
-        state[n] = "on_path"
-        ok = True
-        for m in sorted(reads[n]):
-            ok = (m in defs and visit(m, path + [n])) and ok
-        state[n] = "done" if ok else "left_out"
-        if ok:
-            out.append(defs[n])
-        return ok
-
-    for n in defs:
-        visit(n, [])
+    for root in defs:                    # a depth-first walk with its own stack: chains of any length
+        if root in state:
+            continue
+        state[root] = "on_path"
+        path, frames = [root], [[root, 0, True]]     # name, next dependency, all dependencies fine
+        while frames:
+            frame = frames[-1]
+            n, i = frame[0], frame[1]
+            if i < len(reads[n]):
+                frame[1] += 1
+                m = reads[n][i]
+                if m not in defs or state.get(m) == "left_out":
+                    frame[2] = False
+                elif state.get(m) == "on_path":
+                    cycles.append(tuple(path[path.index(m):] + [m]))
+                    frame[2] = False
+                elif m not in state:
+                    state[m] = "on_path"
+                    path.append(m)
+                    frames.append([m, 0, True])
+                continue
+            frames.pop()
+            path.pop()
+            state[n] = "done" if frame[2] else "left_out"
+            if frame[2]:
+                out.append(defs[n])
+            if frames and not frame[2]:
+                frames[-1][2] = False
     return Ordering(tuple(out), cycles[0] if cycles else ())

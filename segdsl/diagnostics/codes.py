@@ -34,6 +34,7 @@ CODES: dict[str, Code] = {c.code: c for c in [
     Code("SEG006", _E, "malformed table test"),
     Code("SEG007", _E, "invalid literal"),
     Code("SEG008", _E, "file cannot be read"),
+    Code("SEG009", _E, "expression nested too deeply"),
     # names
     Code("SEG101", _E, "name defined twice"),
     Code("SEG102", _E, "unknown name"),

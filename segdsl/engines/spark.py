@@ -48,6 +48,9 @@ _CONF = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "2",
+    # one analyser iteration resolves one nested CTE: the default 100 stops short of the
+    # chains of definitions the language allows (check/ordering.MAX_CHAIN, each a step)
+    "spark.sql.analyzer.maxIterations": "400",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.caseSensitive": "true",          # names are case-sensitive in rule files: `Spend` is not `spend`
     # Spark SQL replaces ${...} even inside string literals: "${x}" in a rule file is text

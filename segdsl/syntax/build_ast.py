@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import UnexpectedInput
 
 from . import ast as A
@@ -13,6 +13,7 @@ from .keywords import KEYWORDS
 from .parse import parse_tree, parser
 from ..source import Source, Span
 from .characters import hidden_characters
+from .depth import too_deep
 from .errors import glued_keywords
 
 
@@ -22,7 +23,9 @@ def _unquote(tok: str) -> str:
 
 
 @v_args(meta=True)
-class _Builder(Transformer):
+class _Builder(Transformer_NonRecursive):
+    """Not recursive: a 5,000-term `or` or 500 nested `not` build like any other expression
+    (how deep an expression may nest is depth.py's to say)."""
     def __init__(self, source: Source, sink: DiagnosticSink, line_offset: int = 0, col_offset: int = 0):
         super().__init__()
         self.source = source
@@ -429,4 +432,7 @@ def build_module(source: Source) -> tuple[A.Module, list]:
     g = lambda t: tuple(groups.get(t, ()))  # noqa: E731
     module = A.Module(source.path, header, g(A.Import), g(A.Input), g(A.Related), g(A.Param),
                       g(A.Let), g(A.Dimension), g(A.Test))
+    deep = too_deep(module)
+    if deep:                       # later stages recurse over expressions: stop here, at the expression
+        raise SegError(sink.items + deep)
     return module, sink.items

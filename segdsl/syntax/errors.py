@@ -458,7 +458,8 @@ def glued_keywords(source: Source, tree) -> list[Diagnostic]:
     name; the name then starts right after a letter. Find those in the parse tree and report them."""
     out = []
     text = source.text
-    for tok in tree.scan_values(lambda v: isinstance(v, Token)):
+    tokens = (c for sub in tree.iter_subtrees() for c in sub.children if isinstance(c, Token))  # not recursive:
+    for tok in sorted(tokens, key=lambda t: t.start_pos or 0):                                # deep trees too
         start = tok.start_pos
         if start is None or start == 0 or not str(tok) or not _is_word(str(tok)[0]) or not _is_word(text[start - 1]):
             continue
