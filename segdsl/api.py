@@ -235,8 +235,11 @@ class Segmentation:
                labels: bool = False, attributes: bool = False) -> str:
         """One SELECT (no trailing `;`) over tables whose columns are the data
         columns with typed values, as `segdsl compile --target sql` writes it.
-        `tables` maps input names to table names (default: the input names);
-        a table name is one quoted identifier, never SQL text."""
+        `tables` maps input names to table names (default: the input names),
+        qualified or not (`stg.customers`, `dw.stg.customers`; quote a part that
+        holds a dot: `dw."stg.v1"`); each part is a quoted identifier, never SQL
+        text. The SQL starts with comment lines naming the ruleset, its version,
+        the params and the tables read."""
         with _api_errors():
             return service.compile_sql(self.ruleset, dict(self.params), dialect, tables,
                                        labels=labels, attributes=attributes)

@@ -70,14 +70,18 @@ def col(name: str, table: str | None = None) -> exp.Column:
     return exp.Column(this=ident(name), table=ident(table) if table else None)
 
 
-def table(name: str, alias: str | None = None) -> exp.Table:
-    return exp.Table(this=ident(name), alias=exp.TableAlias(this=ident(alias)) if alias else None)
+def table(name: str | tuple[str, ...], alias: str | None = None) -> exp.Table:
+    """A table by name, or by qualified name: (schema, table) or (catalog, schema, table)."""
+    parts = (name,) if isinstance(name, str) else tuple(name)
+    return exp.Table(this=ident(parts[-1]), db=ident(parts[-2]) if len(parts) > 1 else None,
+                     catalog=ident(parts[-3]) if len(parts) > 2 else None,
+                     alias=exp.TableAlias(this=ident(alias)) if alias else None)
 
 
 SOURCE = "segdsl_source"     # meta key on the tables a query reads from outside it (`with_tables`)
 
 
-def source_table(name: str, alias: str | None = None) -> exp.Table:
+def source_table(name: str | tuple[str, ...], alias: str | None = None) -> exp.Table:
     """A table the query reads from outside (an input, a statistic's results), not one of its CTEs."""
     t = table(name, alias)
     t.meta[SOURCE] = True
@@ -675,7 +679,7 @@ def without_order_by(tree: exp.Select) -> exp.Select:
     return out
 
 
-def with_tables(tree: exp.Expression, names: Mapping[str, str]) -> exp.Expression:
+def with_tables(tree: exp.Expression, names: Mapping[str, str | tuple[str, ...]]) -> exp.Expression:
     """The same query reading other tables: each table called `old` in `names` (input tables,
     population result tables) read as `names[old]`; the query's own CTEs are left alone, even
     one that has the same name as an input table."""
@@ -686,18 +690,20 @@ def with_tables(tree: exp.Expression, names: Mapping[str, str]) -> exp.Expressio
     return tree.transform(rename)
 
 
-def as_create(tree: exp.Expression, kind: str, name: str) -> exp.Expression:
-    """CREATE VIEW name AS ... / CREATE TABLE name AS ... (`kind`: view or table)."""
-    return exp.Create(this=exp.Table(this=ident(name)), kind=kind.upper(), expression=tree)
+def as_create(tree: exp.Expression, kind: str, name: str | tuple[str, ...]) -> exp.Expression:
+    """CREATE VIEW name AS ... / CREATE TABLE name AS ... (`kind`: view or table; `name` may be
+    qualified)."""
+    return exp.Create(this=table(name), kind=kind.upper(), expression=tree)
 
 
 # ---- text ----
 
-def to_sql(plan: Plan | ir.Ruleset, params: dict, dialect: str = "duckdb", tables: dict[str, str] | None = None,
+def to_sql(plan: Plan | ir.Ruleset, params: dict, dialect: str = "duckdb",
+           tables: Mapping[str, str | tuple[str, ...]] | None = None,
            labels: bool = False, attributes: bool = False, pretty: bool = True,
            keep: tuple[tuple[str, str], ...] = (), row_column: str | None = None, prepared: bool = False,
            population: dict[int, str] | None = None, ordered: bool = False, sort: bool = True,
-           create: tuple[str, str] | None = None, functions: tuple[str, ...] = ()) -> str:
+           create: tuple[str, str | tuple[str, ...]] | None = None, functions: tuple[str, ...] = ()) -> str:
     """The segmentation query as text. `create` = ("view" | "table", name): the SELECT wrapped
     in CREATE VIEW / CREATE TABLE AS. `functions`: the engine functions (EXACT_SUM, ...) the
     connection has, used instead of the database's own."""

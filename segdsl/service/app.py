@@ -11,6 +11,7 @@ Further commands (explain, diff, report, fmt) are functions beside these.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
@@ -322,8 +323,56 @@ def compile_sql(rs: ir.Ruleset, params: dict, dialect: str = "duckdb", tables: M
         raise fail("bad-choice", "as", as_, f"choose {_choices(SQL_AS)}", usage=True)
     if as_ in ("view", "table") and not name:
         raise fail("missing-name", "name", None, f"needed to create a {as_}", usage=True)
-    return to_sql(rs, params, dialect, tables={n: tables.get(n, n) for n in names}, labels=labels,
-                  attributes=attributes, create=(as_, name) if as_ in ("view", "table") else None)
+    read = {n: qualified_name(tables[n], "table", n) if n in tables else n for n in names}
+    create = (as_, qualified_name(name, "name", name)) if as_ in ("view", "table") else None
+    query = to_sql(rs, params, dialect, tables=read, labels=labels, attributes=attributes, create=create)
+    return sql_header(rs, params, read) + query
+
+
+def qualified_name(text: str, where: str, value: str) -> tuple[str, ...]:
+    """`table`, `schema.table` or `catalog.schema.table` as its parts; a part in double quotes
+    or backticks may hold dots (`dw."stg.v1"`). Each part becomes one quoted identifier."""
+    parts, part, quote = [], "", None
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = None
+            else:
+                part += ch
+        elif ch in "\"`" and not part:
+            quote = ch
+        elif ch == ".":
+            parts.append(part)
+            part = ""
+        else:
+            part += ch
+    parts.append(part)
+    if quote or not 1 <= len(parts) <= 3 or any(not p.strip() for p in parts):
+        raise fail("bad-name", where, value, f"`{text}` is not a table name: write TABLE, SCHEMA.TABLE or "
+                   'CATALOG.SCHEMA.TABLE (quote a part that holds a dot: dw."stg.v1")', usage=True)
+    return tuple(parts)
+
+
+def sql_header(rs: ir.Ruleset, params: Mapping[str, Any], tables: Mapping[str, str | tuple[str, ...]]) -> str:
+    """Comment lines saying what the SQL was compiled from, for whoever finds it in a warehouse.
+    Values are JSON-quoted (no line break can end the comment early) and `${` is written `$ {`
+    (Spark substitutes variables even inside comments)."""
+    from .. import __version__
+
+    def shown(v) -> str:
+        text = json.dumps(v.isoformat() if hasattr(v, "isoformat") else v, ensure_ascii=False)
+        for ch in "\u2028\u2029\x85":
+            text = text.replace(ch, f"\\u{ord(ch):04x}")
+        return text.replace("${", "$ {")
+
+    def name(t) -> str:
+        return ".".join(f'"{p}"' if "." in p else p for p in t) if isinstance(t, tuple) else t
+
+    lines = [f"-- segdsl {__version__}: ruleset {rs.name}" + (f" version {shown(rs.version)}" if rs.version else "")]
+    if params:
+        lines.append("-- params: " + ", ".join(f"{k} = {shown(v)}" for k, v in params.items()))
+    lines.append("-- inputs: " + ", ".join(f"{k} = {shown(name(v))}" for k, v in tables.items()))
+    return "\n".join(lines) + "\n"
 
 
 def _choices(options: Sequence[str]) -> str:

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import segdsl
-from segdsl.api import DataError, ParamError, RecordError, RulesetError, Segmentation
+from segdsl.api import DataError, OptionError, ParamError, RecordError, RulesetError, Segmentation
 from segdsl.backends.interp import Interpreter
 from segdsl.cli import app
 from segdsl.runtime.customers import Customer
@@ -350,7 +350,10 @@ def test_to_sql_runs_on_duckdb_over_typed_columns_like_apply(telco, expected):
     labelled = telco.to_sql(tables={"customer": "telco"}, labels=True, attributes=True)
     assert con.sql(labelled).to_arrow_table().to_pylist() == telco.apply(SAMPLE, labels=True,
                                                                         attributes=True).to_pylist()
-    assert '"stg"."customers"' not in telco.to_sql("postgres", tables={"customer": "stg.customers"})
+    assert 'FROM "stg"."customers"' in telco.to_sql("postgres", tables={"customer": "stg.customers"})
+    assert 'FROM "dw"."stg"."cust.v1"' in telco.to_sql("postgres", tables={"customer": 'dw.stg."cust.v1"'})
+    with pytest.raises(OptionError, match=r"tables\['customer'\]: `a..b` is not a table name"):
+        telco.to_sql(tables={"customer": "a..b"})
     with pytest.raises(ValueError, match="dialect='oracle9'"):
         telco.to_sql("oracle9")
     with pytest.raises(ValueError, match="no input `customers`"):

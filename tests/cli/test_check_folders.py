@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 from typer.testing import CliRunner
@@ -38,6 +39,16 @@ def test_test_of_a_folder_runs_the_tests_of_every_rule_file(tmp_path):
     r = runner.invoke(app, ["test", str(rules), "--format", "json"])
     assert r.exit_code == 0, r.output
     assert len(json.loads(r.stdout)) == 2
+
+
+def test_links_in_a_loop_pipes_and_devices_under_a_folder_are_passed_over(tmp_path):
+    rules = _project(tmp_path)
+    (rules / "ring").symlink_to("ring")
+    (rules / "team" / "back").symlink_to("..")
+    os.mkfifo(rules / "pipe.seg")
+    r = runner.invoke(app, ["check", str(rules)])
+    assert r.exit_code == 0, r.output
+    assert "ok: 2 files checked" in r.output
 
 
 def test_a_folder_without_rule_files_is_a_usage_error(tmp_path):

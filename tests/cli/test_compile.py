@@ -82,3 +82,43 @@ def test_memory_limit(tmp_path):
     assert r.exit_code == 1 and "--memory-limit lots" in r.output
     r = invoke("apply", TELCO, "--input", SAMPLE, "--engine", "python", "--memory-limit", "1GB")
     assert r.exit_code == 2
+
+
+def test_qualified_table_and_view_names_run_on_duckdb(tmp_path):
+    r = invoke("compile", TELCO, "--target", "sql", "--table", 'customer=stg."telco.v1"',
+               "--as", "view", "--name", "mart.segments")
+    assert r.exit_code == 0, r.output
+    con = duckdb.connect()
+    typed_sample(con)
+    con.execute('CREATE SCHEMA stg; CREATE SCHEMA mart; CREATE TABLE stg."telco.v1" AS SELECT * FROM telco')
+    con.execute(r.output)
+    assert con.execute("SELECT count(*) FROM mart.segments").fetchone() == con.execute(
+        "SELECT count(*) FROM telco").fetchone()
+    assert 'FROM "stg"."telco.v1"' in r.output
+
+
+@pytest.mark.parametrize("value", ["a..b", ".t", "a.b.c.d", '"open', ""])
+def test_a_table_name_that_is_no_name_is_a_usage_error(value):
+    r = invoke("compile", TELCO, "--target", "sql", "--table", f"customer={value}")
+    assert r.exit_code == 2
+    assert f"--table customer: `{value}` is not a table name" in r.output
+
+
+def test_the_sql_says_what_it_was_compiled_from_and_values_cannot_leave_the_comment(tmp_path):
+    rules = tmp_path / "r.seg"
+    rules.write_text('ruleset r version "2 ${x}"\nparam tag: string = "x"\n'
+                     'input customer key id {\n  id: string\n  v: int?\n}\n'
+                     'dimension d first {\n  segment hi when v >= 5 and tag != "y"\n  otherwise lo\n}\n',
+                     encoding="utf-8")
+    r = invoke("compile", rules, "--target", "sql", "--dialect", "spark", "--table", "customer=dw.c",
+               "--param", "tag=${env:HOME}\u2028DROP\nSELECT 1;")
+    assert r.exit_code == 0, r.output
+    header = [line for line in r.output.splitlines() if line.startswith("--")]
+    assert header[0].startswith("-- segdsl ") and header[0].endswith('ruleset r version "2 $ {x}"')
+    assert header[1] == '-- params: tag = "$ {env:HOME}\\u2028DROP\\nSELECT 1;"'
+    assert header[2] == '-- inputs: customer = "dw.c"'
+    assert r.output.splitlines()[3].startswith("WITH")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE c AS SELECT 'a' AS id, 7 AS v")
+    sql = invoke("compile", rules, "--target", "sql", "--table", "customer=c").output
+    assert con.execute(sql).fetchall() == [("a", "hi")]

@@ -133,7 +133,6 @@ MAIN_FILES = [
     ("fifo", lambda tmp: (os.mkfifo(tmp / "pipe.seg"), tmp / "pipe.seg")[1], "named pipe"),
     ("dev-zero", lambda tmp: Path("/dev/zero"), "character device"),
     ("dev-null", lambda tmp: Path("/dev/null"), "character device"),
-    ("folder", lambda tmp: tmp, "a folder"),
     ("too-large", lambda tmp: ((tmp / "big.seg").write_bytes(b" " * (MAX_BYTES + 1)), tmp / "big.seg")[1],
      "larger than 4 MiB"),
     ("symlink-loop", lambda tmp: ((tmp / "l.seg").symlink_to("l.seg"), tmp / "l.seg")[1], "form a loop"),
