@@ -13,6 +13,7 @@ A malformed table is a usage error naming the file, never ignored.
 from __future__ import annotations
 
 import functools
+import os
 import tomllib
 from pathlib import Path
 
@@ -24,7 +25,10 @@ KEYS = ("select", "ignore")
 
 
 def find(start: Path) -> Path | None:
-    folder = start.resolve()
+    try:
+        folder = start.resolve()
+    except (OSError, RuntimeError):      # links in a loop: the file itself is reported (SEG008)
+        folder = Path(os.path.abspath(start))
     for d in (folder, *folder.parents):
         candidate = d / "pyproject.toml"
         if candidate.is_file():
