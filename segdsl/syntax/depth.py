@@ -3,9 +3,10 @@
 The checker, the passes and every backend (generated Python, sqlglot's
 trees and generators, the SQL engines' parsers) walk expressions
 recursively, and each has its own ceiling: Python's recursion limit, the
-200 parentheses Python's compiler accepts, a database's parser stack. So the
-language has one limit, MAX_DEPTH levels, well inside all of them and far
-beyond what a rule needs, and a deeper expression is SEG009 at the
+200 parentheses Python's compiler accepts, a database's parser (Spark's
+takes 2 s at 60 nested calls, 7 s at 70 and two minutes at 80). So the
+language has one limit, MAX_DEPTH levels, inside all of them and far beyond
+what a rule needs, and a deeper expression is SEG009 at the
 expression instead of a crash in whichever stage meets it first.
 
 Chains that the IR keeps flat do not nest: `a or b or c ...` and `a and b
@@ -20,7 +21,7 @@ from dataclasses import fields
 from . import ast as A
 from ..diagnostics.values import Diagnostic
 
-MAX_DEPTH = 100
+MAX_DEPTH = 64
 
 
 def too_deep(module: A.Module) -> list[Diagnostic]:

@@ -41,8 +41,8 @@ AT_THE_LIMITS = {
     "or-5000": _when(" or ".join(f"v = {i}" for i in range(5000))),
     "and-3000": _when(" and ".join(f"v != {i}" for i in range(3000))),
     "not-5001": _when("not " * 5001 + "v > 3"),
-    "sum-99": _when(" + ".join(["v"] * 99) + " > 3"),
-    "nested-100": _when(_nested(MAX_DEPTH)),
+    f"sum-{MAX_DEPTH - 1}": _when(" + ".join(["v"] * (MAX_DEPTH - 1)) + " > 3"),
+    f"nested-{MAX_DEPTH}": _when(_nested(MAX_DEPTH)),
     "parentheses-300": _when("(" * 300 + "v > 3" + ")" * 300),
 }
 
@@ -82,9 +82,9 @@ def test_compiled_code_of_them_compiles(tmp_path, name):
 
 
 BEYOND = {
-    "sum-150": (_when(" + ".join(["v"] * 150) + " > 3"), "nests 151 levels deep; at most 100"),
-    "nested-101": (_when(_nested(MAX_DEPTH + 1)), f"nests {MAX_DEPTH + 1} levels deep"),
-    "nested-3000": (_when("(" * 3000 + "-" * 3000 + "v > 3" + ")" * 3000), "levels deep; at most 100"),
+    "sum-150": (_when(" + ".join(["v"] * 150) + " > 3"), f"nests 151 levels deep; at most {MAX_DEPTH}"),
+    "nested-over": (_when(_nested(MAX_DEPTH + 1)), f"nests {MAX_DEPTH + 1} levels deep"),
+    "nested-3000": (_when("(" * 3000 + "-" * 3000 + "v > 3" + ")" * 3000), f"levels deep; at most {MAX_DEPTH}"),
     "chain": (_chain(MAX_CHAIN + 1), f"ends a chain of {MAX_CHAIN + 1} definitions"),
 }
 
