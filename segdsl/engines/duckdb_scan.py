@@ -28,26 +28,11 @@ from ..backends.sql import ORDER, ROW, col, double, ident, literal
 from ..io.readers import detect_format, expand, read_batches
 from ..io.validate import RowValidator
 from ..types import Kind
+from .column_types import fits
 from . import statements as st
 from .rows import repeated_key
 
 SUSPECT = "__segdsl_suspect"
-
-
-def _fits(kind: Kind, t: pa.DataType) -> bool:
-    if kind is Kind.INT:
-        return pa.types.is_integer(t) and t != pa.uint64()
-    if kind is Kind.NUMBER:
-        return pa.types.is_integer(t) or pa.types.is_floating(t)
-    if kind in (Kind.STRING, Kind.ENUM):
-        return pa.types.is_string(t) or pa.types.is_large_string(t)
-    if kind is Kind.BOOL:
-        return pa.types.is_boolean(t)
-    if kind is Kind.DATE:
-        return pa.types.is_date32(t)
-    if kind is Kind.DATETIME:
-        return pa.types.is_timestamp(t) and t.tz is None
-    return False
 
 
 def eligible(rs: ir.Ruleset, opts) -> bool:
@@ -68,7 +53,7 @@ def eligible(rs: ir.Ruleset, opts) -> bool:
                 return False
             for f in fields.fields:
                 i = schema.get_field_index(f.column)
-                if i >= 0 and not _fits(f.type.kind, schema.field(i).type):
+                if i >= 0 and not fits(f.type.kind, schema.field(i).type):
                     return False
     return True
 

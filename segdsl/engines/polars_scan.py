@@ -22,29 +22,13 @@ from __future__ import annotations
 import math
 
 import polars as pl
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import ir
 from ..backends.polars import ORDER, ROW, dtype, literal
 from ..io.readers import detect_format, expand, read_batches
 from ..types import Kind
-
-
-def _fits(kind: Kind, t: pa.DataType) -> bool:
-    if kind is Kind.INT:
-        return pa.types.is_integer(t) and t != pa.uint64()
-    if kind is Kind.NUMBER:
-        return pa.types.is_integer(t) or pa.types.is_floating(t)
-    if kind in (Kind.STRING, Kind.ENUM):
-        return pa.types.is_string(t) or pa.types.is_large_string(t)
-    if kind is Kind.BOOL:
-        return pa.types.is_boolean(t)
-    if kind is Kind.DATE:
-        return pa.types.is_date32(t)
-    if kind is Kind.DATETIME:
-        return pa.types.is_timestamp(t) and t.tz is None and t.unit != "ns"
-    return False
+from .column_types import fits
 
 
 def eligible(rs: ir.Ruleset, opts) -> bool:
@@ -60,7 +44,7 @@ def eligible(rs: ir.Ruleset, opts) -> bool:
                 arrow = pq.read_schema(path)
                 for f in schema.fields:
                     i = arrow.get_field_index(f.column)
-                    if i >= 0 and not _fits(f.type.kind, arrow.field(i).type):
+                    if i >= 0 and not fits(f.type.kind, arrow.field(i).type, nanoseconds=False):
                         return False
         except Exception:  # noqa: BLE001 - unreadable here means: let the shared reader report it
             return False
