@@ -178,7 +178,7 @@ class _DuckDBRun:
         self.population()
         # one input scanned in file order, projections only: the order holds without a sort
         text = self.main_sql(sort=bool(rescued or rs.related or rs.population))
-        raws = duckdb_scan.LazyRaws(first, self.opts.batch_size)
+        raws = first.lazy_raws(self.opts.batch_size)
         # Arrow batches from DuckDB are cheap to pass on whole: bigger than Python row batches
         for batch in batches(con.sql(text), max(self.opts.batch_size, 256 * 1024)):
             self.results.emit(pa.Table.from_batches([batch]), raws, rows.main_input())

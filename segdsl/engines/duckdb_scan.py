@@ -25,7 +25,7 @@ from sqlglot import exp
 
 from .. import ir
 from ..backends.sql import ORDER, ROW, col, double, ident, literal
-from ..io.readers import detect_format, expand, read_batches
+from ..io.readers import LazyRaws, detect_format, expand, rows_at
 from ..io.validate import RowValidator
 from ..types import Kind
 from .column_types import fits
@@ -264,20 +264,10 @@ class ParquetInput:
 
     def raw_rows(self, rows: set[int], batch_size: int) -> dict:
         """The rows as the Python reader gives them (for the validator and the quarantine file)."""
-        found = {}
-        ends = self.offsets[1:] + [self.num_rows]
-        for path, offset, end in zip(self.files, self.offsets, ends):
-            wanted = {r - offset for r in rows if offset < r <= end}
-            if not wanted:
-                continue
-            last = max(wanted)
-            for batch in read_batches(path, batch_size=batch_size, offset=offset):
-                for raw in batch:
-                    if raw.row in wanted:
-                        found[raw.order] = raw
-                if batch and batch[-1].row >= last:
-                    break
-        return found
+        return rows_at(self.files, self.offsets, self.num_rows, rows, batch_size)
+
+    def lazy_raws(self, batch_size: int) -> LazyRaws:
+        return LazyRaws(self.files, self.offsets, self.num_rows, batch_size)
 
 
 def _sql(tree: exp.Expression) -> str:
@@ -344,14 +334,3 @@ def load(rows, inp: ParquetInput, table: str, arrow_schema, unique_key: str | No
         rows.bad.add(schema.name, raw, reason)
     # rows added after the scan's, or an anti-join (which need not keep the order): sort back
     return bool(rescued or dups)
-
-
-class LazyRaws:
-    """Raw rows read back only for the rare customer that needs one (a `unique`
-    conflict found by the main query), by its data row number."""
-
-    def __init__(self, inp: ParquetInput, batch_size: int):
-        self.inp, self.batch_size = inp, batch_size
-
-    def by_order(self, order: int):
-        return self.inp.raw_rows({order}, self.batch_size)[order]

@@ -96,7 +96,7 @@ class _PolarsRun:
         when any row needs the shared reader (a suspect value, a repeated key)."""
         import polars as pl
         from ..backends.polars import build_query
-        from .polars_scan import LazyRaws, ParquetScan
+        from .polars_scan import ParquetScan
         rs, opts, rows = self.rs, self.opts, self.rows
         scans: dict[str, ParquetScan] = {}
         frames: dict[str, pl.LazyFrame] = {}
@@ -141,7 +141,7 @@ class _PolarsRun:
             self.summary.read[name] = scan.num_rows
         self.summary.orphans += orphans
         main = self.rows.main_input()
-        self.emit(result, LazyRaws(scans[main], opts.batch_size), main)
+        self.emit(result, scans[main].lazy_raws(opts.batch_size), main)
         return True
 
     # ---- the careful path ----

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from .. import ir
 from ..backends.polars import ORDER, ROW, dtype, literal
-from ..io.readers import detect_format, expand, read_batches
+from ..io.readers import LazyRaws, detect_format, expand
 from ..types import Kind
 from .column_types import fits
 
@@ -159,28 +159,5 @@ class ParquetScan:
         cols.append(suspect.alias(self.SUSPECT))
         return scan.select(cols)
 
-    def raw_rows(self, rows: set[int], batch_size: int) -> dict:
-        """The rows (by ORDER) as the shared reader gives them (for a conflict's bad-row report)."""
-        found = {}
-        ends = self.offsets[1:] + [self.num_rows]
-        for path, offset, end in zip(self.files, self.offsets, ends):
-            wanted = {r - offset for r in rows if offset < r <= end}
-            if not wanted:
-                continue
-            for batch in read_batches(path, batch_size=batch_size, offset=offset):
-                for raw in batch:
-                    if raw.row in wanted:
-                        found[raw.order] = raw
-                if batch and batch[-1].row >= max(wanted):
-                    break
-        return found
-
-
-class LazyRaws:
-    """Raw rows read back only for the rare customer that needs one (a `unique` conflict)."""
-
-    def __init__(self, scan: ParquetScan, batch_size: int):
-        self.scan, self.batch_size = scan, batch_size
-
-    def by_order(self, order: int):
-        return self.scan.raw_rows({order}, self.batch_size)[order]
+    def lazy_raws(self, batch_size: int) -> LazyRaws:
+        return LazyRaws(self.files, self.offsets, self.num_rows, batch_size)

@@ -108,6 +108,38 @@ def read_batches(path: str | os.PathLike, *, fmt: str | None = None, delimiter: 
     return _parquet_batches(path, nulls, batch_size, offset)
 
 
+def rows_at(files: Sequence[str], offsets: Sequence[int], total: int, rows: set[int],
+            batch_size: int) -> dict[int, RawRow]:
+    """Some rows of an input read as several files (`offsets`: the rows before each file;
+    `total`: the rows of all), by their number across the files, as this reader gives them:
+    each file is read only as far as its last row wanted, and a file with none not at all."""
+    found = {}
+    ends = list(offsets[1:]) + [total]
+    for path, offset, end in zip(files, offsets, ends):
+        wanted = {r - offset for r in rows if offset < r <= end}
+        if not wanted:
+            continue
+        last = max(wanted)
+        for batch in read_batches(path, batch_size=batch_size, offset=offset):
+            for raw in batch:
+                if raw.row in wanted:
+                    found[raw.order] = raw
+            if batch and batch[-1].row >= last:
+                break
+    return found
+
+
+class LazyRaws:
+    """Rows read back only for the rare customer that needs one (a `unique` conflict found by
+    an engine's own query), by its row number across the input's files."""
+
+    def __init__(self, files: Sequence[str], offsets: Sequence[int], total: int, batch_size: int):
+        self.files, self.offsets, self.total, self.batch_size = files, offsets, total, batch_size
+
+    def by_order(self, order: int) -> RawRow:
+        return rows_at(self.files, self.offsets, self.total, {order}, self.batch_size)[order]
+
+
 def read_rows(path: str | os.PathLike, **options) -> Iterator[RawRow]:
     """Row by row, for callers that do not care about batches (tests, explain)."""
     for batch in read_batches(path, **options):
