@@ -231,7 +231,7 @@ def duckdb_sql(rs: ir.Ruleset, population: list[Customer], params: dict) -> Resu
 
 def spark(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
     """The Spark engine's query on its own process-wide session, over prepared views."""
-    from segdsl.engines import spark as engine
+    from segdsl.engines import spark_session as engine
     session = engine.session()
     tables = _prepared_tables(rs, population)
     names = {n: f"t_{i}" for i, n in enumerate(tables)}

@@ -26,7 +26,7 @@ from segdsl.backends.sql import ORDER, ROW, conflict_column, to_sql
 from segdsl.cli import app
 from segdsl.runtime.customers import UniqueConflict
 from segdsl.engines import registry
-from segdsl.engines import spark as spark_engine
+from segdsl.engines import spark_session as spark_engine
 from segdsl.engines.arrow import arrow_schema
 from segdsl.engines.options import ApplyOptions, DataError
 from segdsl.passes import build_plan
@@ -110,7 +110,7 @@ def test_master_url_from_the_environment(monkeypatch):
 
 
 def test_without_java_spark_says_so_without_a_traceback(tmp_path):
-    script = ("from segdsl.engines import spark\n"
+    script = ("from segdsl.engines import spark_session as spark\n"
               "from segdsl.engines.options import DataError\n"
               "try:\n    spark.session()\nexcept DataError as exc:\n    print('DataError:', exc)\n")
     env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java-here")}

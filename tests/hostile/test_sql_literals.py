@@ -93,7 +93,7 @@ def test_a_name_holding_dollar_brace_is_refused_for_hive_family(tmp_path, dialec
 def substituting_session():
     """A session of the Spark engine's JVM with Spark's default: `${...}` substituted."""
     pytest.importorskip("pyspark")
-    from segdsl.engines import spark as spark_engine
+    from segdsl.engines import spark_session as spark_engine
     session = spark_engine.session().newSession()
     session.conf.set("spark.sql.variable.substitute", "true")
     session.conf.set(VARIABLE, MARKER)
