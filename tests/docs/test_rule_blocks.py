@@ -34,3 +34,12 @@ def test_a_rule_file_in_the_docs_checks_and_passes_its_tests(tmp_path, page, blo
     assert checked.exit_code == 0, f"{page.name}:{block.line}\n{checked.output}"
     tested = runner.invoke(app, ["test", "--min-coverage", "100", str(f)])
     assert tested.exit_code == 0, f"{page.name}:{block.line}\n{tested.output}"
+
+
+@pytest.mark.parametrize("page,block", CASES)
+def test_a_rule_file_in_the_docs_is_shown_formatted(page, block):
+    """A reader copies what the docs show; it should be what `segdsl fmt` would leave."""
+    from segdsl.fmt import format_source
+    from segdsl.source import Source
+    formatted = format_source(Source(block.title or "rules.seg", block.body))
+    assert formatted.text == block.body, f"{page.name}:{block.line} is not in `segdsl fmt` layout"
