@@ -17,6 +17,7 @@ OLD may be `REV:path`, a file as git holds it at a revision (`git show`).
 """
 from __future__ import annotations
 
+import posixpath
 import subprocess
 import tempfile
 from collections import Counter
@@ -104,24 +105,70 @@ def _plain(v):
 # ---- reading OLD at a git revision -------------------------------------------------
 
 def at_revision(spec: str, folder: Path) -> Path:
-    """`REV:path` as git holds it, written into `folder` under the file's own name; a
-    Problem at `old` when git cannot show it. Its imports are not read from the revision."""
+    """`REV:path` as git holds it, written into `folder` at its place in the repository,
+    with every file it imports (transitively) as git holds them at the same revision: the
+    old version is the rules as they were, not the old main file over today's imports.
+    A Problem at `old` when git cannot show the main file; an import git does not hold at
+    that revision is left out, so loading it reports SEG108 at the import, as for a file."""
     rev, _, path = spec.partition(":")
     if not rev or not path:
         raise fail("bad-revision", "old", spec, "write REV:path, e.g. HEAD~1:rulesets/telco_churn.seg", usage=True)
+    where = _repository_path(path)
+    text = _git_show(spec, rev, where)
+    target = folder / where
+    _write_with_imports(folder, rev, where, text, set())
+    return target
+
+
+def _repository_path(path: str) -> str:
+    """The path git's `REV:path` means, relative to the repository's top: `./x` and `../x`
+    are relative to the current folder, as `git show` reads them."""
+    if not path.startswith(("./", "../")):
+        return posixpath.normpath(path)
+    prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], capture_output=True, text=True, timeout=60)
+    return posixpath.normpath(posixpath.join(prefix.stdout.strip(), path))
+
+
+def _git_show(spec: str | None, rev: str, where: str) -> bytes | None:
+    """The bytes of `where` at `rev`; for the main file (`spec` given) a Problem when git
+    cannot show it, for an import None."""
     try:
-        shown = subprocess.run(["git", "show", spec], capture_output=True, timeout=60)
+        shown = subprocess.run(["git", "show", f"{rev}:{where}"], capture_output=True, timeout=60)
     except FileNotFoundError:
         raise fail("no-git", "old", spec, "git is not installed, so no revision can be read", usage=True) from None
     except subprocess.TimeoutExpired:
         raise fail("bad-revision", "old", spec, "git show took more than a minute") from None
     if shown.returncode != 0:
+        if spec is None:
+            return None
         why = shown.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = why[-1].removeprefix("fatal: ") if why else f"git show failed (exit {shown.returncode})"
         raise fail("bad-revision", "old", spec, f"git cannot show it: {detail}", usage=True)
-    target = folder / Path(path).name
-    target.write_bytes(shown.stdout)
-    return target
+    return shown.stdout
+
+
+def _write_with_imports(folder: Path, rev: str, where: str, data: bytes, done: set[str]) -> None:
+    """`where`'s bytes into `folder`, then each file it imports, read at `rev` by its path
+    relative to `where` (imports stay inside the repository: `..` past its top is not read)."""
+    from ..syntax.build_ast import build_module
+    from ..diagnostics.values import SegError
+    from ..source import Source
+
+    done.add(where)
+    target = folder / where
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    try:
+        module, _ = build_module(Source(where, data.decode("utf-8-sig")))
+    except (SegError, UnicodeDecodeError):
+        return                      # loading the written file reports what is wrong with it
+    for imp in module.imports:
+        imported = posixpath.normpath(posixpath.join(posixpath.dirname(where), imp.path))
+        if imported in done or imported.startswith("../") or posixpath.isabs(imported):
+            continue
+        text = _git_show(None, rev, imported)
+        if text is not None:
+            _write_with_imports(folder, rev, imported, text, done)
 
 
 def is_revision(spec: str) -> bool:

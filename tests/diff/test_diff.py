@@ -174,3 +174,33 @@ def test_a_revision_git_cannot_show_is_worded(repo, spec, words):
     r = cli("diff", spec, "rules.seg")
     assert r.exit_code == 2, r.output
     assert words in r.stderr and "Traceback" not in r.output
+
+
+def test_a_revision_is_read_with_its_imports_as_they_were(tmp_path, monkeypatch):
+    """The old version's imported params come from the same revision, not from today's files."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    monkeypatch.chdir(tmp_path)
+    git = lambda *a: subprocess.run(["git", *a], check=True, capture_output=True)  # noqa: E731
+    git("init", "-q")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "t")
+    lines = TELCO.read_text(encoding="utf-8").splitlines(keepends=True)
+    params = [line for line in lines if line.startswith("param ")]
+    main = "".join(line if line is not params[0] else 'import "common/thresholds.seg"\n'
+                   for line in lines if line is params[0] or line not in params)
+    (tmp_path / "rules" / "common").mkdir(parents=True)
+    (tmp_path / "rules" / "telco.seg").write_text(main, encoding="utf-8")
+    (tmp_path / "rules" / "common" / "thresholds.seg").write_text("".join(params), encoding="utf-8")
+    git("add", "rules")
+    git("commit", "-qm", "rules")
+    thresholds = tmp_path / "rules" / "common" / "thresholds.seg"
+    thresholds.write_text(thresholds.read_text(encoding="utf-8").replace("number = 90", "number = 85"),
+                          encoding="utf-8")
+    r = cli("diff", "HEAD:rules/telco.seg", "rules/telco.seg", "--input", f"customer={DATA}", "--format", "json")
+    assert r.exit_code == 0, r.output
+    value = next(d for d in json.loads(r.stdout)["dimensions"] if d["name"] == "value")
+    assert value["moved"] > 0
+    r = cli("diff", "./rules/telco.seg", "rules/telco.seg", "--input", f"customer={DATA}", "--format", "json")
+    assert r.exit_code == 0, r.output       # a file, not a revision: nothing moves
+    assert all(d["moved"] == 0 for d in json.loads(r.stdout)["dimensions"])
