@@ -217,9 +217,15 @@ class Segmentation:
         return replace(self, stats=MappingProxyType(frozen))
 
     # ---- checks ----
-    def check(self) -> list[Diagnostic]:
-        """The warnings found when loading (errors stop `load`)."""
-        return list(self.warnings)
+    def check(self, analyse: bool = True) -> list[Diagnostic]:
+        """What `segdsl check` reports on these rules: the warnings found when loading
+        (errors stop `load`) and, unless `analyse=False`, the solver's findings about the
+        dimensions (overlaps, gaps, unreachable segments, with witnesses). The solver runs
+        here, never in `load` or `apply`, which stay free of it."""
+        if not analyse:
+            return list(self.warnings)
+        with _api_errors():
+            return service.analysed_diagnostics(self.ruleset, self.warnings, self.texts)
 
     def warnings_text(self) -> str:
         return render.text(list(self.warnings), dict(self.texts))

@@ -64,6 +64,17 @@ def check(path: str | Path, allow_imports_outside: bool = False, analyse: bool =
     return replace(result, diagnostics=shown(result.diagnostics, result.texts, selection_for(path)))
 
 
+def analysed_diagnostics(rs: ir.Ruleset, diagnostics, texts) -> list:
+    """A loaded ruleset's diagnostics with the solver's findings added, as `check` shows
+    them (what the project hides left out): the Python API's `Segmentation.check()`."""
+    from ..check.frontend import CheckResult
+    from ..diagnostics.suppress import shown
+    from .config import selection_for
+    from .witnesses import analysed
+    result = analysed(CheckResult(rs, list(diagnostics), dict(texts)))
+    return shown(result.diagnostics, result.texts, selection_for(rs.path))
+
+
 # ---- test ----------------------------------------------------------------------
 
 def run_tests(rs: ir.Ruleset, params: dict, engine: str = "python"):

@@ -153,7 +153,15 @@ def test_properties_warnings_params_and_tests(tmp_path, telco):
     assert report.failures == [] and report.passed == 15 and report.coverage == 1.0
 
     uniq = segdsl.load(write(tmp_path, "uniq.seg", UNIQUE))
-    assert [d.code for d in uniq.check()] == ["SEG403"] and "never used" in uniq.warnings_text()
+    assert [d.code for d in uniq.check(analyse=False)] == ["SEG403"] and "never used" in uniq.warnings_text()
+    # its `unique` dimension lets a customer match two segments: the solver says so, with a witness
+    assert [d.code for d in uniq.check()] == ["SEG403", "SEG307"]
+
+    shadowed = segdsl.load(ROOT / "tests" / "diagnostics" / "cases" / "SEG404_shadowed_by_two.seg")
+    assert shadowed.check(analyse=False) == []          # what loading found
+    found = shadowed.check()                            # what `segdsl check` finds: the solver too
+    assert [(d.code, d.span.line) for d in found] == [("SEG404", 11)]
+    assert "`young` or `old`" in found[0].message
 
     shop = segdsl.load(write(tmp_path, "shop.seg", SHOP), params={"min_spend": "50"})
     assert shop.params == {"min_spend": 50.0} and shop.inputs == ("customer", "orders")
