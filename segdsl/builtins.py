@@ -82,6 +82,8 @@ class Builtin:
     null_aware: bool = False
     same_type: bool = False                        # every argument of one (unified) type
     public: bool = True                            # callable from a rule file (not only inserted by the checker)
+    # a whole-number result may leave 64 bits (`abs(-2**63)`): null then, as runtime/limits.py says
+    may_overflow: bool = False
 
 
 def _kind(k: Kind) -> Callable[[tuple[Type, ...]], Kind]:
@@ -160,7 +162,7 @@ _BUILTINS = (
             lambda c, k: f"({c[0]} + _TD(days={c[1]}))",
             lambda a, kinds, functions: sql_add_days(a[0], a[1], kinds[0])),
     Builtin("abs", 1, 1, (NUMBER,), _first_kind, abs,
-            lambda c, k: f"abs({c[0]})", lambda a, kinds, functions: exp.Abs(this=a[0])),
+            lambda c, k: f"abs({c[0]})", lambda a, kinds, functions: exp.Abs(this=a[0]), may_overflow=True),
     # inserted by the checker where a date meets a datetime; not callable from a rule file
     Builtin("to_datetime", 1, 1, (DATE,), _kind(Kind.DATETIME), lambda d: dt.datetime.combine(d, dt.time()),
             lambda c, k: f"_combine({c[0]}, _midnight)",

@@ -25,6 +25,12 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.dialects.hive import Hive
 from sqlglot.dialects.postgres import Postgres
+from sqlglot.dialects.bigquery import BigQuery
+from sqlglot.dialects.duckdb import DuckDB
+from sqlglot.dialects.presto import Presto
+from sqlglot.dialects.spark import Spark
+from sqlglot.dialects.sqlite import SQLite
+from sqlglot.dialects.tsql import TSQL
 from sqlglot.generator import Generator
 
 from .errors import NameRefused, NameTooLong
@@ -38,12 +44,47 @@ class CodePoints(exp.Expression):
     arg_types = {"this": True}
 
 
+class Whole64(exp.Expression):
+    """An exact whole number (a DECIMAL(38, 0) expression) as BIGINT when it fits in 64 bits,
+    else NULL: the language's whole-number results (backends/sql_limits.py). A node of its own,
+    written by each dialect in one piece, so that each checked operator adds one level to the
+    tree and to the generator's recursion, not the six of the range check spelled out."""
+    arg_types = {"this": True}
+
+
+# the bounds just outside 64 bits, as text cast to DECIMAL: exact in every dialect (a bare literal
+# beyond 64 bits is a DOUBLE or an error in some)
+_OVER = "CAST('9223372036854775808' AS {wide})"
+_UNDER = "CAST('-9223372036854775809' AS {wide})"
+
+
 class Quirks:
     """What every dialect's generator adds: `CodePoints` is the text itself (their default
     collation already orders by code point: DuckDB, Spark, ...)."""
 
     def codepoints(self, e: CodePoints) -> str:
         return self.sql(e, "this")
+
+    def whole64(self, e: Whole64) -> str:
+        """Where a failed cast is an error: clamp just outside the range, then NULLIF the clamp's
+        bounds away. `w` is written once; a null `w` stays null whether the dialect's LEAST skips
+        nulls (it gives the upper bound, which NULLIF removes) or returns null."""
+        wide = self.sql(exp.DataType.build("DECIMAL(38, 0)", dialect=self.dialect))
+        bigint = self.sql(exp.DataType.build("BIGINT"))
+        over, under = _OVER.format(wide=wide), _UNDER.format(wide=wide)
+        least, greatest = ("MIN", "MAX") if isinstance(self.dialect, SQLite) else ("LEAST", "GREATEST")
+        return (f"CAST(NULLIF(NULLIF({greatest}({least}({self.sql(e, 'this')}, {over}), {under}), {over}), "
+                f"{under}) AS {bigint})")
+
+
+class TryCastQuirks(Quirks):
+    """Dialects whose TRY_CAST (BigQuery: SAFE_CAST) of an out-of-range DECIMAL to BIGINT is NULL:
+    DuckDB, Spark and Databricks, Trino and Presto, SQL Server. Written out, since sqlglot
+    writes Spark's as a CAST, which fails the job on a session in ANSI mode."""
+
+    def whole64(self, e: Whole64) -> str:
+        name = "SAFE_CAST" if isinstance(self.dialect, BigQuery) else "TRY_CAST"
+        return f"{name}({self.sql(e, 'this')} AS {self.sql(exp.DataType.build('BIGINT'))})"
 
 
 class PostgresQuirks(Quirks):
@@ -97,10 +138,21 @@ class HiveQuirks(Quirks):
         return super().generate(expression, copy=copy)
 
 
+class SparkQuirks(HiveQuirks, TryCastQuirks):
+    """Spark and Databricks: Hive's `${` and a TRY_CAST."""
+
+
 def _quirks(dialect: Dialect) -> type[Quirks]:
     if isinstance(dialect, Postgres):
         return PostgresQuirks
+    if isinstance(dialect, Spark):
+        return SparkQuirks
+    if isinstance(dialect, _TRY_CAST):
+        return TryCastQuirks
     return HiveQuirks if isinstance(dialect, Hive) else Quirks
+
+
+_TRY_CAST = (DuckDB, BigQuery, Presto, TSQL)     # Trino is a Presto
 
 
 @cache
@@ -109,7 +161,7 @@ def generator_class(dialect: str) -> type[Generator]:
     base = Dialect.get_or_raise(dialect).generator_class
     quirks = _quirks(Dialect.get_or_raise(dialect))
     return type(f"Segdsl{base.__name__}", (quirks, base),
-                {"TRANSFORMS": {**base.TRANSFORMS, CodePoints: quirks.codepoints}})
+                {"TRANSFORMS": {**base.TRANSFORMS, CodePoints: quirks.codepoints, Whole64: quirks.whole64}})
 
 
 def render(tree: exp.Expression, dialect: str, pretty: bool = False) -> str:

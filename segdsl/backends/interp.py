@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 from .. import ir
 from ..builtins import BUILTINS
-from ..runtime import population
+from ..runtime import limits, population
 from ..runtime.customers import Customer, UniqueConflict
 from ..types import Kind
 
@@ -131,18 +131,24 @@ class Interpreter:
     # ---- arithmetic and functions: null in, null out ----
     def visit_Arith(self, e: ir.Arith, customer, env, row):
         a, b = self.eval(e.left, customer, env, row), self.eval(e.right, customer, env, row)
-        return None if a is None or b is None else _ARITH[e.op](a, b)
+        if a is None or b is None:
+            return None
+        v = _ARITH[e.op](a, b)
+        return limits.whole(v) if e.type.kind is Kind.INT else v
 
     def visit_Neg(self, e: ir.Neg, customer, env, row):
         a = self.eval(e.operand, customer, env, row)
-        return None if a is None else -a
+        if a is None:
+            return None
+        return limits.whole(-a) if e.type.kind is Kind.INT else -a
 
     def visit_Func(self, e: ir.Func, customer, env, row):
         builtin = BUILTINS[e.name]
         values = [self.eval(a, customer, env, row) for a in e.args]
         if not builtin.null_aware and any(v is None for v in values):
             return None
-        return builtin.evaluate(*values)
+        v = builtin.evaluate(*values)
+        return limits.whole(v) if builtin.may_overflow and e.type.kind is Kind.INT else v
 
     # ---- comparisons and logic: three-valued ----
     def visit_Compare(self, e: ir.Compare, customer, env, row):

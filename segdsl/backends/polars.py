@@ -62,6 +62,18 @@ def dtype(t: Type):
     return DTYPES[t.kind]
 
 
+def _may_overflow(e: ir.Expr) -> bool:
+    """Whole-number arithmetic the checker did not prove to fit in 64 bits: computed in Int128
+    (exact for any two 64-bit operands) and null beyond 64 bits (runtime/limits.py), where
+    Int64 arithmetic would wrap around silently."""
+    return e.type.kind is Kind.INT and e.type.nullable
+
+
+def _narrow(result: pl.Expr, e: ir.Expr) -> pl.Expr:
+    """The result in its declared type; an Int128 beyond 64 bits becomes null (a non-strict cast)."""
+    return result.cast(dtype(e.type), strict=False)
+
+
 def keep_column(i: int) -> str:
     return f"__segdsl_keep_{i}"
 
@@ -177,11 +189,16 @@ class Expressions:
             return a - pl.duration(days=b)
         if e.op == "div":
             return pl.when(b != 0).then(a.cast(pl.Float64) / b.cast(pl.Float64)).otherwise(None)
+        if _may_overflow(e):
+            a, b = a.cast(pl.Int128), b.cast(pl.Int128)
         result = {"add": a.add, "sub": a.sub, "mul": a.mul}[e.op](b)
-        return result.cast(dtype(e.type)) if e.type.kind in (Kind.INT, Kind.NUMBER) else result
+        return _narrow(result, e) if e.type.kind in (Kind.INT, Kind.NUMBER) else result
 
     def visit_Neg(self, e: ir.Neg) -> pl.Expr:
-        return self.expr(e.operand).neg()
+        a = self.expr(e.operand)
+        if _may_overflow(e):     # 0 - a: polars has no negation of Int128
+            return _narrow(pl.lit(0, dtype=pl.Int128) - a.cast(pl.Int128), e)
+        return a.neg()
 
     def visit_Func(self, e: ir.Func) -> pl.Expr:
         kinds = tuple(a.type.kind for a in e.args)
@@ -194,6 +211,8 @@ class Expressions:
                     args[i] = pl.lit(None, dtype=_NEED_DTYPES[need.sql_type])
             if any(a.meta.root_names() for a in args):   # `contains("text", column)`: the text per row
                 args = [per_row(a) for a in args]
+        if BUILTINS[e.name].may_overflow and _may_overflow(e):
+            return _narrow(FUNCTIONS[e.name]([a.cast(pl.Int128) for a in args], kinds), e)
         return FUNCTIONS[e.name](args, kinds).cast(dtype(e.type))
 
     # -- comparisons and logic: three-valued --
@@ -279,7 +298,8 @@ class Expressions:
     @staticmethod
     def aggregate_sum(value: pl.Expr, kind: Kind, name: str):
         if kind is Kind.INT:
-            return value.sum().cast(pl.Int64).alias(name), None
+            # Int128: exact; brought back to 64 bits after the join (_settled)
+            return value.cast(pl.Int128).sum().alias(name), None
         return value.cast(pl.Float64).drop_nulls().alias(name), lambda c: _over_lists(c, _fsum0)
 
     @staticmethod
@@ -376,7 +396,7 @@ def _vectorized(node: ir.PopulationStat, x: pl.Expr, by: list[pl.Expr]) -> pl.Ex
     if func in ("median", "quantile"):
         return _quantile(x, 0.5 if func == "median" else node.params[0], by)
     if func == "sum" and node.arg.type.kind is Kind.INT:
-        return _over(x.sum().cast(pl.Int64), by)
+        return _over(x.cast(pl.Int128).sum().cast(pl.Int64, strict=False), by)
     return None
 
 
@@ -427,7 +447,7 @@ class _Query:
             if after:
                 grouped = grouped.with_columns(after)
             joined = base.join(grouped, left_on=rs.key, right_on=r.key, how="left", maintain_order="left")
-            empty = [pl.col(aggregate_column(n)).fill_null(_empty(self.aggregates[n]))
+            empty = [_settled(self.aggregates[n], pl.col(aggregate_column(n)))
                      for n, _, _ in aggs if _empty(self.aggregates[n]) is not None]
             base = joined.with_columns(empty) if empty else joined
         return base
@@ -568,6 +588,15 @@ def _combinations(d: ir.Dimension, value: Callable[[ir.Segment], Any]) -> pl.Exp
 def as_list_item(v) -> str:
     """A value in a list column (`all` labels and attributes are text: layout.attribute_values)."""
     return v if isinstance(v, str) else str(v)
+
+
+def _settled(node: ir.Aggregate, column: pl.Expr) -> pl.Expr:
+    """An aggregate's column after the join: a customer without rows gets its empty value, and a
+    whole sum (exact in Int128, where Int64 would wrap) is null beyond 64 bits (runtime/limits.py)."""
+    filled = column.fill_null(_empty(node))
+    if node.func == "sum" and node.type.kind is Kind.INT:
+        return filled.cast(pl.Int64, strict=False)
+    return filled
 
 
 def _empty(node: ir.Aggregate):

@@ -36,6 +36,7 @@ from ..builtins import BUILTINS
 from ..passes import Plan, build_plan
 from ..passes.dependencies import aggregates_read, definition_exprs, walk
 from ..runtime import population
+from ..runtime.limits import whole
 from ..runtime.customers import Customer, UniqueConflict
 from ..runtime.population import fsum
 from ..source import Span
@@ -78,11 +79,11 @@ def _never_null(e: ir.Expr) -> bool:
         case ir.Const(value=v):
             return v is not None
         case ir.Neg(operand=o):
-            return _never_null(o)
+            return _never_null(o) and not e.type.nullable       # -(-2**63) is null
         case ir.Arith(op="div", left=l, right=r):
             return _never_null(l) and isinstance(r, ir.Const) and r.value not in (0, None)
         case ir.Arith(op="add" | "sub" | "mul", left=l, right=r):
-            return _never_null(l) and _never_null(r)
+            return _never_null(l) and _never_null(r) and not e.type.nullable   # beyond 64 bits is null
     return False
 
 
@@ -136,7 +137,7 @@ def _fsum0(vals):
 
 RUNTIME = {
     "_D": dt.date, "_DT": dt.datetime, "_TD": dt.timedelta,
-    "_in3": _in3, "_between3": _between3, "_fsum": fsum, "_fsum0": _fsum0,
+    "_in3": _in3, "_between3": _between3, "_whole": whole, "_fsum": fsum, "_fsum0": _fsum0,
     "_Conflict": UniqueConflict, "_combine": dt.datetime.combine, "_midnight": dt.time(),
 }
 
@@ -271,16 +272,26 @@ class _Expressions:
                 return self.null_guard([l], lambda a: f"({a} / {divisor})")
             return self.null_guard([l, r], lambda a, b: f"({a} / {b})", extra=lambda a, b: f"{b} == 0")
         sym = {"add": "+", "sub": "-", "mul": "*"}[e.op]
-        return self.null_guard([l, r], lambda a, b: f"({a} {sym} {b})")
+        return self.null_guard([l, r], lambda a, b: self.whole(e, f"{a} {sym} {b}"))
 
     def visit_Neg(self, e: ir.Neg) -> str:
-        return self.null_guard([e.operand], lambda a: f"(-{a})")
+        return self.null_guard([e.operand], lambda a: self.whole(e, f"-{a}"))
+
+    def whole(self, e: ir.Expr, code: str) -> str:
+        """A whole-number result kept only within 64 bits, else None (runtime/limits.py); a
+        result the checker knows to fit, or a real number, as it is. One pair of parentheses
+        either way: Python's compiler takes at most 200 nested."""
+        if e.type.kind is not Kind.INT or not e.type.nullable:
+            return f"({code})"
+        return f"_whole({code})"
 
     def visit_Func(self, e: ir.Func) -> str:
         builtin = BUILTINS[e.name]
         if builtin.null_aware:
             return getattr(self, "call_" + e.name)(e.args)
         kinds = tuple(a.type.kind for a in e.args)
+        if builtin.may_overflow and e.type.kind is Kind.INT and e.type.nullable:
+            return self.null_guard(list(e.args), lambda *codes: self.whole(e, builtin.python(codes, kinds)))
         return self.null_guard(list(e.args), lambda *codes: builtin.python(codes, kinds))
 
     def call_coalesce(self, args: tuple[ir.Expr, ...]) -> str:
@@ -477,7 +488,7 @@ class _Function:
             self.emit(f"    {guard}{update}")
         result = {
             "count_distinct": f"len({acc})",
-            "sum": f"sum({acc})" if node.type.kind is Kind.INT else f"_fsum0({acc})",
+            "sum": f"_whole(sum({acc}))" if node.type.kind is Kind.INT else f"_fsum0({acc})",
             "avg": f"(_fsum({acc}) / len({acc}) if {acc} else None)",
         }.get(node.func)
         if result is not None:

@@ -22,7 +22,8 @@ columns used (warehouse SQL projects and maps only those).
 SQL's three-valued logic is the language's (LANGUAGE.md §6), so conditions
 translate one to one; `/` becomes a DOUBLE division by NULLIF(b, 0); every
 number literal is a DOUBLE or BIGINT so that arithmetic is IEEE like the
-other engines, never DECIMAL.
+other engines; whole-number `+ - *`, negation, `abs` and `sum` are exact in
+DECIMAL(38, 0) and null beyond 64 bits (sql_limits.py).
 
 For engines: build the tree once per run (`build_query`, `population_query`)
 and apply per-run choices as tree transforms: `with_tables` (the tables to
@@ -46,6 +47,7 @@ from ..check.literals import number_problem
 from ..passes import Plan, build_plan
 from ..passes.dependencies import aggregates_read, definition_exprs, references, stats_read
 from ..types import Kind
+from . import sql_limits
 from .dialects import CodePoints, render
 from .errors import NameRefused, NotSupported
 
@@ -97,6 +99,11 @@ def _alias(e: exp.Expression, name: exp.Identifier) -> exp.Expression:
 
 def _select(*cols: exp.Expression) -> exp.Select:
     return exp.select(*cols, copy=False)
+
+
+def _may_overflow(e: ir.Expr) -> bool:
+    """Whole-number arithmetic the checker did not prove to fit in 64 bits (null beyond: sql_limits.py)."""
+    return e.type.kind is Kind.INT and e.type.nullable
 
 
 def double(e: exp.Expression) -> exp.Expression:
@@ -246,9 +253,13 @@ class _Expressions:
         if e.op == "div":
             return exp.Div(this=double(a), expression=exp.Nullif(this=double(b), expression=exp.Literal.number(0)))
         cls = {"add": exp.Add, "sub": exp.Sub, "mul": exp.Mul}[e.op]
+        if _may_overflow(e):
+            return sql_limits.whole(cls(this=sql_limits.wide(a), expression=sql_limits.wide(b)))
         return exp.Paren(this=cls(this=a, expression=b))
 
     def visit_Neg(self, e: ir.Neg) -> exp.Expression:
+        if _may_overflow(e):
+            return sql_limits.whole(exp.Neg(this=sql_limits.wide(self.sql(e.operand))))
         return exp.Neg(this=exp.Paren(this=self.sql(e.operand)))
 
     def visit_Func(self, e: ir.Func) -> exp.Expression:
@@ -258,6 +269,8 @@ class _Expressions:
         for i, need in enumerate(builtin.needs):
             if e.args[i].type.kind is Kind.NULL:       # a literal `null`: typed as the function needs
                 args[i] = exp.Cast(this=args[i], to=exp.DataType.build(need.sql_type))
+        if builtin.may_overflow and _may_overflow(e):
+            return sql_limits.whole(builtin.sql([sql_limits.wide(a) for a in args], kinds, self.functions))
         return builtin.sql(args, kinds, self.functions)
 
     def visit_Compare(self, e: ir.Compare) -> exp.Expression:
@@ -329,6 +342,8 @@ class _Expressions:
     def aggregate_sum(self, value, kind: Kind) -> exp.Expression:
         zero = _zero(kind)
         exact = kind is Kind.NUMBER and EXACT_SUM in self.functions     # BIGINT sums are exact
+        if kind is Kind.INT:     # exact in DECIMAL; brought back to 64 bits after the join (_settled)
+            return exp.Coalesce(this=exp.Sum(this=sql_limits.wide(value)), expressions=[sql_limits.wide(zero)])
         total = own(EXACT_SUM, exp.ArrayAgg(this=value)) if exact else exp.Sum(this=value)
         return exp.Coalesce(this=total, expressions=[zero])
 
@@ -352,6 +367,15 @@ def _zero(kind: Kind) -> exp.Expression:
 def _empty_aggregate(node: ir.Aggregate) -> exp.Expression | None:
     """What a customer without rows has: counts and sums are zero, the others null."""
     return _zero(node.type.kind) if node.func in ("count", "count_distinct", "sum") else None
+
+
+def _settled(node: ir.Aggregate, value: exp.Expression) -> exp.Expression:
+    """An aggregate's column after the join: a customer without rows gets its empty value, and a
+    whole sum (exact in DECIMAL) is null beyond 64 bits (sql_limits.py)."""
+    empty = _empty_aggregate(node)
+    if node.func == "sum" and node.type.kind is Kind.INT:
+        return sql_limits.whole(exp.Coalesce(this=value, expressions=[sql_limits.wide(empty)]))
+    return value if empty is None else exp.Coalesce(this=value, expressions=[empty])
 
 
 # ---- the query ----
@@ -535,9 +559,7 @@ class _Query:
                 if a.node.related != r.name:
                     continue
                 value = col(aggregate_column(a.name), alias)
-                empty = _empty_aggregate(a.node)
-                if empty is not None:
-                    value = exp.Coalesce(this=value, expressions=[empty])
+                value = _settled(a.node, value)
                 sel = sel.select(_alias(value, ident(aggregate_column(a.name))), copy=False)
             sel = sel.join(table(f"{r.name}_agg", alias), join_type="left",
                            on=exp.EQ(this=col(r.key, alias), expression=col(rs.key, "c")), copy=False)

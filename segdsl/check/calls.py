@@ -85,7 +85,9 @@ def _aggregate_type(x: ExpressionChecker, f: str, arg: ir.Expr | None) -> Type:
         if not arg.type.is_numeric:
             x.ctx.error("SEG204", f"`{f}` needs numbers; this is {arg.type.describe()}", arg.span)
             raise Failed
-        return Type(arg.type.kind) if f == "sum" else Type(Kind.NUMBER, True)
+        if f == "sum":      # a whole sum beyond 64 bits is null (runtime/limits.py)
+            return Type(arg.type.kind, arg.type.kind is Kind.INT)
+        return Type(Kind.NUMBER, True)
     if not ordered(arg.type):
         x.ctx.error("SEG204", f"`{f}` needs values with an order; this is {arg.type.describe()}", arg.span)
         raise Failed
@@ -115,7 +117,7 @@ def check_population(x: ExpressionChecker, e: A.Call, arg: ir.Expr) -> ir.Expr:
         x.ctx.error("SEG204", f"`{f}` needs values with an order; this is {arg.type.describe()}", arg.span)
         raise Failed
     if f == "sum":
-        t = Type(arg.type.kind if arg.type.is_numeric else Kind.NUMBER)
+        t = Type(arg.type.kind if arg.type.is_numeric else Kind.NUMBER, arg.type.kind is Kind.INT)
     else:
         t = _POPULATION_TYPES.get(f) or replace(arg.type, nullable=True)
     population = x.ctx.population

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from .. import ir
 from ..diagnostics.suggest import did_you_mean
+from ..runtime import limits
 from ..source import Span
 from ..syntax import ast as A
 from ..types import BOOL, DATE, DATETIME, DURATION, INT, NULL, NUMBER, STRING, Kind, Type, comparable, ordered, unify
@@ -110,6 +111,8 @@ class ExpressionChecker:
         if not x.type.is_numeric:
             self.ctx.error("SEG202", f"`-` needs a number, not {x.type.describe()}", e.span)
             raise Failed
+        if x.type.kind is Kind.INT and not _fits(x):
+            return ir.Neg(x.type.with_nullable(True), e.span, x)     # -(-2**63) is beyond 64 bits: null
         return ir.Neg(x.type, e.span, x)
 
     def check_Arith(self, e: A.Arith, expect):
@@ -130,6 +133,8 @@ class ExpressionChecker:
             nullable = nullable or not nonzero_const
         else:
             kind = Kind.INT if l.type.kind is Kind.INT and r.type.kind is Kind.INT else Kind.NUMBER
+            # a whole result beyond 64 bits is null (runtime/limits.py), so it may be null unless known to fit
+            nullable = nullable or (kind is Kind.INT and not _fits(l, r, op=op))
         return ir.Arith(Type(kind, nullable, level), e.span, op, l, r)
 
     def _not_a_number(self, op: str, side: ir.Expr):
@@ -311,3 +316,13 @@ class ExpressionChecker:
     # ---- calls ----
     def check_Call(self, e: A.Call, expect):
         return calls.check_call(self, e)
+
+
+def _fits(*operands: ir.Expr, op: str = "neg") -> bool:
+    """Whether whole-number arithmetic of constants is known to stay within 64 bits."""
+    values = [o.value for o in operands if isinstance(o, ir.Const) and isinstance(o.value, int)]
+    if len(values) != len(operands):
+        return False
+    exact = {"neg": lambda a: -a, "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
+             "mul": lambda a, b: a * b}[op](*values)
+    return limits.whole(exact) is not None

@@ -66,7 +66,10 @@ def table_rule(c: ScalarCall, builtin: Builtin) -> ir.Expr:
     """Each argument as the table needs it, the result of the table's kind."""
     for i, need in enumerate(builtin.needs):
         c.need(i, need.accepts, need.what)
-    return c.returns(builtin.result(tuple(a.type for a in c.args)))
+    kind = builtin.result(tuple(a.type for a in c.args))
+    if builtin.may_overflow and kind is Kind.INT:
+        return replace(c.returns(kind), type=Type(kind, True, c.level))
+    return c.returns(kind)
 
 
 def coalesce(c: ScalarCall) -> ir.Expr:

@@ -13,6 +13,8 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from typing import Any, Iterable
 
+from . import limits
+
 
 def quantile_sorted(a: list, p: float) -> float:
     """numpy's default ('linear') quantile, bit for bit, on a sorted list."""
@@ -74,7 +76,7 @@ def fsum(values: Iterable[float]) -> float:
 def exact_sum(values: Iterable) -> int | float:
     vals = list(values)
     if all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
-        return sum(vals)
+        return limits.whole(sum(vals))          # beyond 64 bits: null (runtime/limits.py)
     return fsum(vals)
 
 
