@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from .ir import date_value
+from .runtime import limits
 from .types import Kind, Type
 
 if TYPE_CHECKING:
@@ -82,7 +83,8 @@ class Builtin:
     null_aware: bool = False
     same_type: bool = False                        # every argument of one (unified) type
     public: bool = True                            # callable from a rule file (not only inserted by the checker)
-    # a whole-number result may leave 64 bits (`abs(-2**63)`): null then, as runtime/limits.py says
+    # a whole-number result may leave 64 bits (`abs(-2**63)`), a date years 1 to 9999: null then,
+    # as runtime/limits.py says
     may_overflow: bool = False
 
 
@@ -158,9 +160,9 @@ _BUILTINS = (
             lambda c, k: f"{c[0]}.month", lambda a, kinds, functions: exp.Month(this=a[0])),
     Builtin("day", 1, 1, (DATE,), _kind(Kind.INT), lambda d: d.day,
             lambda c, k: f"{c[0]}.day", lambda a, kinds, functions: exp.Day(this=a[0])),
-    Builtin("add_days", 2, 2, (DATE, DAYS), _first_kind, lambda d, n: d + dt.timedelta(days=n),
-            lambda c, k: f"({c[0]} + _TD(days={c[1]}))",
-            lambda a, kinds, functions: sql_add_days(a[0], a[1], kinds[0])),
+    Builtin("add_days", 2, 2, (DATE, DAYS), _first_kind, limits.add_days,
+            lambda c, k: f"_add_days({c[0]}, {c[1]})",
+            lambda a, kinds, functions: sql_add_days(a[0], a[1], kinds[0]), may_overflow=True),
     Builtin("abs", 1, 1, (NUMBER,), _first_kind, abs,
             lambda c, k: f"abs({c[0]})", lambda a, kinds, functions: exp.Abs(this=a[0]), may_overflow=True),
     # inserted by the checker where a date meets a datetime; not callable from a rule file

@@ -52,10 +52,14 @@ class Whole64(exp.Expression):
     arg_types = {"this": True}
 
 
-# the bounds just outside 64 bits, as text cast to DECIMAL: exact in every dialect (a bare literal
-# beyond 64 bits is a DOUBLE or an error in some)
-_OVER = "CAST('9223372036854775808' AS {wide})"
-_UNDER = "CAST('-9223372036854775809' AS {wide})"
+class DayInRange(exp.Expression):
+    """An exact day number (a DECIMAL(38, 0) count of days from 1970-01-01) as INT when it is a
+    day of years 1 to 9999, else NULL: date arithmetic's results (backends/sql_limits.py)."""
+    arg_types = {"this": True}
+
+
+# the first day of year 1 and the last of 9999, counted from 1970-01-01
+FIRST_DAY, LAST_DAY = -719162, 2932896
 
 
 class Quirks:
@@ -66,15 +70,22 @@ class Quirks:
         return self.sql(e, "this")
 
     def whole64(self, e: Whole64) -> str:
-        """Where a failed cast is an error: clamp just outside the range, then NULLIF the clamp's
-        bounds away. `w` is written once; a null `w` stays null whether the dialect's LEAST skips
-        nulls (it gives the upper bound, which NULLIF removes) or returns null."""
+        return self.within(e, -(2 ** 63), 2 ** 63 - 1, "BIGINT")
+
+    def dayinrange(self, e: DayInRange) -> str:
+        return self.within(e, FIRST_DAY, LAST_DAY, "INT")
+
+    def within(self, e: exp.Expression, low: int, high: int, to: str) -> str:
+        """An exact DECIMAL as `to` when within low..high, else NULL: clamped to just outside the
+        range, then NULLIF takes the clamp's bounds away. The value is written once; a null stays
+        null whether the dialect's LEAST skips nulls (it gives the upper bound, which NULLIF
+        removes) or returns null. The bounds are text cast to DECIMAL, exact in every dialect
+        (a bare literal beyond 64 bits is a DOUBLE or an error in some)."""
         wide = self.sql(exp.DataType.build("DECIMAL(38, 0)", dialect=self.dialect))
-        bigint = self.sql(exp.DataType.build("BIGINT"))
-        over, under = _OVER.format(wide=wide), _UNDER.format(wide=wide)
+        over, under = f"CAST('{high + 1}' AS {wide})", f"CAST('{low - 1}' AS {wide})"
         least, greatest = ("MIN", "MAX") if isinstance(self.dialect, SQLite) else ("LEAST", "GREATEST")
         return (f"CAST(NULLIF(NULLIF({greatest}({least}({self.sql(e, 'this')}, {over}), {under}), {over}), "
-                f"{under}) AS {bigint})")
+                f"{under}) AS {self.sql(exp.DataType.build(to))})")
 
 
 class TryCastQuirks(Quirks):
@@ -161,7 +172,8 @@ def generator_class(dialect: str) -> type[Generator]:
     base = Dialect.get_or_raise(dialect).generator_class
     quirks = _quirks(Dialect.get_or_raise(dialect))
     return type(f"Segdsl{base.__name__}", (quirks, base),
-                {"TRANSFORMS": {**base.TRANSFORMS, CodePoints: quirks.codepoints, Whole64: quirks.whole64}})
+                {"TRANSFORMS": {**base.TRANSFORMS, CodePoints: quirks.codepoints, Whole64: quirks.whole64,
+                                DayInRange: quirks.dayinrange}})
 
 
 def render(tree: exp.Expression, dialect: str, pretty: bool = False) -> str:

@@ -14,7 +14,6 @@ passes themselves can be checked against the unplanned IR.
 """
 from __future__ import annotations
 
-import datetime as dt
 import operator
 from typing import Any, Mapping
 
@@ -51,7 +50,7 @@ _COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operato
             ">=": operator.ge}
 _ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
           "div": lambda a, b: None if b == 0 else a / b,
-          "date_add": lambda a, b: a + dt.timedelta(days=b), "date_sub": lambda a, b: a - dt.timedelta(days=b)}
+          "date_add": limits.add_days, "date_sub": lambda a, b: limits.add_days(a, -b)}
 
 
 class Interpreter:

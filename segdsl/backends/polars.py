@@ -41,6 +41,7 @@ from ..builtins import BUILTINS
 from ..passes import Plan
 from ..passes.dependencies import definition_exprs, stats_read
 from ..runtime import population
+from ..runtime.limits import DAYS_SPAN
 from ..runtime.population import fsum
 from ..types import Kind, Type
 from .errors import NotSupported
@@ -60,6 +61,15 @@ _ATTRIBUTE_DTYPES = {"int": pl.Int64, "number": pl.Float64, "bool": pl.Boolean, 
 
 def dtype(t: Type):
     return DTYPES[t.kind]
+
+
+def moved(x: pl.Expr, days: pl.Expr) -> pl.Expr:
+    """A date or datetime moved by whole days; null when the result leaves years 1 to 9999
+    (runtime/limits.py), which polars' dates would hold. A day count beyond any move that can
+    stay in range is null before it meets a duration."""
+    n = pl.when(days.is_between(-DAYS_SPAN, DAYS_SPAN)).then(days)
+    r = x + pl.duration(days=n)
+    return pl.when(r.dt.year().is_between(1, 9999)).then(r)
 
 
 def _may_overflow(e: ir.Expr) -> bool:
@@ -138,7 +148,7 @@ FUNCTIONS: dict[str, Callable[[list[pl.Expr], tuple[Kind, ...]], pl.Expr]] = {
     "year": lambda a, kinds: a[0].dt.year().cast(pl.Int64),
     "month": lambda a, kinds: a[0].dt.month().cast(pl.Int64),
     "day": lambda a, kinds: a[0].dt.day().cast(pl.Int64),
-    "add_days": lambda a, kinds: a[0] + pl.duration(days=a[1]),
+    "add_days": lambda a, kinds: moved(a[0], a[1]),
     "abs": lambda a, kinds: a[0].abs(),
     "to_datetime": lambda a, kinds: a[0].cast(pl.Datetime("us")),
 }
@@ -184,9 +194,9 @@ class Expressions:
     def visit_Arith(self, e: ir.Arith) -> pl.Expr:
         a, b = self.expr(e.left), self.expr(e.right)
         if e.op == "date_add":
-            return a + pl.duration(days=b)
+            return moved(a, b)
         if e.op == "date_sub":
-            return a - pl.duration(days=b)
+            return moved(a, -b)
         if e.op == "div":
             return pl.when(b != 0).then(a.cast(pl.Float64) / b.cast(pl.Float64)).otherwise(None)
         if _may_overflow(e):

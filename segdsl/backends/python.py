@@ -36,7 +36,7 @@ from ..builtins import BUILTINS
 from ..passes import Plan, build_plan
 from ..passes.dependencies import aggregates_read, definition_exprs, walk
 from ..runtime import population
-from ..runtime.limits import whole
+from ..runtime.limits import add_days, whole
 from ..runtime.customers import Customer, UniqueConflict
 from ..runtime.population import fsum
 from ..source import Span
@@ -137,7 +137,7 @@ def _fsum0(vals):
 
 RUNTIME = {
     "_D": dt.date, "_DT": dt.datetime, "_TD": dt.timedelta,
-    "_in3": _in3, "_between3": _between3, "_whole": whole, "_fsum": fsum, "_fsum0": _fsum0,
+    "_in3": _in3, "_between3": _between3, "_whole": whole, "_add_days": add_days, "_fsum": fsum, "_fsum0": _fsum0,
     "_Conflict": UniqueConflict, "_combine": dt.datetime.combine, "_midnight": dt.time(),
 }
 
@@ -260,12 +260,9 @@ class _Expressions:
     # -- arithmetic --
     def visit_Arith(self, e: ir.Arith) -> str:
         l, r = e.left, e.right
-        if e.op in ("date_add", "date_sub"):
-            sign = "+" if e.op == "date_add" else "-"
-            if isinstance(r, ir.Const):
-                delta = self.names.constant(f"_TD(days={int(r.value)})")
-                return self.null_guard([l], lambda a: f"({a} {sign} {delta})")
-            return self.null_guard([l, r], lambda a, b: f"({a} {sign} _TD(days={b}))")
+        if e.op in ("date_add", "date_sub"):      # None outside years 1 to 9999 (runtime/limits.py)
+            sign = "" if e.op == "date_add" else "-"
+            return self.null_guard([l, r], lambda a, b: f"_add_days({a}, {sign}{b})")
         if e.op == "div":
             if isinstance(r, ir.Const) and r.value not in (0, None):
                 divisor = self.code(r)

@@ -247,15 +247,20 @@ class _Expressions:
 
     def visit_Arith(self, e: ir.Arith) -> exp.Expression:
         a, b = self.sql(e.left), self.sql(e.right)
-        if e.op in ("date_add", "date_sub"):
-            days = b if e.op == "date_add" else exp.Neg(this=b)
-            return BUILTINS["add_days"].sql([a, days], (e.left.type.kind, Kind.INT), self.functions)
+        if e.op in ("date_add", "date_sub"):      # null outside years 1 to 9999 (sql_limits.py)
+            return self.moved(e, a, b, -1 if e.op == "date_sub" else 1)
         if e.op == "div":
             return exp.Div(this=double(a), expression=exp.Nullif(this=double(b), expression=exp.Literal.number(0)))
         cls = {"add": exp.Add, "sub": exp.Sub, "mul": exp.Mul}[e.op]
         if _may_overflow(e):
             return sql_limits.whole(cls(this=sql_limits.wide(a), expression=sql_limits.wide(b)))
         return exp.Paren(this=cls(this=a, expression=b))
+
+    def moved(self, e: ir.Expr, x: exp.Expression, days: exp.Expression, sign: int = 1) -> exp.Expression:
+        if sql_limits.too_nested(e):
+            raise NotSupported(f"more than {sql_limits.MAX_DATETIME_NESTING} datetime ± days nested in one "
+                               "expression", e.span, help="compute part of it in a `let`")
+        return sql_limits.moved(x, days, e.type.kind, sign)
 
     def visit_Neg(self, e: ir.Neg) -> exp.Expression:
         if _may_overflow(e):
@@ -269,6 +274,8 @@ class _Expressions:
         for i, need in enumerate(builtin.needs):
             if e.args[i].type.kind is Kind.NULL:       # a literal `null`: typed as the function needs
                 args[i] = exp.Cast(this=args[i], to=exp.DataType.build(need.sql_type))
+        if e.name == "add_days":
+            return self.moved(e, args[0], args[1])
         if builtin.may_overflow and _may_overflow(e):
             return sql_limits.whole(builtin.sql([sql_limits.wide(a) for a in args], kinds, self.functions))
         return builtin.sql(args, kinds, self.functions)

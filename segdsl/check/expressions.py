@@ -119,10 +119,11 @@ class ExpressionChecker:
         l, r = self.check(e.left), self.check(e.right)
         level = self.level_of(l, r, span=e.span)
         nullable = l.type.nullable or r.type.nullable
+        # a date moved out of years 1 to 9999 is null (runtime/limits.py)
         if e.op in "+-" and l.type.is_temporal and r.type.kind is Kind.DURATION:
-            return ir.Arith(Type(l.type.kind, nullable, level), e.span, "date_add" if e.op == "+" else "date_sub", l, r)
+            return ir.Arith(Type(l.type.kind, True, level), e.span, "date_add" if e.op == "+" else "date_sub", l, r)
         if e.op == "+" and r.type.is_temporal and l.type.kind is Kind.DURATION:
-            return ir.Arith(Type(r.type.kind, nullable, level), e.span, "date_add", r, l)
+            return ir.Arith(Type(r.type.kind, True, level), e.span, "date_add", r, l)
         for side in (l, r):
             if not side.type.is_numeric and side.type.kind is not Kind.NULL:
                 self._not_a_number(e.op, side)

@@ -67,7 +67,7 @@ def table_rule(c: ScalarCall, builtin: Builtin) -> ir.Expr:
     for i, need in enumerate(builtin.needs):
         c.need(i, need.accepts, need.what)
     kind = builtin.result(tuple(a.type for a in c.args))
-    if builtin.may_overflow and kind is Kind.INT:
+    if builtin.may_overflow and kind in (Kind.INT, Kind.DATE, Kind.DATETIME):
         return replace(c.returns(kind), type=Type(kind, True, c.level))
     return c.returns(kind)
 

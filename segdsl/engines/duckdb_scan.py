@@ -17,6 +17,7 @@ through Python.
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pyarrow as pa
@@ -95,7 +96,7 @@ class ColumnStats:
                 try:
                     self.min = st.min if self.min is None else min(self.min, st.min)
                     self.max = st.max if self.max is None else max(self.max, st.max)
-                except TypeError:
+                except (TypeError, OverflowError):       # OverflowError: a date beyond year 9999
                     known = False
                     break
         if not known:
@@ -130,6 +131,10 @@ def _suspect(f: ir.FieldSchema, columns: set[str], stats: ColumnStats | None = N
         out.append(exp.Anonymous(this="isnan", expressions=[double(raw.copy())]))
         if not (lo is not None and st.proves(lambda: math.isfinite(lo) and math.isfinite(hi))):
             out.append(exp.Anonymous(this="isinf", expressions=[double(raw.copy())]))
+    if f.type.kind in (Kind.DATE, Kind.DATETIME) and lo is None:
+        # a date outside years 1 to 9999 (footers that held one could not be read as bounds)
+        day = exp.TryCast(this=raw.copy(), to=exp.DataType.build("DATE"))
+        out.append(exp.Not(this=exp.Between(this=day, low=literal(dt.date.min), high=literal(dt.date.max))))
     if f.low is not None and not (lo is not None and st.proves(lambda: lo >= f.low)):
         out.append(exp.LT(this=raw.copy(), expression=literal(f.low, f.type.kind)))
     if f.high is not None and not (hi is not None and st.proves(lambda: hi <= f.high)):

@@ -72,7 +72,7 @@ class ColumnStats:
                         raise LookupError
                     self.min = st.min if self.min is None else min(self.min, st.min)
                     self.max = st.max if self.max is None else max(self.max, st.max)
-        except (LookupError, StopIteration, TypeError):
+        except (LookupError, StopIteration, TypeError, OverflowError):    # OverflowError: beyond year 9999
             self.nulls, self.min, self.max = None, None, None
 
     def proves(self, test) -> bool:
@@ -123,6 +123,10 @@ class ParquetScan:
             out.append(raw.cast(pl.Float64).is_nan())
             if not proves(lambda: math.isfinite(lo) and math.isfinite(hi)):
                 out.append(raw.cast(pl.Float64).is_infinite())
+        if f.type.kind in (Kind.DATE, Kind.DATETIME) and not proves(lambda: lo is not None):
+            # a date outside years 1 to 9999 (footers that held one could not be read as bounds)
+            year = raw.cast(pl.Date, strict=False).dt.year()
+            out.append(~year.is_between(1, 9999))
         if f.low is not None and not proves(lambda: lo >= f.low):
             out.append(raw < literal(f.low, f.type))
         if f.high is not None and not proves(lambda: hi <= f.high):

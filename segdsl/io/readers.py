@@ -420,17 +420,44 @@ def _parquet_batches(path, nulls: frozenset, batch_size: int, offset: int = 0) -
 
 def _plain_batch(rb):
     """Nanosecond timestamps become microseconds: Python datetimes stop there,
-    and without this pyarrow hands out pandas objects or fails."""
+    and without this pyarrow hands out pandas objects or fails. A date or
+    timestamp column holding a value outside years 1 to 9999 (which Python, and
+    so the language, cannot hold) becomes its text: the validator then reports
+    that row of a declared field by row and column, and a column the rules do not
+    declare is carried as text, never converted."""
     import pyarrow as pa
-    if not any(pa.types.is_timestamp(t) and t.unit == "ns" for t in rb.schema.types):
+    if not any(pa.types.is_timestamp(t) or pa.types.is_date(t) for t in rb.schema.types):
         return rb
     cols = []
     for col in rb.columns:
         t = col.type
         if pa.types.is_timestamp(t) and t.unit == "ns":
             col = col.cast(pa.timestamp("us", t.tz), safe=False)
+        if (pa.types.is_timestamp(t) or pa.types.is_date(t)) and not _within_years(col):
+            col = col.cast(pa.string())
         cols.append(col)
     return pa.RecordBatch.from_arrays(cols, names=rb.schema.names)
+
+
+def _within_years(col) -> bool:
+    """Whether every value of a date or timestamp column is in years 1 to 9999."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    t = col.type
+    if pa.types.is_date(t):
+        days = col.cast(pa.date32()).cast(pa.int32())
+        low, high = FIRST_DAY, LAST_DAY
+    else:
+        per_day = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}[t.unit]
+        days = col.cast(pa.int64())
+        low, high = FIRST_DAY * per_day, (LAST_DAY + 1) * per_day - 1
+    bounds = pc.min_max(days)
+    lo, hi = bounds["min"].as_py(), bounds["max"].as_py()
+    return lo is None or (lo >= low and hi <= high)
+
+
+# the first day of year 1 and the last of 9999, counted from 1970-01-01 (Arrow's day numbers)
+FIRST_DAY, LAST_DAY = -719162, 2932896
 
 
 # ---- files and encodings -------------------------------------------------------

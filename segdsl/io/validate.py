@@ -370,9 +370,20 @@ def _bool_typed(v) -> bool:
 
 # ---- dates -------------------------------------------------------------------------
 
+_BEYOND_YEARS = re.compile(r"([+-]?[0-9]{5,}|0000|-[0-9]{4})-[0-9]{2}-[0-9]{2}")
+
+
+def _outside_years(s: str) -> None:
+    """A date written with a year outside 1 to 9999 (`10000-01-01`, `0000-12-31`): a reason of its own."""
+    if _BEYOND_YEARS.match(s):
+        raise _Detail("is outside years 1 to 9999, the dates every engine holds")
+
+
 def _date_text(s: str) -> dt.date:
     if not _ISO_DATE.match(s):
+        _outside_years(s)
         raise ValueError(s)
+    _outside_years(s)
     return dt.date.fromisoformat(s)
 
 
@@ -396,6 +407,7 @@ def _date_strptime(fmt: str):
 
 
 def _datetime_text(s: str) -> dt.datetime:
+    _outside_years(s)
     m = _ISO_DATETIME.match(s)
     if m is None:
         raise ValueError(s)
