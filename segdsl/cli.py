@@ -103,8 +103,10 @@ def _words(problem: Problem) -> str:
 
 
 def _message(exc: Exception) -> str:
+    """A failure in words, safe for a terminal: data values are quoted escaped where the message is
+    made, and whatever else came from the data (a column name, a path) is shown as rule text is."""
     problem = getattr(exc, "problem", None)
-    return _words(problem) if problem is not None else str(exc)
+    return render.visible(_words(problem) if problem is not None else str(exc))
 
 
 class Terminated(KeyboardInterrupt):
