@@ -419,6 +419,8 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
           keep: Annotated[Optional[str], typer.Option(help="input columns to carry through: a,b or all")] = None,
           delimiter: Annotated[Optional[str], typer.Option(help="CSV delimiter, e.g. ';'")] = None,
           encoding: Annotated[str, typer.Option(help="input text encoding, e.g. gbk")] = "utf-8",
+          output_encoding: Annotated[str, typer.Option(help="CSV/JSONL output encoding: utf-8, utf-8-sig (Excel), gbk")] = "utf-8",
+          csv_safe: Annotated[bool, typer.Option("--csv-safe", help="put ' before CSV text cells starting with = + - @ (spreadsheet formulas)")] = False,
           null_values: Annotated[Optional[str], typer.Option(help="extra null spellings: NA,NULL")] = None,
           date_format: Annotated[Optional[str], typer.Option(help="strptime format for dates")] = None,
           summary_json: Annotated[Optional[Path], typer.Option(help="write the run summary as JSON")] = None,
@@ -440,7 +442,8 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         params=params, on_error=on_error.value,
         quarantine=quarantine, labels=labels, attributes=attributes, keep=service.keep_columns(keep),
         delimiter=delimiter, encoding=encoding, null_values=service.null_values(null_values),
-        date_format=date_format, batch_size=batch_size, stats=frozen, memory_limit=memory_limit, master=master)
+        date_format=date_format, batch_size=batch_size, stats=frozen, memory_limit=memory_limit, master=master,
+        output_encoding=output_encoding, csv_safe=csv_safe)
     service.engine_for(engine, opts, rs)
     progress = _progress_bar(opts.inputs)
     if progress is not None:
@@ -508,7 +511,8 @@ def _print_summary(rs, summary) -> None:
             t.add_row(s.name, vis(s.label or ""), f"{n:,}", f"{n / total:.1%}")
         if counts.get("(none)"):
             n = counts["(none)"]
-            t.add_row("(none)", "no tag" if d.policy == "all" else "no segment", f"{n:,}", f"{n / total:.1%}")
+            t.add_row(i18n.translate("(none)"), i18n.translate("no tag" if d.policy == "all" else "no segment"),
+                      f"{n:,}", f"{n / total:.1%}")
         out.print(t)
     read = ", ".join(f"{n:,} rows of {k}" for k, n in summary.read.items())
     line = f"read {read}; {summary.written:,} customers written"

@@ -21,6 +21,8 @@ class ApplyOptions:
     keep: tuple[str, ...] = ()               # input columns carried through; ("*",) for all
     delimiter: str | None = None
     encoding: str = "utf-8"
+    output_encoding: str = "utf-8"           # CSV and JSONL outputs (io/writers.TextStyle)
+    csv_safe: bool = False                   # `'` before formula-looking CSV text cells
     null_values: tuple[str, ...] = ()
     date_format: str | None = None
     batch_size: int = 50_000

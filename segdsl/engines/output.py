@@ -12,7 +12,7 @@ from contextlib import ExitStack
 
 from .. import ir
 from ..backends.layout import attribute_keys, attribute_values, output_columns
-from ..io.writers import open_output, open_quarantine
+from ..io.writers import TextStyle, open_output, open_quarantine
 from ..runtime.customers import UniqueConflict
 from .options import Summary
 
@@ -86,12 +86,13 @@ def open_writers(stack: ExitStack, rows, layout: Layout):
     `rows` is the run's InputRows (engines/rows.py); its collected bad rows are settled
     before either writer is committed."""
     opts = rows.opts
-    out = stack.enter_context(open_output(opts.output, layout.columns)) if opts.output else NullWriter()
+    style = TextStyle(opts.output_encoding, opts.csv_safe)
+    out = stack.enter_context(open_output(opts.output, layout.columns, style=style)) if opts.output else NullWriter()
     qpath = opts.quarantine_path()
     quarantine = None
     if qpath is not None:
         quarantine = stack.enter_context(open_quarantine(qpath, rows.quarantine_columns(),
-                                                         with_file=rows.several_files()))
+                                                         with_file=rows.several_files(), style=style))
     rows.bad.quarantine = quarantine
     stack.push(rows.bad.settle)
     return out, quarantine

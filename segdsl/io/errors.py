@@ -40,3 +40,9 @@ class InputError(Exception):
 
     def __reduce__(self):
         return (type(self), (self.message, self.path, self.row, self.line))
+
+
+class OutputError(InputError):
+    """An output that cannot hold a value (a character its encoding lacks): the run stops,
+    naming the row and column, and the target is never written. An InputError, so that
+    every engine reports it as it reports a file it cannot read."""

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from .atomic import check_not_stopping, create_temp, unlink_quietly
+from .errors import OutputError
 from .readers import RawRow
 
 KINDS = ("string", "int", "number", "bool", "date", "datetime", "list")
@@ -40,6 +41,24 @@ _SUFFIX_FORMATS = {
 # cuts row groups where its vectors happen to end, which depends on the input
 # file's layout: that is why even the DuckDB engine writes Parquet here.)
 _PARQUET_ROW_GROUP = 128 * 1024
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    """How a text output (CSV, TSV, JSONL) is written for the program that opens it.
+
+    `encoding`: Excel on Chinese Windows reads UTF-8 without a byte-order mark as
+    mojibake, so `utf-8-sig` or `gbk` may be asked for; a value the encoding cannot
+    hold stops the run naming its row and column (`OutputError`), nothing written.
+    `csv_safe`: a CSV text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage
+    return is written with a `'` before it, so a spreadsheet shows it as text instead
+    of running it as a formula (OWASP's advice on CSV injection); typed numbers,
+    dates and booleans are left as they are."""
+    encoding: str = "utf-8"
+    csv_safe: bool = False
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +97,10 @@ class OutputWriter:
     """A file being written; becomes the target only on `commit` (the clean
     end of a `with` block)."""
 
-    def __init__(self, path: str | os.PathLike, columns: Sequence[OutputColumn], fmt: str | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, columns: Sequence[OutputColumn], fmt: str | None = None,
+                 style: TextStyle = TextStyle()) -> None:
         self.path = os.fspath(path)
+        self.style = style
         self.columns = list(columns)
         names = [c.name for c in self.columns]
         dupes = sorted({n for n in names if names.count(n) > 1})
@@ -92,7 +113,7 @@ class OutputWriter:
         self._state = "open"
         self.temp_path = create_temp(self.path)
         try:
-            self._sink = _SINKS[self.format](self.temp_path, self.columns)
+            self._sink = _SINKS[self.format](self.temp_path, self.columns, self.style)
         except BaseException:
             _unlink(self.temp_path)
             self._state = "aborted"
@@ -103,12 +124,15 @@ class OutputWriter:
         ignored), or a pyarrow Table / RecordBatch with the columns by name."""
         if self._state != "open":
             raise ValueError(f"the output {self.path} is already {self._state}")
-        if hasattr(rows, "schema") and hasattr(rows, "num_rows"):
-            self.rows_written += self._sink.write_arrow(rows)
-        else:
-            rows = rows if isinstance(rows, list) else list(rows)
-            self._sink.write(rows)
-            self.rows_written += len(rows)
+        try:
+            if hasattr(rows, "schema") and hasattr(rows, "num_rows"):
+                self.rows_written += self._sink.write_arrow(rows)
+            else:
+                rows = rows if isinstance(rows, list) else list(rows)
+                self._sink.write(rows)
+                self.rows_written += len(rows)
+        except OutputError as e:           # named by the target, not the temporary file
+            raise OutputError(e.message, self.path) from None
 
     def restart(self) -> None:
         """Forget every row written so far (the target is still untouched)."""
@@ -117,7 +141,7 @@ class OutputWriter:
         self._sink.discard()
         with open(self.temp_path, "wb"):
             pass
-        self._sink = _SINKS[self.format](self.temp_path, self.columns)
+        self._sink = _SINKS[self.format](self.temp_path, self.columns, self.style)
         self.rows_written = 0
 
     def commit(self) -> None:
@@ -169,9 +193,10 @@ class OutputWriter:
             pass
 
 
-def open_output(path: str | os.PathLike, columns: Sequence[OutputColumn], fmt: str | None = None) -> OutputWriter:
+def open_output(path: str | os.PathLike, columns: Sequence[OutputColumn], fmt: str | None = None,
+                style: TextStyle = TextStyle()) -> OutputWriter:
     """An atomic writer for the result file; use it in a `with` block."""
-    return OutputWriter(path, columns, fmt)
+    return OutputWriter(path, columns, fmt, style)
 
 
 class QuarantineWriter:
@@ -182,7 +207,7 @@ class QuarantineWriter:
     there is one) is written as `_row_input` / `_reason_input` (`_file_input`)."""
 
     def __init__(self, path: str | os.PathLike, columns: Sequence[str], fmt: str | None = None,
-                 with_file: bool = False) -> None:
+                 with_file: bool = False, style: TextStyle = TextStyle()) -> None:
         self.source_columns = list(columns)
         self.with_file = with_file
         taken = ("_file", "_row", "_reason") if with_file else ("_row", "_reason")
@@ -192,7 +217,7 @@ class QuarantineWriter:
         cols += [OutputColumn(n, "string") for n in self._out_names]
         if fmt is None and Path(path).suffix.lower() not in _SUFFIX_FORMATS:
             fmt = "csv"
-        self._out = OutputWriter(path, cols, fmt)
+        self._out = OutputWriter(path, cols, fmt, style)
         self.path = self._out.path
         self.temp_path = self._out.temp_path
 
@@ -237,9 +262,9 @@ class QuarantineWriter:
 
 
 def open_quarantine(path: str | os.PathLike, columns: Sequence[str], fmt: str | None = None,
-                    with_file: bool = False) -> QuarantineWriter:
+                    with_file: bool = False, style: TextStyle = TextStyle()) -> QuarantineWriter:
     """An atomic writer for rejected rows (CSV unless the suffix says otherwise)."""
-    return QuarantineWriter(path, columns, fmt, with_file)
+    return QuarantineWriter(path, columns, fmt, with_file, style)
 
 
 # ---- temporary files ------------------------------------------------------------
@@ -259,11 +284,34 @@ def _unlink(path: str) -> None:
 # ---- formats -------------------------------------------------------------------
 
 class _TextSink:
-    """CSV and JSONL: a text file written row by row."""
+    """CSV and JSONL: a text file written row by row, in the style's encoding."""
 
-    def __init__(self, temp: str, columns: list[OutputColumn]) -> None:
+    def __init__(self, temp: str, columns: list[OutputColumn], style: TextStyle = TextStyle()) -> None:
         self.columns = columns
-        self.file = open(temp, "w", encoding="utf-8", newline="")
+        self.style = style
+        self.file = open(temp, "w", encoding=style.encoding, newline="")
+        self.rows = 0                      # rows written so far: where an unwritable value is
+        self.unicode = style.encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+
+    def checked(self, write: Callable[[], None], rows: list, cells: Callable[[Any], Iterable[tuple[str, Any]]]):
+        """`write()`, and when the encoding cannot hold a value, OutputError naming the first
+        row and column that holds one (the run stops; the target is never written)."""
+        if self.unicode:
+            write()
+        else:
+            try:
+                write()
+            except UnicodeEncodeError:
+                for i, r in enumerate(rows, self.rows + 1):
+                    for name, text in cells(r):
+                        try:
+                            text.encode(self.style.encoding)
+                        except UnicodeEncodeError:
+                            raise OutputError(f"row {i}, column {name}: {text!r} cannot be written in "
+                                              f"{self.style.encoding}; write it in utf-8 or utf-8-sig",
+                                              None) from None
+                raise
+        self.rows += len(rows)
 
     def write_arrow(self, data) -> int:
         n = 0
@@ -282,15 +330,20 @@ class _TextSink:
 class _CsvSink(_TextSink):
     delimiter = ","
 
-    def __init__(self, temp: str, columns: list[OutputColumn]) -> None:
-        super().__init__(temp, columns)
+    def __init__(self, temp: str, columns: list[OutputColumn], style: TextStyle = TextStyle()) -> None:
+        super().__init__(temp, columns, style)
         self.writer = csv.writer(self.file, delimiter=self.delimiter, lineterminator="\n")
-        self.writer.writerow([c.name for c in columns])
-        self.cells = [(c.name, _CSV_CELL[c.kind]) for c in columns]
+        self.checked(lambda: self.writer.writerow([c.name for c in columns]), [None],
+                     lambda r: [("(header)", c.name) for c in columns])
+        self.rows = 0
+        self.cells = [(c.name, _safe(_CSV_CELL[c.kind]) if style.csv_safe and c.kind in ("string", "list")
+                       else _CSV_CELL[c.kind]) for c in columns]
 
     def write(self, rows: list[dict]) -> None:
         cells = self.cells
-        self.writer.writerows([[cell(r.get(name)) for name, cell in cells] for r in rows])
+        lines = [[cell(r.get(name)) for name, cell in cells] for r in rows]
+        names = [name for name, _ in cells]
+        self.checked(lambda: self.writer.writerows(lines), lines, lambda line: zip(names, line))
 
 
 class _TsvSink(_CsvSink):
@@ -298,8 +351,8 @@ class _TsvSink(_CsvSink):
 
 
 class _JsonlSink(_TextSink):
-    def __init__(self, temp: str, columns: list[OutputColumn]) -> None:
-        super().__init__(temp, columns)
+    def __init__(self, temp: str, columns: list[OutputColumn], style: TextStyle = TextStyle()) -> None:
+        super().__init__(temp, columns, style)
         self.values = [(c.name, _JSON_VALUE.get(c.kind)) for c in columns]
         self.dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
@@ -314,11 +367,12 @@ class _JsonlSink(_TextSink):
                 obj[name] = v if conv is None or v is None else conv(v)
             lines.append(dumps(obj))
         if lines:
-            self.file.write("\n".join(lines) + "\n")
+            texts = [[(name, _as_text(r.get(name)) or "") for name, _ in values] for r in rows]
+            self.checked(lambda: self.file.write("\n".join(lines) + "\n"), texts, lambda cells: cells)
 
 
 class _ParquetSink:
-    def __init__(self, temp: str, columns: list[OutputColumn]) -> None:
+    def __init__(self, temp: str, columns: list[OutputColumn], style: TextStyle = TextStyle()) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
         self.pa = pa
@@ -390,7 +444,7 @@ def _arrow_type(pa, kind: str):
     }[kind]
 
 
-_SINKS: dict[str, Callable[[str, list[OutputColumn]], Any]] = {
+_SINKS: dict[str, Callable[[str, list[OutputColumn], TextStyle], Any]] = {
     "csv": _CsvSink, "tsv": _TsvSink, "jsonl": _JsonlSink, "parquet": _ParquetSink,
 }
 
@@ -399,6 +453,14 @@ _SINKS: dict[str, Callable[[str, list[OutputColumn]], Any]] = {
 
 def _cell_string(v) -> str:
     return "" if v is None else v if v.__class__ is str else _as_text(v)
+
+
+def _safe(cell: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A text cell that a spreadsheet would take for a formula, with a `'` before it (TextStyle)."""
+    def safe(v) -> str:
+        text = cell(v)
+        return "'" + text if text.startswith(_FORMULA_START) else text
+    return safe
 
 
 def _cell_int(v) -> str:

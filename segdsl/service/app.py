@@ -138,16 +138,16 @@ def check_batch_size(batch_size: Any) -> int:
     return batch_size
 
 
-def check_encoding(encoding: Any) -> str:
+def check_encoding(encoding: Any, where: str = "encoding") -> str:
     """A text encoding Python can read files with (not a bytes-to-bytes codec such as hex)."""
     import codecs
     try:
         info = codecs.lookup(str(encoding))
     except LookupError:
-        raise fail("unknown-encoding", "encoding", encoding,
+        raise fail("unknown-encoding", where, encoding,
                    "unknown encoding; for example utf-8, gbk, gb18030, big5, latin-1, utf-16", usage=True) from None
     if not getattr(info, "_is_text_encoding", True):
-        raise fail("unknown-encoding", "encoding", encoding, "is not a text encoding", usage=True)
+        raise fail("unknown-encoding", where, encoding, "is not a text encoding", usage=True)
     return str(encoding)
 
 
@@ -237,6 +237,7 @@ def _check_run(rs: ir.Ruleset, options: ApplyOptions, written: Mapping[str, Path
                read: Mapping[str, Path | None] | None = None) -> None:
     check_batch_size(options.batch_size)
     check_encoding(options.encoding)
+    check_encoding(options.output_encoding, "output_encoding")
     quarantine = options.quarantine_path() if options.inputs or options.output or options.quarantine else None
     check_files(rs, options.inputs, {"output": options.output, "quarantine": quarantine, **(written or {})},
                 read, tables=("output",))
