@@ -92,7 +92,8 @@ def open_writers(stack: ExitStack, rows, layout: Layout):
     quarantine = None
     if qpath is not None:
         quarantine = stack.enter_context(open_quarantine(qpath, rows.quarantine_columns(),
-                                                         with_file=rows.several_files(), style=style))
+                                                         with_file=rows.several_files(), style=style,
+                                                         with_raw=rows.text_inputs()))
     rows.bad.quarantine = quarantine
     stack.push(rows.bad.settle)
     return out, quarantine

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .. import ir
 from ..backends.layout import kept_names
 from ..io.readers import columns as file_columns
-from ..io.readers import expand, iter_files
+from ..io.readers import detect_format, expand, iter_files
 from ..io.validate import RowValidator, check_columns
 from ..runtime.customers import Customer
 from .bad_rows import BadRows, input_names
@@ -36,6 +36,10 @@ class InputRows:
 
     def several_files(self) -> bool:
         return any(len(self.files(n)) > 1 for n in self.opts.inputs)
+
+    def text_inputs(self) -> bool:
+        """Whether an input is CSV or TSV text, whose unreadable rows keep their text (`_raw`)."""
+        return any(detect_format(f) in ("csv", "tsv") for n in self.opts.inputs for f in self.files(n))
 
     def reader(self, name: str):
         offsets = self._offsets.setdefault(name, {})

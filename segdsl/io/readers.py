@@ -64,6 +64,7 @@ class RawRow:
     path: str = ""               # the file the row came from (several files per input)
     problem: str | None = None   # the row cannot be read as a record (ragged CSV row, bad quoting)
     offset: int = 0              # rows of the input's files before this one (several files per input)
+    text: str | None = None      # the row's text as in the file, for a CSV row that cannot be read (`problem`)
 
     @property
     def order(self) -> int:
@@ -213,7 +214,8 @@ def _csv_batches(path, sep: str, codec: str, nulls: frozenset, batch_size: int,
                  offset: int = 0) -> Iterator[list[RawRow]]:
     spath = os.fspath(path)
     with _open_text(path, codec, newline="") as f:
-        reader = csv.reader(f, delimiter=sep, strict=True)
+        taken: list[str] = []             # the lines of the record being read: an unreadable row keeps them
+        reader = csv.reader(_kept_lines(f, taken), delimiter=sep, strict=True)
         try:
             header = _first_record(reader)
         except UnicodeError:
@@ -222,6 +224,7 @@ def _csv_batches(path, sep: str, codec: str, nulls: frozenset, batch_size: int,
             raise _header_error(path, sep, codec, e) from None
         if header is None:
             return
+        taken.clear()
         header = _clean_header(header)
         width = len(header)
         batch: list[RawRow] = []
@@ -233,19 +236,23 @@ def _csv_batches(path, sep: str, codec: str, nulls: frozenset, batch_size: int,
                 for rec in reader:
                     start = prev + 1
                     prev = reader.line_num
+                    text = None
                     if len(rec) == width:
                         values = dict(zip(header, rec))
                         problem = None
                     elif not rec:
+                        taken.clear()
                         continue          # blank line
                     else:
                         values = dict(zip(header, rec))
                         problem = (f"has {len(rec)} cell{'s' if len(rec) != 1 else ''} but the header has "
                                    f"{width} column{'s' if width != 1 else ''}")
+                        text = _record_text(taken)
+                    taken.clear()
                     if nulls:
                         values = {k: (None if v.strip() in nulls else v) for k, v in values.items()}
                     row += 1
-                    batch.append(make(row, start, values, spath, problem, offset))
+                    batch.append(make(row, start, values, spath, problem, offset, text))
                     if len(batch) >= batch_size:
                         yield batch
                         batch = []
@@ -262,9 +269,24 @@ def _csv_batches(path, sep: str, codec: str, nulls: frozenset, batch_size: int,
                 if "field larger than field limit" in str(e):
                     raise InputError(f"a cell is longer than {CELL_LIMIT:,} characters, the longest segdsl reads "
                                      "(or a \" before it is never closed)", path, row, start) from None
-                batch.append(make(row, start, {}, spath, f"cannot be read as CSV: {e}", offset))
+                batch.append(make(row, start, {}, spath, f"cannot be read as CSV: {e}", offset, _record_text(taken)))
+                taken.clear()
         if batch:
             yield batch
+
+
+def _kept_lines(f, taken: list[str]) -> Iterator[str]:
+    """The file's lines, each also kept in `taken` until the reader's caller clears it: the text
+    of the record being read, for a row that cannot be read (the quarantine file's `_raw`)."""
+    for line in f:
+        taken.append(line)
+        yield line
+
+
+def _record_text(taken: list[str]) -> str:
+    """A record's lines as the file has them, without the final line break."""
+    text = "".join(taken)
+    return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith(("\n", "\r")) else text
 
 
 def _header_error(path, sep: str, codec: str, e: csv.Error) -> InputError:

@@ -203,18 +203,23 @@ class QuarantineWriter:
     """Rejected rows with `_row`, `_reason` and the row's original columns as
     text, so the analyst can fix the rows and feed the file back in. When an
     input names several files, `_file` comes first: `_row` counts in its file.
+    For CSV inputs `_raw` comes last: the row's text as in the file when it could
+    not be read as a row (a misplaced quote, the wrong number of cells), else empty.
     An input column that is itself called `_row` or `_reason` (or `_file`, when
     there is one) is written as `_row_input` / `_reason_input` (`_file_input`)."""
 
     def __init__(self, path: str | os.PathLike, columns: Sequence[str], fmt: str | None = None,
-                 with_file: bool = False, style: TextStyle = TextStyle()) -> None:
+                 with_file: bool = False, style: TextStyle = TextStyle(), with_raw: bool = False) -> None:
         self.source_columns = list(columns)
         self.with_file = with_file
+        self.with_raw = with_raw
         taken = ("_file", "_row", "_reason") if with_file else ("_row", "_reason")
+        taken += ("_raw",) if with_raw else ()
         self._out_names = [c + "_input" if c in taken else c for c in self.source_columns]
         cols = [OutputColumn("_file", "string")] if with_file else []
         cols += [OutputColumn("_row", "int"), OutputColumn("_reason", "string")]
         cols += [OutputColumn(n, "string") for n in self._out_names]
+        cols += [OutputColumn("_raw", "string")] if with_raw else []
         if fmt is None and Path(path).suffix.lower() not in _SUFFIX_FORMATS:
             fmt = "csv"
         self._out = OutputWriter(path, cols, fmt, style)
@@ -237,6 +242,8 @@ class QuarantineWriter:
             rec = {"_row": raw.row, "_reason": reason}
             if self.with_file:
                 rec["_file"] = raw.path
+            if self.with_raw:
+                rec["_raw"] = raw.text
             for src, out in pairs:
                 rec[out] = _as_text(values.get(src))
             rows.append(rec)
@@ -262,9 +269,11 @@ class QuarantineWriter:
 
 
 def open_quarantine(path: str | os.PathLike, columns: Sequence[str], fmt: str | None = None,
-                    with_file: bool = False, style: TextStyle = TextStyle()) -> QuarantineWriter:
-    """An atomic writer for rejected rows (CSV unless the suffix says otherwise)."""
-    return QuarantineWriter(path, columns, fmt, with_file, style)
+                    with_file: bool = False, style: TextStyle = TextStyle(),
+                    with_raw: bool = False) -> QuarantineWriter:
+    """An atomic writer for rejected rows (CSV unless the suffix says otherwise); `with_raw`
+    adds `_raw`, the text of a CSV row that could not be read as one."""
+    return QuarantineWriter(path, columns, fmt, with_file, style, with_raw)
 
 
 # ---- temporary files ------------------------------------------------------------
