@@ -426,7 +426,8 @@ class Segmentation:
         sources = self._sources(data)
         kinds = {name: _kind(src) for name, src in sources.items()}
         main = next(iter(sources))
-        paths = {name: Path(src) for name, src in sources.items() if kinds[name] == "path"}
+        paths = service.existing_files([(name, os.fspath(src)) for name, src in sources.items()
+                                        if kinds[name] == "path"])
         shown = {name: f"{name} ({_DESCRIBE[kinds[name]]})" for name in sources if kinds[name] != "path"}
         tables = {name: _to_arrow(sources[name], kinds[name], what) for name, what in shown.items()}
         if on_error == "quarantine" and quarantine is None and output is None:

@@ -621,6 +621,9 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         raise typer.Exit(1)
     rs = results[0].ruleset
     service.check_files(rs, {}, {"output": output})
+    # params are checked for every target: generated Python takes them at run time, and a
+    # wrong one is the same mistake whatever is compiled
+    params = resolve_params(rs, parse_assignments(param or []))
     if target is Target.python:
         source = service.compile_python(rs)
     else:
@@ -631,7 +634,7 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
                 raise UsageError(f"--table {t}: write INPUT=TABLE")
             tables[input_name] = value
         try:
-            source = service.compile_sql(rs, resolve_params(rs, parse_assignments(param or [])), dialect,
+            source = service.compile_sql(rs, params, dialect,
                                          tables, labels=labels, attributes=attributes, as_=as_, name=name) + ";\n"
         except NotSupported as exc:     # a diagnostic (SEG501) at the rule SQL cannot express
             err.print(render.text(exc.diagnostics, results[0].texts), markup=False, end="")

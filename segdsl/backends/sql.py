@@ -664,8 +664,9 @@ def _plan(plan: Plan | ir.Ruleset) -> Plan:
 
 
 # Dialects that match quoted names without regard to case: `"Spend"` and `"spend"` are one
-# column there, so a query naming both would read one of them for the other.
-CASE_FOLDING = frozenset({"duckdb"})
+# column there, so a query naming both would read one of them for the other (SQL Server under
+# its default, case-insensitive collation).
+CASE_FOLDING = frozenset({"duckdb", "bigquery", "mysql", "sqlite", "tsql"})
 
 
 def build_query(plan: Plan, params: dict, opts: SqlOptions = SqlOptions()) -> exp.Select:

@@ -155,10 +155,6 @@ def input_files(rs: ir.Ruleset, given: Mapping[str, str] | Sequence[tuple[str, s
     """Input name → file (or pattern of files) to read: every name one the ruleset has, given
     once (a second file for one name would silently replace the first: a pattern reads
     several), every file there, every pattern matching at least one file."""
-    import glob
-
-    from ..io.errors import InputError
-    from ..io.readers import expand
     pairs = list(given.items()) if isinstance(given, Mapping) else [(n, p) for n, p in given]
     check_inputs(rs, [n for n, _ in pairs])
     first: dict[str, str] = {}
@@ -168,6 +164,16 @@ def input_files(rs: ir.Ruleset, given: Mapping[str, str] | Sequence[tuple[str, s
                        f"`{name}` is given twice (also {first[name]}); give each input once "
                        "(a quoted pattern such as 'parts/*.csv' reads several files)", usage=True)
         first[name] = path
+    return existing_files(pairs)
+
+
+def existing_files(pairs) -> dict[str, Path]:
+    """Input name → file, for (name, path or pattern) pairs: a usage problem at `input` for a path
+    that names no file, a pattern that matches none, or a folder."""
+    import glob
+
+    from ..io.errors import InputError
+    from ..io.readers import expand
     files: dict[str, Path] = {}
     for name, path in pairs:
         if glob.has_magic(path):

@@ -303,7 +303,7 @@ def test_wrong_arguments_say_what_to_do(tmp_path, telco):
         telco.apply(SAMPLE, engine="sql")
     with pytest.raises(ValueError, match="on_error='ignore'"):
         telco.apply(SAMPLE, on_error="ignore")
-    with pytest.raises(DataError, match="file not found"):
+    with pytest.raises(OptionError, match="no such file"):          # a wrong argument, not wrong data
         telco.apply(tmp_path / "nope.csv")
     with pytest.raises(DataError, match=r"customer \(pyarrow Table\): missing column \"Contract\""):
         telco.apply(pacsv.read_csv(SAMPLE).drop_columns(["Contract"]))

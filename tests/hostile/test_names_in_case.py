@@ -43,9 +43,20 @@ def test_duckdb_refuses_names_it_cannot_tell_apart_at_the_later_name(clash, tmp_
     assert compiled.exit_code == 1 and "SEG501" in compiled.output
 
 
+@pytest.mark.parametrize("dialect", ["bigquery", "mysql", "sqlite", "tsql"])
+def test_compiled_sql_for_other_case_blind_dialects_refuses_them_too(clash, dialect):
+    """BigQuery, MySQL and SQLite match column names without regard to case, and so does SQL
+    Server under its default collation: SEG501 at the later name, nothing printed as SQL."""
+    rules, _, where = clash
+    r = runner.invoke(app, ["compile", str(rules), "--target", "sql", "--dialect", dialect])
+    assert r.exit_code == 1 and "SEG501" in r.output and f"{rules}:{where}" in r.output
+    assert "SELECT" not in r.output and f"{dialect} does not tell names apart by case" in r.output
+
+
 def test_the_python_engine_and_case_sensitive_sql_run_them(clash, tmp_path):
     rules, data, _ = clash
     out = tmp_path / "out.csv"
     r = runner.invoke(app, ["apply", str(rules), "--input", f"c={data}", "--engine", "python", "-o", str(out)])
     assert r.exit_code == 0, r.output
-    assert runner.invoke(app, ["compile", str(rules), "--target", "sql", "--dialect", "postgres"]).exit_code == 0
+    for dialect in ("postgres", "snowflake", "spark"):
+        assert runner.invoke(app, ["compile", str(rules), "--target", "sql", "--dialect", dialect]).exit_code == 0

@@ -182,13 +182,14 @@ def test_a_non_finite_or_too_wide_param_is_a_usage_error_on_each_engine(tmp_path
     assert t.exit_code == 2 and "Traceback" not in t.output, t.output
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", DIALECTS + ("python",))
 @pytest.mark.parametrize("name,value", PARAM_CASES)
 def test_a_non_finite_or_too_wide_param_never_reaches_compiled_sql(tmp_path, dialect, name, value):
+    """Every target checks params, generated Python too (it takes them at run time)."""
     rules, out = tmp_path / "p.seg", tmp_path / "q.sql"
     rules.write_text(PARAM_RULES, encoding="utf-8")
-    r = runner.invoke(app, ["compile", str(rules), "--target", "sql", "--dialect", dialect,
-                            "--param", f"{name}={value}", "-o", str(out)])
+    target = ["--target", "python"] if dialect == "python" else ["--target", "sql", "--dialect", dialect]
+    r = runner.invoke(app, ["compile", str(rules), *target, "--param", f"{name}={value}", "-o", str(out)])
     assert r.exit_code == 2, r.output
     assert "--param" in r.output and "Traceback" not in r.output
     assert not out.exists()
