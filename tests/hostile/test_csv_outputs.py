@@ -108,3 +108,20 @@ def test_the_summarys_none_row_is_in_the_chosen_language(tmp_path):
     assert zh.exit_code == en.exit_code == 0
     assert "（无）" in zh.output and "未分入任何客群" in zh.output and "(none)" not in zh.output
     assert "(none)" in en.output and "no segment" in en.output
+
+
+def test_the_api_takes_the_same_choices(tmp_path):
+    import segdsl
+    from segdsl.api import DataError, OptionError
+    (tmp_path / "f.seg").write_text(RULES, encoding="utf-8")
+    (tmp_path / "f.csv").write_text("id,c,n\n=1+1,a,1\nplain,b,2\n", encoding="utf-8")
+    rules = segdsl.load(tmp_path / "f.seg")
+    out = tmp_path / "out.csv"
+    rules.apply(str(tmp_path / "f.csv"), output=str(out), labels=True, csv_safe=True, output_encoding="gbk")
+    assert out.read_bytes().decode("gbk").splitlines()[1:] == ["'=1+1,s,'+cmd", "plain,t,普通"]
+    (tmp_path / "g.csv").write_text("id,c,n\neuro€,b,2\n", encoding="utf-8")
+    with pytest.raises(DataError, match="row 1, column id: 'euro€' cannot be written in gbk"):
+        rules.apply(str(tmp_path / "g.csv"), output=str(tmp_path / "g_out.csv"), output_encoding="gbk")
+    assert not (tmp_path / "g_out.csv").exists()
+    with pytest.raises(OptionError, match="output_encoding='nope'"):
+        rules.apply(str(tmp_path / "f.csv"), output=str(out), output_encoding="nope")
