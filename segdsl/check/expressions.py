@@ -320,10 +320,47 @@ class ExpressionChecker:
 
 
 def _fits(*operands: ir.Expr, op: str = "neg") -> bool:
-    """Whether whole-number arithmetic of constants is known to stay within 64 bits."""
+    """Whether whole-number arithmetic is known to stay within 64 bits: exactly for constants,
+    else from bounds on the operands' magnitudes (`(case when c then 2 else 0 end) + ...`,
+    `year(d) * 12 + month(d)`), so that such arithmetic is never null and no engine checks it."""
     values = [o.value for o in operands if isinstance(o, ir.Const) and isinstance(o.value, int)]
-    if len(values) != len(operands):
+    if len(values) == len(operands):
+        exact = {"neg": lambda a: -a, "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
+                 "mul": lambda a, b: a * b}[op](*values)
+        return limits.whole(exact) is not None
+    bounds = [_magnitude(o) for o in operands]
+    if any(b is None for b in bounds):
         return False
-    exact = {"neg": lambda a: -a, "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
-             "mul": lambda a, b: a * b}[op](*values)
-    return limits.whole(exact) is not None
+    bound = {"neg": lambda a: a, "add": lambda a, b: a + b, "sub": lambda a, b: a + b,
+             "mul": lambda a, b: a * b}[op](*bounds)
+    return bound <= limits.INT64_MAX
+
+
+# the largest magnitude of a built-in's whole-number result, whatever its arguments
+_FUNCTION_BOUNDS = {"year": 9999, "month": 12, "day": 31, "days_between": limits.DAYS_SPAN, "length": 2 ** 40}
+
+
+def _magnitude(e: ir.Expr, depth: int = 0) -> int | None:
+    """A bound on |e| for a whole-number expression, or None when nothing is known (a field,
+    a let, an aggregate). Shallow by design: a bound is a help, never needed."""
+    if depth > 8 or e.type.kind not in (Kind.INT, Kind.NULL):
+        return None
+    match e:
+        case ir.Const(value=v):
+            return 0 if v is None else abs(v) if isinstance(v, int) and not isinstance(v, bool) else None
+        case ir.Case(whens=whens, else_=other):
+            parts = [_magnitude(v, depth + 1) for _, v in whens] + ([_magnitude(other, depth + 1)] if other else [])
+            return None if any(p is None for p in parts) else max(parts)
+        case ir.Arith(op="add" | "sub" | "mul", left=l, right=r):
+            a, b = _magnitude(l, depth + 1), _magnitude(r, depth + 1)
+            if a is None or b is None:
+                return None
+            return a * b if e.op == "mul" else a + b
+        case ir.Neg(operand=o):
+            return _magnitude(o, depth + 1)
+        case ir.Func(name="abs" | "coalesce", args=args):
+            parts = [_magnitude(a, depth + 1) for a in args]
+            return None if any(p is None for p in parts) else max(parts)
+        case ir.Func(name=name):
+            return _FUNCTION_BOUNDS.get(name)
+    return None

@@ -278,3 +278,33 @@ def test_checked_whole_arithmetic_grows_compiled_sql_linearly(tmp_path, dialect)
     r = runner.invoke(app, ["compile", str(rules), "--target", "sql", "--dialect", dialect])
     assert r.exit_code == 0, r.output
     assert len(r.output) < 60 * 1500
+
+
+BOUNDED = """ruleset b
+input customer key id {
+  id: string
+  d: date
+  k: int
+}
+let score = (case when k > 1 then 2 else 0 end) + (case when k > 2 then 1 else 0 end) * 3
+let months = year(d) * 12 + month(d)
+let doubled = k * 2
+dimension x first {
+  segment s when score > 1 and months > 3 and doubled > 0
+  otherwise o
+}
+"""
+
+
+def test_arithmetic_known_to_fit_is_never_null_nor_checked():
+    """Bounds on the operands (constants, case branches, year/month/day) prove a result fits in
+    64 bits: such a let is a non-null int and compiles to plain arithmetic; arithmetic on a
+    field is not known to fit and is checked."""
+    from segdsl.check.frontend import check_file
+    from segdsl.backends.sql import to_sql
+    result = check_file("b.seg", BOUNDED)
+    assert result.ok
+    types = {d.name: d.expr.type for d in result.ruleset.definitions if hasattr(d, "expr")}
+    assert not types["score"].nullable and not types["months"].nullable and types["doubled"].nullable
+    sql = to_sql(result.ruleset, {}, "duckdb")
+    assert sql.count("TRY_CAST(") == 1
