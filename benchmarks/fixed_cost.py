@@ -58,8 +58,11 @@ def main() -> None:
     ap.add_argument("--tree", type=Path, help="another segdsl checkout: its `apply` beside this one's")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "SEGDSL_CACHE_DIR": str(Path(tmp) / "cache"),
-               "PYTHONPATH": str(HERE.parent)}
+        # bytecode kept (in a folder of its own), as an installed package has it: a process
+        # that compiles segdsl's modules from source every time measures the compiler
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update(SEGDSL_CACHE_DIR=str(Path(tmp) / "cache"), PYTHONPATH=str(HERE.parent),
+                   PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
         cmds = commands(Path(tmp), args.tree)
 
         def env_for(path):
