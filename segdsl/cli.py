@@ -511,7 +511,7 @@ class _RowsProgress:
 
 def _progress_bar(inputs: dict[str, Path]) -> _RowsProgress | None:
     total = sum(p.stat().st_size for p in inputs.values() if p.is_file())
-    if not err.is_terminal or total < 5 * 1024 * 1024:
+    if total < 5 * 1024 * 1024 or not err.is_terminal:      # the size first: asking the console imports rich
         return None
     return _RowsProgress()
 

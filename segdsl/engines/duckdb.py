@@ -36,7 +36,7 @@ from ..backends.names import ORDER, conflict_columns
 from . import duckdb_scan
 from .arrow import ArrowResults, AscendingKeys, arrow_schema, count, rows_table
 from .base import Supports, run_guarded, run_tables_through_files
-from .duckdb_functions import DUCKDB_FUNCTIONS, register_duckdb
+from .duckdb_functions import DUCKDB_FUNCTIONS, called_in, register_duckdb
 from .errors import fail
 from .options import ApplyOptions, Summary
 from .output import Layout, finish, open_writers
@@ -95,8 +95,8 @@ class _DuckDBRun:
             # built (and so checked) before any data is read; the statistics' result tables have fixed names
             self.query = self.main_query()
         self.con = duckdb.connect()
+        self.registered: set[str] = set()     # the language's functions on the connection (duckdb_functions.py)
         try:
-            register_duckdb(self.con)
             self.con.execute("SET preserve_insertion_order = true")
             if opts.memory_limit:
                 try:
@@ -141,7 +141,17 @@ class _DuckDBRun:
             if self.query is None:
                 self.query = self.main_query()
             return _sql(self.query if sort else without_order_by(self.query))
-        return self.texts.get("main", (sort,), render)
+        text = self.texts.get("main", (sort,), render)
+        self.register(called_in(text))
+        return text
+
+    def register(self, names) -> None:
+        """The language's sum and case mapping on the connection, each once, where a query calls
+        them (registering a Python function costs more than a short run's query)."""
+        names = tuple(n for n in names if n not in self.registered)
+        if names:
+            register_duckdb(self.con, names)
+            self.registered.update(names)
 
     def restart(self, layout: Layout, out) -> None:
         """Nothing written yet, as far as the output and the summary know."""
@@ -349,6 +359,7 @@ class _DuckDBRun:
         if self.rs.population:
             from . import population_pass
             con = self.con
+            self.register(DUCKDB_FUNCTIONS)
             population_pass.compute(self.plan, self.opts.params, "duckdb", self.tables,
                                     lambda q: con.sql(q).to_arrow_table(), con.register, self.opts.stats,
                                     functions=DUCKDB_FUNCTIONS)

@@ -36,11 +36,21 @@ def _mapped(method: Callable[[str], str], ascii_kernel: str) -> Callable[[pa.Arr
     return apply
 
 
-def register_duckdb(con) -> None:
-    """DUCKDB_FUNCTIONS on a DuckDB connection, for queries compiled with `functions=DUCKDB_FUNCTIONS`.
-    They are Python functions: close the connection when done, which lets them go."""
+def register_duckdb(con, names=DUCKDB_FUNCTIONS) -> None:
+    """DUCKDB_FUNCTIONS (or those of `names`) on a DuckDB connection, for queries compiled with
+    `functions=DUCKDB_FUNCTIONS`. They are Python functions: close the connection when done,
+    which lets them go."""
     import duckdb
     double, text = duckdb.sqltype("DOUBLE"), duckdb.sqltype("VARCHAR")
-    con.create_function(EXACT_SUM, _exact_sums, [duckdb.list_type(double)], double, type="arrow")
-    con.create_function(FULL_UPPER, _mapped(str.upper, "ascii_upper"), [text], text, type="arrow")
-    con.create_function(FULL_LOWER, _mapped(str.lower, "ascii_lower"), [text], text, type="arrow")
+    if EXACT_SUM in names:
+        con.create_function(EXACT_SUM, _exact_sums, [duckdb.list_type(double)], double, type="arrow")
+    if FULL_UPPER in names:
+        con.create_function(FULL_UPPER, _mapped(str.upper, "ascii_upper"), [text], text, type="arrow")
+    if FULL_LOWER in names:
+        con.create_function(FULL_LOWER, _mapped(str.lower, "ascii_lower"), [text], text, type="arrow")
+
+
+def called_in(sql: str) -> tuple[str, ...]:
+    """The functions of DUCKDB_FUNCTIONS a query's text calls (their names are private: a
+    quoted rule name that happens to hold one only costs a needless registration)."""
+    return tuple(name for name in DUCKDB_FUNCTIONS if name in sql)
