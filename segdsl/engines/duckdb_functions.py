@@ -53,4 +53,5 @@ def register_duckdb(con, names=DUCKDB_FUNCTIONS) -> None:
 def called_in(sql: str) -> tuple[str, ...]:
     """The functions of DUCKDB_FUNCTIONS a query's text calls (their names are private: a
     quoted rule name that happens to hold one only costs a needless registration)."""
-    return tuple(name for name in DUCKDB_FUNCTIONS if name in sql)
+    folded = sql.casefold()         # the dialect may write a function's name in capitals
+    return tuple(name for name in DUCKDB_FUNCTIONS if name.casefold() in folded)

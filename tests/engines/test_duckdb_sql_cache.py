@@ -145,3 +145,10 @@ def test_a_warm_apply_imports_neither_sqlglot_nor_the_parser_nor_pydantic(tmp_pa
     assert runs[0].stdout.strip().splitlines()[-1] == "['lark', 'sqlglot'] 0", runs[0].stderr
     assert runs[1].stdout.strip().splitlines()[-1] == "[] 0", runs[1].stderr
     assert (tmp_path / "out0.parquet").read_bytes() == (tmp_path / "out1.parquet").read_bytes()
+
+
+def test_a_function_is_registered_for_a_query_that_calls_it_in_any_case():
+    from segdsl.builtins import EXACT_SUM, FULL_UPPER
+    from segdsl.engines.duckdb_functions import called_in
+    assert called_in(f"SELECT {EXACT_SUM.upper()}(x), {FULL_UPPER}(y) FROM t") == (EXACT_SUM, FULL_UPPER)
+    assert called_in("SELECT sum(x) FROM t") == ()
