@@ -121,7 +121,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         cache = tmp / "cache"
-        env = {**os.environ, "SEGDSL_CACHE_DIR": str(cache), "PYTHONPATH": str(args.tree or HERE.parent)}
+        # bytecode kept (in a folder of its own), as an installed package has it
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update(SEGDSL_CACHE_DIR=str(cache), PYTHONPATH=str(args.tree or HERE.parent),
+                   PYTHONPYCACHEPREFIX=str(tmp / "pycache"))
         for n in args.sizes:
             path = tmp / f"generated_{n}.seg"
             path.write_text(generated_ruleset(n), encoding="utf-8")

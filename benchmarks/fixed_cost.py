@@ -56,10 +56,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--tree", type=Path, help="another segdsl checkout: its `apply` beside this one's")
+    ap.add_argument("--imports", type=int, default=15, metavar="N",
+                    help="also the N costliest imports of a warm `apply` (python -X importtime)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "SEGDSL_CACHE_DIR": str(Path(tmp) / "cache"),
-               "PYTHONPATH": str(HERE.parent)}
+        # bytecode kept (in a folder of its own), as an installed package has it: a process
+        # that compiles segdsl's modules from source every time measures the compiler
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update(SEGDSL_CACHE_DIR=str(Path(tmp) / "cache"), PYTHONPATH=str(HERE.parent),
+                   PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
         cmds = commands(Path(tmp), args.tree)
 
         def env_for(path):
@@ -76,6 +81,31 @@ def main() -> None:
     for name, (t, cpu) in best.items():
         print(f"{name:<32}{t:>9.3f}{t - base:>+20.3f}{cpu:>9.3f}{cpu - base_cpu:>+9.3f}")
     print(f"best of {args.repeat}, interleaved; load average at the end {os.getloadavg()[0]:.1f} (2 cores)")
+    if args.imports:
+        print(f"\nthe {args.imports} costliest imports of a warm `segdsl apply` (-X importtime, cumulative ms):")
+        for ms, name in importtime(args.imports):
+            print(f"{ms:>9.1f}  {name}")
+
+
+def importtime(n: int) -> list[tuple[float, str]]:
+    """The imports of a warm `apply` (rules and SQL from the cache), costliest first (their
+    cumulative time includes what they import)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update(SEGDSL_CACHE_DIR=str(Path(tmp) / "cache"), PYTHONPATH=str(HERE.parent),
+                   PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
+        _, apply = commands(Path(tmp), None)["segdsl apply (duckdb)"]
+        for _ in range(2):
+            timed(apply, env)
+        done = subprocess.run([apply[0], "-X", "importtime", *apply[1:]], env=env, capture_output=True, text=True,
+                              cwd=tempfile.gettempdir(), check=True)
+    rows = []
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line[len("import time:"):].split("|")
+            if cumulative.strip().isdigit():
+                rows.append((int(cumulative) / 1000, name.rstrip()))
+    return sorted(rows, reverse=True)[:n]
 
 
 if __name__ == "__main__":

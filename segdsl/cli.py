@@ -15,14 +15,13 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
-import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
-from .backends.errors import NotSupported
-from .check.frontend import CheckResult
+import typer
+from typer.core import TyperGroup
+
 from . import i18n
+from .backends.errors import NotSupported
 from .diagnostics import render
 from .diagnostics.codes import Severity
 from .engines import registry
@@ -30,16 +29,44 @@ from .engines.errors import DataError, Problem, UsageProblem
 from .service import app as service
 from .service.params import parse_assignments, resolve_params
 
+if TYPE_CHECKING:
+    from .check.frontend import CheckResult
+
+
+class _Group(TyperGroup):
+    """The command group, its options read without pydantic (cli_values.py: most of a
+    short command's start-up was typer building pydantic readers)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .cli_values import install
+        install(self)
+
+
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="segdsl: customer-segmentation rules, checked, tested and compiled.")
+                  cls=_Group, help="segdsl: customer-segmentation rules, checked, tested and compiled.")
 
 
-class _Console(Console):
-    """A console that shows each line the command line writes in the user's language
-    (segdsl.i18n): a line the catalog has no entry for stays as it is."""
+class _Console:
+    """A rich console that shows each line the command line writes in the user's language
+    (segdsl.i18n): a line the catalog has no entry for stays as it is. rich is imported on
+    the first line written: a command that writes nothing through it does not pay for it."""
+
+    def __init__(self, **options):
+        self._options = options
+        self._console = None
+
+    def _rich(self):
+        if self._console is None:
+            from rich.console import Console
+            self._console = Console(**self._options)
+        return self._console
 
     def print(self, *objects, **kwargs):
-        super().print(*(i18n.translate(o) if isinstance(o, str) else o for o in objects), **kwargs)
+        self._rich().print(*(i18n.translate(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._rich(), name)
 
 
 out = _Console(highlight=False, soft_wrap=True)
@@ -229,7 +256,7 @@ class TestFormat(str, Enum):
 
 
 def _load(files: list[Path], fmt: Format | None, strict: bool,
-          allow_imports_outside: bool = False, analyse: bool = False) -> tuple[list[CheckResult], bool]:
+          allow_imports_outside: bool = False, analyse: bool = False) -> tuple[list["CheckResult"], bool]:
     """Check each file; print the diagnostics as text (stderr) or one JSON array (stdout),
     or not at all (`fmt` None: the caller reports them)."""
     results, failed, all_diags = [], False, []
@@ -366,7 +393,7 @@ def _data_coverage(rs, data: list[str], param, max_share, delimiter, format: str
     return bool(cov.dominant)
 
 
-def _unchecked_json(file: Path, r: CheckResult) -> dict:
+def _unchecked_json(file: Path, r: "CheckResult") -> dict:
     """A file whose rules do not check: its entry in `test --format json`, with the diagnostics."""
     return {"file": str(file), "ok": False, "diagnostics": [render.as_dict(d) for d in r.diagnostics],
             "passed": 0, "failures": [], "coverage": None, "uncovered": []}
@@ -489,12 +516,14 @@ class _RowsProgress:
 
 def _progress_bar(inputs: dict[str, Path]) -> _RowsProgress | None:
     total = sum(p.stat().st_size for p in inputs.values() if p.is_file())
-    if not err.is_terminal or total < 5 * 1024 * 1024:
+    if total < 5 * 1024 * 1024 or not err.is_terminal:      # the size first: asking the console imports rich
         return None
     return _RowsProgress()
 
 
 def _print_summary(rs, summary) -> None:
+    from rich.table import Table
+    from rich.text import Text
     for d in rs.dimensions:
         counts = summary.segments.get(d.name, {})
         total = summary.customers or 1

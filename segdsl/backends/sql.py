@@ -50,17 +50,12 @@ from ..types import Kind
 from . import sql_limits
 from .dialects import CodePoints, render
 from .errors import NameRefused, NotSupported
+from .names import CONFLICT, CONFLICT_VALUE, ORDER, ROW, conflict_column, conflict_columns, keep_column  # noqa: F401
 
 __all__ = ["SqlOptions", "NotSupported", "build_query", "population_query", "render", "to_sql",
            "with_tables", "without_order_by", "as_create", "EXACT_SUM", "FULL_LOWER",
            "FULL_UPPER"]
 
-CONFLICT = "__segdsl_conflict"
-ROW = "_row"
-# What a conflicting `unique` dimension holds for the dimensions and lets that read it: equal
-# to no segment (no segment name has parentheses) and not null, like the interpreter's value.
-CONFLICT_VALUE = "(conflict)"
-ORDER = "__segdsl_order"     # engines' input order, so every engine writes customers in the same order
 
 
 def ident(name: str) -> exp.Identifier:
@@ -165,22 +160,9 @@ def aggregate_column(name: str) -> str:
     return f"__{name}"
 
 
-def keep_column(i: int) -> str:
-    """Carried-through input columns travel under private names (they may share a field's name)."""
-    return f"__segdsl_keep_{i}"
-
-
-def conflict_column(rs: ir.Ruleset, d: ir.Dimension) -> str:
-    return f"{CONFLICT}_{[x.name for x in rs.dimensions].index(d.name)}"
-
-
 def first_column(i: int) -> str:
     """A `unique` dimension's first match, before a conflict replaces it."""
     return f"__segdsl_first_{i}"
-
-
-def conflict_columns(rs: ir.Ruleset) -> list[str]:
-    return [conflict_column(rs, d) for d in rs.dimensions if d.policy == "unique"]
 
 
 @dataclass(frozen=True)

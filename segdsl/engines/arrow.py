@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import ir
-from ..backends.sql import ORDER, ROW, conflict_columns, keep_column
+from ..backends.names import ORDER, ROW, conflict_columns, keep_column
 from ..types import Kind
 from .bad_rows import BadRows
 from .options import Summary

@@ -30,22 +30,22 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
-from sqlglot import exp
 
 from .. import ir
-from ..backends.sql import (ORDER, SqlOptions, build_query, col, conflict_columns, population_table,
-                            refuse_names_differing_in_case, without_order_by)
-from ..io.readers import detect_format
-from . import duckdb_scan, duckdb_text, population_pass
-from . import statements as st
+from ..backends.names import ORDER, conflict_columns
+from . import duckdb_scan
 from .arrow import ArrowResults, AscendingKeys, arrow_schema, count, rows_table
 from .base import Supports, run_guarded, run_tables_through_files
+from .duckdb_functions import DUCKDB_FUNCTIONS, called_in, register_duckdb
 from .errors import fail
 from .options import ApplyOptions, Summary
 from .output import Layout, finish, open_writers
 from .rows import InputRows
+from .sql_cache import SqlTexts
 
 if TYPE_CHECKING:
+    from sqlglot import exp
+
     from ..passes import Plan
 
 
@@ -66,8 +66,14 @@ class DuckDBEngine:
 ENGINE = DuckDBEngine()
 
 
-def _sql(tree: exp.Expression) -> str:
+def _sql(tree: "exp.Expression") -> str:
+    from . import statements as st
     return st.sql(tree, "duckdb")
+
+
+def _st():
+    from . import statements
+    return statements
 
 
 class _DuckDBRun:
@@ -81,12 +87,16 @@ class _DuckDBRun:
         layout = Layout(rs, opts.labels, opts.attributes, self.rows.keep_columns())
         self.tables = {n: f"{n}_rows" for n in ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]}
         self.layout = layout
-        # built (and so checked) before any data is read; the statistics' result tables have fixed names
-        self.query = self.main_query()
-        self._texts: dict[bool, str] = {}
+        # the SQL texts of an earlier run on the same rules and options, if any (engines/sql_cache.py)
+        self.texts = SqlTexts("duckdb", rs, sorted(opts.params.items()), opts.labels, opts.attributes,
+                              tuple(layout.keep), sorted(self.tables.items()))
+        self.query = None
+        if not (self.texts.has("main", (False,)) or self.texts.has("main", (True,))):
+            # built (and so checked) before any data is read; the statistics' result tables have fixed names
+            self.query = self.main_query()
         self.con = duckdb.connect()
+        self.registered: set[str] = set()     # the language's functions on the connection (duckdb_functions.py)
         try:
-            population_pass.register_duckdb(self.con)
             self.con.execute("SET preserve_insertion_order = true")
             if opts.memory_limit:
                 try:
@@ -100,30 +110,48 @@ class _DuckDBRun:
                     self.native(layout, out)
                 elif rs.related or rs.population:
                     self.load_all(layout, out)
-                elif duckdb_text.eligible(rs, opts) and self.text_pass(layout, out):
+                elif self.text_eligible() and self.text_pass(layout, out):
                     pass
                 else:
                     self.stream(layout, out)
         finally:
             self.con.close()
+        self.texts.save()
         return finish(self.summary, layout, opts, quarantine)
 
-    def main_query(self) -> exp.Select:
+    def text_eligible(self) -> bool:
+        from . import duckdb_text
+        return duckdb_text.eligible(self.rs, self.opts)
+
+    def main_query(self) -> "exp.Select":
+        from ..backends.sql import SqlOptions, build_query, population_table, refuse_names_differing_in_case
         opts = self.opts
         options = SqlOptions(tables=self.tables, labels=opts.labels, attributes=opts.attributes,
                              keep=tuple(self.layout.keep), prepared=True, ordered=True,
                              population=tuple((p.id, population_table(p.id)) for p in self.rs.population),
-                             functions=population_pass.DUCKDB_FUNCTIONS)
+                             functions=DUCKDB_FUNCTIONS)
         refuse_names_differing_in_case(self.rs, "duckdb")
         return build_query(self.plan, opts.params, options)     # NotSupported: SEG501 at the rule
 
     def main_sql(self, sort: bool = True) -> str:
         """The main query's text, rendered once per run in each form a path uses; unsorted: for
         one input scanned in file order."""
-        text = self._texts.get(sort)
-        if text is None:
-            text = self._texts[sort] = _sql(self.query if sort else without_order_by(self.query))
+        def render() -> str:
+            from ..backends.sql import without_order_by
+            if self.query is None:
+                self.query = self.main_query()
+            return _sql(self.query if sort else without_order_by(self.query))
+        text = self.texts.get("main", (sort,), render)
+        self.register(called_in(text))
         return text
+
+    def register(self, names) -> None:
+        """The language's sum and case mapping on the connection, each once, where a query calls
+        them (registering a Python function costs more than a short run's query)."""
+        names = tuple(n for n in names if n not in self.registered)
+        if names:
+            register_duckdb(self.con, names)
+            self.registered.update(names)
 
     def restart(self, layout: Layout, out) -> None:
         """Nothing written yet, as far as the output and the summary know."""
@@ -152,7 +180,7 @@ class _DuckDBRun:
                 return
             # something needs a closer look: start again, row by row where SQL is unsure
             self.restart(layout, out)
-            con.execute(_sql(st.drop_view(f"{rs.customer.name}_rows", if_exists=True)))
+            con.execute(_sql(_st().drop_view(f"{rs.customer.name}_rows", if_exists=True)))
         first, rescued = None, False
         for schema in ([rs.customer] if rs.customer else []) + [r for r in rs.related if r.name in self.opts.inputs]:
             is_customer = schema is rs.customer
@@ -160,13 +188,14 @@ class _DuckDBRun:
             inp = scans.get(schema.name)
             if inp is None:
                 rows.validator(schema)                # whole-file problems: missing required columns
-                inp = duckdb_scan.ParquetInput(con, schema, self.opts.inputs[schema.name], keyless)
+                inp = duckdb_scan.ParquetInput(con, schema, self.opts.inputs[schema.name], keyless, self.texts)
             first = first or inp
             arrow = arrow_schema(schema, keyless, [], ordered=True)
             table = f"{schema.name}_rows"
             if is_customer or rs.customer is None:
                 rescued |= duckdb_scan.load(rows, inp, table, arrow, schema.key if is_customer else None)
                 continue
+            st = _st()
             valid = f"__segdsl_valid_{schema.name}"
             rescued |= duckdb_scan.load(rows, inp, valid, arrow, None)
             customers = f"{rs.customer.name}_rows"
@@ -191,10 +220,9 @@ class _DuckDBRun:
         written are counted against the file's row count, which Parquet stores."""
         con, schema = self.con, self.rs.customer
         self.rows.validator(schema)
-        inp = duckdb_scan.ParquetInput(con, schema, self.opts.inputs[schema.name], not schema.key)
+        inp = duckdb_scan.ParquetInput(con, schema, self.opts.inputs[schema.name], not schema.key, self.texts)
         scans[schema.name] = inp
-        con.execute(_sql(st.create_view(f"{schema.name}_rows",
-                                        inp.typed_select(exp.Not(this=col(duckdb_scan.SUSPECT))))))
+        con.execute(inp.create_sure_view(f"{schema.name}_rows"))
         key_check = (lambda: inp.keys_distinct(schema.key, con.cursor())) if schema.key is not None else None
         written = self._one_query(layout, out, key_check)
         if written is None or written != inp.num_rows:
@@ -206,6 +234,9 @@ class _DuckDBRun:
     def text_pass(self, layout: Layout, out) -> bool:
         """Clean CSV or JSONL read and typed by DuckDB in one query (engines/duckdb_text.py). False, with
         nothing written, when anything needs the shared reader: then the caller streams."""
+        from ..io.readers import detect_format
+        from . import duckdb_text
+        st = _st()
         con, schema = self.con, self.rs.customer
         self.rows.validator(schema)
         pattern = self.opts.inputs[schema.name]
@@ -297,6 +328,7 @@ class _DuckDBRun:
     def _load(self, schema: ir.InputSchema, pairs, keep: list, keyless: bool) -> None:
         """Validated (raw, record) pairs into table `<input>_rows`, a batch at a time."""
         table_name = f"{schema.name}_rows"
+        st = _st()
         incoming = st.select_all("incoming")
         created = False
         batch: list = []
@@ -325,10 +357,12 @@ class _DuckDBRun:
 
     def population(self) -> None:
         if self.rs.population:
+            from . import population_pass
             con = self.con
+            self.register(DUCKDB_FUNCTIONS)
             population_pass.compute(self.plan, self.opts.params, "duckdb", self.tables,
                                     lambda q: con.sql(q).to_arrow_table(), con.register, self.opts.stats,
-                                    functions=population_pass.DUCKDB_FUNCTIONS)
+                                    functions=DUCKDB_FUNCTIONS)
 
 
 def batches(relation, size: int):

@@ -6,11 +6,13 @@ nanoseconds. But the two must never disagree, and DuckDB's readers have no
 row numbers and their own ways with malformed rows. So DuckDB only reads
 what both read alike, and the SQL types a value only where the Python
 validator (`io/validate.py`) reads it the same way: text in the value's own
-form (`-12` for an int, `3.25` or `150` for a number, `true`/`No`/`1` for a
-bool, `2026-11-01` for a date, an enum's data value exactly, blank as
+form (`-12` for an int, a plain decimal such as `3.25`, `150` or `1.5e3`
+for a number (the number of a key: its shortest form), `true`/`No`/`1` for a
+bool, `2026-11-01` for a date, an enum's data value exactly, an empty cell as
 null), and in JSON the typed values the validator takes as they are (an
 integer, a number in its shortest form, true/false). Anything else in any
-row (a padded value, `1e3`, a missing required value, a value out of range,
+row (a padded value, `1e3` for an int, a cell of spaces, a missing required
+value, a value out of range,
 a ragged CSV row, bad quoting, a line that is not a JSON object) makes the
 query fail on purpose (`error()`), and the run starts again on the shared
 reader, which reports bad rows with their numbers. A repeated key or a
@@ -87,18 +89,16 @@ class CsvInput:
         cells = []
         for f in self.schema.fields:
             i = position.get(f.column)
-            raw = exp.column(names[i]) if i is not None else exp.Null()
-            if f.type.kind is not Kind.STRING:
-                # blank text is null for every type but string (the shared reader strips; here
-                # only spaces and tabs count: other blanks stay text and fail their format)
-                blank = exp.EQ(this=exp.Trim(this=raw.copy(), expression=exp.Literal.string(" \t")),
-                               expression=exp.Literal.string(""))
-                raw = exp.Case(ifs=[exp.If(this=blank, true=exp.Null())], default=raw)
-            cells.append({"r": raw})
+            # an empty cell, quoted or not, is null to DuckDB's reader as to the shared one; a
+            # cell of spaces (null to the shared reader for every type but string) fails its
+            # format below and goes to the shared reader: rare, and trimming every cell to
+            # find it cost more than the whole rest of the checks
+            cells.append({"r": exp.column(names[i]) if i is not None else exp.Null()})
         self.key_check = _key_check(source, exp.column(names[position[self.key_column]])
                                     if self.key_column in position else exp.Null())
         return _typed_rows(self.schema, source, cells,
-                           lambda n, f: _read(f, exp.column(f"r{n}"), exp.column(f"v{n}")))
+                           lambda n, f: _read(f, exp.column(f"r{n}"), exp.column(f"v{n}"),
+                                              canonical=f.name == self.schema.key))
 
     @property
     def key_column(self) -> str:
@@ -200,13 +200,17 @@ def _cast(raw: exp.Expression, kind: Kind) -> exp.Expression:
     return exp.TryCast(this=raw.copy(), to=exp.DataType.build(_SQL[kind]))
 
 
+_DECIMAL = r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?"
+
 _SQL = {Kind.INT: "BIGINT", Kind.NUMBER: "DOUBLE", Kind.BOOL: "BOOLEAN", Kind.STRING: "VARCHAR",
         Kind.ENUM: "VARCHAR", Kind.DATE: "DATE", Kind.DATETIME: "TIMESTAMP"}
 
 
-def _read(f: ir.FieldSchema, raw: exp.Expression, typed: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+def _read(f: ir.FieldSchema, raw: exp.Expression, typed: exp.Expression,
+          canonical: bool = False) -> tuple[exp.Expression, exp.Expression]:
     """(whether `raw` is read alike by DuckDB and io/validate.py, given `typed`, its typed
-    value before any default; that typed value, from `raw`)."""
+    value before any default; that typed value, from `raw`). `canonical`: only the value's
+    own text (a key, whose distinct texts must be distinct values)."""
     kind = f.type.kind
     if kind is Kind.STRING:
         # the only unbounded cells: the shared reader refuses very long ones
@@ -217,16 +221,18 @@ def _read(f: ir.FieldSchema, raw: exp.Expression, typed: exp.Expression) -> tupl
         value = _cast(raw, kind)
         fmt = exp.EQ(this=raw.copy(), expression=_text(typed))
     elif kind is Kind.NUMBER:
-        # the text is the double's shortest form (DuckDB prints the shortest text that reads
-        # back, as Python's repr does), or a whole number's integer form: Python's float()
-        # reads either to the same double
+        # a plain decimal (`-12`, `3.25`, `1.5e3`): DuckDB and Python's float() both round it
+        # correctly, so to the same double (matching it is half the cost of printing the
+        # double back); an overflow to infinity is a bad number to the validator
         value = _cast(raw, kind)
-        whole = exp.and_(exp.EQ(this=typed.copy(), expression=exp.Anonymous(this="trunc", expressions=[typed.copy()])),
-                         exp.LT(this=exp.Abs(this=typed.copy()), expression=exp.Literal.number(2 ** 53)))
-        fmt = exp.and_(_finite(typed),         # `inf` is its own form too, and a bad number to the validator
-                       exp.or_(exp.EQ(this=raw.copy(), expression=_text(typed)),
-                               exp.and_(whole, exp.EQ(this=raw.copy(), expression=_text(
-                                   exp.Cast(this=typed.copy(), to=exp.DataType.build("BIGINT")))))))
+        fmt = exp.and_(exp.Anonymous(this="regexp_full_match", expressions=[
+            raw.copy(), exp.Literal.string(_DECIMAL)]), _finite(typed))
+        if canonical:       # the double's shortest form, or a whole number's integer form
+            whole = exp.and_(exp.EQ(this=typed.copy(), expression=exp.Anonymous(this="trunc", expressions=[typed.copy()])),
+                             exp.LT(this=exp.Abs(this=typed.copy()), expression=exp.Literal.number(2 ** 53)))
+            fmt = exp.and_(fmt, exp.or_(exp.EQ(this=raw.copy(), expression=_text(typed)),
+                                        exp.and_(whole, exp.EQ(this=raw.copy(), expression=_text(
+                                            exp.Cast(this=typed.copy(), to=exp.DataType.build("BIGINT")))))))
     elif kind is Kind.BOOL:
         low = exp.Lower(this=raw.copy())
         fmt = exp.In(this=low, expressions=[exp.Literal.string(t) for t in ("true", "false", "yes", "no", "1", "0")])
@@ -250,9 +256,13 @@ def _read(f: ir.FieldSchema, raw: exp.Expression, typed: exp.Expression) -> tupl
         members = [m for m in f.type.enum.members if m.value and m.value == m.value.strip()]
         fmt = exp.In(this=raw.copy(), expressions=[exp.Literal.string(m.value) for m in members]) \
             if members else exp.Boolean(this=False)
-        value = exp.Case(this=raw.copy(), ifs=[exp.If(this=exp.Literal.string(m.value),
-                                                      true=exp.Literal.string(m.name)) for m in members]) \
-            if members else exp.Null()
+        if not members:
+            value = exp.Null()
+        elif all(m.value == m.name for m in f.type.enum.members):
+            value = raw.copy()          # a sure value is one of the members, named by itself
+        else:
+            value = exp.Case(this=raw.copy(), ifs=[exp.If(this=exp.Literal.string(m.value),
+                                                          true=exp.Literal.string(m.name)) for m in members])
     checks = [fmt]
     if f.low is not None:
         checks.append(exp.GTE(this=typed.copy(), expression=literal(f.low, kind)))

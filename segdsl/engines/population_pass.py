@@ -8,56 +8,24 @@ so the same bits), and the results go back to the engine as a table
 (key, value) that the main query joins. Frozen statistics (`--stats`) skip
 the building step but not the per-customer lookup.
 
-The same goes for sums and case mapping inside a query: DuckDB's SUM adds
-doubles in row order and its upper/lower map one code point at a time, so the
-DuckDB engine registers the language's own (math.fsum, str.upper, str.lower)
-on its connection (`register_duckdb`) and the query calls them.
+The same goes for sums and case mapping inside a query: the DuckDB engine
+registers the language's own on its connection (engines/duckdb_functions.py,
+`register_duckdb`, named here too) and the query calls them.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..backends.dialects import render
-from ..backends.sql import EXACT_SUM, FULL_LOWER, FULL_UPPER, SqlOptions, population_query, population_table
+from ..backends.sql import SqlOptions, population_query, population_table
 from ..runtime import population
-from ..runtime.population import fsum
 from .arrow import ARROW_TYPES
+from .duckdb_functions import DUCKDB_FUNCTIONS, exact_sum, register_duckdb  # noqa: F401  (the engines' names)
 
 if TYPE_CHECKING:
     from ..passes import Plan
-
-
-DUCKDB_FUNCTIONS = (EXACT_SUM, FULL_UPPER, FULL_LOWER)
-
-
-def exact_sum(values) -> float:
-    """The language's sum of numbers (population.fsum) of those not null."""
-    return fsum([v for v in values if v is not None])
-
-
-def _exact_sums(arrays: pa.Array) -> pa.Array:
-    return pa.array([None if vs is None else exact_sum(vs) for vs in arrays.to_pylist()], pa.float64())
-
-
-def _mapped(method: Callable[[str], str], ascii_kernel: str) -> Callable[[pa.Array], pa.Array]:
-    def apply(texts: pa.Array) -> pa.Array:
-        if pc.all(pc.string_is_ascii(texts)).as_py() is not False:     # ASCII maps alike, vectorized
-            return pc.call_function(ascii_kernel, [texts])
-        return pa.array([None if t is None else method(t) for t in texts.to_pylist()], pa.string())
-    return apply
-
-
-def register_duckdb(con) -> None:
-    """DUCKDB_FUNCTIONS on a DuckDB connection, for queries compiled with `functions=DUCKDB_FUNCTIONS`.
-    They are Python functions: close the connection when done, which lets them go."""
-    import duckdb
-    double, text = duckdb.sqltype("DOUBLE"), duckdb.sqltype("VARCHAR")
-    con.create_function(EXACT_SUM, _exact_sums, [duckdb.list_type(double)], double, type="arrow")
-    con.create_function(FULL_UPPER, _mapped(str.upper, "ascii_upper"), [text], text, type="arrow")
-    con.create_function(FULL_LOWER, _mapped(str.lower, "ascii_lower"), [text], text, type="arrow")
 
 
 def compute(plan: "Plan", params: dict, dialect: str, tables: dict[str, str],

@@ -11,7 +11,6 @@ from typing import Any, Callable, Mapping
 
 from .. import ir
 from ..check.literals import number_problem
-from ..diagnostics.suggest import did_you_mean
 from ..engines.errors import fail
 from ..types import Kind
 
@@ -79,6 +78,7 @@ def resolve_params(ruleset: ir.Ruleset, overrides: Mapping[str, Any] | None = No
     for name, given in (overrides or {}).items():
         p = ruleset.param(name)
         if p is None:
+            from ..diagnostics.suggest import did_you_mean     # rapidfuzz: only for a wrong name
             raise errors.unknown(name, did_you_mean(name, [q.name for q in ruleset.params]))
         values[name] = read(p, given)
     missing = [p.name for p in ruleset.params if p.name not in values]

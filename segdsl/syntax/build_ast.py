@@ -5,7 +5,7 @@ import datetime as dt
 import re
 
 from lark import Token, Transformer_NonRecursive, Tree, v_args
-from lark.exceptions import UnexpectedInput
+from lark.exceptions import GrammarError, UnexpectedInput, VisitError
 
 from . import ast as A
 from ..diagnostics.values import DiagnosticSink, SegError
@@ -32,6 +32,19 @@ class _Builder(Transformer_NonRecursive):
         self.sink = sink
         self.line_offset = line_offset
         self.col_offset = col_offset
+
+    def _call_userfunc(self, tree, new_children=None):
+        """Lark's own, calling the plain callback (`_CALLBACKS`, below) without a wrapper per call."""
+        f = _CALLBACKS.get(tree.data)
+        if f is None:
+            return super()._call_userfunc(tree, new_children)
+        children = new_children if new_children is not None else tree.children
+        try:
+            return f(self, tree.meta, children)
+        except GrammarError:
+            raise
+        except Exception as e:      # noqa: BLE001 - wrapped as Lark wraps it
+            raise VisitError(tree.data, tree, e)
 
     # ---- positions ----
     def span(self, meta) -> Span:
@@ -329,6 +342,31 @@ class _Builder(Transformer_NonRecursive):
 
     def start(self, meta, ch):
         return list(ch)
+
+
+def _plain_callbacks(cls) -> dict:
+    """The class's callbacks as plain functions `f(self, meta, children)`, each class attribute
+    unwrapped again. `v_args(meta=True)` wraps every method, and Lark then builds a new bound
+    wrapper (functools.update_wrapper included) on each attribute access: for every node and
+    every `self.span(...)`, a fifth of parsing a large file. The transformer calls these
+    directly instead (`_Builder._call_userfunc`); a Lark without these internals keeps its own
+    way (an empty table)."""
+    try:
+        from lark.visitors import _VArgsWrapper, _vargs_meta
+    except ImportError:
+        return {}
+    table = {}
+    for name, attr in list(vars(cls).items()):
+        if isinstance(attr, _VArgsWrapper):
+            if attr.visit_wrapper is not _vargs_meta:
+                return {}
+            table[name] = attr.base_func
+    for name, f in table.items():
+        setattr(cls, name, f)
+    return table
+
+
+_CALLBACKS = _plain_callbacks(_Builder)
 
 
 _CELL_SPLIT = re.compile(r'((?:[^|"]|"(?:[^"\\\n]|\\.)*")*)')

@@ -17,6 +17,7 @@ is its own inverse), so a 5,000-term `or` is one level. Arithmetic chains
 from __future__ import annotations
 
 from dataclasses import fields
+from functools import cache
 
 from . import ast as A
 from ..diagnostics.values import Diagnostic
@@ -47,7 +48,7 @@ def _roots(node):
         elif isinstance(x, (tuple, list)):
             stack.extend(reversed(x))
         elif hasattr(x, "__dataclass_fields__"):
-            stack.extend(reversed([getattr(x, f.name) for f in fields(x)]))
+            stack.extend(reversed([getattr(x, name) for name in _fields(type(x))]))
 
 
 def _depth(root: A.Expr) -> int:
@@ -64,10 +65,17 @@ def _depth(root: A.Expr) -> int:
         if parent is not None and _same_chain(parent, x):
             d -= 1                          # one n-ary node in the IR
         deepest = max(deepest, d)
-        for f in fields(x):
-            if f.name != "span":
-                stack.append((getattr(x, f.name), d + 1, x))
+        for name in _fields(type(x)):
+            if name != "span":
+                stack.append((getattr(x, name), d + 1, x))
     return deepest
+
+
+@cache
+def _fields(cls) -> tuple[str, ...]:
+    """A node class's field names, looked up once per class (`dataclasses.fields` builds a tuple
+    on every call, for every node of every expression)."""
+    return tuple(f.name for f in fields(cls))
 
 
 def _same_chain(parent: A.Expr, child: A.Expr) -> bool:

@@ -1,0 +1,57 @@
+"""The language's own sum and case mapping as functions on a DuckDB connection.
+
+DuckDB's SUM adds doubles in row order and its upper/lower map one code point
+at a time, so queries compiled for the DuckDB engine (`functions=DUCKDB_FUNCTIONS`)
+call these instead: math.fsum, str.upper and str.lower, the other engines'
+definitions. Kept apart from population_pass.py, which needs the SQL backend,
+so that registering them imports neither it nor sqlglot.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import pyarrow as pa
+
+from ..builtins import EXACT_SUM, FULL_LOWER, FULL_UPPER
+from ..runtime.population import fsum
+
+DUCKDB_FUNCTIONS = (EXACT_SUM, FULL_UPPER, FULL_LOWER)
+
+
+def exact_sum(values) -> float:
+    """The language's sum of numbers (population.fsum) of those not null."""
+    return fsum([v for v in values if v is not None])
+
+
+def _exact_sums(arrays: pa.Array) -> pa.Array:
+    return pa.array([None if vs is None else exact_sum(vs) for vs in arrays.to_pylist()], pa.float64())
+
+
+def _mapped(method: Callable[[str], str], ascii_kernel: str) -> Callable[[pa.Array], pa.Array]:
+    def apply(texts: pa.Array) -> pa.Array:
+        import pyarrow.compute as pc
+        if pc.all(pc.string_is_ascii(texts)).as_py() is not False:     # ASCII maps alike, vectorized
+            return pc.call_function(ascii_kernel, [texts])
+        return pa.array([None if t is None else method(t) for t in texts.to_pylist()], pa.string())
+    return apply
+
+
+def register_duckdb(con, names=DUCKDB_FUNCTIONS) -> None:
+    """DUCKDB_FUNCTIONS (or those of `names`) on a DuckDB connection, for queries compiled with
+    `functions=DUCKDB_FUNCTIONS`. They are Python functions: close the connection when done,
+    which lets them go."""
+    import duckdb
+    double, text = duckdb.sqltype("DOUBLE"), duckdb.sqltype("VARCHAR")
+    if EXACT_SUM in names:
+        con.create_function(EXACT_SUM, _exact_sums, [duckdb.list_type(double)], double, type="arrow")
+    if FULL_UPPER in names:
+        con.create_function(FULL_UPPER, _mapped(str.upper, "ascii_upper"), [text], text, type="arrow")
+    if FULL_LOWER in names:
+        con.create_function(FULL_LOWER, _mapped(str.lower, "ascii_lower"), [text], text, type="arrow")
+
+
+def called_in(sql: str) -> tuple[str, ...]:
+    """The functions of DUCKDB_FUNCTIONS a query's text calls (their names are private: a
+    quoted rule name that happens to hold one only costs a needless registration)."""
+    folded = sql.casefold()         # the dialect may write a function's name in capitals
+    return tuple(name for name in DUCKDB_FUNCTIONS if name.casefold() in folded)
