@@ -30,7 +30,6 @@ _CONF = {
     "spark.app.name": "segdsl",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
-    "spark.sql.shuffle.partitions": "2",
     # one analyser iteration resolves one nested CTE: the default 100 stops short of the
     # chains of definitions the language allows (check/ordering.MAX_CHAIN, each a step)
     "spark.sql.analyzer.maxIterations": "400",
@@ -45,6 +44,10 @@ _CONF = {
     # one thread and interpreted: six times slower than the executors' generated code.
     "spark.sql.optimizer.excludedRules": "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation",
 }
+# Local mode only: two cores, small shuffles. On a cluster Spark's own default (or the
+# cluster's, or --spark-conf's) applies: two partitions would put a whole shuffle of a
+# large input on two tasks.
+_LOCAL_CONF = {"spark.sql.shuffle.partitions": "2"}
 # The JVM logs to the terminal before any setting of ours applies; this
 # configuration keeps it to errors from the first line on.
 _LOG4J = """\
@@ -144,7 +147,8 @@ def session(master: str | None = None, conf=()):
 def _classic_session(url: str, conf):
     from pyspark.sql import SparkSession
     builder = SparkSession.builder.master(url)
-    for k, v in _CONF.items():
+    ours = _CONF | (_LOCAL_CONF if url.startswith("local") else {})
+    for k, v in ours.items():
         builder = builder.config(k, v)
     if url.startswith("local"):
         # A laptop's host name often resolves to nothing useful; local mode needs no network.
@@ -166,7 +170,7 @@ def _classic_session(url: str, conf):
     spark.sparkContext.setLogLevel("ERROR")
     # a session that was already running (a notebook's) gets the language's settings too,
     # and the user's: a setting Spark fixes at start-up is then refused, with its name
-    _set_all(spark, url, [(k, v) for k, v in _CONF.items() if k.startswith("spark.sql.")], conf)
+    _set_all(spark, url, [(k, v) for k, v in ours.items() if k.startswith("spark.sql.")], conf)
     return spark
 
 
@@ -406,8 +410,26 @@ def _spark_errors():
         raise fail("engine-failed", "engine", "spark", _spark_message(exc)) from None
 
 
+_WRAPPERS = ("An error occurred while calling", "Exception thrown in awaitResult")
+
+
 def _spark_message(exc: Exception) -> str:
+    """The first line of what Spark said. A py4j error's own first line only names the JVM
+    call ("An error occurred while calling o42.getResult"), and the Java exception may only
+    wrap its cause ("Exception thrown in awaitResult"): the first message down the chain of
+    causes that says something is what went wrong."""
+    texts = []
+    java = getattr(exc, "java_exception", None)
+    try:
+        while java is not None and len(texts) < 10:
+            texts.append(str(java.getMessage() or ""))
+            java = java.getCause()
+    except Exception:  # noqa: BLE001 - a JVM that is gone: the wrapper's own text below
+        pass
     getter = getattr(exc, "getMessage", None)
-    text = (getter() if callable(getter) else None) or str(exc)
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
+    texts.append((getter() if callable(getter) else None) or str(exc))
+    for text in texts:
+        lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+        if lines and not lines[0].startswith(_WRAPPERS):
+            return lines[0].removeprefix(": ")
+    return type(exc).__name__
