@@ -94,7 +94,7 @@ def same_rows(spark_out: Path, duck_out: Path) -> bool:
     con = duckdb.connect()
     a = f"read_parquet('{spark_out}/*.parquet')" if spark_out.is_dir() else f"read_parquet('{spark_out}')"
     b = f"read_parquet('{duck_out}')"
-    return all(con.sql(f"SELECT count(*) FROM (SELECT * FROM {x} EXCEPT ALL SELECT * FROM {y})").fetchone()[0] == 0
+    return all(con.execute(f"SELECT count(*) FROM (SELECT * FROM {x} EXCEPT ALL SELECT * FROM {y})").fetchone()[0] == 0
                for x, y in ((a, b), (b, a)))
 
 

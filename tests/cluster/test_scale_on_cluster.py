@@ -45,7 +45,7 @@ def test_two_million_customers_with_population_values_collect_nothing(master, cl
     con = duckdb.connect()
     spark_rows = f"read_parquet('{out}/*.parquet')"
     duck_rows = f"read_parquet('{reference}')"
-    assert con.sql(f"SELECT count(*) FROM {spark_rows}").fetchone()[0] == ROWS
+    assert con.execute(f"SELECT count(*) FROM {spark_rows}").fetchone()[0] == ROWS
     for a, b in ((spark_rows, duck_rows), (duck_rows, spark_rows)):
-        extra = con.sql(f"SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b} LIMIT 5").fetchall()
+        extra = con.execute(f"SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b} LIMIT 5").fetchall()
         assert not extra, extra
