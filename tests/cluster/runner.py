@@ -32,6 +32,13 @@ from tests.engines_under_test import _contract_tables
 ROOT = Path(__file__).resolve().parents[2]
 # The cap every cluster run works under: a job collecting more than this to the driver fails.
 MAX_RESULT = {"spark.driver.maxResultSize": "2m"}
+# A standalone application takes every free core unless capped: two, so that the other
+# cluster tests' applications run beside this one (the Connect server has its own two).
+STANDALONE = {"spark.cores.max": "2"}
+
+
+def settings(master: str) -> dict:
+    return MAX_RESULT | (STANDALONE if master.startswith("spark://") else {})
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ def compare(master: str, tmp: Path) -> dict:
         try:
             want = outcome(run, "duckdb", tmp / "out" / str(i) / "duckdb")
             start = time.perf_counter()
-            got = outcome(run, "spark", tmp / "out" / str(i) / "spark", master=master, spark_conf=MAX_RESULT)
+            got = outcome(run, "spark", tmp / "out" / str(i) / "spark", master=master, spark_conf=settings(master))
             seconds[run.name] = round(time.perf_counter() - start, 2)
         except Exception:  # noqa: BLE001 - a crash is a finding, reported with the others
             mismatches.append({"run": run.name, "crash": traceback.format_exc()})
@@ -126,7 +133,7 @@ def cap_refusal(master: str) -> str:
     """What the engine's session says to a query collecting 20 MB: the cap's refusal, which
     shows the runs above were made under it."""
     from segdsl.engines import spark_session
-    spark = spark_session.session(master, tuple(MAX_RESULT.items()))
+    spark = spark_session.session(master, tuple(settings(master).items()))
     try:
         table = spark_session.run_query(spark, "SELECT id, repeat('x', 1000) AS pad FROM range(0, 20000, 1, 4)")
     except api.DataError as exc:

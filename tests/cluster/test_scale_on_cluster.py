@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from duckdb_macro import generate  # noqa: E402
 
+from tests.cluster.runner import settings  # noqa: E402
+
 RULES = ROOT / "benchmarks" / "rules" / "telecom_population.seg"
 ROWS = 2_000_000
 
@@ -36,8 +38,9 @@ def test_two_million_customers_with_population_values_collect_nothing(master, cl
     data = tmp_path / "customers.parquet"
     generate(ROWS, data)
     out = tmp_path / "segments"
-    done = segdsl("--input", f"customer={data}", "--engine", "spark", "--master", master,
-                  "--spark-conf", "spark.driver.maxResultSize=2m", "--output", f"{out}/", "--labels", env=cluster_env)
+    conf = [f"--spark-conf={k}={v}" for k, v in settings(master).items()]
+    done = segdsl("--input", f"customer={data}", "--engine", "spark", "--master", master, *conf,
+                  "--output", f"{out}/", "--labels", env=cluster_env)
     assert done.returncode == 0, done.stderr[-3000:]
     reference = tmp_path / "duckdb.parquet"
     done = segdsl("--input", f"customer={data}", "--output", str(reference), "--labels", env=cluster_env)
