@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test test-fast fuzz bench docs install clean
+.PHONY: demo test test-fast fuzz bench bench-spark spark-up spark-down docs install clean
 
 install: $(STAMP)
 
@@ -33,6 +33,18 @@ fuzz: install
 
 bench: install
 	$(BIN)/python benchmarks/bench.py
+
+# a Spark standalone master, two workers and a Spark Connect server on 127.0.0.1 (.ci/spark.sh):
+# tests/cluster runs on them, and `make bench-spark` measures on them
+spark-up: install
+	SEGDSL_PYTHON=$(abspath $(BIN))/python bash .ci/spark.sh up
+
+spark-down:
+	SEGDSL_PYTHON=$(abspath $(BIN))/python bash .ci/spark.sh down
+
+# the Spark engine on the local cluster next to the DuckDB engine (docs/scale.md)
+bench-spark: spark-up
+	$(BIN)/python benchmarks/spark_scale.py
 
 # the documentation site (English and Simplified Chinese) in out/site; any warning fails it
 docs: install

@@ -388,7 +388,8 @@ class Segmentation:
               labels: bool = False, attributes: bool = False, keep: str | Sequence[str] | None = None,
               delimiter: str | None = None, encoding: str = "utf-8", null_values: str | Sequence[str] = (),
               date_format: str | None = None, batch_size: int = 50_000, output_encoding: str = "utf-8",
-              csv_safe: bool = False):
+              csv_safe: bool = False, master: str | None = None,
+              spark_conf: Mapping[str, Any] | None = None):
         """Segments a file or a table: one row per customer.
 
         `data` is a path (CSV, TSV, JSON Lines, Parquet), a pyarrow Table, a
@@ -401,12 +402,14 @@ class Segmentation:
         and column; "skip" drops and counts them; "quarantine" writes them
         with their reason to `quarantine` (default: next to the output).
         `output_encoding` and `csv_safe` are the command line's `--output-encoding`
-        and `--csv-safe` for CSV and JSONL outputs (docs/cli.md)."""
+        and `--csv-safe` for CSV and JSONL outputs (docs/cli.md). For engine="spark",
+        `master` is the cluster (spark://HOST:PORT, sc://HOST:PORT for Spark Connect,
+        local[N]) and `spark_conf` the session's settings ({"spark.executor.memory": "4g"})."""
         applied = self.apply_with_summary(
             data, engine, output, on_error=on_error, quarantine=quarantine, labels=labels,
             attributes=attributes, keep=keep, delimiter=delimiter, encoding=encoding,
             null_values=null_values, date_format=date_format, batch_size=batch_size,
-            output_encoding=output_encoding, csv_safe=csv_safe)
+            output_encoding=output_encoding, csv_safe=csv_safe, master=master, spark_conf=spark_conf)
         return applied.summary if output is not None else applied.result
 
     def apply_with_summary(self, data, engine: str = registry.DEFAULT, output: str | os.PathLike | None = None, *,
@@ -415,17 +418,20 @@ class Segmentation:
                            keep: str | Sequence[str] | None = None, delimiter: str | None = None,
                            encoding: str = "utf-8", null_values: str | Sequence[str] = (),
                            date_format: str | None = None, batch_size: int = 50_000,
-                           output_encoding: str = "utf-8", csv_safe: bool = False) -> Applied:
+                           output_encoding: str = "utf-8", csv_safe: bool = False,
+                           master: str | None = None, spark_conf: Mapping[str, Any] | None = None) -> Applied:
         """`apply`, returning both the result and the Summary."""
         with _api_errors():
             return self._apply(data, engine, output, on_error=on_error, quarantine=quarantine, labels=labels,
                                attributes=attributes, keep=keep, delimiter=delimiter, encoding=encoding,
                                null_values=null_values, date_format=date_format, batch_size=batch_size,
-                               output_encoding=output_encoding, csv_safe=csv_safe)
+                               output_encoding=output_encoding, csv_safe=csv_safe, master=master,
+                               spark_conf=spark_conf)
 
     def _apply(self, data, engine: str, output, *, on_error: str, quarantine, labels: bool, attributes: bool,
                keep, delimiter: str | None, encoding: str, null_values, date_format: str | None,
-               batch_size: int, output_encoding: str = "utf-8", csv_safe: bool = False) -> Applied:
+               batch_size: int, output_encoding: str = "utf-8", csv_safe: bool = False,
+               master: str | None = None, spark_conf: Mapping[str, Any] | None = None) -> Applied:
         registry.get(engine)
         service.check_on_error(on_error)
         service.check_batch_size(batch_size)
@@ -447,7 +453,7 @@ class Segmentation:
             attributes=attributes, keep=service.keep_columns(keep), delimiter=delimiter, encoding=encoding,
             null_values=service.null_values(null_values), date_format=date_format, batch_size=batch_size,
             stats=dict(self.stats) if self.stats is not None else None, output_encoding=output_encoding,
-            csv_safe=bool(csv_safe))
+            csv_safe=bool(csv_safe), master=master, spark_conf=service.spark_conf(spark_conf))
         table, summary = service.apply_tables(self.ruleset, engine, tables, opts, shown)
         if output is not None:
             return Applied(None, summary)

@@ -111,6 +111,7 @@ class UsageError(Exception):
 
 
 _FLAGS = {"engine": "--engine", "input": "--input", "keep": "--keep", "stats": "--stats", "master": "--master",
+          "spark_conf": "--spark-conf",
           "memory_limit": "--memory-limit", "param": "--param", "dialect": "--dialect", "table": "--table",
           "on_error": "--on-error", "batch_size": "--batch-size", "as": "--as", "name": "--name",
           "old": "OLD", "domain": "DOMAIN", "directory": "DIR"}
@@ -437,7 +438,8 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
           input: Annotated[list[str], typer.Option("--input", "-i", help="NAME=FILE (CSV, JSONL or Parquet; a quoted pattern such as 'parts/*.parquet' reads every matching file)")],
           output: Annotated[Optional[Path], typer.Option("--output", "-o", help=".parquet, .csv or .jsonl")] = None,
           engine: Annotated[str, typer.Option(help=f"{', '.join(registry.names())} (default {registry.DEFAULT})")] = registry.DEFAULT,
-          master: Annotated[Optional[str], typer.Option(help="Spark master URL (default $SEGDSL_SPARK_MASTER, else local[2])")] = None,
+          master: Annotated[Optional[str], typer.Option(help="Spark master URL: spark://HOST:PORT, sc://HOST:PORT (Spark Connect), local[N] (default $SEGDSL_SPARK_MASTER, else local[2])")] = None,
+          spark_conf: Annotated[Optional[list[str]], typer.Option("--spark-conf", help="KEY=VALUE: a Spark session setting (repeatable), e.g. spark.executor.memory=4g")] = None,
           param: Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")] = None,
           on_error: Annotated[OnError, typer.Option("--on-error", help="fail, skip or quarantine")] = OnError.fail,
           quarantine: Annotated[Optional[Path], typer.Option(help="where quarantined rows go")] = None,
@@ -470,7 +472,7 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         quarantine=quarantine, labels=labels, attributes=attributes, keep=service.keep_columns(keep),
         delimiter=delimiter, encoding=encoding, null_values=service.null_values(null_values),
         date_format=date_format, batch_size=batch_size, stats=frozen, memory_limit=memory_limit, master=master,
-        output_encoding=output_encoding, csv_safe=csv_safe)
+        output_encoding=output_encoding, csv_safe=csv_safe, spark_conf=service.spark_conf(spark_conf))
     service.engine_for(engine, opts, rs)
     progress = _progress_bar(opts.inputs)
     if progress is not None:

@@ -48,7 +48,7 @@ def _own_cache_folder(tmp_path_factory):
     user's: the suite never reads what another run or version left there."""
     os.environ["SEGDSL_CACHE_DIR"] = str(tmp_path_factory.mktemp("segdsl-cache"))
 _FULL_WORDS = ("spark", "postgres", "every_engine", "random_")
-_FULL_FOLDERS = ("tests/property/",)
+_FULL_FOLDERS = ("tests/property/", "tests/cluster/")
 _FULL_TESTS = ("test_the_real_online_retail_extract",)
 
 

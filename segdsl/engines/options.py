@@ -29,7 +29,8 @@ class ApplyOptions:
     progress: Callable[[str, int], None] | None = None   # called with (input name, rows) after each batch read
     stats: dict | None = None                # frozen population statistics by stat id (`--stats`)
     memory_limit: str | None = None          # the engine's memory cap, e.g. "2GB" (DuckDB)
-    master: str | None = None                # the cluster's master URL (Spark)
+    master: str | None = None                # the cluster's master URL (Spark): spark://, sc:// (Connect), local[N]
+    spark_conf: tuple[tuple[str, str], ...] = ()   # Spark session settings, (key, value) in the order given
 
     def quarantine_path(self) -> Path | None:
         if self.on_error != "quarantine":

@@ -68,7 +68,7 @@ class _SparkRun:
         self.tables = {n: f"{n}_rows" for n in names}
         # built (and so checked) before any data is read; the statistics' result views have fixed names
         self.sql = render(self.query(layout), "spark")
-        self.spark = session(opts.master)
+        self.spark = session(opts.master, opts.spark_conf)
         try:
             with ExitStack() as stack:
                 out, quarantine = open_writers(stack, self.rows, layout)

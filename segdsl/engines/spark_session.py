@@ -30,7 +30,6 @@ _CONF = {
     "spark.app.name": "segdsl",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
-    "spark.sql.shuffle.partitions": "2",
     # one analyser iteration resolves one nested CTE: the default 100 stops short of the
     # chains of definitions the language allows (check/ordering.MAX_CHAIN, each a step)
     "spark.sql.analyzer.maxIterations": "400",
@@ -45,6 +44,10 @@ _CONF = {
     # one thread and interpreted: six times slower than the executors' generated code.
     "spark.sql.optimizer.excludedRules": "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation",
 }
+# Local mode only: two cores, small shuffles. On a cluster Spark's own default (or the
+# cluster's, or --spark-conf's) applies: two partitions would put a whole shuffle of a
+# large input on two tasks.
+_LOCAL_CONF = {"spark.sql.shuffle.partitions": "2"}
 # The JVM logs to the terminal before any setting of ours applies; this
 # configuration keeps it to errors from the first line on.
 _LOG4J = """\
@@ -60,33 +63,98 @@ appender.console.layout.pattern = %p %c{1}: %m%n%ex
 """
 
 _SUBSTITUTE = "spark.sql.variable.substitute"
+# Settings the language's semantics rest on: `--spark-conf` may not change them.
+_FIXED = frozenset(k for k in _CONF if k.startswith(("spark.sql.session.", "spark.sql.caseSensitive",
+                                                         "spark.sql.variable.", "spark.sql.execution.arrow.")))
+# Connect sessions always hand rows over as Arrow: the server says these do not apply there
+_CLASSIC_ONLY = frozenset({"spark.sql.execution.arrow.pyspark.enabled", "spark.sql.execution.arrow.pyspark.fallback.enabled"})
+CONNECT_PORT = 15002            # Spark Connect's default port
 # Spark's upper/lower are Java's, with full case mapping already; its SUM is not exact
 SPARK_FUNCTIONS = (EXACT_SUM,)
-_sessions: dict = {}        # master URL → SparkSession, one JVM per process
+_sessions: dict = {}        # (master URL, settings) → SparkSession; one classic SparkContext per process
 
 
 def master_url(master: str | None = None) -> str:
     return master or os.environ.get(MASTER_ENV) or DEFAULT_MASTER
 
 
-def session(master: str | None = None):
-    """The process's SparkSession for `master`, started on first use."""
+def is_connect(url: str) -> bool:
+    """Whether the master URL names a Spark Connect server (`sc://host:port`)."""
+    return url.startswith("sc://")
+
+
+def shown(url: str) -> str:
+    """The master URL as messages show it: a Connect URL's parameters (`;token=...`) left out."""
+    return url.split("/;", 1)[0].split(";", 1)[0] if is_connect(url) else url
+
+
+def parse_conf(items) -> tuple[tuple[str, str], ...]:
+    """`KEY=VALUE` settings (a mapping, or `--spark-conf` texts) as ordered pairs, each checked:
+    a Spark setting's name starts with `spark.`, and the settings the language's semantics rest
+    on (time zone, case-sensitive names, no `${...}` substitution, Arrow) are not the user's."""
+    pairs: list[tuple[str, str]] = []
+    given = list(items.items()) if hasattr(items, "items") else [_split(text) for text in items]
+    for key, value in given:
+        text = f"{key}={value}"
+        if not isinstance(key, str) or not key.startswith("spark.") or key != key.strip() or " " in key:
+            raise fail("bad-spark-conf", "spark_conf", text, "is not a Spark setting: a setting's name starts with "
+                       "`spark.`, e.g. spark.sql.shuffle.partitions=200", usage=True)
+        if key in _FIXED:
+            raise fail("bad-spark-conf", "spark_conf", text,
+                       f"segdsl sets {key} to {_CONF[key]} for the language's semantics; it cannot be changed",
+                       usage=True)
+        if any(k == key for k, _ in pairs):
+            raise fail("bad-spark-conf", "spark_conf", text, f"{key} is given twice", usage=True)
+        pairs.append((key, str(value)))
+    return tuple(pairs)
+
+
+def _split(text: str) -> tuple[str, str]:
+    key, sep, value = str(text).partition("=")
+    if not sep or not key:
+        raise fail("bad-spark-conf", "spark_conf", text,
+                   "write KEY=VALUE, e.g. spark.sql.shuffle.partitions=200", usage=True)
+    return key, value
+
+
+def session(master: str | None = None, conf=()):
+    """The process's SparkSession for `master` with the settings `conf` ((key, value) pairs),
+    started on first use: a classic session (local or a cluster's master), or a Spark
+    Connect session for `sc://host:port`."""
     url = master_url(master)
-    spark = _sessions.get(url)
+    conf = tuple(conf)
+    key = (url, conf)
+    spark = _sessions.get(key)
     if spark is not None:
         return spark
-    for other in list(_sessions):          # one SparkContext per process
-        _sessions.pop(other).stop()
     try:
-        from pyspark.sql import SparkSession
+        from pyspark.sql import SparkSession  # noqa: F401
     except ImportError:
         raise fail("unavailable", "engine", "spark", "needs PySpark: pip install 'segdsl[spark]'") from None
+    _check_reachable(url)
+    if is_connect(url):
+        spark = _connect_session(url, conf)
+    else:
+        for other in [k for k in _sessions if not is_connect(k[0])]:     # one SparkContext per process
+            _sessions.pop(other).stop()
+        spark = _classic_session(url, conf)
+    _quiet_python_loggers()
+    register_functions(spark)
+    _sessions[key] = spark
+    return spark
+
+
+def _classic_session(url: str, conf):
+    from pyspark.sql import SparkSession
     builder = SparkSession.builder.master(url)
-    for k, v in _CONF.items():
+    ours = _CONF | (_LOCAL_CONF if url.startswith("local") else {})
+    for k, v in ours.items():
         builder = builder.config(k, v)
     if url.startswith("local"):
         # A laptop's host name often resolves to nothing useful; local mode needs no network.
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+    for k, v in conf:
+        builder = builder.config(k, v)
     with _jvm_output() as (log, log4j), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)      # pyspark's note about the pandas version
         builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
@@ -100,13 +168,86 @@ def session(master: str | None = None):
                 hint = f"is Java 17 installed and {url} reachable?"
             raise DataError(f"Spark could not start ({url}): {detail}; {hint}") from None
     spark.sparkContext.setLogLevel("ERROR")
-    _quiet_python_loggers()
-    for k, v in _CONF.items():               # a session that was already running gets them too
-        if k.startswith("spark.sql."):
-            spark.conf.set(k, v)
-    register_functions(spark)
-    _sessions[url] = spark
+    # a session that was already running (a notebook's) gets the language's settings too,
+    # and the user's: a setting Spark fixes at start-up is then refused, with its name
+    _set_all(spark, url, [(k, v) for k, v in ours.items() if k.startswith("spark.sql.")], conf)
     return spark
+
+
+def _connect_session(url: str, conf):
+    """A new session on the Connect server: its own temporary views and settings. No JVM
+    here (the server has it), so no log level or start-up output to look after."""
+    from pyspark.sql import SparkSession
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)      # pyspark's note about the pandas version
+        try:
+            spark = SparkSession.builder.remote(url).create()
+        except Exception as exc:  # noqa: BLE001 - a bad URL, a missing client library
+            raise DataError(f"Spark could not start ({shown(url)}): {_spark_message(exc)}") from None
+    try:
+        _set_all(spark, url, [(k, v) for k, v in _CONF.items() if k.startswith("spark.sql.")], conf)
+    except BaseException:
+        spark.stop()
+        raise
+    return spark
+
+
+def _set_all(spark, url: str, ours, theirs) -> None:
+    """The language's SQL settings, then the user's, on a running session. A setting the
+    session already has is left alone; one only the server's (or application's) start can
+    set is a Problem naming it."""
+    connect = is_connect(url)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")         # pyspark's pandas note; a server's note on a setting
+        for k, v in ours:
+            if not (connect and k in _CLASSIC_ONLY):
+                spark.conf.set(k, v)
+        for k, v in theirs:
+            try:
+                if spark.conf.get(k, None) == v:
+                    continue
+                spark.conf.set(k, v)
+            except Exception as exc:  # noqa: BLE001 - Spark's refusal, worded below
+                raise fail("bad-spark-conf", "spark_conf", f"{k}={v}", _refusal(exc, connect)) from None
+
+
+def _refusal(exc: Exception, connect: bool) -> str:
+    condition = getattr(exc, "getCondition", lambda: None)()
+    if condition != "CANNOT_MODIFY_CONFIG":
+        return _spark_message(exc)
+    if connect:
+        return ("a Spark Connect session cannot change it: the server sets it when it starts "
+                "(start-connect-server.sh --conf KEY=VALUE)")
+    return "Spark sets it only when the application starts, and this process's Spark application was already running"
+
+
+def _check_reachable(url: str) -> None:
+    """A cluster's master, or a Connect server, that nothing answers for is said so at once
+    (Spark itself retries for minutes before it gives up)."""
+    import socket
+    from urllib.parse import urlsplit
+    if url.startswith(("local", "yarn", "k8s://")) or "://" not in url:
+        return
+    scheme, rest = url.split("://", 1)
+    default = CONNECT_PORT if scheme == "sc" else 7077
+    hosts = rest.split("/", 1)[0].split(";", 1)[0].split(",")     # spark://a:7077,b:7077 (standby masters)
+    for host in hosts:
+        try:
+            parts = urlsplit(f"//{host}")
+            name, port = parts.hostname, parts.port or default
+        except ValueError:
+            raise fail("bad-master", "master", shown(url), "is not a master URL (spark://HOST:PORT or "
+                       "sc://HOST:PORT)", usage=True) from None
+        if not name:
+            raise fail("bad-master", "master", shown(url), "names no host (spark://HOST:PORT or sc://HOST:PORT)",
+                       usage=True)
+        try:
+            socket.create_connection((name, port), timeout=5).close()
+            return
+        except OSError:
+            continue
+    raise fail("unreachable", "master", shown(url), "nothing answers there: is the cluster (or the Spark "
+               "Connect server) running, and the host and port right?")
 
 
 def register_functions(spark) -> None:
@@ -269,8 +410,26 @@ def _spark_errors():
         raise fail("engine-failed", "engine", "spark", _spark_message(exc)) from None
 
 
+_WRAPPERS = ("An error occurred while calling", "Exception thrown in awaitResult")
+
+
 def _spark_message(exc: Exception) -> str:
+    """The first line of what Spark said. A py4j error's own first line only names the JVM
+    call ("An error occurred while calling o42.getResult"), and the Java exception may only
+    wrap its cause ("Exception thrown in awaitResult"): the first message down the chain of
+    causes that says something is what went wrong."""
+    texts = []
+    java = getattr(exc, "java_exception", None)
+    try:
+        while java is not None and len(texts) < 10:
+            texts.append(str(java.getMessage() or ""))
+            java = java.getCause()
+    except Exception:  # noqa: BLE001 - a JVM that is gone: the wrapper's own text below
+        pass
     getter = getattr(exc, "getMessage", None)
-    text = (getter() if callable(getter) else None) or str(exc)
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
+    texts.append((getter() if callable(getter) else None) or str(exc))
+    for text in texts:
+        lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+        if lines and not lines[0].startswith(_WRAPPERS):
+            return lines[0].removeprefix(": ")
+    return type(exc).__name__

@@ -193,6 +193,13 @@ def existing_files(pairs) -> dict[str, Path]:
     return files
 
 
+def spark_conf(given) -> tuple[tuple[str, str], ...]:
+    """Spark session settings, `KEY=VALUE` texts or a mapping, checked before anything runs
+    (engines/spark_session.py has the rules; it needs no PySpark)."""
+    from ..engines.spark_session import parse_conf
+    return parse_conf(given or ())
+
+
 def engine_for(name: str, options: ApplyOptions, rs: ir.Ruleset | None = None) -> Engine:
     """The engine called `name`, if it takes every option given and can run the ruleset."""
     engine = registry.get(name)
@@ -203,6 +210,10 @@ def engine_for(name: str, options: ApplyOptions, rs: ir.Ruleset | None = None) -
     if options.master is not None and not takes.master:
         raise fail("not-for-engine", "master", options.master,
                    f"the {name} engine takes no master URL ({_engines_with('master')} does)", usage=True)
+    if options.spark_conf and not takes.master:
+        key, value = options.spark_conf[0]
+        raise fail("not-for-engine", "spark_conf", f"{key}={value}",
+                   f"the {name} engine takes no Spark settings ({_engines_with('master')} does)", usage=True)
     if options.stats is not None and not takes.frozen_stats:
         raise fail("not-for-engine", "stats", None, f"the {name} engine takes no frozen population values", usage=True)
     if rs is not None and rs.related and not takes.related_inputs:

@@ -1,0 +1,41 @@
+"""The engine's session over Spark Connect: the language's settings and the user's on the
+server's session, a setting only the server's start can make refused by name, and the
+engine's exact sum (a Python UDF) run by the cluster's executors."""
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from segdsl.builtins import EXACT_SUM
+from segdsl.cli import app
+from segdsl.engines import spark_session
+from tests.cluster.conftest import CONNECT_ENV, cluster_url
+from tests.helpers import ROOT
+
+
+@pytest.fixture
+def connect() -> str:
+    return cluster_url(CONNECT_ENV)
+
+
+def test_settings_reach_the_connect_session(connect):
+    spark = spark_session.session(connect, (("spark.sql.shuffle.partitions", "7"),))
+    assert type(spark).__module__.startswith("pyspark.sql.connect")
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "7"
+    assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
+    assert spark.conf.get("spark.sql.caseSensitive") == "true"
+    assert spark.conf.get("spark.sql.variable.substitute") == "false"
+    # the exact sum, as a UDF on the executors: 1e16 + 1 - 1e16 is 1 exactly, 0 in floating point
+    got = spark_session.run_query(spark, f"SELECT `{EXACT_SUM}`(array(1e16D, 1D, -1e16D)) AS s")
+    assert got.column("s").to_pylist() == [1.0]
+
+
+def test_a_setting_only_the_server_sets_is_refused_by_name(connect, tmp_path):
+    out = tmp_path / "out.parquet"
+    r = CliRunner().invoke(app, ["apply", str(ROOT / "rulesets" / "telco_churn.seg"), "--input",
+                                 f"customer={ROOT / 'segdsl' / 'samples' / 'telco_customers.csv'}", "-o", str(out),
+                                 "--engine", "spark", "--master", connect,
+                                 "--spark-conf", "spark.driver.maxResultSize=64m"])
+    assert r.exit_code == 1 and "Traceback" not in r.output and not out.exists()
+    assert ("--spark-conf spark.driver.maxResultSize=64m: a Spark Connect session cannot change it: "
+            "the server sets it when it starts") in r.output
