@@ -38,12 +38,22 @@ class CodePoints(exp.Expression):
     arg_types = {"this": True}
 
 
+class ArrayItem(exp.Expression):
+    """The item of an array at a position counted from 1 (`expression`): written `a[i]` where
+    arrays count from 1 (DuckDB, PostgreSQL), `ELEMENT_AT(a, i)` in Spark and Hive, whose
+    brackets count from 0."""
+    arg_types = {"this": True, "expression": True}
+
+
 class Quirks:
     """What every dialect's generator adds: `CodePoints` is the text itself (their default
     collation already orders by code point: DuckDB, Spark, ...)."""
 
     def codepoints(self, e: CodePoints) -> str:
         return self.sql(e, "this")
+
+    def arrayitem(self, e: ArrayItem) -> str:
+        return f"{self.sql(e, 'this')}[{self.sql(e, 'expression')}]"
 
 
 class PostgresQuirks(Quirks):
@@ -79,6 +89,9 @@ class HiveQuirks(Quirks):
     """Hive, Spark and Databricks substitute `${...}` in the statement's text (variables,
     `${env:HOME}`, `${system:user.home}`), string literals included, on a default session."""
 
+    def arrayitem(self, e: ArrayItem) -> str:
+        return f"ELEMENT_AT({self.sql(e, 'this')}, {self.sql(e, 'expression')})"
+
     def literal_sql(self, expression: exp.Literal) -> str:
         """'a${b}' as CONCAT('a$', '{b}'): the same text whether or not the session substitutes,
         since no `$` in the statement is followed by `{`."""
@@ -109,7 +122,8 @@ def generator_class(dialect: str) -> type[Generator]:
     base = Dialect.get_or_raise(dialect).generator_class
     quirks = _quirks(Dialect.get_or_raise(dialect))
     return type(f"Segdsl{base.__name__}", (quirks, base),
-                {"TRANSFORMS": {**base.TRANSFORMS, CodePoints: quirks.codepoints}})
+                {"TRANSFORMS": {**base.TRANSFORMS, CodePoints: quirks.codepoints,
+                                ArrayItem: quirks.arrayitem}})
 
 
 def render(tree: exp.Expression, dialect: str, pretty: bool = False) -> str:

@@ -21,8 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..backends.dialects import render
+from ..backends.population_sql import VALUE
 from ..backends.sql import EXACT_SUM, FULL_LOWER, FULL_UPPER, SqlOptions, population_query, population_table
-from ..runtime import population
+from ..builtins import EXACT_CUME, EXACT_PARTIALS
+from ..runtime import exact, population
 from ..runtime.population import fsum
 from .arrow import ARROW_TYPES
 
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from ..passes import Plan
 
 
-DUCKDB_FUNCTIONS = (EXACT_SUM, FULL_UPPER, FULL_LOWER)
+DUCKDB_FUNCTIONS = (EXACT_SUM, FULL_UPPER, FULL_LOWER, EXACT_PARTIALS, EXACT_CUME)
 
 
 def exact_sum(values) -> float:
@@ -40,6 +42,13 @@ def exact_sum(values) -> float:
 
 def _exact_sums(arrays: pa.Array) -> pa.Array:
     return pa.array([None if vs is None else exact_sum(vs) for vs in arrays.to_pylist()], pa.float64())
+
+
+def _per_list(function: Callable[[list], list | None]) -> Callable[[pa.Array], pa.Array]:
+    """An exact.py function of one list of doubles, applied to each list of an Arrow column."""
+    def apply(arrays: pa.Array) -> pa.Array:
+        return pa.array([function(vs) for vs in arrays.to_pylist()], pa.list_(pa.float64()))
+    return apply
 
 
 def _mapped(method: Callable[[str], str], ascii_kernel: str) -> Callable[[pa.Array], pa.Array]:
@@ -56,6 +65,9 @@ def register_duckdb(con) -> None:
     import duckdb
     double, text = duckdb.sqltype("DOUBLE"), duckdb.sqltype("VARCHAR")
     con.create_function(EXACT_SUM, _exact_sums, [duckdb.list_type(double)], double, type="arrow")
+    doubles = duckdb.list_type(double)
+    con.create_function(EXACT_PARTIALS, _per_list(exact.partials), [doubles], doubles, type="arrow")
+    con.create_function(EXACT_CUME, _per_list(exact.cume_shares), [doubles], doubles, type="arrow")
     con.create_function(FULL_UPPER, _mapped(str.upper, "ascii_upper"), [text], text, type="arrow")
     con.create_function(FULL_LOWER, _mapped(str.lower, "ascii_lower"), [text], text, type="arrow")
 
@@ -86,7 +98,7 @@ def compute(plan: "Plan", params: dict, dialect: str, tables: dict[str, str],
                 stat = population.build(node.func, node.params, node.desc, zip(xs, groups))
             stats[pid] = stat
             values = [stat.value(x, g) for x, g in zip(xs, groups)]
-            table = pa.table({key: keys, "value": pa.array(values, type=ARROW_TYPES[node.type.kind])})
+            table = pa.table({key: keys, VALUE: pa.array(values, type=ARROW_TYPES[node.type.kind])})
             name = population_table(pid)
             register(name, table)
             done[pid] = name
