@@ -760,21 +760,23 @@ def to_sql(plan: Plan | ir.Ruleset, params: dict, dialect: str = "duckdb",
            labels: bool = False, attributes: bool = False, pretty: bool = True,
            keep: tuple[tuple[str, str], ...] = (), row_column: str | None = None, prepared: bool = False,
            population: dict[int, str] | None = None, ordered: bool = False, sort: bool = True,
-           create: tuple[str, str | tuple[str, ...]] | None = None, functions: tuple[str, ...] = ()) -> str:
+           create: tuple[str, str | tuple[str, ...]] | None = None, functions: tuple[str, ...] = (),
+           frozen: Mapping[int, Any] | None = None) -> str:
     """The segmentation query as text. `create` = ("view" | "table", name): the SELECT wrapped
     in CREATE VIEW / CREATE TABLE AS. `functions`: the engine functions (EXACT_SUM, ...) the
-    connection has, used instead of the database's own."""
+    connection has, used instead of the database's own. `frozen`: population values from a
+    stats file (service/stats.load) by stat id, baked into the query instead of computed."""
     with collector.paused():
         return _to_sql(_plan(plan), params, dialect, tables, labels, attributes, pretty, keep, row_column, prepared,
-                       population, ordered, sort, create, functions)
+                       population, ordered, sort, create, functions, frozen)
 
 
 def _to_sql(plan: Plan, params, dialect, tables, labels, attributes, pretty, keep, row_column, prepared,
-            population, ordered, sort, create, functions) -> str:
+            population, ordered, sort, create, functions, frozen) -> str:
     refuse_names_differing_in_case(plan.ruleset, dialect)
     opts = SqlOptions(tables=dict(tables or {}), labels=labels, attributes=attributes, keep=tuple(keep),
                       row_column=row_column, prepared=prepared, population=tuple(sorted((population or {}).items())),
-                      ordered=ordered, sort=sort, functions=tuple(functions))
+                      ordered=ordered, sort=sort, functions=tuple(functions), frozen=dict(frozen or {}))
     query: exp.Expression = build_query(plan, params, opts)
     if create is not None:
         query = as_create(query, *create)

@@ -70,9 +70,10 @@ def test_python_target_is_the_generated_evaluator():
     compile(r.output, "<generated>", "exec")
 
 
-def test_population_rulesets_are_refused_as_warehouse_sql():
+def test_population_sums_of_numbers_are_refused_as_warehouse_sql_pointing_to_frozen_stats():
     r = invoke("compile", ROOT / "rulesets" / "ecommerce_rfm.seg", "--target", "sql")
-    assert r.exit_code == 1 and "population function" in r.output
+    assert r.exit_code == 1 and "SEG501" in r.output and "adds them exactly" in r.output
+    assert "--stats" in r.output
 
 
 def test_memory_limit(tmp_path):
