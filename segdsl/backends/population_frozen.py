@@ -26,7 +26,7 @@ from sqlglot import exp
 from .. import ir
 from ..runtime import population
 from ..types import Kind
-from .population_sql import VALUE, _as, _case, _not_null, _select, _table, col, double, ident, num
+from .population_sql import VALUE, case, col, cte_table, double, ident, named, not_null, num, select
 
 _SQL_TYPE = {Kind.INT: "BIGINT", Kind.NUMBER: "DOUBLE", Kind.STRING: "VARCHAR", Kind.ENUM: "VARCHAR",
              Kind.BOOL: "BOOLEAN", Kind.DATE: "DATE", Kind.DATETIME: "TIMESTAMP", Kind.NULL: "VARCHAR"}
@@ -60,12 +60,12 @@ class _Frozen:
     def values(self, part: str, columns: list[str], kinds: list[Kind], rows: list[list]) -> str:
         """A VALUES table (or, without rows, an empty SELECT of the same typed columns)."""
         if not rows:
-            body = _select(*[_as(typed(None, k), c) for c, k in zip(columns, kinds)]).where(
+            body = select(*[named(typed(None, k), c) for c, k in zip(columns, kinds)]).where(
                 exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(0)), copy=False)
             return self.add(part, body)
         tuples = [exp.Tuple(expressions=[typed(v, k) for v, k in zip(row, kinds)]) for row in rows]
         values = exp.Values(expressions=tuples, alias=exp.TableAlias(this=ident("f"), columns=[ident(c) for c in columns]))
-        return self.add(part, _select(exp.Star()).from_(values, copy=False))
+        return self.add(part, select(exp.Star()).from_(values, copy=False))
 
     def group_values(self, key: tuple) -> list:
         return list(key)
@@ -81,8 +81,8 @@ class _Frozen:
 
     def by_group(self, table: str, value: exp.Expression) -> list:
         """Every customer with a value from its group's row of `table` (alias t)."""
-        body = _select(_as(col(self.key, "a"), self.key), _as(value, VALUE)).from_(_table(self.args, "a"), copy=False) \
-            .join(_table(table, "t"), on=self.same_group("a", "t"), join_type="left", copy=False)
+        body = select(named(col(self.key, "a"), self.key), named(value, VALUE)).from_(cte_table(self.args, "a"), copy=False) \
+            .join(cte_table(table, "t"), on=self.same_group("a", "t"), join_type="left", copy=False)
         return self.result(body)
 
     # -- statistics --
@@ -90,7 +90,7 @@ class _Frozen:
         kind = self.node.type.kind
         rows = [self.group_values(k) + [v, True] for k, v in stat.values.items()]
         table = self.values("frozen", self.groups + ["s", "found"], self.kinds + [kind, Kind.BOOL], rows)
-        value = _case(exp.Is(this=col("found", "t"), expression=exp.Null()), typed(stat.empty, kind), col("s", "t"))
+        value = case(exp.Is(this=col("found", "t"), expression=exp.Null()), typed(stat.empty, kind), col("s", "t"))
         return self.by_group(table, value)
 
     def ntile(self, stat: population.Ntile) -> list:
@@ -100,34 +100,34 @@ class _Frozen:
                             self.kinds + [Kind.NUMBER] * len(cuts) + [Kind.BOOL], rows)
         score: exp.Expression = exp.Literal.number(1)
         for c in cuts:
-            score = exp.Add(this=score, expression=_case(exp.LT(this=col(c, "t"), expression=col(self.x, "a")),
+            score = exp.Add(this=score, expression=case(exp.LT(this=col(c, "t"), expression=col(self.x, "a")),
                                                          exp.Literal.number(1), exp.Literal.number(0)))
         if stat.desc:
             score = exp.Sub(this=exp.Literal.number(stat.k + 1), expression=exp.Paren(this=score))
-        known = exp.and_(_not_null(col(self.x, "a")), _not_null(col("found", "t")), copy=False)
-        return self.by_group(table, _case(known, score))
+        known = exp.and_(not_null(col(self.x, "a")), not_null(col("found", "t")), copy=False)
+        return self.by_group(table, case(known, score))
 
     def next_frozen(self, table: str, payload: str, frozen_first: bool) -> str:
         """Per distinct (group, x) of the customers: the least `payload` among the frozen values
         at or above x (`frozen_first`: above x only), customers' values and frozen values
         ordered together per group (a window); joined back by (group, x)."""
         groups = [col(g) for g in self.groups]
-        customers = _select(*groups, _as(col(self.x), "v"), _as(exp.Literal.number(1 if frozen_first else 0), KIND),
-                            _as(exp.Cast(this=exp.Null(), to=exp.DataType.build("BIGINT")), payload)) \
-            .from_(_table(self.args), copy=False).where(_not_null(col(self.x)), copy=False).distinct(copy=False)
-        frozen = _select(*[col(g) for g in self.groups], col("v"),
-                         _as(exp.Literal.number(0 if frozen_first else 1), KIND), col(payload)) \
-            .from_(_table(table), copy=False)
+        customers = select(*groups, named(col(self.x), "v"), named(exp.Literal.number(1 if frozen_first else 0), KIND),
+                            named(exp.Cast(this=exp.Null(), to=exp.DataType.build("BIGINT")), payload)) \
+            .from_(cte_table(self.args), copy=False).where(not_null(col(self.x)), copy=False).distinct(copy=False)
+        frozen = select(*[col(g) for g in self.groups], col("v"),
+                         named(exp.Literal.number(0 if frozen_first else 1), KIND), col(payload)) \
+            .from_(cte_table(table), copy=False)
         both = self.add("together", exp.union(customers, frozen, distinct=False, copy=False))
         window = exp.Window(this=exp.Min(this=col(payload)), partition_by=[col(g) for g in self.groups] or None,
                             order=exp.Order(expressions=[exp.Ordered(this=col("v"), nulls_first=False),
                                                          exp.Ordered(this=col(KIND), nulls_first=False)]),
                             spec=exp.WindowSpec(kind="ROWS", start="CURRENT ROW", end="UNBOUNDED", end_side="FOLLOWING"))
-        marked = self.add("marked", _select(*[col(g) for g in self.groups], col("v"), col(KIND), _as(window, "next"))
-                          .from_(_table(both), copy=False))
+        marked = self.add("marked", select(*[col(g) for g in self.groups], col("v"), col(KIND), named(window, "next"))
+                          .from_(cte_table(both), copy=False))
         customer_kind = 1 if frozen_first else 0
-        return self.add("next", _select(*[col(g) for g in self.groups], col("v"), col("next")).from_(
-            _table(marked), copy=False).where(exp.EQ(this=col(KIND), expression=exp.Literal.number(customer_kind)),
+        return self.add("next", select(*[col(g) for g in self.groups], col("v"), col("next")).from_(
+            cte_table(marked), copy=False).where(exp.EQ(this=col(KIND), expression=exp.Literal.number(customer_kind)),
                                               copy=False))
 
     def at_next(self, following: str) -> exp.Expression:
@@ -144,12 +144,12 @@ class _Frozen:
         n = exp.Coalesce(this=col("n", "s"), expressions=[exp.Literal.number(0)])
         found = exp.Coalesce(this=col("next", "q"), expressions=[n.copy()])
         smaller = exp.Sub(this=n.copy(), expression=found) if stat.desc else found
-        value = _case(exp.LTE(this=n.copy(), expression=exp.Literal.number(1)), num(0.0),
+        value = case(exp.LTE(this=n.copy(), expression=exp.Literal.number(1)), num(0.0),
                       exp.Div(this=double(smaller), expression=double(exp.Sub(this=n.copy(), expression=exp.Literal.number(1)))))
-        value = _case(_not_null(col(self.x, "a")), value)
-        body = _select(_as(col(self.key, "a"), self.key), _as(value, VALUE)).from_(_table(self.args, "a"), copy=False) \
-            .join(_table(following, "q"), on=self.at_next(following), join_type="left", copy=False) \
-            .join(_table(sizes, "s"), on=self.same_group("a", "s"), join_type="left", copy=False)
+        value = case(not_null(col(self.x, "a")), value)
+        body = select(named(col(self.key, "a"), self.key), named(value, VALUE)).from_(cte_table(self.args, "a"), copy=False) \
+            .join(cte_table(following, "q"), on=self.at_next(following), join_type="left", copy=False) \
+            .join(cte_table(sizes, "s"), on=self.same_group("a", "s"), join_type="left", copy=False)
         return self.result(body)
 
     def cume_share(self, stat: population.CumeShare) -> list:
@@ -161,14 +161,14 @@ class _Frozen:
         past = [self.group_values(k) + [0.0 if ss and ss[0] is not None else None] for k, (d, ss) in stat.tables.items()]
         groups = self.values("groups", self.groups + ["past"], self.kinds + [Kind.NUMBER], past)
         following = self.next_frozen(table, "pos", frozen_first=False)
-        value = _case(exp.Is(this=col("next", "q"), expression=exp.Null()), col("past", "g"), col("share", "f"))
-        value = _case(_not_null(col(self.x, "a")), value)
+        value = case(exp.Is(this=col("next", "q"), expression=exp.Null()), col("past", "g"), col("share", "f"))
+        value = case(not_null(col(self.x, "a")), value)
         on_frozen = exp.and_(exp.EQ(this=col("pos", "f"), expression=col("next", "q")), self.same_group("a", "f"),
                              copy=False)
-        body = _select(_as(col(self.key, "a"), self.key), _as(value, VALUE)).from_(_table(self.args, "a"), copy=False) \
-            .join(_table(following, "q"), on=self.at_next(following), join_type="left", copy=False) \
-            .join(_table(groups, "g"), on=self.same_group("a", "g"), join_type="left", copy=False) \
-            .join(_table(table, "f"), on=on_frozen, join_type="left", copy=False)
+        body = select(named(col(self.key, "a"), self.key), named(value, VALUE)).from_(cte_table(self.args, "a"), copy=False) \
+            .join(cte_table(following, "q"), on=self.at_next(following), join_type="left", copy=False) \
+            .join(cte_table(groups, "g"), on=self.same_group("a", "g"), join_type="left", copy=False) \
+            .join(cte_table(table, "f"), on=on_frozen, join_type="left", copy=False)
         return self.result(body)
 
 

@@ -59,11 +59,11 @@ def col(name: str, table: str | None = None) -> exp.Column:
     return exp.Column(this=ident(name), table=ident(table) if table else None)
 
 
-def _table(name: str, alias: str | None = None) -> exp.Table:
+def cte_table(name: str, alias: str | None = None) -> exp.Table:
     return exp.Table(this=ident(name), alias=exp.TableAlias(this=ident(alias)) if alias else None)
 
 
-def _as(e: exp.Expression, name: str) -> exp.Expression:
+def named(e: exp.Expression, name: str) -> exp.Expression:
     return exp.alias_(e, ident(name), copy=False)
 
 
@@ -80,15 +80,15 @@ def num(v) -> exp.Expression:
     return exp.Literal.number(v) if isinstance(v, int) else double(exp.Literal.number(repr(float(v))))
 
 
-def _select(*cols: exp.Expression) -> exp.Select:
+def select(*cols: exp.Expression) -> exp.Select:
     return exp.select(*cols, copy=False)
 
 
-def _not_null(e: exp.Expression) -> exp.Expression:
+def not_null(e: exp.Expression) -> exp.Expression:
     return exp.Not(this=exp.Is(this=e, expression=exp.Null()))
 
 
-def _case(cond: exp.Expression, then: exp.Expression, default: exp.Expression | None = None) -> exp.Case:
+def case(cond: exp.Expression, then: exp.Expression, default: exp.Expression | None = None) -> exp.Case:
     return exp.Case(ifs=[exp.If(this=cond, true=then)], default=default)
 
 
@@ -109,7 +109,7 @@ def lerp(x: exp.Expression, y: exp.Expression, t: exp.Expression) -> exp.Express
     upper = exp.Sub(this=y.copy(), expression=exp.Mul(
         this=d(), expression=exp.Paren(this=exp.Sub(this=num(1.0), expression=t.copy()))))
     lower = exp.Add(this=x.copy(), expression=exp.Mul(this=d(), expression=t.copy()))
-    return _case(exp.GTE(this=t.copy(), expression=num(0.5)), upper, lower)
+    return case(exp.GTE(this=t.copy(), expression=num(0.5)), upper, lower)
 
 
 class StatSql:
@@ -144,15 +144,15 @@ class StatSql:
         on = self.same_group("a", "t")
         if on_value:
             on = exp.and_(exp.EQ(this=col(self.x, "a"), expression=col(V, "t")), on, copy=False)
-        body = _select(_as(col(self.key, "a"), self.key), _as(value, VALUE)) \
-            .from_(_table(self.args, "a"), copy=False).join(_table(table, "t"), on=on, join_type="left", copy=False)
+        body = select(named(col(self.key, "a"), self.key), named(value, VALUE)) \
+            .from_(cte_table(self.args, "a"), copy=False).join(cte_table(table, "t"), on=on, join_type="left", copy=False)
         from .sql import population_table
         self.ctes.append((population_table(self.node.id), body))
         return self.ctes
 
     def frequencies(self) -> str:
-        sel = _select(*self.group_cols(), _as(col(self.x), V), _as(exp.Count(this=exp.Star()), C)) \
-            .from_(_table(self.args), copy=False).where(_not_null(col(self.x)), copy=False)
+        sel = select(*self.group_cols(), named(col(self.x), V), named(exp.Count(this=exp.Star()), C)) \
+            .from_(cte_table(self.args), copy=False).where(not_null(col(self.x)), copy=False)
         return self.add("freq", self.grouped(sel, col(self.x)))
 
     def cumulative(self, extra: list[exp.Expression] = ()) -> str:
@@ -160,9 +160,9 @@ class StatSql:
         freq = self.frequencies()
         part = self.group_cols
         below = exp.Sub(this=_cast(_window_sum(col(C), part(), True), "BIGINT"), expression=col(C))
-        sel = _select(*part(), col(V), col(C), _as(below, BELOW),
-                      _as(_cast(_window_sum(col(C), part(), False), "BIGINT"), N), *extra)
-        return self.add("cum", sel.from_(_table(freq), copy=False))
+        sel = select(*part(), col(V), col(C), named(below, BELOW),
+                      named(_cast(_window_sum(col(C), part(), False), "BIGINT"), N), *extra)
+        return self.add("cum", sel.from_(cte_table(freq), copy=False))
 
     def order_statistics(self, cum: str, ps: list[float]) -> tuple[str, list[exp.Expression]]:
         """Per group: n and, for each p, the values at lo = floor(h) and hi = min(lo + 1, n − 1)
@@ -175,19 +175,19 @@ class StatSql:
         for i, p in enumerate(ps):
             lo = _cast(exp.Floor(this=h(col(N), p)), "BIGINT")
             last = exp.Sub(this=col(N), expression=exp.Literal.number(1))
-            hi = _case(exp.LT(this=lo.copy(), expression=last), exp.Add(this=lo.copy(), expression=exp.Literal.number(1)),
+            hi = case(exp.LT(this=lo.copy(), expression=last), exp.Add(this=lo.copy(), expression=exp.Literal.number(1)),
                        lo.copy())
-            positions += [_as(lo, f"lo_{i}"), _as(hi, f"hi_{i}")]
-        placed = self.add("positions", _select(exp.Star(), *positions).from_(_table(cum), copy=False))
+            positions += [named(lo, f"lo_{i}"), named(hi, f"hi_{i}")]
+        placed = self.add("positions", select(exp.Star(), *positions).from_(cte_table(cum), copy=False))
 
         def at(pos: str) -> exp.Expression:
             inside = exp.and_(exp.LTE(this=col(BELOW), expression=col(pos)),
                               exp.LT(this=col(pos), expression=exp.Add(this=col(BELOW), expression=col(C))), copy=False)
-            return exp.Max(this=_case(inside, col(V)))
-        cols = [_as(exp.Max(this=col(N)), N)]
+            return exp.Max(this=case(inside, col(V)))
+        cols = [named(exp.Max(this=col(N)), N)]
         for i in range(len(ps)):
-            cols += [_as(at(f"lo_{i}"), f"x_{i}"), _as(at(f"hi_{i}"), f"y_{i}")]
-        picked = self.add("picked", self.grouped(_select(*self.group_cols(), *cols).from_(_table(placed), copy=False)))
+            cols += [named(at(f"lo_{i}"), f"x_{i}"), named(at(f"hi_{i}"), f"y_{i}")]
+        picked = self.add("picked", self.grouped(select(*self.group_cols(), *cols).from_(cte_table(placed), copy=False)))
         quantiles = []
         for i, p in enumerate(ps):
             hp = h(col(N, "t"), p)
@@ -209,10 +209,10 @@ class StatSql:
         cum = self.cumulative()
         smaller = col(BELOW) if not self.node.desc else \
             exp.Sub(this=exp.Sub(this=col(N), expression=col(BELOW)), expression=col(C))
-        value = _case(exp.LTE(this=col(N), expression=exp.Literal.number(1)), num(0.0),
+        value = case(exp.LTE(this=col(N), expression=exp.Literal.number(1)), num(0.0),
                       exp.Div(this=double(smaller), expression=double(
                           exp.Sub(this=col(N), expression=exp.Literal.number(1)))))
-        ranks = self.add("ranks", _select(*self.group_cols(), col(V), _as(value, "r")).from_(_table(cum), copy=False))
+        ranks = self.add("ranks", select(*self.group_cols(), col(V), named(value, "r")).from_(cte_table(cum), copy=False))
         return self.per_customer(ranks, col("r", "t"), on_value=True)
 
     def ntile(self) -> list:
@@ -221,24 +221,24 @@ class StatSql:
             raise NotSupported(f"`ntile` with more than {MAX_TILES} tiles: each cut point is a column in SQL",
                                self.node.span, help="use `percent_rank`, whose result ntile's tiles divide")
         picked, cuts = self.order_statistics(self.cumulative(), [i / k for i in range(1, k)])
-        below = [_case(exp.LT(this=cut, expression=col(self.x, "a")), exp.Literal.number(1), exp.Literal.number(0))
+        below = [case(exp.LT(this=cut, expression=col(self.x, "a")), exp.Literal.number(1), exp.Literal.number(0))
                  for cut in cuts]
         score: exp.Expression = exp.Literal.number(1)
         for b in below:
             score = exp.Add(this=score, expression=b)
         if self.node.desc:
             score = exp.Sub(this=exp.Literal.number(k + 1), expression=exp.Paren(this=score))
-        return self.per_customer(picked, _case(_not_null(col(self.x, "a")), score))
+        return self.per_customer(picked, case(not_null(col(self.x, "a")), score))
 
     def quantile(self) -> list:
         p = 0.5 if self.node.func == "median" else float(self.node.params[0])
         picked, (q,) = self.order_statistics(self.cumulative(), [p])
-        return self.per_customer(picked, _case(exp.GT(this=col(N, "t"), expression=exp.Literal.number(0)), q))
+        return self.per_customer(picked, case(exp.GT(this=col(N, "t"), expression=exp.Literal.number(0)), q))
 
     median = quantile
 
     def scalar(self, aggregate: exp.Expression) -> list:
-        sel = _select(*self.group_cols(), _as(aggregate, "s")).from_(_table(self.args), copy=False)
+        sel = select(*self.group_cols(), named(aggregate, "s")).from_(cte_table(self.args), copy=False)
         return self.per_customer(self.add("groups", self.grouped(sel)), col("s", "t"))
 
     def count(self) -> list:
@@ -265,12 +265,12 @@ class StatSql:
                         expression=exp.Literal.number(CHUNKS))
         partials = exp.Anonymous(this=EXACT_PARTIALS, expressions=[exp.ArrayAgg(this=col(self.x))])
         chunks = self.add("chunks", self.grouped(
-            _select(*self.group_cols(), _as(partials, "p"), _as(exp.Count(this=exp.Star()), N))
-            .from_(_table(self.args), copy=False).where(_not_null(col(self.x)), copy=False), chunk))
+            select(*self.group_cols(), named(partials, "p"), named(exp.Count(this=exp.Star()), N))
+            .from_(cte_table(self.args), copy=False).where(not_null(col(self.x)), copy=False), chunk))
         total = exp.Anonymous(this=EXACT_SUM, expressions=[exp.Flatten(this=exp.ArrayAgg(this=col("p")))])
         return self.add("sums", self.grouped(
-            _select(*self.group_cols(), _as(total, "s"), _as(_cast(exp.Sum(this=col(N)), "BIGINT"), N))
-            .from_(_table(chunks), copy=False)))
+            select(*self.group_cols(), named(total, "s"), named(_cast(exp.Sum(this=col(N)), "BIGINT"), N))
+            .from_(cte_table(chunks), copy=False)))
 
     def sum(self) -> list:
         if self.node.arg.type.kind is not Kind.NUMBER:
@@ -281,7 +281,7 @@ class StatSql:
     def mean(self) -> list:
         if self.node.arg.type.kind is not Kind.NUMBER:
             n = exp.Count(this=col(self.x))
-            return self.scalar(_case(exp.GT(this=n, expression=exp.Literal.number(0)),
+            return self.scalar(case(exp.GT(this=n, expression=exp.Literal.number(0)),
                                      exp.Div(this=double(self.whole_sum()), expression=double(n.copy()))))
         self.exact("a mean")
         return self.per_customer(self.exact_sums(), exp.Div(this=col("s", "t"), expression=double(col(N, "t"))))
@@ -295,13 +295,13 @@ class StatSql:
         freq = self.frequencies()
         pairs = exp.Flatten(this=exp.ArrayAgg(this=exp.Array(expressions=[double(col(V)), double(col(C))])))
         shares = self.add("shares", self.grouped(
-            _select(*self.group_cols(), _as(exp.Anonymous(this=EXACT_CUME, expressions=[pairs]), "shares"))
-            .from_(_table(freq), copy=False)))
-        ranked = self.add("ranked", _select(*self.group_cols(), col(V), _as(pos, POS)).from_(_table(freq), copy=False))
+            select(*self.group_cols(), named(exp.Anonymous(this=EXACT_CUME, expressions=[pairs]), "shares"))
+            .from_(cte_table(freq), copy=False)))
+        ranked = self.add("ranked", select(*self.group_cols(), col(V), named(pos, POS)).from_(cte_table(freq), copy=False))
         on = self.same_group("r", "t")
-        share = self.add("share", _select(*self.group_cols("r"), col(V, "r"),
-                                          _as(ArrayItem(this=col("shares", "t"), expression=col(POS, "r")), "share"))
-                         .from_(_table(ranked, "r"), copy=False).join(_table(shares, "t"), on=on, copy=False))
+        share = self.add("share", select(*self.group_cols("r"), col(V, "r"),
+                                          named(ArrayItem(this=col("shares", "t"), expression=col(POS, "r")), "share"))
+                         .from_(cte_table(ranked, "r"), copy=False).join(cte_table(shares, "t"), on=on, copy=False))
         return self.per_customer(share, col("share", "t"), on_value=True)
 
     def whole_cume_share(self) -> list:
@@ -309,12 +309,12 @@ class StatSql:
         amount = exp.Mul(this=col(V), expression=col(C))
         through = _cast(_window_sum(amount, self.group_cols(), True), "BIGINT")
         total = _cast(_window_sum(amount.copy(), self.group_cols(), False), "BIGINT")
-        cum = self.add("cum", _select(*self.group_cols(), col(V), _as(through, "through"), _as(total, "total"),
-                                      _as(amount.copy(), "amount")).from_(_table(self.frequencies()), copy=False))
+        cum = self.add("cum", select(*self.group_cols(), col(V), named(through, "through"), named(total, "total"),
+                                      named(amount.copy(), "amount")).from_(cte_table(self.frequencies()), copy=False))
         at_least = exp.Add(this=exp.Sub(this=col("total"), expression=col("through")), expression=col("amount"))
-        share = _case(exp.GT(this=col("total"), expression=exp.Literal.number(0)),
+        share = case(exp.GT(this=col("total"), expression=exp.Literal.number(0)),
                       exp.Div(this=double(at_least), expression=double(col("total"))))
-        shares = self.add("share", _select(*self.group_cols(), col(V), _as(share, "share")).from_(_table(cum), copy=False))
+        shares = self.add("share", select(*self.group_cols(), col(V), named(share, "share")).from_(cte_table(cum), copy=False))
         return self.per_customer(shares, col("share", "t"), on_value=True)
 
 
