@@ -47,6 +47,9 @@ exp: "_exp" = _Sqlglot()       # type: ignore[assignment]
 EXACT_SUM = "__segdsl_fsum"      # an array of numbers → math.fsum of those not null (exact)
 FULL_UPPER = "__segdsl_upper"    # str.upper: full case mapping (ß → SS)
 FULL_LOWER = "__segdsl_lower"    # str.lower: full case mapping (final sigma, İ → i̇)
+# Population values (backends/population_sql.py), defined in runtime/exact.py:
+EXACT_PARTIALS = "__segdsl_partials"   # an array of numbers → an exact, shorter array with the same exact sum
+EXACT_CUME = "__segdsl_cume"           # [v1, c1, v2, c2, ...] of one group → cume_share of each v, ascending
 
 
 @dataclass(frozen=True, slots=True)

@@ -644,6 +644,7 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
             attributes: Annotated[bool, typer.Option("--attributes", help="add DIMENSION_ATTRIBUTE columns")] = False,
             as_: Annotated[Optional[str], typer.Option("--as", help="select (default), view or table")] = None,
             name: Annotated[Optional[str], typer.Option("--name", help="the view's or table's name, with --as")] = None,
+            stats: Annotated[Optional[Path], typer.Option("--stats", help="frozen population values from `segdsl stats`, baked into the SQL")] = None,
             allow_imports_outside: Annotated[bool, typer.Option("--allow-imports-outside", help=_OUTSIDE_HELP)] = False,
             ) -> None:
     """Show the code a ruleset compiles to: Python source, or SQL for a dialect."""
@@ -651,11 +652,14 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     if failed:
         raise typer.Exit(1)
     rs = results[0].ruleset
-    service.check_files(rs, {}, {"output": output})
+    service.check_files(rs, {}, {"output": output}, read={"stats": stats})
     # params are checked for every target: generated Python takes them at run time, and a
     # wrong one is the same mistake whatever is compiled
     params = resolve_params(rs, parse_assignments(param or []))
     if target is Target.python:
+        if stats is not None:
+            raise UsageError("--stats: frozen population values are for --target sql (the Python engine "
+                             "takes them with `apply --stats`)")
         source = service.compile_python(rs)
     else:
         tables = {}
@@ -664,9 +668,10 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
             if not sep:
                 raise UsageError(f"--table {t}: write INPUT=TABLE")
             tables[input_name] = value
+        frozen = service.load_stats(stats, rs, params) if stats is not None else None
         try:
-            source = service.compile_sql(rs, params, dialect,
-                                         tables, labels=labels, attributes=attributes, as_=as_, name=name) + ";\n"
+            source = service.compile_sql(rs, params, dialect, tables, labels=labels, attributes=attributes,
+                                         as_=as_, name=name, stats=frozen) + ";\n"
         except NotSupported as exc:     # a diagnostic (SEG501) at the rule SQL cannot express
             err.print(render.text(exc.diagnostics, results[0].texts), markup=False, end="")
             raise typer.Exit(1)

@@ -30,7 +30,7 @@ Engines:
               own shape (`from "..."` column names, enum data values), as a
               warehouse runs the output of `segdsl compile --target sql`
   spark       the compiled Spark SQL on the Spark engine's local session over
-              prepared views, population statistics by the engine's own pass
+              prepared views
   polars      the polars backend's query over prepared frames, as
               `apply --engine polars` feeds it
   postgres    the compiled postgres SQL in its warehouse form on a real
@@ -38,9 +38,10 @@ Engines:
 
   <other>     a registered engine, through Engine.run_tables
 
-The DuckDB and Spark runners compute population statistics with the
-engines' own two-pass code (engines/population_pass.py); the warehouse forms
-(duckdb_sql, postgres) cannot, and say NotSupported.
+Population values are computed inside each query (backends/population_sql.py):
+the DuckDB and Spark runners with the engines' registered exact sums, the
+warehouse forms (duckdb_sql, postgres) without them, so there a statistic that
+adds numbers (`sum`, `mean`, `cume_share` of a number) says NotSupported.
 """
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ import pyarrow as pa
 from segdsl import ir
 from segdsl.backends.interp import Interpreter
 from segdsl.backends.python import evaluate_with_generated
-from segdsl.backends.sql import ORDER, ROW, conflict_column, population_table, to_sql
+from segdsl.backends.sql import ORDER, ROW, conflict_column, to_sql
 from segdsl.runtime.customers import Customer, UniqueConflict
 from segdsl.engines import population_pass, registry
 from segdsl.engines.arrow import arrow_schema
@@ -199,19 +200,10 @@ def _run_duckdb(rs: ir.Ruleset, params: dict, tables: dict[str, pa.Table], prepa
     for n, table in tables.items():
         con.register(names[n], table)
     try:
-        population = {}
-        if prepared and rs.population:         # the DuckDB engine's own two-pass statistics
-            computed, _ = population_pass.compute(
-                build_plan(rs), params, "duckdb", names, lambda q: con.sql(q).to_arrow_table(), con.register,
-                functions=population_pass.DUCKDB_FUNCTIONS)
-            registered += list(computed.values())
-            # as the engine does: the query names every statistic's table, computed or not
-            population = {p.id: population_table(p.id) for p in rs.population}
         keyless = rs.customer is not None and not rs.customer.key
         sql = to_sql(rs, params, "duckdb", tables=names, labels=True, attributes=True, prepared=prepared,
                      row_column=_DATA_ROW if keyless and not prepared else None, pretty=False,
-                     population=population, ordered=prepared,
-                     functions=population_pass.DUCKDB_FUNCTIONS if prepared else ())
+                     ordered=prepared, functions=population_pass.DUCKDB_FUNCTIONS if prepared else ())
         rows = con.sql(sql).to_arrow_table().to_pylist()
     finally:
         for n in registered:
@@ -243,13 +235,8 @@ def spark(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
     try:
         for n, table in tables.items():
             engine.register(session, names[n], table)
-        stats = {}
-        if rs.population:
-            population_pass.compute(build_plan(rs), params, "spark", names, lambda q: engine.run_query(session, q), register,
-                                    functions=engine.SPARK_FUNCTIONS)
-            stats = {p.id: population_table(p.id) for p in rs.population}     # as the engine does
         sql = to_sql(rs, params, "spark", tables=names, labels=True, attributes=True, prepared=True,
-                     pretty=False, population=stats, ordered=True, functions=engine.SPARK_FUNCTIONS)
+                     pretty=False, ordered=True, functions=engine.SPARK_FUNCTIONS)
         rows = engine.run_query(session, sql).to_pylist()
     finally:
         engine.drop_views(session, views)

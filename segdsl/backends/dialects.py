@@ -62,6 +62,13 @@ class DayInRange(exp.Expression):
 FIRST_DAY, LAST_DAY = -719162, 2932896
 
 
+class ArrayItem(exp.Expression):
+    """The item of an array at a position counted from 1 (`expression`): written `a[i]` where
+    arrays count from 1 (DuckDB, PostgreSQL), `ELEMENT_AT(a, i)` in Spark and Hive, whose
+    brackets count from 0."""
+    arg_types = {"this": True, "expression": True}
+
+
 class Quirks:
     """What every dialect's generator adds: `CodePoints` is the text itself (their default
     collation already orders by code point: DuckDB, Spark, ...)."""
@@ -86,6 +93,9 @@ class Quirks:
         least, greatest = ("MIN", "MAX") if isinstance(self.dialect, SQLite) else ("LEAST", "GREATEST")
         return (f"CAST(NULLIF(NULLIF({greatest}({least}({self.sql(e, 'this')}, {over}), {under}), {over}), "
                 f"{under}) AS {self.sql(exp.DataType.build(to))})")
+
+    def arrayitem(self, e: ArrayItem) -> str:
+        return f"{self.sql(e, 'this')}[{self.sql(e, 'expression')}]"
 
 
 class TryCastQuirks(Quirks):
@@ -131,6 +141,9 @@ class HiveQuirks(Quirks):
     """Hive, Spark and Databricks substitute `${...}` in the statement's text (variables,
     `${env:HOME}`, `${system:user.home}`), string literals included, on a default session."""
 
+    def arrayitem(self, e: ArrayItem) -> str:
+        return f"ELEMENT_AT({self.sql(e, 'this')}, {self.sql(e, 'expression')})"
+
     def literal_sql(self, expression: exp.Literal) -> str:
         """'a${b}' as CONCAT('a$', '{b}'): the same text whether or not the session substitutes,
         since no `$` in the statement is followed by `{`."""
@@ -173,7 +186,7 @@ def generator_class(dialect: str) -> type[Generator]:
     quirks = _quirks(Dialect.get_or_raise(dialect))
     return type(f"Segdsl{base.__name__}", (quirks, base),
                 {"TRANSFORMS": {**base.TRANSFORMS, CodePoints: quirks.codepoints, Whole64: quirks.whole64,
-                                DayInRange: quirks.dayinrange}})
+                                DayInRange: quirks.dayinrange, ArrayItem: quirks.arrayitem}})
 
 
 def render(tree: exp.Expression, dialect: str, pretty: bool = False) -> str:

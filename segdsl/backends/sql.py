@@ -36,8 +36,8 @@ dialects' quirks; sqlglot's own `.sql()` does not know `CodePoints`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
 
 from sqlglot import exp
 
@@ -51,6 +51,7 @@ from . import sql_limits
 from .dialects import CodePoints, render
 from .errors import NameRefused, NotSupported
 from .names import CONFLICT, CONFLICT_VALUE, ORDER, ROW, conflict_column, conflict_columns, keep_column  # noqa: F401
+from .population_sql import VALUE, stat_ctes
 
 __all__ = ["SqlOptions", "NotSupported", "build_query", "population_query", "render", "to_sql",
            "with_tables", "without_order_by", "as_create", "EXACT_SUM", "FULL_LOWER",
@@ -173,7 +174,9 @@ class SqlOptions:
     keep: tuple[tuple[str, str], ...] = ()   # (output column, customer data column)
     row_column: str | None = None    # keyless input: the column holding the 1-based row number
     prepared: bool = False           # input tables already hold validated fields by field name
-    population: tuple[tuple[int, str], ...] = ()   # population stat id → table (key, value) of its results
+    population: tuple[tuple[int, str], ...] = ()   # population stat id → table (key, VALUE) of its results;
+                                                   # the others are computed in the query (population_sql.py)
+    frozen: Mapping[int, Any] = field(default_factory=dict)   # stat id → frozen population.Stat, baked in
     ordered: bool = False            # prepared tables carry ORDER; the result carries it too
     sort: bool = True                # ... and is sorted by it (not needed where the scan order holds)
     functions: tuple[str, ...] = ()  # which of EXACT_SUM, FULL_UPPER, FULL_LOWER the connection has
@@ -220,8 +223,7 @@ class _Expressions:
 
     def visit_PopulationStat(self, e: ir.PopulationStat) -> exp.Expression:
         if e.id not in self.population:
-            raise NotSupported(f"population function `{e.func}` needs its values computed first: the engines "
-                               f"do it (DuckDB, Spark); as warehouse SQL it is not supported yet", e.span)
+            raise AssertionError("population values are computed (inline_population) before they are read")
         return col(population_column(e.id))
 
     def visit_Aggregate(self, e: ir.Aggregate) -> exp.Expression:
@@ -560,15 +562,53 @@ class _Query:
         for i in stats:
             self.values.visit_PopulationStat(self.rs.population[i])      # refuses a statistic not computed
             alias = f"p{i}"
-            sel = sel.select(_alias(col("value", alias), ident(population_column(i))), copy=False)
+            sel = sel.select(_alias(col(VALUE, alias), ident(population_column(i))), copy=False)
             sel = sel.join(source_table(self.values.population[i], alias), join_type="left",
                            on=exp.EQ(this=col(key, alias), expression=col(key, "c")), copy=False)
         return sel
 
+    # -- population values computed in the query --
+    def inline_population(self) -> list[tuple[str, exp.Expression]]:
+        """Every live statistic the options name no results table for, as CTEs: per stage, the
+        customers' arguments (the stage's own chain, its CTE names prefixed), then each
+        statistic's CTEs (population_sql.py), or its frozen values baked in
+        (population_frozen.py). Afterwards the query reads them as it reads results tables."""
+        done = dict(self.values.population)
+        if all(pid in done for pid in self.plan.live_stats):
+            return []
+        rs = self.rs
+        if rs.customer is not None and not rs.customer.key and not self.opts.prepared and not self.opts.row_column:
+            raise NotSupported("population values need each customer found again by its key, and this input has "
+                               "none: `ROW_NUMBER() OVER ()` may number the rows differently each time it is read",
+                               rs.customer.span, help="declare the input's key (`input customer key ...`)")
+        from .population_frozen import frozen_ctes
+        ctes: list[tuple[str, exp.Expression]] = []
+        for s, stage in enumerate(self.plan.stages):
+            todo = [pid for pid in stage if pid not in done]
+            if not todo:
+                continue
+            opts = replace(self.opts, population=tuple(sorted(done.items())), labels=False, attributes=False,
+                           sort=False)
+            args = _Query(self.plan, self.values.params, opts).population_args(todo)
+            inner, body = _flattened(args, f"__segdsl_s{s}_")
+            name = f"__segdsl_args_{s}"
+            ctes += inner + [(name, body)]
+            for pid in todo:
+                node = rs.population[pid]
+                if pid in self.opts.frozen:
+                    ctes += frozen_ctes(node, self.opts.frozen[pid], name, rs.key)
+                else:
+                    ctes += stat_ctes(node, name, rs.key, self.values.functions)
+                done[pid] = population_table(pid)
+        self.values.population.update(done)
+        return ctes
+
     # -- the two queries --
     def select(self) -> exp.Select:
         rs = self.rs
+        population = self.inline_population()
         ctes, last = self.chain(self.plan.definitions)
+        ctes = population + ctes
         final = [col(rs.key)] + [self.output_value(d) for d in rs.dimensions]
         if self.opts.labels:
             final += self.label_columns()
@@ -633,6 +673,23 @@ class _Query:
         ifs = [exp.If(this=exp.Literal.string(s.name), true=literal(value(s)))
                for s in d.all_segments() if value(s) is not None]
         return exp.Case(this=col(d.name), ifs=ifs) if ifs else exp.Null()
+
+
+def _flattened(query: exp.Select, prefix: str) -> tuple[list[tuple[str, exp.Expression]], exp.Select]:
+    """A query's CTEs, renamed with `prefix`, and its body without them, so that they can join
+    another query's one WITH (no nested WITH: not every dialect takes one inside a CTE)."""
+    w = query.args.get("with_")
+    if w is None:
+        return [], query
+    query.set("with_", None)
+    names = {cte.alias: prefix + cte.alias for cte in w.expressions}
+
+    def rename(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table) and not node.meta.get(SOURCE) and node.name in names and not node.args.get("db"):
+            node.set("this", ident(names[node.name]))
+        return node
+    ctes = [(names[cte.alias], cte.this.transform(rename, copy=False)) for cte in w.expressions]
+    return ctes, query.transform(rename, copy=False)
 
 
 def _with(query: exp.Select, ctes) -> exp.Select:
@@ -715,21 +772,23 @@ def to_sql(plan: Plan | ir.Ruleset, params: dict, dialect: str = "duckdb",
            labels: bool = False, attributes: bool = False, pretty: bool = True,
            keep: tuple[tuple[str, str], ...] = (), row_column: str | None = None, prepared: bool = False,
            population: dict[int, str] | None = None, ordered: bool = False, sort: bool = True,
-           create: tuple[str, str | tuple[str, ...]] | None = None, functions: tuple[str, ...] = ()) -> str:
+           create: tuple[str, str | tuple[str, ...]] | None = None, functions: tuple[str, ...] = (),
+           frozen: Mapping[int, Any] | None = None) -> str:
     """The segmentation query as text. `create` = ("view" | "table", name): the SELECT wrapped
     in CREATE VIEW / CREATE TABLE AS. `functions`: the engine functions (EXACT_SUM, ...) the
-    connection has, used instead of the database's own."""
+    connection has, used instead of the database's own. `frozen`: population values from a
+    stats file (service/stats.load) by stat id, baked into the query instead of computed."""
     with collector.paused():
         return _to_sql(_plan(plan), params, dialect, tables, labels, attributes, pretty, keep, row_column, prepared,
-                       population, ordered, sort, create, functions)
+                       population, ordered, sort, create, functions, frozen)
 
 
 def _to_sql(plan: Plan, params, dialect, tables, labels, attributes, pretty, keep, row_column, prepared,
-            population, ordered, sort, create, functions) -> str:
+            population, ordered, sort, create, functions, frozen) -> str:
     refuse_names_differing_in_case(plan.ruleset, dialect)
     opts = SqlOptions(tables=dict(tables or {}), labels=labels, attributes=attributes, keep=tuple(keep),
                       row_column=row_column, prepared=prepared, population=tuple(sorted((population or {}).items())),
-                      ordered=ordered, sort=sort, functions=tuple(functions))
+                      ordered=ordered, sort=sort, functions=tuple(functions), frozen=dict(frozen or {}))
     query: exp.Expression = build_query(plan, params, opts)
     if create is not None:
         query = as_create(query, *create)

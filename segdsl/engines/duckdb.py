@@ -89,7 +89,7 @@ class _DuckDBRun:
         self.layout = layout
         # the SQL texts of an earlier run on the same rules and options, if any (engines/sql_cache.py)
         self.texts = SqlTexts("duckdb", rs, sorted(opts.params.items()), opts.labels, opts.attributes,
-                              tuple(layout.keep), sorted(self.tables.items()))
+                              tuple(layout.keep), sorted(self.tables.items()), self.frozen_tables())
         self.query = None
         if not (self.texts.has("main", (False,)) or self.texts.has("main", (True,))):
             # built (and so checked) before any data is read; the statistics' result tables have fixed names
@@ -128,10 +128,17 @@ class _DuckDBRun:
         opts = self.opts
         options = SqlOptions(tables=self.tables, labels=opts.labels, attributes=opts.attributes,
                              keep=tuple(self.layout.keep), prepared=True, ordered=True,
-                             population=tuple((p.id, population_table(p.id)) for p in self.rs.population),
-                             functions=DUCKDB_FUNCTIONS)
+                             population=self.frozen_tables(), functions=DUCKDB_FUNCTIONS)
         refuse_names_differing_in_case(self.rs, "duckdb")
         return build_query(self.plan, opts.params, options)     # NotSupported: SEG501 at the rule
+
+    def frozen_tables(self) -> tuple[tuple[int, str], ...]:
+        """Population values are computed inside the main query (backends/population_sql.py);
+        only frozen ones (`--stats`) come from tables population_pass registers first."""
+        if not (self.rs.population and self.opts.stats):
+            return ()
+        from ..backends.sql import population_table
+        return tuple((p.id, population_table(p.id)) for p in self.rs.population)
 
     def main_sql(self, sort: bool = True) -> str:
         """The main query's text, rendered once per run in each form a path uses; unsorted: for
@@ -175,7 +182,7 @@ class _DuckDBRun:
         # propagation trusts them and folds isnan() and range checks to false
         con.execute("SET disabled_optimizers = 'statistics_propagation'")
         scans: dict[str, duckdb_scan.ParquetInput] = {}
-        if rs.customer and not rs.related and not rs.population:
+        if rs.customer and not rs.related and not self.frozen_tables():
             if self.clean_pass(layout, out, scans):
                 return
             # something needs a closer look: start again, row by row where SQL is unsure
@@ -285,7 +292,9 @@ class _DuckDBRun:
             keys_distinct = None
             pending = None
             try:
-                for batch in batches(self.con.sql(self.main_sql(sort=False)), max(self.opts.batch_size, 256 * 1024)):
+                # population values are joined back by key, and joins keep no order: sorted then
+                text = self.main_sql(sort=bool(self.rs.population))
+                for batch in batches(self.con.sql(text), max(self.opts.batch_size, 256 * 1024)):
                     result = pa.Table.from_batches([batch])
                     if conflicts and any(result.column(c).null_count < result.num_rows for c in conflicts):
                         return None
@@ -356,7 +365,8 @@ class _DuckDBRun:
                 self.con.register(f"{r.name}_rows", arrow_schema(r, False, [], ordered=True).empty_table())
 
     def population(self) -> None:
-        if self.rs.population:
+        """Frozen population values (`--stats`) as tables the main query joins."""
+        if self.frozen_tables():
             from . import population_pass
             con = self.con
             self.register(DUCKDB_FUNCTIONS)

@@ -3,7 +3,8 @@
 DuckDB's SUM adds doubles in row order and its upper/lower map one code point
 at a time, so queries compiled for the DuckDB engine (`functions=DUCKDB_FUNCTIONS`)
 call these instead: math.fsum, str.upper and str.lower, the other engines'
-definitions. Kept apart from population_pass.py, which needs the SQL backend,
+definitions; and the exact partial sums population values are built from
+(runtime/exact.py). Kept apart from population_pass.py, which needs the SQL backend,
 so that registering them imports neither it nor sqlglot.
 """
 from __future__ import annotations
@@ -12,10 +13,11 @@ from typing import Callable
 
 import pyarrow as pa
 
-from ..builtins import EXACT_SUM, FULL_LOWER, FULL_UPPER
+from ..builtins import EXACT_CUME, EXACT_PARTIALS, EXACT_SUM, FULL_LOWER, FULL_UPPER
+from ..runtime import exact
 from ..runtime.population import fsum
 
-DUCKDB_FUNCTIONS = (EXACT_SUM, FULL_UPPER, FULL_LOWER)
+DUCKDB_FUNCTIONS = (EXACT_SUM, FULL_UPPER, FULL_LOWER, EXACT_PARTIALS, EXACT_CUME)
 
 
 def exact_sum(values) -> float:
@@ -25,6 +27,13 @@ def exact_sum(values) -> float:
 
 def _exact_sums(arrays: pa.Array) -> pa.Array:
     return pa.array([None if vs is None else exact_sum(vs) for vs in arrays.to_pylist()], pa.float64())
+
+
+def _per_list(function: Callable[[list], list | None]) -> Callable[[pa.Array], pa.Array]:
+    """An exact.py function of one list of doubles, applied to each list of an Arrow column."""
+    def apply(arrays: pa.Array) -> pa.Array:
+        return pa.array([function(vs) for vs in arrays.to_pylist()], pa.list_(pa.float64()))
+    return apply
 
 
 def _mapped(method: Callable[[str], str], ascii_kernel: str) -> Callable[[pa.Array], pa.Array]:
@@ -44,6 +53,11 @@ def register_duckdb(con, names=DUCKDB_FUNCTIONS) -> None:
     double, text = duckdb.sqltype("DOUBLE"), duckdb.sqltype("VARCHAR")
     if EXACT_SUM in names:
         con.create_function(EXACT_SUM, _exact_sums, [duckdb.list_type(double)], double, type="arrow")
+    doubles = duckdb.list_type(double)
+    if EXACT_PARTIALS in names:
+        con.create_function(EXACT_PARTIALS, _per_list(exact.partials), [doubles], doubles, type="arrow")
+    if EXACT_CUME in names:
+        con.create_function(EXACT_CUME, _per_list(exact.cume_shares), [doubles], doubles, type="arrow")
     if FULL_UPPER in names:
         con.create_function(FULL_UPPER, _mapped(str.upper, "ascii_upper"), [text], text, type="arrow")
     if FULL_LOWER in names:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable
 import pyarrow as pa
 
 from ..backends.dialects import render
+from ..backends.population_sql import VALUE
 from ..backends.sql import SqlOptions, population_query, population_table
 from ..runtime import population
 from .arrow import ARROW_TYPES
@@ -54,7 +55,7 @@ def compute(plan: "Plan", params: dict, dialect: str, tables: dict[str, str],
                 stat = population.build(node.func, node.params, node.desc, zip(xs, groups))
             stats[pid] = stat
             values = [stat.value(x, g) for x, g in zip(xs, groups)]
-            table = pa.table({key: keys, "value": pa.array(values, type=ARROW_TYPES[node.type.kind])})
+            table = pa.table({key: keys, VALUE: pa.array(values, type=ARROW_TYPES[node.type.kind])})
             name = population_table(pid)
             register(name, table)
             done[pid] = name

@@ -85,9 +85,15 @@ class _SparkRun:
         opts = self.opts
         options = SqlOptions(tables=self.tables, labels=opts.labels, attributes=opts.attributes,
                              keep=tuple(layout.keep), prepared=True, ordered=True,
-                             population=tuple((p.id, population_table(p.id)) for p in self.rs.population),
-                             functions=SPARK_FUNCTIONS)
+                             population=self.frozen_tables(), functions=SPARK_FUNCTIONS)
         return build_query(self.plan, opts.params, options)     # NotSupported: SEG501 at the rule
+
+    def frozen_tables(self) -> tuple[tuple[int, str], ...]:
+        """Population values are computed inside the main query (backends/population_sql.py);
+        only frozen ones (`--stats`) come from views population_pass registers first."""
+        if not (self.rs.population and self.opts.stats):
+            return ()
+        return tuple((p.id, population_table(p.id)) for p in self.rs.population)
 
     def register(self, name: str, table: pa.Table) -> None:
         register(self.spark, name, table)
@@ -122,7 +128,7 @@ class _SparkRun:
                     batch.clear()
             parts.append(rows_table(schema, batch, keep, keyless))
             self.register(self.tables[schema.name], pa.concat_tables(parts))
-        if rs.population:
+        if self.frozen_tables():
             population_pass.compute(self.plan, self.opts.params, "spark", self.tables,
                                     lambda q: run_query(self.spark, q), self.register, self.opts.stats,
                                     functions=SPARK_FUNCTIONS)

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 
-from ..builtins import EXACT_SUM
+from ..builtins import EXACT_CUME, EXACT_PARTIALS, EXACT_SUM
 from .errors import fail
 from .options import DataError
 
@@ -70,7 +70,7 @@ _FIXED = frozenset(k for k in _CONF if k.startswith(("spark.sql.session.", "spar
 _CLASSIC_ONLY = frozenset({"spark.sql.execution.arrow.pyspark.enabled", "spark.sql.execution.arrow.pyspark.fallback.enabled"})
 CONNECT_PORT = 15002            # Spark Connect's default port
 # Spark's upper/lower are Java's, with full case mapping already; its SUM is not exact
-SPARK_FUNCTIONS = (EXACT_SUM,)
+SPARK_FUNCTIONS = (EXACT_SUM, EXACT_PARTIALS, EXACT_CUME)
 _sessions: dict = {}        # (master URL, settings) → SparkSession; one classic SparkContext per process
 
 
@@ -270,6 +270,16 @@ def register_functions(spark) -> None:
         except ValueError:
             return math.nan
     spark.udf.register(EXACT_SUM, exact_sum, DoubleType())
+    # population values (backends/population_sql.py): runtime/exact.py, sent to the executors
+    # by value (cloudpickle) so that they need only Python and `math`
+    from pyspark import cloudpickle
+    from pyspark.sql.types import ArrayType
+
+    from ..runtime import exact
+    cloudpickle.register_pickle_by_value(exact)
+    doubles = ArrayType(DoubleType())
+    spark.udf.register(EXACT_PARTIALS, exact.partials, doubles)
+    spark.udf.register(EXACT_CUME, exact.cume_shares, doubles)
 
 
 @contextmanager

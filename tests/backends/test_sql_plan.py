@@ -120,16 +120,18 @@ dimension d first {
     assert (d.span.line, d.span.col) == (6, 20)
 
 
-def test_population_statistics_as_warehouse_sql_are_refused_at_the_statistic(tmp_path):
+def test_population_sums_of_numbers_as_warehouse_sql_are_refused_at_the_statistic(tmp_path):
     rs = ruleset(tmp_path, '''
 ruleset p
 input customer key id { id: string  arpu: number? }
 let pct = percent_rank(arpu)
-dimension d first { segment top when pct >= 90%  otherwise o }
+let avg_arpu = mean(arpu)
+dimension d first { segment top when pct >= 90% and arpu > avg_arpu  otherwise o }
 ''')
-    with pytest.raises(NotSupported, match="population function `percent_rank`") as caught:
+    with pytest.raises(NotSupported, match="`mean` of numbers adds them exactly") as caught:
         to_sql(rs, {}, "postgres")
-    assert caught.value.diagnostic.span.line == 4
+    assert caught.value.diagnostic.span.line == 5
+    assert "--stats" in caught.value.diagnostic.help
     plan = build_plan(rs)
     args = render(population_query(plan, {}, plan.stages[0]), "duckdb")
     assert '"__arg_0"' in args

@@ -70,9 +70,10 @@ def test_python_target_is_the_generated_evaluator():
     compile(r.output, "<generated>", "exec")
 
 
-def test_population_rulesets_are_refused_as_warehouse_sql():
+def test_population_sums_of_numbers_are_refused_as_warehouse_sql_pointing_to_frozen_stats():
     r = invoke("compile", ROOT / "rulesets" / "ecommerce_rfm.seg", "--target", "sql")
-    assert r.exit_code == 1 and "population function" in r.output
+    assert r.exit_code == 1 and "SEG501" in r.output and "adds them exactly" in r.output
+    assert "--stats" in r.output
 
 
 def test_memory_limit(tmp_path):
@@ -122,3 +123,53 @@ def test_the_sql_says_what_it_was_compiled_from_and_values_cannot_leave_the_comm
     con.execute("CREATE TABLE c AS SELECT 'a' AS id, 7 AS v")
     sql = invoke("compile", rules, "--target", "sql", "--table", "customer=c").output
     assert con.execute(sql).fetchall() == [("a", "hi")]
+
+
+RANKED = '''ruleset ranked
+input customer key id {
+  id: string
+  spend: number?
+  city: string?
+}
+let pct = percent_rank(spend by city)
+let tile = ntile(spend, 4, desc)
+dimension tier first {
+  segment top when pct >= 50% and tile = 1
+  segment mid when tile <= 3
+  otherwise rest
+}
+'''
+
+
+def test_compile_with_stats_bakes_frozen_values_and_gives_applys_segments(tmp_path):
+    rules = tmp_path / "ranked.seg"
+    rules.write_text(RANKED, encoding="utf-8")
+    month = tmp_path / "month.csv"
+    month.write_text("id,spend,city\na,10,x\nb,20,x\nc,30,y\nd,,y\ne,50,x\nf,5.5,y\n", encoding="utf-8")
+    today = tmp_path / "today.csv"
+    today.write_text("id,spend,city\ng,25,x\nh,1,y\ni,60,z\nj,,x\n", encoding="utf-8")
+    stats, out = tmp_path / "stats.json", tmp_path / "out.csv"
+    assert invoke("stats", rules, "--input", f"customer={month}", "-o", stats).exit_code == 0
+    r = invoke("compile", rules, "--target", "sql", "--stats", stats, "--table", "customer=today")
+    assert r.exit_code == 0, r.output
+    assert invoke("apply", rules, "--input", f"customer={today}", "-o", out, "--stats", stats).exit_code == 0
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW today AS SELECT * FROM read_csv('{today}', all_varchar=false, "
+                f"types={{'spend': 'DOUBLE', 'id': 'VARCHAR', 'city': 'VARCHAR'}})")
+    sql_rows = sorted(con.sql(r.output.rstrip().rstrip(";")).fetchall())
+    applied = sorted(tuple(line.split(",")) for line in out.read_text(encoding="utf-8").splitlines()[1:])
+    assert sql_rows == [(k, v or "") for k, v in applied] or sql_rows == applied
+
+
+def test_compile_refuses_a_stats_file_frozen_from_other_rules(tmp_path):
+    rules = tmp_path / "ranked.seg"
+    rules.write_text(RANKED, encoding="utf-8")
+    month = tmp_path / "month.csv"
+    month.write_text("id,spend,city\na,10,x\nb,20,x\n", encoding="utf-8")
+    stats = tmp_path / "stats.json"
+    assert invoke("stats", rules, "--input", f"customer={month}", "-o", stats).exit_code == 0
+    rules.write_text(RANKED.replace("ntile(spend, 4, desc)", "ntile(spend, 5, desc)"), encoding="utf-8")
+    r = invoke("compile", rules, "--target", "sql", "--stats", stats)
+    assert r.exit_code == 1 and "frozen from other rules" in r.output and "SELECT" not in r.output
+    r = invoke("compile", rules, "--target", "python", "--stats", stats)
+    assert r.exit_code == 2

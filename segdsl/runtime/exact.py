@@ -1,0 +1,105 @@
+"""Exact sums that merge: what the SQL engines' registered functions compute for
+population values (backends/population_sql.py), with runtime/population.py's results.
+
+A sum of doubles is exact when every step keeps the whole of what it adds.
+`partials` turns a chunk of values into a few doubles with exactly the same
+sum (a non-overlapping expansion, Shewchuk's idea, made here with math.fsum):
+chunks can be summed anywhere, their partials concatenated, and one fsum of
+the concatenation is the fsum of all the values. `cume_shares` builds
+population.CumeShare from a group's distinct values and counts, so that only
+the distinct values, never one value per customer, reach Python.
+
+Self-contained (only `math`): Spark ships these functions to its executors by
+value, which then need no segdsl.
+"""
+from __future__ import annotations
+
+import math
+
+_SCALE = 2.0 ** 600
+_MAX_TERMS = 64          # an expansion of a sum of doubles has at most about 40 terms
+
+
+def fsum(vals: list) -> float:
+    """population.fsum, repeated here so that this module stands alone (a test keeps them equal)."""
+    try:
+        return math.fsum(vals)
+    except OverflowError:
+        return math.fsum(v / _SCALE for v in vals) * _SCALE
+    except ValueError:
+        return math.nan
+
+
+def exact_sum(values) -> float | None:
+    """The language's sum of numbers of those not null; None for no array."""
+    if values is None:
+        return None
+    return fsum([v for v in values if v is not None])
+
+
+def partials(values) -> list[float] | None:
+    """Doubles whose exact sum is the exact sum of `values` (nulls left out): s1 = fsum(values),
+    s2 = fsum(values − s1), ... until the rest is exactly zero. Values that are not finite, or
+    whose sum passes the largest double, are returned as they are (their own expansion), so
+    the fsum of any concatenation treats them as population.fsum treats all the values."""
+    if values is None:
+        return None
+    vals = [v for v in values if v is not None]
+    if not all(math.isfinite(v) for v in vals):
+        return vals
+    work, out = list(vals), []
+    try:
+        s = math.fsum(work)
+        while s != 0.0:
+            out.append(s)
+            if len(out) > _MAX_TERMS or len(out) >= len(vals):
+                return vals
+            work.append(-s)
+            s = math.fsum(work)
+    except OverflowError:
+        return vals
+    return out
+
+
+def _add(ps: list[float], x: float) -> None:
+    """Shewchuk's grow-expansion step (population._Partials.add)."""
+    i = 0
+    for y in ps:
+        if abs(x) < abs(y):
+            x, y = y, x
+        hi = x + y
+        lo = y - (hi - x)
+        if lo:
+            ps[i] = lo
+            i += 1
+        x = hi
+    ps[i:] = [x]
+
+
+def _add_times(ps: list[float], v: float, count: int) -> None:
+    """`count` copies of v added exactly: v · 2^b for each bit b of count (each exact)."""
+    b = 0
+    while count:
+        if count & 1:
+            _add(ps, math.ldexp(v, b))
+        count >>= 1
+        b += 1
+
+
+def cume_shares(pairs) -> list[float | None] | None:
+    """population.CumeShare of one group from [v1, c1, v2, c2, ...] (distinct values, counts):
+    for each distinct value in ascending order, the exact sum of the values ≥ it over the
+    exact total, None when the total is not positive."""
+    if pairs is None:
+        return None
+    counted = sorted(zip(pairs[0::2], pairs[1::2]))
+    everything: list[float] = []
+    for v, c in counted:
+        _add_times(everything, v, int(c))
+    total = fsum(everything)
+    acc: list[float] = []
+    shares: list[float | None] = []
+    for v, c in reversed(counted):
+        _add_times(acc, v, int(c))
+        shares.append(fsum(acc) / total if total > 0 else None)
+    return shares[::-1]

@@ -1,0 +1,204 @@
+"""Population values computed inside databases (backends/population_sql.py) and baked in
+from frozen statistics (backends/population_frozen.py), against runtime/population.py bit
+for bit, on DuckDB, PostgreSQL and Spark.
+
+Populations are generated: ties, nulls, one-customer and all-null groups, `by`
+groups (null ones included), `desc`, whole numbers and numbers whose sums are
+not exact in plain floating point (0.1 + 0.2, 1e16 + 1 − 1e16). NaN is not a
+value the language reads (io/validate.py), so none is generated. The sign of a
+zero is not compared: population.py takes it from the input order.
+"""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from segdsl.backends.errors import NotSupported
+from segdsl.engines.population_pass import DUCKDB_FUNCTIONS, register_duckdb
+from segdsl.runtime import population
+from segdsl.types import Kind
+from tests.population import sql_harness as h
+
+NUMBERS = [0.1, 0.2, 0.3, 1e16, -1e16, 1.0, -0.0, 0.0, 3.5, 1e-300, 2.5, -7.25, 1e300]
+GROUP_VALUES = {Kind.STRING: st.sampled_from([None, "a", "b", "中"]), Kind.INT: st.sampled_from([None, 1, 2])}
+
+
+@st.composite
+def populations(draw, max_size: int = 30):
+    kind = draw(st.sampled_from([Kind.INT, Kind.NUMBER]))
+    by = draw(st.sampled_from([(), (Kind.STRING,), (Kind.INT, Kind.STRING)]))
+    value = st.integers(-6, 6) | st.integers(-2**40, 2**40) if kind is Kind.INT else st.sampled_from(NUMBERS)
+    rows = draw(st.lists(st.tuples(st.none() | value, st.tuples(*[GROUP_VALUES[k] for k in by])),
+                         max_size=max_size))
+    return kind, by, rows
+
+
+def _duckdb():
+    import duckdb
+    con = duckdb.connect()
+    register_duckdb(con)
+    return con
+
+
+@pytest.fixture(scope="module")
+def duck():
+    con = _duckdb()
+    yield con
+    con.close()
+
+
+def run_duckdb(con, stats, rows, functions=DUCKDB_FUNCTIONS, frozen=None) -> dict:
+    con.register(h.ARGS, h.args_table(stats, rows))
+    try:
+        result = con.sql(h.stats_sql(stats, "duckdb", functions, frozen)).fetchall()
+    finally:
+        con.unregister(h.ARGS)
+    return {r[0]: tuple(r[1:]) for r in result}
+
+
+def check(got: dict, stats, rows, frozen=None) -> None:
+    assert not h.differences(stats, got, h.expected(stats, rows, frozen)), h.differences(
+        stats, got, h.expected(stats, rows, frozen))[:5]
+
+
+# ---- DuckDB ----------------------------------------------------------------------------
+
+def test_every_statistic_on_a_population_with_ties_nulls_and_groups(duck):
+    rows = [(3.5, ("a",)), (0.1, ("a",)), (0.2, ("a",)), (0.3, ("a",)), (None, ("a",)), (3.5, ("a",)),
+            (1e16, (None,)), (1.0, (None,)), (-1e16, (None,)), (None, ("b",)), (2.5, ("c",))]
+    stats = h.nodes(Kind.NUMBER, (Kind.STRING,), exact=True)
+    check(run_duckdb(duck, stats, rows), stats, rows)
+
+
+def test_an_empty_population_gives_no_rows_and_no_error(duck):
+    stats = h.nodes(Kind.INT, (), exact=True)
+    assert run_duckdb(duck, stats, []) == {}
+
+
+@pytest.mark.full
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(populations())
+def test_duckdb_computes_population_py_values(duck, pop):
+    kind, by, rows = pop
+    stats = h.nodes(kind, by, exact=True)
+    check(run_duckdb(duck, stats, rows), stats, rows)
+
+
+@pytest.mark.full
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(populations(max_size=40), st.integers(0, 40))
+def test_duckdb_answers_from_frozen_values_as_population_py_does(duck, pop, cut):
+    kind, by, both = pop
+    frozen_rows, rows = both[:cut], both[cut:]      # last month's customers, and today's
+    stats = h.nodes(kind, by, exact=True)
+    frozen = [population.build(s.func, s.params, s.desc, frozen_rows) for s in stats]
+    check(run_duckdb(duck, stats, rows, frozen=frozen), stats, rows, frozen)
+
+
+def test_whole_number_sums_past_64_bits_are_an_error_not_a_wrapped_number(duck):
+    """population.py adds Python ints, which never overflow; SQL holds 64 bits, and a sum past
+    them stops the query rather than give another number."""
+    rows = [(2**62, ()), (2**62, ()), (2**62, ())]
+    stats = [h.node("sum", Kind.INT)]
+    import duckdb
+    with pytest.raises(duckdb.Error, match="out of range|Overflow|overflow"):
+        run_duckdb(duck, stats, rows)
+
+
+def test_sums_of_numbers_without_the_exact_functions_are_refused_at_the_statistic():
+    for func in h.ADDS_NUMBERS:
+        with pytest.raises(NotSupported, match="adds them exactly") as caught:
+            h.stats_sql([h.node(func, Kind.NUMBER)], "postgres")
+        assert "--stats" in caught.value.diagnostic.help
+    h.stats_sql([h.node(f, Kind.INT) for f in h.ADDS_NUMBERS], "postgres")      # whole numbers are exact
+
+
+# ---- PostgreSQL (warehouse SQL, no registered functions) ---------------------------------
+
+_PG = {Kind.INT: "BIGINT", Kind.NUMBER: "DOUBLE PRECISION", Kind.STRING: "TEXT"}
+PG_EXAMPLES = settings(max_examples=40, deadline=None, derandomize=True,
+                       phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                       suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+def run_postgres(conn, stats, rows, frozen=None) -> dict:
+    from psycopg import sql
+    table = h.args_table(stats, rows)
+    kinds = {"id": Kind.STRING}
+    for s in stats:
+        kinds[f"__arg_{s.id}"] = s.arg.type.kind
+        kinds.update({f"__by_{s.id}_{j}": b.type.kind for j, b in enumerate(s.by)})
+    with conn.transaction(force_rollback=True), conn.cursor() as cur:
+        cur.execute(sql.SQL("CREATE TEMP TABLE {} ({})").format(sql.Identifier(h.ARGS), sql.SQL(", ").join(
+            sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(_PG[kinds[c]])) for c in table.column_names)))
+        with cur.copy(sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(h.ARGS))) as copy:
+            for row in table.to_pylist():
+                copy.write_row(tuple(row.values()))
+        cur.execute(h.stats_sql(stats, "postgres", frozenset(), frozen))
+        return {r[0]: tuple(r[1:]) for r in cur.fetchall()}
+
+
+@pytest.fixture(scope="module")
+def pg(postgres):
+    conn = postgres()
+    yield conn
+    conn.close()
+
+
+@PG_EXAMPLES
+@given(populations())
+def test_postgres_computes_population_py_values(pg, pop):
+    kind, by, rows = pop
+    stats = h.nodes(kind, by, exact=False)
+    check(run_postgres(pg, stats, rows), stats, rows)
+
+
+@PG_EXAMPLES
+@given(populations(max_size=40), st.integers(0, 40))
+def test_postgres_answers_from_frozen_values_as_population_py_does(pg, pop, cut):
+    kind, by, both = pop
+    frozen_rows, rows = both[:cut], both[cut:]
+    stats = h.nodes(kind, by, exact=True)
+    frozen = [population.build(s.func, s.params, s.desc, frozen_rows) for s in stats]
+    check(run_postgres(pg, stats, rows, frozen), stats, rows, frozen)
+
+
+# ---- Spark (the engine's session and registered functions) ------------------------------
+
+SPARK_EXAMPLES = settings(max_examples=6, deadline=None, derandomize=True,
+                          phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def spark():
+    pytest.importorskip("pyspark")
+    from segdsl.engines import spark_session
+    return spark_session.session()
+
+
+def run_spark(session, stats, rows, frozen=None) -> dict:
+    from segdsl.engines import spark_session
+    spark_session.register(session, h.ARGS, h.args_table(stats, rows))
+    try:
+        table = spark_session.run_query(session, h.stats_sql(stats, "spark", spark_session.SPARK_FUNCTIONS, frozen))
+    finally:
+        spark_session.drop_views(session, [h.ARGS])
+    return {r[h.KEY]: tuple(r[f"v{s.id}"] for s in stats) for r in table.to_pylist()}
+
+
+@SPARK_EXAMPLES
+@given(populations(max_size=40))
+def test_spark_computes_population_py_values(spark, pop):
+    kind, by, rows = pop
+    stats = h.nodes(kind, by, exact=True)
+    check(run_spark(spark, stats, rows), stats, rows)
+
+
+def test_spark_answers_from_frozen_values_as_population_py_does(spark):
+    old = [(3.5, ("a",)), (0.1, ("a",)), (0.2, ("a",)), (None, ("b",)), (1e16, (None,)), (-1.0, (None,))]
+    rows = [(3.5, ("a",)), (0.15, ("a",)), (9.0, ("a",)), (1.0, ("b",)), (2.0, ("z",)), (None, (None,)), (0.0, (None,))]
+    stats = h.nodes(Kind.NUMBER, (Kind.STRING,), exact=True)
+    frozen = [population.build(s.func, s.params, s.desc, old) for s in stats]
+    check(run_spark(spark, stats, rows, frozen), stats, rows, frozen)
