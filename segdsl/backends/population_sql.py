@@ -18,8 +18,8 @@ and no window spans all customers:
   by one GROUP BY per group, and numpy's lerp written as population.py
   writes it (`quantile_sorted`), in the same IEEE operations; ntile = 1 + the
   cut points strictly below x;
-* count, min, max: one GROUP BY; sums and means of whole numbers: BIGINT,
-  exact (a sum past 64 bits is an error in the database, never a wrapped number);
+* count, min, max: one GROUP BY; sums and means of whole numbers: exact
+  DECIMAL(38, 0) sums, a sum past 64 bits null as every engine gives it;
 * sums and means of numbers: exact only with the engine's registered
   functions (EXACT_PARTIALS, EXACT_SUM, runtime/exact.py): each chunk of a
   group (the customers whose key hashes alike) becomes the few doubles of its
@@ -41,6 +41,7 @@ from sqlglot import exp
 from .. import ir
 from ..builtins import EXACT_CUME, EXACT_PARTIALS, EXACT_SUM
 from ..types import Kind
+from . import sql_limits
 from .dialects import ArrayItem, CodePoints
 from .errors import NotSupported
 
@@ -254,10 +255,14 @@ class StatSql:
     def max(self) -> list:
         return self._extreme(exp.Max)
 
+    def exact_whole_sum(self) -> exp.Expression:
+        """The exact sum of whole numbers, as DECIMAL(38, 0): no 64-bit overflow on the way."""
+        return exp.Sum(this=sql_limits.wide(col(self.x)))
+
     def whole_sum(self) -> exp.Expression:
-        """Exact: BIGINT, and an error past 64 bits (DuckDB's HUGEINT and PostgreSQL's NUMERIC
-        sums are cast back; Spark's ANSI mode stops on overflow)."""
-        return _cast(exp.Sum(this=col(self.x)), "BIGINT")
+        """The language's sum of whole numbers: exact, and null past 64 bits, as every engine
+        gives it (docs/language.md)."""
+        return sql_limits.whole(self.exact_whole_sum())
 
     def exact_sums(self) -> str:
         """Per group: the exact sum `s` of its numbers and how many there are (`n`)."""
@@ -274,7 +279,9 @@ class StatSql:
 
     def sum(self) -> list:
         if self.node.arg.type.kind is not Kind.NUMBER:
-            return self.scalar(exp.Coalesce(this=self.whole_sum(), expressions=[exp.Literal.number(0)]))
+            # no values: 0; values whose sum passes 64 bits: null (not made 0 by a COALESCE)
+            none = exp.EQ(this=exp.Count(this=col(self.x)), expression=exp.Literal.number(0))
+            return self.scalar(exp.If(this=none, true=_cast(exp.Literal.number(0), "BIGINT"), false=self.whole_sum()))
         self.exact("a sum")
         return self.per_customer(self.exact_sums(), exp.Coalesce(this=col("s", "t"), expressions=[num(0.0)]))
 
@@ -282,7 +289,7 @@ class StatSql:
         if self.node.arg.type.kind is not Kind.NUMBER:
             n = exp.Count(this=col(self.x))
             return self.scalar(case(exp.GT(this=n, expression=exp.Literal.number(0)),
-                                     exp.Div(this=double(self.whole_sum()), expression=double(n.copy()))))
+                                     exp.Div(this=double(self.exact_whole_sum()), expression=double(n.copy()))))
         self.exact("a mean")
         return self.per_customer(self.exact_sums(), exp.Div(this=col("s", "t"), expression=double(col(N, "t"))))
 
