@@ -31,6 +31,8 @@ class ApplyOptions:
     memory_limit: str | None = None          # the engine's memory cap, e.g. "2GB" (DuckDB)
     master: str | None = None                # the cluster's master URL (Spark): spark://, sc:// (Connect), local[N]
     spark_conf: tuple[tuple[str, str], ...] = ()   # Spark session settings, (key, value) in the order given
+    output_dir: bool = False                 # `output` is a directory of part files (Spark), or table:NAME
+    output_format: str | None = None         # the output's format when its name does not say (parquet, csv, jsonl)
 
     def quarantine_path(self) -> Path | None:
         if self.on_error != "quarantine":
