@@ -40,6 +40,10 @@ class ApplyOptions:
         if self.quarantine is not None:
             return self.quarantine
         base = self.output if self.output is not None else next(iter(self.inputs.values()))
+        if str(base).startswith("table:"):            # a catalog table: beside the first input, else here
+            first = next(iter(self.inputs.values()))
+            base = first if not str(first).startswith("table:") and "://" not in str(first) \
+                else Path(str(base)[len("table:"):].split(".")[-1] or "output")
         name = base.name.split(".")[0].translate({ord(c): None for c in "*?[]"}) or "input"
         return base.with_name(f"{name}.rejected.csv")
 
