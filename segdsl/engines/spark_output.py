@@ -28,6 +28,8 @@ from .errors import DataError
 from .output import Layout
 from .spark_scan import TABLE, URI_SCHEME
 
+_SPARK_TYPES = {"int": "bigint", "number": "double", "string": "string", "bool": "boolean", "date": "date",
+                "datetime": "timestamp", "list": "array<string>"}
 SPARK_FORMATS = {"parquet": "parquet", "csv": "csv", "tsv": "csv", "jsonl": "json"}
 
 
@@ -107,6 +109,8 @@ def output_frame(df, layout: Layout, fmt: str):
         column = _c(c.name)
         if fmt in ("csv", "tsv") and (c.name in lists or kinds.get(c.name) == "list"):
             column = F.concat_ws(LIST_SEPARATOR, column)
+        elif c.kind in _SPARK_TYPES:
+            column = column.cast(_SPARK_TYPES[c.kind])        # the shared writer's types (an INT literal is 32 bits)
         cols.append(column.alias(c.name))
     return df.select(*cols)
 
@@ -210,10 +214,10 @@ class SparkTable(_Target):
         writer.saveAsTable(self._text(self.temp))
 
     def discard(self) -> None:
-        self._sql(exp.Drop(this=self.temp.copy(), kind="TABLE", exists=True))
+        self._sql(exp.Drop(tables=[self.temp.copy()], kind="TABLE", exists=True))
 
     def replace(self) -> None:
-        self._sql(exp.Drop(this=self.target.copy(), kind="TABLE", exists=True))
+        self._sql(exp.Drop(tables=[self.target.copy()], kind="TABLE", exists=True))
         self._sql(exp.Alter(this=self.temp.copy(), kind="TABLE",
                             actions=[exp.AlterRename(this=exp.Table(this=self.target.this.copy(),
                                                                     db=self.temp.args.get("db")))]))
