@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlglot import exp
 
 from .. import ir
-from ..backends.sql import ORDER, conflict_columns, ident
+from ..backends.sql import conflict_columns, ident
 from ..io.atomic import check_not_stopping, temp_name
 from ..io.writers import LIST_SEPARATOR, suffix_format
 from .errors import DataError

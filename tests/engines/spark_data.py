@@ -23,9 +23,8 @@ ARROW = {Kind.INT: pa.int64(), Kind.NUMBER: pa.float64(), Kind.BOOL: pa.bool_(),
 def typed_table(schema: ir.InputSchema, csv_path: Path, delimiter: str = ",") -> pa.Table:
     with open(csv_path, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=delimiter))
-    single = [ir.InputSchema(schema.name, None, (f,)) if False else f for f in schema.fields]
     cols: dict[str, list] = {}
-    for f in single:
+    for f in schema.fields:
         if f.column in cols:
             continue
         if f.type.kind in (Kind.STRING, Kind.ENUM):
