@@ -271,6 +271,42 @@ def test_a_failed_run_leaves_the_old_directory(tmp_path, spark):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out"]
 
 
+INTERRUPTED = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from segdsl.cli import app
+os.environ.setdefault("COLUMNS", "120")
+target = Path(sys.argv[2])
+def interrupt():
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if any(p.name.startswith(".out.") for p in target.iterdir()):
+            os.kill(os.getpid(), signal.SIGINT)
+            return
+        time.sleep(0.05)
+threading.Thread(target=interrupt, daemon=True).start()
+sys.argv = ["segdsl", "apply", sys.argv[1], "--input", "customer=" + sys.argv[3], "--output",
+            sys.argv[2] + "/out/", "--engine", "spark"]
+app()
+"""
+
+
+@pytest.mark.full
+def test_ctrl_c_while_spark_writes_leaves_nothing(tmp_path):
+    rs = load(TELCO)
+    big = tmp_path / "big.parquet"
+    table = write_typed(rs.customer, TELCO_SAMPLE, tmp_path / "one.parquet") and pq.read_table(tmp_path / "one.parquet")
+    ids = pa.array([f"c{i}" for i in range(200 * table.num_rows)])
+    many = pa.concat_tables([table] * 200).set_column(table.schema.get_field_index("customerID"), "customerID", ids)
+    pq.write_table(many, big)
+    out = tmp_path / "target"
+    out.mkdir()
+    r = subprocess.run([sys.executable, "-c", INTERRUPTED, str(TELCO), str(out), str(big)], capture_output=True,
+                       text=True, timeout=600, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode != 0, r.stdout + r.stderr
+    assert list(out.iterdir()) == [], r.stdout + r.stderr
+
+
 # ---- nothing collected ---------------------------------------------------------------------
 
 @pytest.mark.full
