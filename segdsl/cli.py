@@ -418,7 +418,7 @@ class OnError(str, Enum):
     quarantine = "quarantine"
 
 
-def _inputs(rs, items: list[str]) -> dict[str, Path]:
+def _inputs(rs, items: list[str], cluster: bool = False) -> dict[str, Path]:
     """`--input NAME=FILE` (or a bare FILE for a ruleset with one input) → the service's checks."""
     names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
     given: list[tuple[str, str]] = []
@@ -429,14 +429,15 @@ def _inputs(rs, items: list[str]) -> dict[str, Path]:
                 raise UsageError(f"--input {it}: this ruleset has inputs {', '.join(names)}; write NAME=FILE")
             name, path = names[0], it
         given.append((name, path))
-    return service.input_files(rs, given)
+    return service.input_files(rs, given, cluster)
 
 
 @app.command()
 @_usage_errors
 def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
-          input: Annotated[list[str], typer.Option("--input", "-i", help="NAME=FILE (CSV, JSONL or Parquet; a quoted pattern such as 'parts/*.parquet' reads every matching file)")],
-          output: Annotated[Optional[Path], typer.Option("--output", "-o", help=".parquet, .csv or .jsonl")] = None,
+          input: Annotated[list[str], typer.Option("--input", "-i", help="NAME=FILE (CSV, JSONL or Parquet; a quoted pattern such as 'parts/*.parquet' reads every matching file; with --engine spark also a directory, hdfs://..., s3a://... or table:db.name)")],
+          output: Annotated[Optional[str], typer.Option("--output", "-o", help=".parquet, .csv or .jsonl; with --engine spark also DIR/ (part files) or table:db.name")] = None,
+          format_: Annotated[Optional[str], typer.Option("--format", help="output format when the name does not say: parquet, csv, tsv or jsonl (a directory: parquet)")] = None,
           engine: Annotated[str, typer.Option(help=f"{', '.join(registry.names())} (default {registry.DEFAULT})")] = registry.DEFAULT,
           master: Annotated[Optional[str], typer.Option(help="Spark master URL: spark://HOST:PORT, sc://HOST:PORT (Spark Connect), local[N] (default $SEGDSL_SPARK_MASTER, else local[2])")] = None,
           spark_conf: Annotated[Optional[list[str]], typer.Option("--spark-conf", help="KEY=VALUE: a Spark session setting (repeatable), e.g. spark.executor.memory=4g")] = None,
@@ -466,8 +467,9 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     rs = results[0].ruleset
     params = resolve_params(rs, parse_assignments(param or []))
     frozen = service.load_stats(stats, rs, params) if stats is not None else None
+    target, directory = service.output_target(output)
     opts = ApplyOptions(
-        inputs=_inputs(rs, input), output=output,
+        inputs=_inputs(rs, input, cluster=True), output=target, output_dir=directory, output_format=format_,
         params=params, on_error=on_error.value,
         quarantine=quarantine, labels=labels, attributes=attributes, keep=service.keep_columns(keep),
         delimiter=delimiter, encoding=encoding, null_values=service.null_values(null_values),

@@ -45,6 +45,7 @@ class Supports:
     frozen_stats: bool = True            # frozen population values (`segdsl stats`)
     memory_limit: bool = False           # a cap on the engine's memory
     master: bool = False                 # a cluster's master URL
+    cluster_io: bool = False             # inputs and outputs only it reads or writes: directories, tables, remote paths
 
 
 @runtime_checkable

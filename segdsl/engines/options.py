@@ -31,6 +31,8 @@ class ApplyOptions:
     memory_limit: str | None = None          # the engine's memory cap, e.g. "2GB" (DuckDB)
     master: str | None = None                # the cluster's master URL (Spark): spark://, sc:// (Connect), local[N]
     spark_conf: tuple[tuple[str, str], ...] = ()   # Spark session settings, (key, value) in the order given
+    output_dir: bool = False                 # `output` is a directory of part files (Spark), or table:NAME
+    output_format: str | None = None         # the output's format when its name does not say (parquet, csv, jsonl)
 
     def quarantine_path(self) -> Path | None:
         if self.on_error != "quarantine":
@@ -38,6 +40,10 @@ class ApplyOptions:
         if self.quarantine is not None:
             return self.quarantine
         base = self.output if self.output is not None else next(iter(self.inputs.values()))
+        if str(base).startswith("table:"):            # a catalog table: beside the first input, else here
+            first = next(iter(self.inputs.values()))
+            base = first if not str(first).startswith("table:") and "://" not in str(first) \
+                else Path(str(base)[len("table:"):].split(".")[-1] or "output")
         name = base.name.split(".")[0].translate({ord(c): None for c in "*?[]"}) or "input"
         return base.with_name(f"{name}.rejected.csv")
 

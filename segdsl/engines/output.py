@@ -81,13 +81,18 @@ class NullWriter:
         pass
 
 
-def open_writers(stack: ExitStack, rows, layout: Layout):
+def open_writers(stack: ExitStack, rows, layout: Layout, output=None):
     """The output writer and the quarantine writer (or None), both atomic, both in `stack`.
     `rows` is the run's InputRows (engines/rows.py); its collected bad rows are settled
-    before either writer is committed."""
+    before either writer is committed. `output`: an engine's own atomic writer (a context
+    manager) in place of the shared file writer."""
     opts = rows.opts
     style = TextStyle(opts.output_encoding, opts.csv_safe)
-    out = stack.enter_context(open_output(opts.output, layout.columns, style=style)) if opts.output else NullWriter()
+    if output is not None:
+        out = stack.enter_context(output)
+    else:
+        out = (stack.enter_context(open_output(opts.output, layout.columns, opts.output_format, style=style))
+               if opts.output else NullWriter())
     qpath = opts.quarantine_path()
     quarantine = None
     if qpath is not None:

@@ -26,6 +26,13 @@ class InputRows:
         self.bad = BadRows(rs, opts, self.summary)
         self._files: dict[str, list[str]] = {}
         self._offsets: dict[str, dict[str, int]] = {}
+        self._columns: dict[str, list[str]] = {}
+
+    def read_elsewhere(self, name: str, files: list[str], columns: list[str]) -> None:
+        """An input an engine reads itself (a directory, a table, remote files): its files
+        as that engine numbers them, and its columns."""
+        self._files[name] = list(files)
+        self._columns[name] = list(columns)
 
     # ---- files ----
     def files(self, name: str) -> list[str]:
@@ -58,6 +65,8 @@ class InputRows:
 
     def columns_of(self, name: str) -> list[str]:
         """The columns of an input's first file (every file is checked by `validator`)."""
+        if name in self._columns:
+            return self._columns[name]
         return file_columns(self.files(name)[0], delimiter=self.opts.delimiter, encoding=self.opts.encoding)
 
     def quarantine_columns(self) -> list[str]:

@@ -1,14 +1,23 @@
-"""The Spark engine: the SQL backend's query, rendered for Spark SQL and run
-on a SparkSession (local mode by default, any cluster via the master URL;
-the session itself is spark_session.py).
+"""The Spark engine: the SQL backend's query, rendered for Spark SQL and run on a SparkSession
+(local mode by default, any cluster via the master URL; the session itself is spark_session.py).
 
-Rows are read, validated and rejected by the same code as the other engines
-(engines/rows.py, engines/bad_rows.py), so bad rows get the same row numbers,
-reasons and quarantine file.
-The validated fields travel to Spark as Arrow tables with an explicit schema
-(types from the rule file, never inferred), the query runs as Spark SQL and
-its result comes back as Arrow, in input order, to the shared writers
-(engines/arrow.py, as for DuckDB): every engine writes the same bytes.
+Where the rows come from decides the path, never the answer:
+
+* Parquet files, directories of part files, patterns, remote paths and catalog tables
+  (`table:db.name`) are read by Spark and checked in Spark SQL (engines/spark_scan.py): only
+  the rows SQL is unsure about come to the driver, to be worded by the shared validator.
+* CSV and JSON Lines (local files or patterns) are read and validated in this process by the
+  same code as the other engines (engines/rows.py) and go to Spark as Arrow tables with an
+  explicit schema (types from the rule file, never inferred).
+
+Where the rows go:
+
+* a directory (`--output DIR/`) or a table (`--output table:db.name`): written by Spark's own
+  writer, atomically, with the counts observed while it writes (engines/spark_output.py);
+  nothing proportional to the customers passes through the driver;
+* a file: the ordered result streamed to the driver a partition at a time
+  (engines/spark_batches.py) and written by the shared writers (engines/arrow.py), so every
+  engine writes the same bytes.
 """
 from __future__ import annotations
 
@@ -19,14 +28,16 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from ..backends.dialects import render
-from ..backends.sql import SqlOptions, build_query, population_table
-from . import population_pass
+from ..backends.sql import SqlOptions, build_query, population_table, without_order_by
+from . import population_pass, spark_output, spark_scan
+from . import statements as st
 from .arrow import ArrowResults, arrow_schema, rows_table
 from .base import Supports, run_guarded, run_tables_through_files
 from .options import ApplyOptions, Summary
-from .output import Layout, finish, open_writers
+from .output import Layout, NullWriter, finish, open_writers
 from .rows import InputRows
-from .spark_session import SPARK_FUNCTIONS, drop_views, register, run_query, session
+from .spark_batches import arrow_batches
+from .spark_session import SPARK_FUNCTIONS, drop_views, register, run_query, session, spark_errors
 
 if TYPE_CHECKING:
     from ..passes import Plan
@@ -37,7 +48,7 @@ __all__ = ["ENGINE", "SparkEngine", "session"]
 
 class SparkEngine:
     name = "spark"
-    supports = Supports(master=True)
+    supports = Supports(master=True, cluster_io=True)
 
     def available(self) -> bool:
         return importlib.util.find_spec("pyspark") is not None
@@ -54,6 +65,10 @@ class SparkEngine:
 ENGINE = SparkEngine()
 
 
+def _sql(tree) -> str:
+    return st.sql(tree, "spark")
+
+
 class _SparkRun:
     def __init__(self, plan: "Plan", opts: ApplyOptions):
         self.rs, self.plan, self.opts = plan.ruleset, plan, opts
@@ -63,20 +78,35 @@ class _SparkRun:
 
     def run(self) -> Summary:
         rs, opts = self.rs, self.opts
+        native = spark_scan.native(rs, opts)
         layout = Layout(rs, opts.labels, opts.attributes, self.rows.keep_columns())
         names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
         self.tables = {n: f"{n}_rows" for n in names}
         # built (and so checked) before any data is read; the statistics' result views have fixed names
-        self.sql = render(self.query(layout), "spark")
+        self.tree = self.query(layout)
         self.spark = session(opts.master, opts.spark_conf)
         try:
-            with ExitStack() as stack:
-                out, quarantine = open_writers(stack, self.rows, layout)
+            with spark_errors(), ExitStack() as stack:
+                scans = self.open_scans() if native else {}
+                target = self.spark_target()
+                out, quarantine = open_writers(stack, self.rows, layout, output=target)
                 self.results = ArrowResults(rs, layout, out, self.rows.bad, self.summary)
-                if rs.related or rs.population:
-                    self.load_all(layout)
-                else:
+                if native:
+                    raws = self.load_native(scans)
+                elif target is None and not (rs.related or rs.population):
                     self.stream(layout)
+                    raws = None
+                else:
+                    raws = self.load_all(layout)
+                if raws is not None:
+                    if self.frozen_tables():        # else computed inside the main query
+                        population_pass.compute(self.plan, self.opts.params, "spark", self.tables,
+                                                lambda q: run_query(self.spark, q), self.register, self.opts.stats,
+                                                functions=SPARK_FUNCTIONS)
+                    if target is not None:
+                        self.write_by_spark(layout, target, raws)
+                    else:
+                        self.emit_in_order(raws)
         finally:
             drop_views(self.spark, self.views)
         return finish(self.summary, layout, opts, quarantine)
@@ -100,15 +130,114 @@ class _SparkRun:
         if name not in self.views:
             self.views.append(name)
 
+    def run_sql(self, text: str) -> None:
+        self.spark.sql(text)
+
+    # ---- where the rows go ----
+    def spark_target(self):
+        opts = self.opts
+        if opts.output is None:
+            return None
+        if spark_output.is_table(opts.output):
+            name = str(opts.output)[len(spark_scan.TABLE):]
+            return spark_output.SparkTable(self.spark, name, opts.output_format)
+        if opts.output_dir:
+            return spark_output.SparkDirectory(self.spark, str(opts.output),
+                                               spark_output.directory_format(opts.output, opts.output_format))
+        return None
+
+    def emit_in_order(self, raws) -> None:
+        """The ordered result, a partition at a time, through the shared writers."""
+        result = self.spark.sql(render(self.tree, "spark"))
+        main = self.rows.main_input()
+        pending: list = []
+        rows = 0
+        for batch in arrow_batches(result):
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= self.opts.batch_size:
+                self.results.emit(pa.Table.from_batches(pending), raws, main)
+                pending, rows = [], 0
+        if pending:
+            self.results.emit(pa.Table.from_batches(pending), raws, main)
+
+    def write_by_spark(self, layout: Layout, target, raws) -> None:
+        """Spark's writer writes the result; the counts are observed on the way."""
+        from pyspark.sql import Observation
+        from pyspark.sql import functions as F
+        rs = self.rs
+        result = self.spark.sql(render(without_order_by(self.tree), "spark"))
+        conflict = spark_output.conflicted(rs)
+        seen = None
+        if conflict is not None:
+            seen = Observation("segdsl_conflicts")
+            result = result.observe(seen, F.count_if(conflict).alias("n")).where(~conflict)
+        counts = spark_output.Counts(rs)
+        fmt = getattr(target, "format", None) or "parquet"
+        target.write(spark_output.output_frame(counts.observed(result), layout, fmt))
+        self.summary.written = counts.settle(layout)
+        if seen is not None and seen.get.get("n"):
+            # the rare customers that matched two segments of a `unique` dimension: bad rows
+            again = self.spark.sql(render(self.tree, "spark")).where(conflict)
+            conflicts = ArrowResults(rs, layout, NullWriter(), self.rows.bad, Summary())
+            for batch in arrow_batches(again):
+                conflicts.emit(pa.Table.from_batches([batch]), raws, self.rows.main_input())
+
+    # ---- where the rows come from ----
+    def open_scans(self) -> dict:
+        """Every input given, as Spark reads it; its files and columns told to the run's InputRows."""
+        rs, scans = self.rs, {}
+        for name, given in self.opts.inputs.items():
+            schema = rs.customer if rs.customer and rs.customer.name == name else rs.related_input(name)
+            keyless = schema is rs.customer and not schema.key
+            scan = spark_scan.SparkScan(self.spark, schema, spark_scan.source(given), keyless, self.run_sql)
+            self.views.extend(scan.views)
+            self.rows.read_elsewhere(name, scan.files, scan.columns)
+            scans[name] = scan
+        return scans
+
+    def load_native(self, scans: dict):
+        rs, rows = self.rs, self.rows
+        for schema in ([rs.customer] if rs.customer else []) + [r for r in rs.related if r.name in scans]:
+            scan = scans[schema.name]
+            is_customer = schema is rs.customer
+            arrow = arrow_schema(schema, scan.keyless, [], ordered=True)
+            table = self.tables[schema.name]
+            self.views.append(table)
+            if is_customer or rs.customer is None:
+                spark_scan.load(rows, scan, table, arrow, schema.key if is_customer else None, self.register)
+                self.views.extend(scan.views[2:])
+                continue
+            valid = f"__segdsl_valid_{schema.name}"
+            self.views.append(valid)
+            spark_scan.load(rows, scan, valid, arrow, None, self.register)
+            self.views.extend(scan.views[2:])
+            customers = self.tables[rs.customer.name]
+            self.summary.orphans += self.spark.sql(_sql(st.count_where(
+                valid, st.column_in(schema.key, customers, rs.customer.key, negate=True)))).collect()[0][0]
+            self.run_sql(_sql(st.create_view(table, st.select_all(
+                valid, st.column_in(schema.key, customers, rs.customer.key)))))
+        self.register_missing_related()
+        return scans[rows.main_input()]
+
+    def register_missing_related(self) -> None:
+        """A related input not given is an input without rows."""
+        for r in self.rs.related:
+            if r.name not in self.opts.inputs:
+                self.register(self.tables[r.name], arrow_schema(r, False, [], ordered=True).empty_table())
+
     def stream(self, layout: Layout) -> None:
-        """No related inputs, no population statistics: one Spark job per batch, memory bounded."""
+        """CSV or JSON Lines, no related inputs, no population statistics, a file out: one Spark
+        job per batch, memory bounded."""
         schema = self.rs.customer
+        sql = render(self.tree, "spark")
         for batch, raws in self.rows.customer_batches(schema):
             self.register(self.tables[schema.name], rows_table(schema, batch, layout.keep, not schema.key))
-            self.results.emit(run_query(self.spark, self.sql), raws, schema.name)
+            self.results.emit(run_query(self.spark, sql), raws, schema.name)
 
-    def load_all(self, layout: Layout) -> None:
-        """Related inputs or population statistics: every input goes to Spark, then the queries run."""
+    def load_all(self, layout: Layout) -> dict:
+        """CSV or JSON Lines with related inputs, population statistics or a Spark output: every
+        validated row goes to Spark as Arrow."""
         rs, rows = self.rs, self.rows
         raws: dict = {}
         keys: set = set()
@@ -128,10 +257,4 @@ class _SparkRun:
                     batch.clear()
             parts.append(rows_table(schema, batch, keep, keyless))
             self.register(self.tables[schema.name], pa.concat_tables(parts))
-        if self.frozen_tables():
-            population_pass.compute(self.plan, self.opts.params, "spark", self.tables,
-                                    lambda q: run_query(self.spark, q), self.register, self.opts.stats,
-                                    functions=SPARK_FUNCTIONS)
-        result = run_query(self.spark, self.sql)
-        for start in range(0, result.num_rows, self.opts.batch_size):
-            self.results.emit(result.slice(start, self.opts.batch_size), raws, rows.main_input())
+        return raws

@@ -13,6 +13,7 @@ reused for the rest of the process.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import warnings
 from contextlib import contextmanager
@@ -153,6 +154,9 @@ def _classic_session(url: str, conf):
     if url.startswith("local"):
         # A laptop's host name often resolves to nothing useful; local mode needs no network.
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        # the executors are this machine's: their Python workers run this Python (pyarrow and all),
+        # not whatever `python3` is first on PATH
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     for k, v in conf:
         builder = builder.config(k, v)
     with _jvm_output() as (log, log4j), warnings.catch_warnings():
@@ -404,6 +408,11 @@ def drop_views(spark, names) -> None:
             spark.catalog.dropTempView(name)
         except Exception:  # noqa: BLE001 - a session that died has no views left to drop
             pass
+
+
+def spark_errors():
+    """Spark's errors inside the block as a DataError (for the engine's own calls)."""
+    return _spark_errors()
 
 
 @contextmanager

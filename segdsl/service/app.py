@@ -12,6 +12,7 @@ Further commands (explain, diff, report, fmt) are functions beside these.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
@@ -151,10 +152,13 @@ def check_encoding(encoding: Any, where: str = "encoding") -> str:
     return str(encoding)
 
 
-def input_files(rs: ir.Ruleset, given: Mapping[str, str] | Sequence[tuple[str, str]]) -> dict[str, Path]:
+def input_files(rs: ir.Ruleset, given: Mapping[str, str] | Sequence[tuple[str, str]],
+                cluster: bool = False) -> dict[str, Path]:
     """Input name → file (or pattern of files) to read: every name one the ruleset has, given
     once (a second file for one name would silently replace the first: a pattern reads
-    several), every file there, every pattern matching at least one file."""
+    several), every file there, every pattern matching at least one file. `cluster`: also
+    what only a cluster engine reads (a directory, `table:NAME`, a URI such as hdfs://...);
+    `engine_for` refuses those for the other engines."""
     pairs = list(given.items()) if isinstance(given, Mapping) else [(n, p) for n, p in given]
     check_inputs(rs, [n for n, _ in pairs])
     first: dict[str, str] = {}
@@ -164,10 +168,10 @@ def input_files(rs: ir.Ruleset, given: Mapping[str, str] | Sequence[tuple[str, s
                        f"`{name}` is given twice (also {first[name]}); give each input once "
                        "(a quoted pattern such as 'parts/*.csv' reads several files)", usage=True)
         first[name] = path
-    return existing_files(pairs)
+    return existing_files(pairs, cluster)
 
 
-def existing_files(pairs) -> dict[str, Path]:
+def existing_files(pairs, cluster: bool = False) -> dict[str, Path]:
     """Input name → file, for (name, path or pattern) pairs: a usage problem at `input` for a path
     that names no file, a pattern that matches none, or a folder."""
     import glob
@@ -176,6 +180,14 @@ def existing_files(pairs) -> dict[str, Path]:
     from ..io.readers import expand
     files: dict[str, Path] = {}
     for name, path in pairs:
+        if cluster and (path.startswith(CLUSTER_TABLE) or _URI.match(path)):
+            if path.startswith(CLUSTER_TABLE) and not path[len(CLUSTER_TABLE):].strip():
+                raise fail("no-file", "input", f"{name}={path}", "give the table's name: table:db.name", usage=True)
+            files[name] = Path(path)
+            continue
+        if cluster and Path(path).is_dir():
+            files[name] = Path(path)
+            continue
         if glob.has_magic(path):
             try:
                 found = expand(path)
@@ -200,10 +212,41 @@ def spark_conf(given) -> tuple[tuple[str, str], ...]:
     return parse_conf(given or ())
 
 
+CLUSTER_TABLE = "table:"
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_cluster_path(path) -> bool:
+    """A source or target only a cluster engine reads or writes: `table:NAME` or a URI."""
+    text = str(path)
+    return text.startswith(CLUSTER_TABLE) or bool(_URI.match(text))
+
+
+def output_target(text: str | None) -> tuple[Path | None, bool]:
+    """`--output` as given: (the path, whether it is a directory of part files). A directory is
+    named with a trailing `/` (or is one already); `table:NAME` and URIs are written by Spark."""
+    if text is None:
+        return None, False
+    if text.startswith(CLUSTER_TABLE):
+        return Path(text), False
+    directory = text.endswith(("/", "\\")) or Path(text).is_dir() or bool(_URI.match(text))
+    return Path(text.rstrip("/") or "/"), directory
+
+
 def engine_for(name: str, options: ApplyOptions, rs: ir.Ruleset | None = None) -> Engine:
     """The engine called `name`, if it takes every option given and can run the ruleset."""
     engine = registry.get(name)
     takes = engine.supports
+    if not takes.cluster_io:
+        for input_name, path in options.inputs.items():
+            if is_cluster_path(path) or Path(path).is_dir():
+                raise fail("not-for-engine", "input", f"{input_name}={path}",
+                           f"the {name} engine reads files only; directories, tables and remote paths are read by "
+                           f"{_engines_with('cluster_io')}", usage=True)
+        if options.output is not None and (options.output_dir or is_cluster_path(options.output)):
+            raise fail("not-for-engine", "output", options.output,
+                       f"the {name} engine writes one file; directories and tables are written by "
+                       f"{_engines_with('cluster_io')}", usage=True)
     if options.memory_limit is not None and not takes.memory_limit:
         raise fail("not-for-engine", "memory_limit", options.memory_limit,
                    f"the {name} engine takes no memory limit ({_engines_with('memory_limit')} does)", usage=True)
@@ -256,8 +299,40 @@ def _check_run(rs: ir.Ruleset, options: ApplyOptions, written: Mapping[str, Path
     check_encoding(options.encoding)
     check_encoding(options.output_encoding, "output_encoding")
     quarantine = options.quarantine_path() if options.inputs or options.output or options.quarantine else None
-    check_files(rs, options.inputs, {"output": options.output, "quarantine": quarantine, **(written or {})},
-                read, tables=("output",))
+    output = options.output
+    if output is not None and (options.output_dir or is_cluster_path(output)):
+        _check_spark_target(options)
+        output = None
+    local = {n: p for n, p in options.inputs.items() if not is_cluster_path(p) and not Path(p).is_dir()}
+    check_files(rs, local, {"output": output, "quarantine": quarantine, **(written or {})},
+                read, tables=() if options.output_format else ("output",))
+
+
+def _check_spark_target(options: ApplyOptions) -> None:
+    """A directory or table Spark writes: not a file already, not an input."""
+    out = options.output
+    if options.output_format is not None:
+        from ..io.writers import output_format
+        try:
+            output_format("x", options.output_format)
+        except ValueError as exc:
+            raise fail("bad-choice", "format", options.output_format, str(exc), usage=True) from None
+    if is_cluster_path(out):
+        for name, path in options.inputs.items():
+            if str(path) == str(out):
+                raise fail("same-file", "output", out, f"is the input `{name}`; choose another target", usage=True)
+        return
+    if out.exists() and not out.is_dir():
+        raise fail("not-a-file", "output", out, "is a file; a directory output (ending in /) needs a directory "
+                   "or nothing there", usage=True)
+    real = out.resolve()
+    for name, path in options.inputs.items():
+        if is_cluster_path(path):
+            continue
+        p = Path(path).resolve()
+        if p == real or real in p.parents:
+            raise fail("same-file", "output", out, f"holds the input `{name}` ({path}); choose another directory",
+                       usage=True)
 
 
 # ---- files read and written ----------------------------------------------------
