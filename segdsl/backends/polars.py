@@ -40,6 +40,7 @@ from .. import ir
 from ..builtins import BUILTINS
 from ..passes import Plan
 from ..passes.dependencies import definition_exprs, stats_read
+from .names import conflict_column, conflict_columns  # noqa: F401  (the polars engine's names too)
 from ..runtime import population
 from ..runtime.limits import DAYS_SPAN
 from ..runtime.population import fsum
@@ -96,12 +97,6 @@ def population_column(i: int) -> str:
     return f"__pop_{i}"
 
 
-def conflict_column(rs: ir.Ruleset, d: ir.Dimension) -> str:
-    return f"__segdsl_conflict_{[x.name for x in rs.dimensions].index(d.name)}"
-
-
-def conflict_columns(rs: ir.Ruleset) -> list[str]:
-    return [conflict_column(rs, d) for d in rs.dimensions if d.policy == "unique"]
 
 
 def _first_column(rs: ir.Ruleset, d: ir.Dimension) -> str:

@@ -61,8 +61,9 @@ def partials(values) -> list[float] | None:
     return out
 
 
-def _add(ps: list[float], x: float) -> None:
-    """Shewchuk's grow-expansion step (population._Partials.add)."""
+def grow(ps: list[float], x: float) -> None:
+    """Shewchuk's grow-expansion step: x added to the partials `ps`, exactly (also
+    population._Partials.add)."""
     i = 0
     for y in ps:
         if abs(x) < abs(y):
@@ -81,7 +82,7 @@ def _add_times(ps: list[float], v: float, count: int) -> None:
     b = 0
     while count:
         if count & 1:
-            _add(ps, math.ldexp(v, b))
+            grow(ps, math.ldexp(v, b))
         count >>= 1
         b += 1
 

@@ -13,6 +13,8 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from typing import Any, Iterable
 
+from . import exact
+
 from . import limits
 
 
@@ -36,17 +38,7 @@ class _Partials:
         self.partials: list[float] = []
 
     def add(self, x: float) -> None:
-        ps, i = self.partials, 0
-        for y in ps:
-            if abs(x) < abs(y):
-                x, y = y, x
-            hi = x + y
-            lo = y - (hi - x)
-            if lo:
-                ps[i] = lo
-                i += 1
-            x = hi
-        ps[i:] = [x]
+        exact.grow(self.partials, x)
 
     def value(self) -> float:
         return fsum(self.partials)

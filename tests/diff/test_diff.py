@@ -142,15 +142,21 @@ def test_html_is_a_page_with_a_transition_heat_map(tmp_path):
     assert "价值分层" in r.stdout
 
 
-@pytest.fixture
-def repo(tmp_path, monkeypatch):
+def git_repository(folder: Path, monkeypatch):
+    """A git repository in `folder`, the current folder; its `git` command."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(folder)
     git = lambda *a: subprocess.run(["git", *a], check=True, capture_output=True)  # noqa: E731
     git("init", "-q")
     git("config", "user.email", "t@example.com")
     git("config", "user.name", "t")
+    return git
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    git = git_repository(tmp_path, monkeypatch)
     shutil.copy(TELCO, tmp_path / "rules.seg")
     git("add", "rules.seg")
     git("commit", "-qm", "rules")
@@ -178,13 +184,7 @@ def test_a_revision_git_cannot_show_is_worded(repo, spec, words):
 
 def test_a_revision_is_read_with_its_imports_as_they_were(tmp_path, monkeypatch):
     """The old version's imported params come from the same revision, not from today's files."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    monkeypatch.chdir(tmp_path)
-    git = lambda *a: subprocess.run(["git", *a], check=True, capture_output=True)  # noqa: E731
-    git("init", "-q")
-    git("config", "user.email", "t@example.com")
-    git("config", "user.name", "t")
+    git = git_repository(tmp_path, monkeypatch)
     lines = TELCO.read_text(encoding="utf-8").splitlines(keepends=True)
     params = [line for line in lines if line.startswith("param ")]
     main = "".join(line if line is not params[0] else 'import "common/thresholds.seg"\n'
