@@ -165,7 +165,7 @@ class SparkDirectory(_Target):
         self.temp = self.fs.sibling(self.path, "tmp")
 
     def write(self, df) -> None:
-        writer = df.write.format(SPARK_FORMATS[self.format]).mode("errorifexists")
+        writer = df.write.format(SPARK_FORMATS[self.format]).mode("error")
         if self.format in ("csv", "tsv"):
             writer = writer.options(header="true", sep="\t" if self.format == "tsv" else ",",
                                     nullValue="", emptyValue="", escape='"')
@@ -208,7 +208,7 @@ class SparkTable(_Target):
         return render(table, "spark")
 
     def write(self, df) -> None:
-        writer = df.write.mode("errorifexists")
+        writer = df.write.mode("error")
         if self.format:
             writer = writer.format(SPARK_FORMATS[self.format])
         writer.saveAsTable(self._text(self.temp))

@@ -34,6 +34,10 @@ _CONF = {
     # one analyser iteration resolves one nested CTE: the default 100 stops short of the
     # chains of definitions the language allows (check/ordering.MAX_CHAIN, each a step)
     "spark.sql.analyzer.maxIterations": "400",
+    # Joins are shuffled, never broadcast: a broadcast gathers its side into the driver first,
+    # and a population value's table has a row per distinct value (one per customer for a
+    # continuous value), so the driver would hold what grows with the customers.
+    "spark.sql.autoBroadcastJoinThreshold": "-1",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.caseSensitive": "true",          # names are case-sensitive in rule files: `Spend` is not `spend`
     # Spark SQL replaces ${...} even inside string literals: "${x}" in a rule file is text
@@ -122,6 +126,9 @@ def session(master: str | None = None, conf=()):
     """The process's SparkSession for `master` with the settings `conf` ((key, value) pairs),
     started on first use: a classic session (local or a cluster's master), or a Spark
     Connect session for `sc://host:port`."""
+    # PySpark warns on every pandas UDF path that it has not caught up with pandas 3; the
+    # engine's UDFs take and give Arrow and plain lists, so the note is noise in a user's run
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     url = master_url(master)
     conf = tuple(conf)
     key = (url, conf)

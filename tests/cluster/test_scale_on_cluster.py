@@ -3,11 +3,7 @@
 the driver): the run can only pass if the inputs are read, the population values
 computed and the output written by Spark itself, nothing proportional to the number
 of customers passing through the driver. Its output (a directory of part files) holds
-the DuckDB engine's rows.
-
-Until the Spark engine reads its inputs and writes its output natively and computes
-population values in Spark (issue 17, items 1 to 3), it fails, and is marked so: the
-mark is strict, so the day it passes the suite says so and the mark goes."""
+the DuckDB engine's rows."""
 from __future__ import annotations
 
 import subprocess
@@ -32,8 +28,6 @@ def segdsl(*args: str, env: dict) -> subprocess.CompletedProcess:
                           env=env | {"PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=1200)
 
 
-@pytest.mark.xfail(strict=True, reason="the Spark engine still reads inputs, computes population values and "
-                                       "collects results in the driver (issue 17, items 1 to 3)")
 def test_two_million_customers_with_population_values_collect_nothing(master, cluster_env, tmp_path):
     data = tmp_path / "customers.parquet"
     generate(ROWS, data)
