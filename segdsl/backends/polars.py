@@ -29,7 +29,6 @@ What cannot be expressed is SEG501 (backends/errors.NotSupported) at the rule.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any, Callable, Mapping

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
