@@ -21,7 +21,8 @@ _MAX_TERMS = 64          # an expansion of a sum of doubles has at most about 40
 
 
 def fsum(vals: list) -> float:
-    """population.fsum, repeated here so that this module stands alone (a test keeps them equal)."""
+    """The language's sum of numbers (population.fsum, which calls this): this module stands
+    alone, so that Spark ships it to executors by value."""
     try:
         return math.fsum(vals)
     except OverflowError:

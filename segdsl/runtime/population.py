@@ -44,7 +44,6 @@ class _Partials:
         return fsum(self.partials)
 
 
-_SCALE = 2.0 ** 600
 
 
 def fsum(values: Iterable[float]) -> float:
@@ -56,13 +55,7 @@ def fsum(values: Iterable[float]) -> float:
     move a total of that size) and the total is scaled back, to ±inf if it is
     out of range, as IEEE arithmetic gives. inf + -inf is NaN, as IEEE gives,
     not an error."""
-    vals = values if isinstance(values, list) else list(values)
-    try:
-        return math.fsum(vals)
-    except OverflowError:
-        return math.fsum(v / _SCALE for v in vals) * _SCALE
-    except ValueError:
-        return math.nan
+    return exact.fsum(values if isinstance(values, list) else list(values))
 
 
 def exact_sum(values: Iterable) -> int | float:
