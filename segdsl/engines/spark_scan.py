@@ -16,6 +16,7 @@ files Spark reads it from, so it must be a file-based table.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from dataclasses import dataclass
@@ -26,14 +27,14 @@ from sqlglot import exp
 
 from .. import ir
 from ..backends.sql import ORDER, ROW, col, double, ident, literal
-from ..io.readers import RawRow, detect_format, expand
+from ..io.readers import RawRow, detect_format, expand, plain_batch
 from ..io.validate import RowValidator, check_columns
 from ..types import Kind
 from . import statements as st
 from .column_types import fits
 from .errors import DataError
 from .rows import repeated_key
-from .spark_batches import arrow_rows
+from .spark_batches import arrow_batches, arrow_rows
 
 TABLE = "table:"
 SUSPECT = "__segdsl_suspect"
@@ -192,6 +193,10 @@ def _suspect(f: ir.FieldSchema, columns: set[str]) -> list[exp.Expression]:
         out.append(exp.Anonymous(this="isnan", expressions=[double(raw.copy())]))
         out.append(exp.EQ(this=exp.Abs(this=double(raw.copy())),
                           expression=exp.Cast(this=exp.Literal.string("Infinity"), to=exp.DataType.build("DOUBLE"))))
+    if f.type.kind in (Kind.DATE, Kind.DATETIME):
+        # Spark holds dates far beyond years 1 to 9999; the language does not
+        day = exp.Cast(this=raw.copy(), to=exp.DataType.build("DATE"))
+        out.append(exp.Not(this=exp.Between(this=day, low=literal(dt.date.min), high=literal(dt.date.max))))
     if f.low is not None:
         out.append(exp.LT(this=raw.copy(), expression=literal(f.low, f.type.kind)))
     if f.high is not None:
@@ -332,13 +337,20 @@ class SparkScan:
         query = exp.select(*[col(c) for c in self.columns], col(ORDER), col(FILE_ROW), col(FILE)) \
             .from_(st.table(self.scan)).where(where).order_by(col(ORDER))
         several = len(self.files) > 1
-        for r in arrow_rows(self.spark.sql(_sql(query))):
+        for r in _rows(self.spark.sql(_sql(query))):
             order, row, path = r.pop(ORDER), r.pop(FILE_ROW), r.pop(FILE)
             yield RawRow(row, None, r, self.shown.get(path, path) if several or not self.src.local else
                          self.src.files[0], None, order - row)
 
     def by_order(self, order: int) -> RawRow:
         return next(self.raw_rows(exp.EQ(this=col(ORDER), expression=exp.Literal.number(order))))
+
+
+def _rows(df):
+    """The rows of `df` as the shared reader gives a Parquet file's: a date or timestamp column
+    with a value outside years 1 to 9999 (which Python cannot hold) comes as text."""
+    for batch in arrow_batches(df):
+        yield from plain_batch(batch).to_pylist()
 
 
 def _local_path(uri: str) -> str:

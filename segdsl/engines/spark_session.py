@@ -13,6 +13,7 @@ reused for the rest of the process.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import warnings
@@ -164,8 +165,18 @@ def _classic_session(url: str, conf):
         # the executors are this machine's: their Python workers run this Python (pyarrow and all),
         # not whatever `python3` is first on PATH
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        if not any(k == _WAREHOUSE for k, _ in conf):
+            # Spark makes its catalog's folder on the first query, under the working directory by
+            # default: a local run leaves nothing in the user's folder (a local catalog has no
+            # Hive metastore, so its tables end with the process anyway)
+            builder = builder.config(_WAREHOUSE, _scratch_warehouse())
     for k, v in conf:
         builder = builder.config(k, v)
+    if not any(is_connect(k[0]) for k in _sessions) and "SPARK_REMOTE" not in os.environ:
+        # PySpark marks the whole process as a Connect client once a Connect session was made,
+        # and processes started from it inherit the mark: with no Connect session open here,
+        # the mark is stale and would make this classic session ask for a Connect URL.
+        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
     with _jvm_output() as (log, log4j), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)      # pyspark's note about the pandas version
         builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
@@ -181,7 +192,11 @@ def _classic_session(url: str, conf):
     spark.sparkContext.setLogLevel("ERROR")
     # a session that was already running (a notebook's) gets the language's settings too,
     # and the user's: a setting Spark fixes at start-up is then refused, with its name
-    _set_all(spark, url, [(k, v) for k, v in ours.items() if k.startswith("spark.sql.")], conf)
+    try:
+        _set_all(spark, url, [(k, v) for k, v in ours.items() if k.startswith("spark.sql.")], conf)
+    except BaseException:
+        spark.stop()            # the application holds the refused value: the next run starts afresh
+        raise
     return spark
 
 
@@ -210,9 +225,18 @@ def _set_all(spark, url: str, ours, theirs) -> None:
     connect = is_connect(url)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")         # pyspark's pandas note; a server's note on a setting
-        for k, v in ours:
-            if not (connect and k in _CLASSIC_ONLY):
-                spark.conf.set(k, v)
+        try:
+            for k, v in ours:
+                if not (connect and k in _CLASSIC_ONLY):
+                    spark.conf.set(k, v)
+        except Exception as exc:  # noqa: BLE001 - a value of the user's that Spark took at start-up
+            # A SQL setting given at start-up is only checked when the session's settings are
+            # first read: the refusal names the setting, and it is the user's
+            message = _spark_message(exc)
+            culprit = next((f"{k}={v}" for k, v in theirs if f'"{k}"' in message or f"'{k}'" in message), None)
+            if culprit is None:
+                raise
+            raise fail("bad-spark-conf", "spark_conf", culprit, _without_sqlstate(message), usage=True) from None
         for k, v in theirs:
             try:
                 if spark.conf.get(k, None) == v:
@@ -220,6 +244,23 @@ def _set_all(spark, url: str, ours, theirs) -> None:
                 spark.conf.set(k, v)
             except Exception as exc:  # noqa: BLE001 - Spark's refusal, worded below
                 raise fail("bad-spark-conf", "spark_conf", f"{k}={v}", _refusal(exc, connect)) from None
+
+
+_WAREHOUSE = "spark.sql.warehouse.dir"
+
+
+def _scratch_warehouse() -> str:
+    """A folder for a local session's catalog, removed when the process ends."""
+    import atexit
+    import shutil
+    folder = tempfile.mkdtemp(prefix="segdsl-spark-warehouse-")
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def _without_sqlstate(message: str) -> str:
+    """Spark's message without its error class and SQLSTATE, which say nothing to an analyst."""
+    return re.sub(r"\s*SQLSTATE: \w+\s*$", "", re.sub(r"^\[[A-Z_.]+\]\s*", "", message))
 
 
 def _refusal(exc: Exception, connect: bool) -> str:
@@ -454,8 +495,13 @@ def _spark_message(exc: Exception) -> str:
         pass
     getter = getattr(exc, "getMessage", None)
     texts.append((getter() if callable(getter) else None) or str(exc))
-    for text in texts:
-        lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-        if lines and not lines[0].startswith(_WRAPPERS):
-            return lines[0].removeprefix(": ")
-    return type(exc).__name__
+    said = [lines[0].removeprefix(": ") for lines in
+            ([line.strip() for line in text.strip().splitlines() if line.strip()] for text in texts)
+            if lines and not lines[0].startswith(_WRAPPERS)]
+    if not said:
+        return type(exc).__name__
+    first = said[0]
+    if first.startswith("[FAILED_READ_FILE") and len(said) > 1:
+        # "Encountered error while reading file F." says where; the innermost cause says what
+        first = f"{_without_sqlstate(first).rstrip('. ')}: {said[-1]}"
+    return _without_sqlstate(first)

@@ -430,7 +430,7 @@ def _parquet_batches(path, nulls: frozenset, batch_size: int, offset: int = 0) -
                 raise InputError(f"cannot read the Parquet data after row {row}: {e}", path) from None
             if rb is None:
                 break
-            records = _plain_batch(rb).to_pylist()
+            records = plain_batch(rb).to_pylist()
             if nulls:
                 records = [{k: (None if type(v) is str and v.strip() in nulls else v) for k, v in r.items()}
                            for r in records]
@@ -440,7 +440,7 @@ def _parquet_batches(path, nulls: frozenset, batch_size: int, offset: int = 0) -
         pf.close()
 
 
-def _plain_batch(rb):
+def plain_batch(rb):
     """Nanosecond timestamps become microseconds: Python datetimes stop there,
     and without this pyarrow hands out pandas objects or fails. A date or
     timestamp column holding a value outside years 1 to 9999 (which Python, and

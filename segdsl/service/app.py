@@ -239,13 +239,22 @@ def engine_for(name: str, options: ApplyOptions, rs: ir.Ruleset | None = None) -
     takes = engine.supports
     if not takes.cluster_io:
         for input_name, path in options.inputs.items():
-            if is_cluster_path(path) or Path(path).is_dir():
+            if Path(path).is_dir() and not is_cluster_path(path):
+                raise fail("not-a-file", "input", f"{input_name}={path}",
+                           f"is a directory; give a file, or a quoted pattern such as '{Path(path) / '*.csv'}' "
+                           f"(the {_engines_with('cluster_io')} engine reads a directory of part files)", usage=True)
+            if is_cluster_path(path):
                 raise fail("not-for-engine", "input", f"{input_name}={path}",
-                           f"the {name} engine reads files only; directories, tables and remote paths are read by "
+                           f"the {name} engine reads files only; tables and remote paths are read by "
                            f"{_engines_with('cluster_io')}", usage=True)
         if options.output is not None and (options.output_dir or is_cluster_path(options.output)):
+            if not is_cluster_path(options.output):
+                what = "is a directory" if Path(options.output).is_dir() else "names a directory (it ends in /)"
+                raise fail("not-a-file", "output", options.output,
+                           f"{what}; give a file path (the {_engines_with('cluster_io')} engine writes "
+                           "a directory of part files)", usage=True)
             raise fail("not-for-engine", "output", options.output,
-                       f"the {name} engine writes one file; directories and tables are written by "
+                       f"the {name} engine writes one file; tables and remote paths are written by "
                        f"{_engines_with('cluster_io')}", usage=True)
     if options.memory_limit is not None and not takes.memory_limit:
         raise fail("not-for-engine", "memory_limit", options.memory_limit,

@@ -3,7 +3,10 @@ a master nothing answers for is a message and an exit code, before any Spark job
 no traceback and nothing written. (Runs on a real cluster: tests/cluster.)"""
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -86,3 +89,32 @@ def test_the_api_words_settings_with_its_parameter_names(tmp_path):
         rules.apply(SAMPLE, spark_conf={"spark.executor.memory": "4g"})
     with pytest.raises(api.OptionError, match=r"^master='local\[1\]': the duckdb engine takes no master URL"):
         rules.apply(SAMPLE, master="local[1]")
+
+
+def cli(tmp_path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The real command line in its own process: its Spark application is its own."""
+    out = tmp_path / "out.parquet"
+    done = subprocess.run([sys.executable, "-m", "segdsl.cli", "apply", str(TELCO), "--input", f"customer={SAMPLE}",
+                           "-o", str(out), "--engine", "spark", *args], cwd=tmp_path, capture_output=True, text=True,
+                          env=(env or os.environ) | {"PYTHONPATH": str(ROOT)}, timeout=600)
+    assert "Traceback" not in done.stderr and "\tat " not in done.stderr, done.stderr[-3000:]
+    return done
+
+
+def test_a_value_spark_refuses_at_start_up_is_a_usage_error(tmp_path):
+    # Spark takes a SQL setting given at start-up without a look, and refuses it only when
+    # the session's settings are first read: still the user's setting, named, exit 2
+    pytest.importorskip("pyspark")
+    done = cli(tmp_path, "--spark-conf", "spark.sql.shuffle.partitions=0")
+    assert done.returncode == 2, done.stderr
+    assert "--spark-conf spark.sql.shuffle.partitions=0: " in done.stderr and "must be positive" in done.stderr
+    assert "SQLSTATE" not in done.stderr and not (tmp_path / "out.parquet").exists()
+
+
+def test_a_process_started_by_a_spark_connect_client_runs_a_classic_session(tmp_path):
+    # PySpark marks a process that made a Connect session, and the processes it starts
+    # inherit the mark; a classic session must not take the mark for a Connect request
+    pytest.importorskip("pyspark")
+    done = cli(tmp_path, env=os.environ | {"SPARK_CONNECT_MODE_ENABLED": "1"})
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.parquet").exists()

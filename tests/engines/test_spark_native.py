@@ -357,10 +357,15 @@ def test_cli_other_engines_refuse_directories(tmp_path):
     write_typed(rs.customer, TELCO_SAMPLE, tmp_path / "parts", parts=2)
     r = CliRunner().invoke(app, ["apply", str(TELCO), "--input", f"customer={tmp_path / 'parts'}", "-o",
                                  str(tmp_path / "o.parquet"), "--engine", "duckdb"])
-    assert r.exit_code == 2 and "directories, tables and remote paths are read by spark" in r.output, r.output
+    assert r.exit_code == 2 and "is a directory" in r.output, r.output
+    assert "the spark engine reads a directory of part files" in r.output
     r = CliRunner().invoke(app, ["apply", str(TELCO), "--input", f"customer={TELCO_SAMPLE}", "-o",
                                  f"{tmp_path / 'out'}/", "--engine", "python"])
-    assert r.exit_code == 2 and "directories and tables are written by spark" in r.output, r.output
+    assert r.exit_code == 2 and "names a directory (it ends in /)" in r.output, r.output
+    assert "the spark engine writes a directory of part files" in r.output
+    r = CliRunner().invoke(app, ["apply", str(TELCO), "--input", f"customer={TELCO_SAMPLE}", "-o",
+                                 "table:db.segments", "--engine", "python"])
+    assert r.exit_code == 2 and "tables and remote paths are written by spark" in r.output, r.output
 
 
 # ---- every conformance case and every shipped ruleset through the native path ----------------
