@@ -165,9 +165,12 @@ def _param_value(p: ir.ParamDecl, value: Any):
 
 class Applied(NamedTuple):
     """What `apply_with_summary` returns: the result (None when written to
-    `output`) and the run summary (rows read, bad rows, segment sizes)."""
+    `output`) and the run summary (rows read, bad rows, segment sizes). For a
+    Spark DataFrame segmented lazily nothing has run yet: the summary is None,
+    and under on_error="quarantine" `rejected` is the DataFrame of bad rows."""
     result: Any
-    summary: Summary
+    summary: Summary | None
+    rejected: Any = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -383,7 +386,7 @@ class Segmentation:
             stats=dict(self.stats) if self.stats is not None else None)
 
     # ---- data ----
-    def apply(self, data, engine: str = registry.DEFAULT, output: str | os.PathLike | None = None, *,
+    def apply(self, data, engine: str | None = None, output: str | os.PathLike | None = None, *,
               on_error: str = "fail", quarantine: str | os.PathLike | None = None,
               labels: bool = False, attributes: bool = False, keep: str | Sequence[str] | None = None,
               delimiter: str | None = None, encoding: str = "utf-8", null_values: str | Sequence[str] = (),
@@ -398,7 +401,10 @@ class Segmentation:
         for rulesets with related inputs. With `output` the result is
         written there (atomically) and the run Summary is returned; without
         it the result comes back as the kind of table given (a pyarrow Table
-        for a path). Bad rows: on_error="fail" raises DataError naming the row
+        for a path). A Spark DataFrame without `output` is segmented lazily
+        by the Spark engine (the default engine for it): the result is a
+        DataFrame the caller keeps composing, and no Spark job runs until
+        its rows are asked for (docs/api.md). Bad rows: on_error="fail" raises DataError naming the row
         and column; "skip" drops and counts them; "quarantine" writes them
         with their reason to `quarantine` (default: next to the output).
         `output_encoding` and `csv_safe` are the command line's `--output-encoding`
@@ -412,7 +418,7 @@ class Segmentation:
             output_encoding=output_encoding, csv_safe=csv_safe, master=master, spark_conf=spark_conf)
         return applied.summary if output is not None else applied.result
 
-    def apply_with_summary(self, data, engine: str = registry.DEFAULT, output: str | os.PathLike | None = None, *,
+    def apply_with_summary(self, data, engine: str | None = None, output: str | os.PathLike | None = None, *,
                            on_error: str = "fail", quarantine: str | os.PathLike | None = None,
                            labels: bool = False, attributes: bool = False,
                            keep: str | Sequence[str] | None = None, delimiter: str | None = None,
@@ -428,16 +434,21 @@ class Segmentation:
                                output_encoding=output_encoding, csv_safe=csv_safe, master=master,
                                spark_conf=spark_conf)
 
-    def _apply(self, data, engine: str, output, *, on_error: str, quarantine, labels: bool, attributes: bool,
+    def _apply(self, data, engine: str | None, output, *, on_error: str, quarantine, labels: bool, attributes: bool,
                keep, delimiter: str | None, encoding: str, null_values, date_format: str | None,
                batch_size: int, output_encoding: str = "utf-8", csv_safe: bool = False,
                master: str | None = None, spark_conf: Mapping[str, Any] | None = None) -> Applied:
-        registry.get(engine)
         service.check_on_error(on_error)
         service.check_batch_size(batch_size)
         sources = self._sources(data)
         kinds = {name: _kind(src) for name, src in sources.items()}
         main = next(iter(sources))
+        lazy = output is None and engine in (None, "spark") and set(kinds.values()) == {"spark"}
+        engine = engine or ("spark" if lazy else registry.DEFAULT)
+        registry.get(engine)
+        if lazy:
+            return self._apply_lazily(sources, on_error=on_error, quarantine=quarantine, labels=labels,
+                                      attributes=attributes, keep=keep, master=master, spark_conf=spark_conf)
         paths = service.existing_files([(name, os.fspath(src)) for name, src in sources.items()
                                         if kinds[name] == "path"])
         shown = {name: f"{name} ({_DESCRIBE[kinds[name]]})" for name in sources if kinds[name] != "path"}
@@ -458,6 +469,28 @@ class Segmentation:
         if output is not None:
             return Applied(None, summary)
         return Applied(_from_arrow(table, kinds[main], sources[main]), summary)
+
+    def _apply_lazily(self, frames: dict, *, on_error: str, quarantine, labels: bool, attributes: bool, keep,
+                      master: str | None, spark_conf) -> Applied:
+        """Spark DataFrames in, a Spark DataFrame out, nothing run (engines/spark_lazy.py)."""
+        from .engines.errors import fail
+        if master is not None:
+            raise fail("not-for-engine", "master", master, "a Spark DataFrame is segmented in its own session",
+                       usage=True)
+        if spark_conf:
+            raise fail("not-for-engine", "spark_conf", ",".join(map(str, spark_conf)),
+                       "a Spark DataFrame is segmented in its own session; set it there", usage=True)
+        if self.stats is not None:
+            raise fail("not-for-engine", "stats", "frozen population values",
+                       "are not taken for a Spark DataFrame yet: write the DataFrame out and apply to the files",
+                       usage=True)
+        opts = ApplyOptions(
+            inputs={}, params=dict(self.params), on_error=on_error,
+            quarantine=Path(quarantine) if quarantine is not None else None, labels=labels, attributes=attributes,
+            keep=service.keep_columns(keep), stats=dict(self.stats) if self.stats is not None else None)
+        shown = {name: f"{name} ({_DESCRIBE['spark']})" for name in frames}
+        result, rejected = service.apply_frames(self.ruleset, frames, opts, shown)
+        return Applied(result, None, rejected)
 
     def _sources(self, data) -> dict[str, Any]:
         """Input name → what to read, customer input first."""

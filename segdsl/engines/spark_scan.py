@@ -53,6 +53,7 @@ class Source:
     table: str | None = None
     uri: bool = False
     files: tuple[str, ...] = ()
+    frame: object = None          # a Spark DataFrame (engines/spark_lazy.py)
 
     @property
     def local(self) -> bool:
@@ -235,9 +236,9 @@ class SparkScan:
     """One input as Spark views: `src` (the rows as read, with their file and index), `scan`
     (their place in the input and whether SQL is sure about them), then the typed rows."""
 
-    def __init__(self, spark, schema: ir.InputSchema, src: Source, keyless: bool, query):
+    def __init__(self, spark, schema: ir.InputSchema, src: Source, keyless: bool, query, tag: str = ""):
         self.spark, self.schema, self.src, self.keyless, self.query = spark, schema, src, keyless, query
-        name = schema.name
+        name = f"{tag}_{schema.name}" if tag else schema.name
         self.src_view, self.scan = f"__segdsl_src_{name}", f"__segdsl_scan_{name}"
         self.views = [self.src_view, self.scan]
         frame = self._read()

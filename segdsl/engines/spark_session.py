@@ -153,6 +153,19 @@ def session(master: str | None = None, conf=()):
     return spark
 
 
+def lazy_session(spark):
+    """A caller's session (a DataFrame's), made ready for the engine's queries: the SQL settings
+    the language's semantics rest on (UTC, case-sensitive names, no `${...}` substitution) and
+    the engine's functions. Settings that only tune the engine's own runs (no broadcast joins,
+    excluded optimizer rules) are the caller's to choose in their session."""
+    connect = type(spark).__module__.startswith("pyspark.sql.connect")
+    ours = [(k, v) for k, v in _CONF.items() if k in _FIXED or k == "spark.sql.analyzer.maxIterations"]
+    with _spark_errors():
+        _set_all(spark, "sc://" if connect else "", ours, ())
+        register_functions(spark)
+    return spark
+
+
 def _classic_session(url: str, conf):
     from pyspark.sql import SparkSession
     builder = SparkSession.builder.master(url)

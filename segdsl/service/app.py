@@ -302,6 +302,21 @@ def apply_tables(rs: ir.Ruleset, engine: str, tables: Mapping[str, "pa.Table"], 
     return chosen.run_tables(build_plan(rs), tables, options, names)
 
 
+def apply_frames(rs: ir.Ruleset, frames: Mapping[str, Any], options: ApplyOptions, names: Mapping[str, str]):
+    """Segments Spark DataFrames by input name lazily: (the result DataFrame, the bad rows'
+    DataFrame under the quarantine policy, else None); no Spark job runs (engines/spark_lazy.py)."""
+    from ..engines.spark_lazy import apply_frames as lazy
+    from ..passes import build_plan
+    check_inputs(rs, list(frames))
+    engine_for("spark", options, rs)
+    if options.quarantine is not None:
+        raise fail("not-for-engine", "quarantine", options.quarantine,
+                   "the bad rows of a Spark DataFrame come back as a DataFrame (apply_with_summary(...).rejected); "
+                   "write it where it belongs", usage=True)
+    done = lazy(build_plan(rs), dict(frames), options, dict(names))
+    return done.result, done.rejected
+
+
 def _check_run(rs: ir.Ruleset, options: ApplyOptions, written: Mapping[str, Path | None] | None = None,
                read: Mapping[str, Path | None] | None = None) -> None:
     check_batch_size(options.batch_size)
