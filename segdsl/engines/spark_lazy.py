@@ -149,7 +149,11 @@ def _raise_unless(good, message):
 
 
 class _FrameScan(SparkScan):
-    """The native scan over a DataFrame: one "file", rows numbered in the DataFrame's order."""
+    """The native scan over a DataFrame: one "file", rows numbered in the DataFrame's order. A
+    column of another type than its field's (whole numbers 0/1 for a bool, text for a number)
+    is read as the shared validator reads a file's: each of its rows by the validator."""
+
+    lenient = True
 
     def _read(self):
         from pyspark.sql import functions as F

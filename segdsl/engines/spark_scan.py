@@ -236,6 +236,10 @@ class SparkScan:
     """One input as Spark views: `src` (the rows as read, with their file and index), `scan`
     (their place in the input and whether SQL is sure about them), then the typed rows."""
 
+    # A column whose type is not the field's: refused (files are read by the shared reader
+    # instead), or, when lenient, every row of it left to the shared validator
+    lenient = False
+
     def __init__(self, spark, schema: ir.InputSchema, src: Source, keyless: bool, query, tag: str = ""):
         self.spark, self.schema, self.src, self.keyless, self.query = spark, schema, src, keyless, query
         name = f"{tag}_{schema.name}" if tag else schema.name
@@ -248,8 +252,12 @@ class SparkScan:
             raise DataError(f"{src.given}: " + "; ".join(problems))
         present = set(self.columns)
         types = {f.name: f.dataType for f in frame.schema.fields}
+        self.loose: set[str] = set()       # columns whose every row the shared validator reads
         for f in schema.fields:
             if f.column in present and not _spark_fits(f.type.kind, types[f.column]):
+                if self.lenient:
+                    self.loose.add(f.column)
+                    continue
                 raise DataError(f"{src.given}: column \"{f.column}\" is {types[f.column].simpleString()}, which is "
                                 f"not a {f.type.describe()} as it is; store it as one (or read the data "
                                 "through another engine)")
@@ -259,7 +267,8 @@ class SparkScan:
             raise DataError(f"{src.given}: names {len(self.files)} files, but input `{name}` has no key, so its "
                             "customers are numbered by row; declare a key, or give one file")
         conds = [exp.Coalesce(this=c, expressions=[exp.Boolean(this=False)])
-                 for f in schema.fields for c in _suspect(f, present)]
+                 for f in schema.fields if f.column not in self.loose for c in _suspect(f, present)]
+        conds += [exp.Boolean(this=True)] if self.loose else []
         suspect = exp.or_(*conds) if conds else exp.Boolean(this=False)
         offset = exp.Case(this=col(FILE), ifs=[exp.If(this=exp.Literal.string(p), true=exp.Literal.number(o))
                                               for p, o in zip(self.paths, self.offsets)],
@@ -313,7 +322,8 @@ class SparkScan:
         return order - self.offsets[i], (self.files[i] if len(self.files) > 1 else None)
 
     def typed_select(self, where: exp.Expression) -> exp.Select:
-        cols = [exp.alias_(_typed(f, col(f"__raw_{i}")), ident(f.name)) for i, f in enumerate(self.schema.fields)]
+        cols = [exp.alias_(_typed(f, exp.Null() if f.column in self.loose else col(f"__raw_{i}")), ident(f.name))
+                for i, f in enumerate(self.schema.fields)]
         cols.append(col(ORDER))
         if self.keyless:
             cols.insert(0, exp.alias_(col(FILE_ROW), ident(ROW)))

@@ -145,3 +145,16 @@ def test_conformance_case_lazily(tmp_path, spark, case):
     if "spark" in case.xfail and got != expected:
         pytest.xfail(case.xfail["spark"])
     assert got == expected
+
+
+def test_columns_of_other_types_are_read_as_a_files_text(tmp_path, spark):
+    # text for a number, 0/1 for a bool: each row read by the shared validator, as in a CSV file
+    rules = api.load(_write(tmp_path / "r.seg", "ruleset r\ninput customer key id { id: string  spend: number  vip: bool }\n"
+                                               "dimension d first { segment big when spend > 10 or vip otherwise small }\n"))
+    import pyarrow as pa
+    data = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": ["a", "b", "c", "d"], "spend": ["12.5", "abc", "3", "4"], "vip": [0, 1, 1, 7]}), data)
+    frame = spark.read.parquet(str(data))
+    got = lazily(rules, frame)
+    assert got == on_duckdb(rules, {"customer": data}, tmp_path)
+    assert [r for r, _ in got[1]] == [2, 4] and "spend = 'abc'" in got[1][0][1]
