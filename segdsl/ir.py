@@ -33,6 +33,8 @@ class FieldSchema:
     has_default: bool = False
     label: str | None = None
     span: Span | None = None
+    # data values that mean "missing" (`missing 999`): typed as the field, an enum's as data text
+    missing: tuple = ()
 
     @property
     def required(self) -> bool:

@@ -106,6 +106,16 @@ def double(e: exp.Expression) -> exp.Expression:
     return exp.Cast(this=e, to=exp.DataType.build("DOUBLE"))
 
 
+def without_missing(f: ir.FieldSchema, raw: exp.Expression) -> exp.Expression:
+    """A data column with the field's `missing` values (`missing 999`) as null, before any
+    other reading of it: an enum's are data texts."""
+    if not f.missing:
+        return raw
+    kind = Kind.STRING if f.type.kind is Kind.ENUM else f.type.kind
+    hit = exp.In(this=raw.copy(), expressions=[literal(v, kind) for v in f.missing])
+    return exp.Case(ifs=[exp.If(this=hit, true=exp.Null())], default=raw)
+
+
 def literal(v, kind: Kind | None = None) -> exp.Expression:
     """A constant of the rules as SQL. Numbers are ones every engine holds alike: the checker
     and the params refuse the others (check/literals.py), since `inf` would be read as a
@@ -403,7 +413,7 @@ class _Query:
     def field_value(f: ir.FieldSchema) -> exp.Expression:
         """A data column as the field's value: enum data values mapped to member names, the default
         for an empty cell."""
-        value: exp.Expression = col(f.column)
+        value: exp.Expression = without_missing(f, col(f.column))
         if f.type.kind is Kind.ENUM:
             value = exp.Case(this=value, ifs=[exp.If(this=exp.Literal.string(m.value), true=exp.Literal.string(m.name))
                                               for m in f.type.enum.members])

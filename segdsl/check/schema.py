@@ -135,7 +135,37 @@ def check_field(ctx: Context, f: A.Field, level: str | None) -> ir.FieldSchema:
         if default is not None and low is not None and not (low <= default <= high):
             ctx.error("SEG207", f"the default {default} of `{f.name}` is outside its range {low}..{high}",
                       f.default.span)
-    return ir.FieldSchema(f.name, t, f.column or f.name, low, high, default, has_default, f.label, f.span)
+    missing = _missing_values(ctx, f, t) if f.missing is not None else ()
+    return ir.FieldSchema(f.name, t, f.column or f.name, low, high, default, has_default, f.label, f.span, missing)
+
+
+def _missing_values(ctx: Context, f: A.Field, t: Type) -> tuple:
+    """`missing 999` / `missing [998, 999]`: values of the field's type (an enum's are data
+    texts, as they appear in the data), at least one, none twice."""
+    written = f.missing.items if isinstance(f.missing, A.ListLit) else (f.missing,)
+    as_type = Type(Kind.STRING) if t.kind is Kind.ENUM else t.with_nullable(False)
+    values: list = []
+    for e in written:
+        if isinstance(e, A.Null):
+            ctx.error("SEG207", f"`missing` lists data values that mean null; null itself is always missing",
+                      e.span, help="remove it")
+            raise Failed
+        what = f"a `missing` value of `{f.name}`" + (" (an enum's data text)" if t.kind is Kind.ENUM else "")
+        v = const_value(ctx, e, as_type, what)
+        if v in values:
+            ctx.error("SEG207", f"the `missing` value {_shown(v)} is given twice", e.span,
+                      help="remove one of them")
+            raise Failed
+        values.append(v)
+    if not values:
+        ctx.error("SEG207", f"`missing` needs at least one value for `{f.name}`", f.missing.span,
+                  help="for example `missing 999`, or `missing [998, 999]`")
+        raise Failed
+    return tuple(values)
+
+
+def _shown(v) -> str:
+    return f'"{v}"' if isinstance(v, str) else v.isoformat() if hasattr(v, "isoformat") else str(v)
 
 
 def type_of(ctx: Context, t: A.TypeRef, owner: str) -> Type:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from .. import ir
-from ..backends.sql import ORDER, ROW, col, double, ident, literal
+from ..backends.sql import ORDER, ROW, col, double, ident, literal, without_missing
 from ..types import Kind
 from . import statements as st
 
@@ -30,14 +30,15 @@ def sql(tree: exp.Expression) -> str:
 
 
 def _raw(f: ir.FieldSchema, columns: set[str]) -> exp.Expression:
-    return col(f.column) if f.column in columns else exp.Null()
+    return without_missing(f, col(f.column)) if f.column in columns else exp.Null()
 
 
 def _suspect(f: ir.FieldSchema, columns: set[str], stats: ColumnStats | None = None) -> list[exp.Expression]:
     """Conditions under which SQL is not sure how Python would read the value
     (less those the Parquet footers prove false for every row)."""
     raw = _raw(f, columns)
-    st = stats if stats is not None and f.column in columns else None
+    # footers count nulls and bound values as written: a `missing` value is neither
+    st = stats if stats is not None and f.column in columns and not f.missing else None
     no_nulls = st is not None and st.nulls == 0
     lo, hi = (st.min, st.max) if st is not None else (None, None)
     out = []
@@ -72,7 +73,7 @@ def _typed(f: ir.FieldSchema, columns: set[str], stats: ColumnStats | None = Non
     kind = f.type.kind
     if kind is Kind.STRING:
         # an empty text is null; a required field's empty text made the row suspect already
-        no_empty = f.required or (stats is not None and stats.proves(
+        no_empty = f.required or (stats is not None and not f.missing and stats.proves(
             lambda: isinstance(stats.min, str) and stats.min != ""))
         v = raw if no_empty else exp.Nullif(this=raw, expression=exp.Literal.string(""))
     elif kind is Kind.ENUM:

@@ -21,7 +21,7 @@ pipeline, one query is the whole run.
 
 Used for a customer input without related inputs or population values, in
 UTF-8, with a key (a keyless input numbers its customers by row), without
-null spellings, date formats or kept columns; CSV files must all have the
+null spellings (`--null-values` or a field's `missing` values), date formats or kept columns; CSV files must all have the
 same header and start with it.
 """
 from __future__ import annotations
@@ -43,6 +43,8 @@ _CELL_LIMIT = CELL_LIMIT
 def eligible(rs: ir.Ruleset, opts) -> bool:
     if (opts.null_values or opts.keep or opts.date_format or rs.related or rs.population
             or rs.customer is None or not rs.customer.key):
+        return False
+    if any(f.missing for f in rs.customer.fields):      # null spellings of a field's own
         return False
     if opts.encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
         return False

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from .. import ir
 from ..backends.polars import ORDER, ROW, dtype, literal
 from ..io.readers import LazyRaws, detect_format, expand
-from ..types import Kind
+from ..types import Kind, Type
 from .column_types import fits
 
 
@@ -101,14 +101,22 @@ class ParquetScan:
         self.used = set(used)
 
     def raw(self, f: ir.FieldSchema) -> pl.Expr:
-        return pl.col(f.column) if f.column in self.columns else pl.lit(None)
+        if f.column not in self.columns:
+            return pl.lit(None)
+        raw = pl.col(f.column)
+        if f.missing:                         # `missing 999`: those data values are null
+            kind = Type(Kind.STRING) if f.type.kind is Kind.ENUM else f.type
+            hit = pl.any_horizontal([raw == literal(v, kind) for v in f.missing])
+            raw = pl.when(hit.fill_null(False)).then(None).otherwise(raw)
+        return raw
 
     def checks(self, f: ir.FieldSchema) -> list[pl.Expr]:
         """Conditions under which polars is not sure how the shared validator reads the value,
         less those the footers prove false for every row."""
         if f.column not in self.columns:      # null for every row: a default, or a nullable field
             return []
-        raw, st = self.raw(f), self.stats.get(f.column)
+        # footers count nulls and bound values as written: a `missing` value is neither
+        raw, st = self.raw(f), (self.stats.get(f.column) if not f.missing else None)
         lo, hi = (st.min, st.max) if st is not None else (None, None)
         proves = st.proves if st is not None else (lambda test: False)
         out = []

@@ -26,7 +26,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from .. import ir
-from ..backends.sql import ORDER, ROW, col, double, ident, literal
+from ..backends.sql import ORDER, ROW, col, double, ident, literal, without_missing
 from ..io.readers import RawRow, detect_format, expand, plain_batch
 from ..io.validate import RowValidator, check_columns
 from ..types import Kind
@@ -175,7 +175,7 @@ def _spark_fits(kind: Kind, spark_type) -> bool:
 # ---- the checks ---------------------------------------------------------------------
 
 def _raw(f: ir.FieldSchema, columns: set[str]) -> exp.Expression:
-    return col(f.column) if f.column in columns else exp.Null()
+    return without_missing(f, col(f.column)) if f.column in columns else exp.Null()
 
 
 def _suspect(f: ir.FieldSchema, columns: set[str]) -> list[exp.Expression]:
@@ -276,7 +276,8 @@ class SparkScan:
         row = exp.Add(this=col(INDEX), expression=exp.Literal.number(1))
         scan = exp.select(exp.Star(), exp.alias_(exp.Add(this=row.copy(), expression=offset), ident(ORDER)),
                           exp.alias_(row, ident(FILE_ROW)),
-                          *[exp.alias_(_raw(f, present), ident(f"__raw_{i}")) for i, f in enumerate(schema.fields)],
+                          *[exp.alias_(col(f.column) if f.column in self.loose else _raw(f, present), ident(f"__raw_{i}"))
+                            for i, f in enumerate(schema.fields)],
                           exp.alias_(suspect, ident(SUSPECT))).from_(st.table(self.src_view))
         self.query(_sql(st.create_view(self.scan, scan)))
 

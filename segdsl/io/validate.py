@@ -193,7 +193,11 @@ def _compile(f: FieldSchema, nulls: frozenset, date_format: str | None) -> Calla
         raise _Reject(missing_reason)
 
     if kind is Kind.STRING:
-        return _string_reader(col, who, nulls, absent)
+        return _string_reader(col, who, nulls, absent, frozenset(f.missing))
+    if kind is Kind.ENUM and f.missing:
+        # an enum's `missing` values are data texts, matched as the member values are
+        nulls = nulls | frozenset(f.missing)
+    sentinels = frozenset(f.missing) if kind is not Kind.ENUM else frozenset()
 
     text_parse, typed_parse, describe = _parsers(f, date_format, who)
     lo, hi = _bounds(f)
@@ -222,6 +226,8 @@ def _compile(f: FieldSchema, nulls: frozenset, date_format: str | None) -> Calla
                 x = typed_parse(v)
             except (ValueError, TypeError, ArithmeticError) as e:
                 raise bad(v, e) from None
+        if sentinels and x in sentinels:
+            return absent()
         if checked and ((lo is not None and x < lo) or (hi is not None and x > hi)):
             shown = v.strip() if v.__class__ is str else _show(x)
             raise _Reject(f"{who} = {shown} is out of range {span}")
@@ -230,17 +236,17 @@ def _compile(f: FieldSchema, nulls: frozenset, date_format: str | None) -> Calla
     return read
 
 
-def _string_reader(col: str, who: str, nulls: frozenset, absent) -> Callable[[dict], Any]:
+def _string_reader(col: str, who: str, nulls: frozenset, absent, missing: frozenset) -> Callable[[dict], Any]:
     def read(values: dict):
         v = values.get(col)
         if v.__class__ is str:
-            if not v or (nulls and v.strip() in nulls):
+            if not v or (nulls and v.strip() in nulls) or (missing and v in missing):
                 return absent()
             return v
         if v is None:
             return absent()
         if v.__class__ is int:
-            return str(v)       # numeric ids in Parquet/JSON
+            return absent() if missing and str(v) in missing else str(v)      # numeric ids in Parquet/JSON
         raise _Reject(f"{who} = {_show(v)} is not a string")
     return read
 

@@ -177,6 +177,7 @@ class Field:
     default: Expr | None
     label: str | None
     span: Span
+    missing: Expr | None = None      # `missing 999`: data values that mean the value is missing
 
 
 @dataclass(frozen=True, slots=True)

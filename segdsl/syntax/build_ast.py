@@ -235,11 +235,14 @@ class _Builder(Transformer_NonRecursive):
     def default(self, meta, ch):
         return ch[0]
 
+    def missing(self, meta, ch):
+        return ch[0]
+
     def field(self, meta, ch):
-        name, type_, nullable, column, rng, default, label = ch
+        name, type_, nullable, column, missing, rng, default, label = ch
         return A.Field(self.ident(name), type_, nullable is not None,
                        _unquote(str(column)) if column is not None else None,
-                       rng, default, label, self.tspan(name))
+                       rng, default, label, self.tspan(name), missing)
 
     def input_decl(self, meta, ch):
         name, key, *fields = ch

@@ -355,10 +355,11 @@ def _unexpected_token_here(source: Source, exc: UnexpectedToken, parser: Lark) -
                                         f"{o.line}, found `{text}`", span, help=help_)
 
     # a field modifier out of its place: `n: int = 0 from "N"` (`from` was read as the next field's name)
-    if prev is not None and prev.type == "NAME" and str(prev) in ("from", "in") and tok.type in ("STRING", "NUMBER"):
+    if prev is not None and prev.type == "NAME" and str(prev) in ("from", "in", "missing") \
+            and tok.type in ("STRING", "NUMBER", "DATE", "DATETIME", "LSQB", "MINUS"):
         return Diagnostic("SEG001", f"`{prev}` comes too late in this field", _tok_span(source, prev),
-                          help='field modifiers go in this order: `name: type[?] [from "column"] [in a..b] '
-                               '[= default] ["label"]`')
+                          help='field modifiers go in this order: `name: type[?] [from "column"] [missing values] '
+                               '[in a..b] [= default] ["label"]`')
 
     # the token before was a keyword taken as a name: `when x > 1 and otherwise ...`
     if prev is not None and prev.type == "NAME" and str(prev) in KEYWORDS:
