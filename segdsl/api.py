@@ -241,9 +241,11 @@ class Segmentation:
 
     # ---- code ----
     def to_sql(self, dialect: str = "duckdb", tables: Mapping[str, str] | None = None,
-               labels: bool = False, attributes: bool = False) -> str:
+               labels: bool = False, attributes: bool = False, reasons: bool = False) -> str:
         """One SELECT (no trailing `;`) over tables whose columns are the data
         columns with typed values, as `segdsl compile --target sql` writes it.
+        `reasons`: a `_reason` column, NULL for a row the engines would take and
+        their reason for one they would call bad (`--reasons`).
         `tables` maps input names to table names (default: the input names),
         qualified or not (`stg.customers`, `dw.stg.customers`; quote a part that
         holds a dot: `dw."stg.v1"`); each part is a quoted identifier, never SQL
@@ -251,7 +253,7 @@ class Segmentation:
         the params and the tables read."""
         with _api_errors():
             return service.compile_sql(self.ruleset, dict(self.params), dialect, tables,
-                                       labels=labels, attributes=attributes)
+                                       labels=labels, attributes=attributes, reasons=reasons)
 
     def to_python(self) -> str:
         """The generated Python source the Python engine runs."""

@@ -647,6 +647,7 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
             as_: Annotated[Optional[str], typer.Option("--as", help="select (default), view or table")] = None,
             name: Annotated[Optional[str], typer.Option("--name", help="the view's or table's name, with --as")] = None,
             stats: Annotated[Optional[Path], typer.Option("--stats", help="frozen population values from `segdsl stats`, baked into the SQL")] = None,
+            reasons: Annotated[bool, typer.Option("--reasons", help="add a _reason column: why the engines would call a customer row bad (NULL for a good one)")] = False,
             allow_imports_outside: Annotated[bool, typer.Option("--allow-imports-outside", help=_OUTSIDE_HELP)] = False,
             ) -> None:
     """Show the code a ruleset compiles to: Python source, or SQL for a dialect."""
@@ -662,6 +663,9 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         if stats is not None:
             raise UsageError("--stats: frozen population values are for --target sql (the Python engine "
                              "takes them with `apply --stats`)")
+        if reasons:
+            raise UsageError("--reasons: a reason column is for --target sql (the engines report bad rows "
+                             "themselves, with `apply --on-error`)")
         source = service.compile_python(rs)
     else:
         tables = {}
@@ -673,7 +677,7 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         frozen = service.load_stats(stats, rs, params) if stats is not None else None
         try:
             source = service.compile_sql(rs, params, dialect, tables, labels=labels, attributes=attributes,
-                                         as_=as_, name=name, stats=frozen) + ";\n"
+                                         as_=as_, name=name, stats=frozen, reasons=reasons) + ";\n"
         except NotSupported as exc:     # a diagnostic (SEG501) at the rule SQL cannot express
             err.print(render.text(exc.diagnostics, results[0].texts), markup=False, end="")
             raise typer.Exit(1)

@@ -190,6 +190,7 @@ class SqlOptions:
     ordered: bool = False            # prepared tables carry ORDER; the result carries it too
     sort: bool = True                # ... and is sorted by it (not needed where the scan order holds)
     functions: tuple[str, ...] = ()  # which of EXACT_SUM, FULL_UPPER, FULL_LOWER the connection has
+    reasons: bool = False            # a `_reason` column: why the engines would call a row bad (sql_reasons.py)
 
     def table(self, input_name: str) -> str:
         return self.tables.get(input_name, input_name)
@@ -400,6 +401,9 @@ class _Query:
             cols += [col(keep_column(i)) for i in range(len(self.opts.keep))] if not schema.is_related else []
             return _select(*cols).from_(source, copy=False)
         cols = [_alias(self.field_value(f), ident(f.name)) for f in fields]
+        if self.opts.reasons and not schema.is_related:
+            from .sql_reasons import REASON, reason_column
+            cols.append(_alias(reason_column(schema), ident(REASON)))
         if not schema.is_related:
             if schema.key is None:
                 row = col(self.opts.row_column) if self.opts.row_column else exp.Window(this=exp.RowNumber())
@@ -626,6 +630,9 @@ class _Query:
             final += self.attribute_columns()
         final += [_alias(col(keep_column(i)), ident(out)) for i, (out, _) in enumerate(self.opts.keep)]
         final += [col(c) for c in conflict_columns(rs)]
+        if self.opts.reasons and rs.customer is not None:
+            from .sql_reasons import REASON
+            final.append(col(REASON))
         if self.opts.ordered:
             final.append(col(ORDER))
         query = _select(*final).from_(table(last), copy=False)
@@ -783,22 +790,23 @@ def to_sql(plan: Plan | ir.Ruleset, params: dict, dialect: str = "duckdb",
            keep: tuple[tuple[str, str], ...] = (), row_column: str | None = None, prepared: bool = False,
            population: dict[int, str] | None = None, ordered: bool = False, sort: bool = True,
            create: tuple[str, str | tuple[str, ...]] | None = None, functions: tuple[str, ...] = (),
-           frozen: Mapping[int, Any] | None = None) -> str:
+           frozen: Mapping[int, Any] | None = None, reasons: bool = False) -> str:
     """The segmentation query as text. `create` = ("view" | "table", name): the SELECT wrapped
     in CREATE VIEW / CREATE TABLE AS. `functions`: the engine functions (EXACT_SUM, ...) the
     connection has, used instead of the database's own. `frozen`: population values from a
     stats file (service/stats.load) by stat id, baked into the query instead of computed."""
     with collector.paused():
         return _to_sql(_plan(plan), params, dialect, tables, labels, attributes, pretty, keep, row_column, prepared,
-                       population, ordered, sort, create, functions, frozen)
+                       population, ordered, sort, create, functions, frozen, reasons)
 
 
 def _to_sql(plan: Plan, params, dialect, tables, labels, attributes, pretty, keep, row_column, prepared,
-            population, ordered, sort, create, functions, frozen) -> str:
+            population, ordered, sort, create, functions, frozen, reasons=False) -> str:
     refuse_names_differing_in_case(plan.ruleset, dialect)
     opts = SqlOptions(tables=dict(tables or {}), labels=labels, attributes=attributes, keep=tuple(keep),
                       row_column=row_column, prepared=prepared, population=tuple(sorted((population or {}).items())),
-                      ordered=ordered, sort=sort, functions=tuple(functions), frozen=dict(frozen or {}))
+                      ordered=ordered, sort=sort, functions=tuple(functions), frozen=dict(frozen or {}),
+                      reasons=reasons)
     query: exp.Expression = build_query(plan, params, opts)
     if create is not None:
         query = as_create(query, *create)

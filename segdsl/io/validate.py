@@ -202,7 +202,7 @@ def _compile(f: FieldSchema, nulls: frozenset, date_format: str | None) -> Calla
     text_parse, typed_parse, describe = _parsers(f, date_format, who)
     lo, hi = _bounds(f)
     checked = lo is not None or hi is not None
-    span = _range_text(f.low, f.high)
+    span = range_text(f.low, f.high)
 
     def bad(v, e: Exception) -> _Reject:
         if isinstance(e, _Detail):
@@ -291,7 +291,7 @@ def _as_datetime(b):
     return b
 
 
-def _range_text(lo, hi) -> str:
+def range_text(lo, hi) -> str:
     def fmt(b):
         if isinstance(b, float) and b.is_integer() and abs(b) < 1e15:
             return str(int(b))
@@ -454,7 +454,7 @@ def _enum_parsers(f: FieldSchema, who: str):
             return by_value[str(v)]
         raise TypeError
 
-    shown = _list_values(values)
+    shown = list_values(values)
 
     def describe(v) -> str:
         reason = f"{who} = {_show(v)} is not one of {shown}"
@@ -480,7 +480,7 @@ def _enum_parsers(f: FieldSchema, who: str):
     return text_or_key_error, typed_or_key_error, describe
 
 
-def _list_values(values: list[str], limit: int = 12) -> str:
+def list_values(values: list[str], limit: int = 12) -> str:
     shown = ", ".join(_quote_value(v) for v in values[:limit])
     if len(values) > limit:
         shown += f", … ({len(values) - limit} more)"

@@ -431,11 +431,12 @@ def compile_python(rs: ir.Ruleset) -> str:
 
 def compile_sql(rs: ir.Ruleset, params: dict, dialect: str = "duckdb", tables: Mapping[str, str] | None = None,
                 labels: bool = False, attributes: bool = False, as_: str | None = None,
-                name: str | None = None, stats: Mapping[int, Any] | None = None) -> str:
+                name: str | None = None, stats: Mapping[int, Any] | None = None, reasons: bool = False) -> str:
     """One SELECT for `dialect` (or CREATE VIEW/TABLE `name` AS it, with `as_`), reading each
     input from `tables[input]` (default: the input's name). `stats`: frozen population values
-    (load_stats), baked in instead of computed. A construct the SQL backend cannot express
-    raises backends.sql.NotSupported."""
+    (load_stats), baked in instead of computed. `reasons`: a `_reason` column saying why the
+    engines would call a customer row bad (backends/sql_reasons.py). A construct the SQL
+    backend cannot express raises backends.sql.NotSupported."""
     import sqlglot
 
     from ..backends.sql import to_sql
@@ -454,7 +455,8 @@ def compile_sql(rs: ir.Ruleset, params: dict, dialect: str = "duckdb", tables: M
         raise fail("missing-name", "name", None, f"needed to create a {as_}", usage=True)
     read = {n: qualified_name(tables[n], "table", n) if n in tables else n for n in names}
     create = (as_, qualified_name(name, "name", name)) if as_ in ("view", "table") else None
-    query = to_sql(rs, params, dialect, tables=read, labels=labels, attributes=attributes, create=create, frozen=stats)
+    query = to_sql(rs, params, dialect, tables=read, labels=labels, attributes=attributes, create=create, frozen=stats,
+                   reasons=reasons)
     return sql_header(rs, params, read) + query
 
 
