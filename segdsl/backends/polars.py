@@ -237,6 +237,10 @@ class Expressions:
         return ~test if e.negated else test
 
     def visit_InList(self, e: ir.InList) -> pl.Expr:
+        if isinstance(e.operand, ir.Const) and all(isinstance(i, ir.Const) for i in e.items):
+            # decided here: polars' is_in on a constant gives a one-row column, not a scalar,
+            # and a when/then over it cannot be lined up with the rows in a group's context
+            return pl.lit(_in_constants(e.operand.value, [i.value for i in e.items], e.negated), dtype=pl.Boolean)
         x = self.expr(e.operand)
         if not e.items:
             test = pl.lit(False)
@@ -320,6 +324,18 @@ class Expressions:
 
 
 _NEED_DTYPES = {"VARCHAR": pl.String, "DATE": pl.Date, "BIGINT": pl.Int64, "DOUBLE": pl.Float64}
+
+
+def _in_constants(value, items: list, negated: bool) -> bool | None:
+    """`value in [items]` for constants, in three-valued logic: null when the value is null,
+    or when it equals no item and an item is null."""
+    if value is None:
+        return None
+    if any(i is not None and i == value for i in items):
+        return not negated
+    if any(i is None for i in items):
+        return None
+    return negated
 
 
 def _fsum0(values: list) -> float:

@@ -232,3 +232,33 @@ def test_api_polars_frames_in_and_out(rules):
 def test_random_rule_files_equal_the_interpreter(data):
     compare(data, PYTHON_SIDE, ["polars"])
     compare(data, POPULATION, ["polars"])
+
+
+CONSTANT_IN = """ruleset t
+input customer key id { id: string }
+related orders of customer by id { id: string  amount: number }
+let s = sum(case when "in_net" in ["a", "in_net"] then orders.amount end where orders.amount < 100)
+let unknown = "x" in ["a", null]
+dimension d first {
+  segment hi  when s > 10
+  segment unk when unknown is null and s > 0
+  otherwise lo
+}
+"""
+
+
+def test_a_constant_in_a_list_inside_an_aggregate(tmp_path):
+    # polars' is_in on a constant is a one-row column, which a when/then over a group's rows
+    # cannot line up with: the engine decides such a test itself
+    rules = tmp_path / "r.seg"
+    rules.write_text(CONSTANT_IN, encoding="utf-8")
+    (tmp_path / "c.csv").write_text("id\na\nb\nc\n", encoding="utf-8")
+    (tmp_path / "o.csv").write_text("id,amount\na,5\na,7\nb,1\na,500\n", encoding="utf-8")
+    outs = {}
+    for engine in ("python", "polars"):
+        out = tmp_path / f"{engine}.csv"
+        r = CliRunner().invoke(app, ["apply", str(rules), "-i", f"customer={tmp_path / 'c.csv'}",
+                                     "-i", f"orders={tmp_path / 'o.csv'}", "-o", str(out), "--engine", engine])
+        assert r.exit_code == 0, r.output
+        outs[engine] = out.read_text(encoding="utf-8")
+    assert outs["polars"] == outs["python"] == "id,d\na,hi\nb,unk\nc,lo\n"

@@ -53,6 +53,9 @@ def _apply(tmp_path: Path, data: Path, engine: str, *extra: str):
     out = tmp_path / f"out_{engine}.csv"
     r = runner.invoke(app, ["apply", str(rules), "--input", f"customer={data}", "--output", str(out),
                             "--engine", engine, *extra])
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        import traceback
+        raise AssertionError("".join(traceback.format_exception(*r.exc_info)))      # the crash, not a mismatch
     return r, out
 
 
