@@ -167,10 +167,23 @@ class Applied(NamedTuple):
     """What `apply_with_summary` returns: the result (None when written to
     `output`) and the run summary (rows read, bad rows, segment sizes). For a
     Spark DataFrame segmented lazily nothing has run yet: the summary is None,
-    and under on_error="quarantine" `rejected` is the DataFrame of bad rows."""
+    and under on_error="quarantine" `.rejected` is the DataFrame of bad rows."""
     result: Any
     summary: Summary | None
-    rejected: Any = None
+
+    @property
+    def rejected(self) -> Any:
+        """The bad rows of a lazily segmented Spark DataFrame under on_error="quarantine", else None."""
+        return getattr(self, "_rejected", None)
+
+
+class _LazyApplied(Applied):
+    """Applied, still a pair (`result, summary = ...`), with the bad rows' DataFrame beside it."""
+
+    def __new__(cls, result: Any, rejected: Any):
+        self = super().__new__(cls, result, None)
+        self._rejected = rejected
+        return self
 
 
 @dataclass(frozen=True, repr=False)
@@ -492,7 +505,7 @@ class Segmentation:
             keep=service.keep_columns(keep), stats=dict(self.stats) if self.stats is not None else None)
         shown = {name: f"{name} ({_DESCRIBE['spark']})" for name in frames}
         result, rejected = service.apply_frames(self.ruleset, frames, opts, shown)
-        return Applied(result, None, rejected)
+        return _LazyApplied(result, rejected)
 
     def _sources(self, data) -> dict[str, Any]:
         """Input name → what to read, customer input first."""
