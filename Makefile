@@ -44,7 +44,7 @@ spark-down:
 
 # the Spark engine on the local cluster next to the DuckDB engine (docs/scale.md)
 bench-spark: spark-up
-	$(BIN)/python benchmarks/spark_scale.py
+	$(BIN)/python benchmarks/spark_scale.py --dir-output
 
 # the documentation site (English and Simplified Chinese) in out/site; any warning fails it
 docs: install
