@@ -133,6 +133,8 @@ def session(master: str | None = None, conf=()):
     url = master_url(master)
     conf = tuple(conf)
     key = (url, conf)
+    if not is_connect(url):
+        _leave_connect()
     spark = _sessions.get(key)
     if spark is not None:
         return spark
@@ -151,6 +153,21 @@ def session(master: str | None = None, conf=()):
     register_functions(spark)
     _sessions[key] = spark
     return spark
+
+
+def _leave_connect() -> None:
+    """Before a classic session is used: PySpark marks the whole process as a Connect client
+    once a Connect session is made (and processes started from it inherit the mark), and
+    with the mark set its functions build Connect columns, which a classic session cannot
+    take. So the process's Connect sessions are closed and the mark removed: one kind of
+    session at a time, as one SparkContext at a time."""
+    for key in [k for k in _sessions if is_connect(k[0])]:
+        try:
+            _sessions.pop(key).stop()
+        except Exception:  # noqa: BLE001 - a server already gone: nothing left to close
+            pass
+    if "SPARK_REMOTE" not in os.environ:
+        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
 
 
 def lazy_session(spark):
@@ -185,11 +202,6 @@ def _classic_session(url: str, conf):
             builder = builder.config(_WAREHOUSE, _scratch_warehouse())
     for k, v in conf:
         builder = builder.config(k, v)
-    if not any(is_connect(k[0]) for k in _sessions) and "SPARK_REMOTE" not in os.environ:
-        # PySpark marks the whole process as a Connect client once a Connect session was made,
-        # and processes started from it inherit the mark: with no Connect session open here,
-        # the mark is stale and would make this classic session ask for a Connect URL.
-        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
     with _jvm_output() as (log, log4j), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)      # pyspark's note about the pandas version
         builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")

@@ -39,3 +39,26 @@ def test_a_setting_only_the_server_sets_is_refused_by_name(connect, tmp_path):
     assert r.exit_code == 1 and "Traceback" not in r.output and not out.exists()
     assert ("--spark-conf spark.driver.maxResultSize=64m: a Spark Connect session cannot change it: "
             "the server sets it when it starts") in r.output
+
+
+def test_a_classic_run_after_a_connect_session_in_one_process(connect, tmp_path):
+    # PySpark marks a process that made a Connect session; the next classic run closes the
+    # Connect sessions and drops the mark, or PySpark's functions would build Connect columns
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    spark_session.session(connect)
+    assert "SPARK_CONNECT_MODE_ENABLED" in os.environ
+    rules = tmp_path / "r.seg"
+    rules.write_text("ruleset r\ninput customer key id { id: string  t: datetime? }\n"
+                     "dimension d first { segment late when t > 2000-01-01T00:00:00 otherwise early }\n",
+                     encoding="utf-8")
+    data = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "t": pa.array([0, 10**15], pa.timestamp("us"))}), data)
+    out = tmp_path / "out.csv"
+    r = CliRunner().invoke(app, ["apply", str(rules), "--input", f"customer={data}", "-o", str(out),
+                                 "--engine", "spark", "--master", "local[2]"])
+    assert r.exit_code == 0, r.output
+    assert out.read_text(encoding="utf-8") == "id,d\na,early\nb,late\n"
+    assert "SPARK_CONNECT_MODE_ENABLED" not in os.environ
