@@ -147,7 +147,7 @@ def _missing_values(ctx: Context, f: A.Field, t: Type) -> tuple:
     values: list = []
     for e in written:
         if isinstance(e, A.Null):
-            ctx.error("SEG207", f"`missing` lists data values that mean null; null itself is always missing",
+            ctx.error("SEG207", "`missing` lists data values that mean null; null itself is always missing",
                       e.span, help="remove it")
             raise Failed
         what = f"a `missing` value of `{f.name}`" + (" (an enum's data text)" if t.kind is Kind.ENUM else "")
