@@ -32,6 +32,13 @@ _CONF = {
     "spark.app.name": "segdsl",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
+    # Spark keeps every finished query's plan, jobs and stages for its UI even with the UI
+    # off (1,000 queries by default): the engine's plans are large, and a long-lived process
+    # (a notebook, a test run) would fill the driver's heap with them
+    "spark.sql.ui.retainedExecutions": "20",
+    "spark.ui.retainedJobs": "100",
+    "spark.ui.retainedStages": "100",
+    "spark.ui.retainedTasks": "10000",
     # one analyser iteration resolves one nested CTE: the default 100 stops short of the
     # chains of definitions the language allows (check/ordering.MAX_CHAIN, each a step)
     "spark.sql.analyzer.maxIterations": "400",
@@ -50,10 +57,15 @@ _CONF = {
     # one thread and interpreted: six times slower than the executors' generated code.
     "spark.sql.optimizer.excludedRules": "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation",
 }
+# Set when the application starts only (a running session refuses them)
+_STATIC = frozenset({"spark.sql.ui.retainedExecutions"})
 # Local mode only: two cores, small shuffles. On a cluster Spark's own default (or the
 # cluster's, or --spark-conf's) applies: two partitions would put a whole shuffle of a
 # large input on two tasks.
-_LOCAL_CONF = {"spark.sql.shuffle.partitions": "2"}
+_LOCAL_CONF = {"spark.sql.shuffle.partitions": "2",
+               # the driver is the executor too: Spark's 1 GB heap leaves a long-lived process
+               # (a notebook, a test run of thousands of queries) too little room
+               "spark.driver.memory": "2g"}
 # The JVM logs to the terminal before any setting of ours applies; this
 # configuration keeps it to errors from the first line on.
 _LOG4J = """\
@@ -218,7 +230,7 @@ def _classic_session(url: str, conf):
     # a session that was already running (a notebook's) gets the language's settings too,
     # and the user's: a setting Spark fixes at start-up is then refused, with its name
     try:
-        _set_all(spark, url, [(k, v) for k, v in ours.items() if k.startswith("spark.sql.")], conf)
+        _set_all(spark, url, [(k, v) for k, v in ours.items() if k.startswith("spark.sql.") and k not in _STATIC], conf)
     except BaseException:
         spark.stop()            # the application holds the refused value: the next run starts afresh
         raise
@@ -236,7 +248,7 @@ def _connect_session(url: str, conf):
         except Exception as exc:  # noqa: BLE001 - a bad URL, a missing client library
             raise DataError(f"Spark could not start ({shown(url)}): {_spark_message(exc)}") from None
     try:
-        _set_all(spark, url, [(k, v) for k, v in _CONF.items() if k.startswith("spark.sql.")], conf)
+        _set_all(spark, url, [(k, v) for k, v in _CONF.items() if k.startswith("spark.sql.") and k not in _STATIC], conf)
     except BaseException:
         spark.stop()
         raise
