@@ -419,7 +419,7 @@ class Segmentation:
         for a path). A Spark DataFrame without `output` is segmented lazily
         by the Spark engine (the default engine for it): the result is a
         DataFrame the caller keeps composing, and no Spark job runs until
-        its rows are asked for (docs/api.md). Bad rows: on_error="fail" raises DataError naming the row
+        its rows are asked for (docs/python-api.md). Bad rows: on_error="fail" raises DataError naming the row
         and column; "skip" drops and counts them; "quarantine" writes them
         with their reason to `quarantine` (default: next to the output).
         `output_encoding` and `csv_safe` are the command line's `--output-encoding`
