@@ -322,10 +322,12 @@ class SparkScan:
         i = max((i for i, o in enumerate(self.offsets) if o < order), default=0)
         return order - self.offsets[i], (self.files[i] if len(self.files) > 1 else None)
 
-    def typed_select(self, where: exp.Expression) -> exp.Select:
+    def typed_select(self, where: exp.Expression, extra: tuple[str, ...] = ()) -> exp.Select:
+        """The typed rows `where` selects, with ORDER (ROW for a keyless input) and `extra` columns."""
         cols = [exp.alias_(_typed(f, exp.Null() if f.column in self.loose else col(f"__raw_{i}")), ident(f.name))
                 for i, f in enumerate(self.schema.fields)]
         cols.append(col(ORDER))
+        cols += [col(c) for c in extra]
         if self.keyless:
             cols.insert(0, exp.alias_(col(FILE_ROW), ident(ROW)))
         return exp.select(*cols).from_(st.table(self.scan)).where(where)

@@ -461,10 +461,10 @@ def register(spark, name: str, table: pa.Table) -> None:
     with _spark_errors(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)      # pyspark's note about the pandas version
         frame = spark.createDataFrame(table, schema=spark_schema(table.schema))
-        frame.createOrReplaceTempView(_quoted(name))
+        frame.createOrReplaceTempView(quoted(name))
 
 
-def _quoted(name: str) -> str:
+def quoted(name: str) -> str:
     """A view name as one quoted identifier: Spark parses the name, and input names may be 客户."""
     return "`" + name.replace("`", "``") + "`"
 
