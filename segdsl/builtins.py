@@ -50,6 +50,10 @@ FULL_LOWER = "__segdsl_lower"    # str.lower: full case mapping (final sigma, İ
 # Population values (backends/population_sql.py), defined in runtime/exact.py:
 EXACT_PARTIALS = "__segdsl_partials"   # an array of numbers → an exact, shorter array with the same exact sum
 EXACT_CUME = "__segdsl_cume"           # [v1, c1, v2, c2, ...] of one group → cume_share of each v, ascending
+# ... and over buckets of consecutive values, where one group's distinct values are too many
+# for one call (the Spark engine, which registers these):
+EXACT_PAIR_PARTIALS = "__segdsl_pair_partials"   # [v1, c1, ...] → an exact expansion of c1·v1 + c2·v2 + ...
+EXACT_CUME_ABOVE = "__segdsl_cume_above"   # ([v1, c1, ...], expansion of the sum above, total) → shares, ascending
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 
-from ..builtins import EXACT_CUME, EXACT_PARTIALS, EXACT_SUM
+from ..builtins import EXACT_CUME, EXACT_CUME_ABOVE, EXACT_PAIR_PARTIALS, EXACT_PARTIALS, EXACT_SUM
 from .errors import fail
 from .options import DataError
 
@@ -87,8 +87,10 @@ _FIXED = frozenset(k for k in _CONF if k.startswith(("spark.sql.session.", "spar
 # Connect sessions always hand rows over as Arrow: the server says these do not apply there
 _CLASSIC_ONLY = frozenset({"spark.sql.execution.arrow.pyspark.enabled", "spark.sql.execution.arrow.pyspark.fallback.enabled"})
 CONNECT_PORT = 15002            # Spark Connect's default port
-# Spark's upper/lower are Java's, with full case mapping already; its SUM is not exact
-SPARK_FUNCTIONS = (EXACT_SUM, EXACT_PARTIALS, EXACT_CUME)
+# Spark's upper/lower are Java's, with full case mapping already; its SUM is not exact.
+# EXACT_PAIR_PARTIALS and EXACT_CUME_ABOVE also tell population_sql.py to spread the windows
+# over a population's distinct values across buckets (a window without PARTITION BY is one task).
+SPARK_FUNCTIONS = (EXACT_SUM, EXACT_PARTIALS, EXACT_CUME, EXACT_PAIR_PARTIALS, EXACT_CUME_ABOVE)
 _sessions: dict = {}        # (master URL, settings) → SparkSession; one classic SparkContext per process
 
 
@@ -369,6 +371,8 @@ def register_functions(spark) -> None:
     doubles = ArrayType(DoubleType())
     spark.udf.register(EXACT_PARTIALS, exact.partials, doubles)
     spark.udf.register(EXACT_CUME, exact.cume_shares, doubles)
+    spark.udf.register(EXACT_PAIR_PARTIALS, exact.pair_partials, doubles)
+    spark.udf.register(EXACT_CUME_ABOVE, exact.cume_shares_above, doubles)
 
 
 @contextmanager

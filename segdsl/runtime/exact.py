@@ -9,6 +9,12 @@ the concatenation is the fsum of all the values. `cume_shares` builds
 population.CumeShare from a group's distinct values and counts, so that only
 the distinct values, never one value per customer, reach Python.
 
+Where the distinct values are too many for one call (Spark, a population
+without `by`), they are cut into buckets of consecutive values: `pair_partials`
+gives each bucket's exact sum as an expansion, the expansions of the buckets
+above a bucket are concatenated, and `cume_shares_above` starts that bucket's
+running sum from them: the same exact sums, so the same doubles as one call.
+
 Self-contained (only `math`): Spark ships these functions to its executors by
 value, which then need no segdsl.
 """
@@ -88,20 +94,52 @@ def _add_times(ps: list[float], v: float, count: int) -> None:
         b += 1
 
 
+def pair_partials(pairs) -> list[float] | None:
+    """Doubles whose exact sum is c1·v1 + c2·v2 + ... for [v1, c1, v2, c2, ...] (distinct values
+    and counts), without a list of c copies: a bucket of distinct values as `partials` would
+    give it for its customers. A sum that passes the largest double on the way gives the
+    values themselves, each repeated, as `partials` does, so that the fsum of a concatenation
+    treats them as population.fsum treats all the values."""
+    if pairs is None:
+        return None
+    counted = list(zip(pairs[0::2], pairs[1::2]))
+    ps: list[float] = []
+    try:
+        for v, c in counted:
+            _add_times(ps, v, int(c))
+        if all(math.isfinite(p) for p in ps):
+            return ps
+    except OverflowError:
+        pass
+    return [v for v, c in counted for _ in range(int(c))]
+
+
+def cume_shares_above(pairs, above, total) -> list[float | None] | None:
+    """cume_share of each distinct value of one bucket, ascending, from [v1, c1, v2, c2, ...]:
+    the exact sum of the values ≥ it, those of the bucket plus `above` (doubles whose exact
+    sum is that of every value above the bucket), over `total` (the population's fsum),
+    None when the total is not positive."""
+    if pairs is None:
+        return None
+    counted = sorted(zip(pairs[0::2], pairs[1::2]))
+    acc: list[float] = []
+    for a in above or ():
+        grow(acc, a)
+    positive = total is not None and total > 0
+    shares: list[float | None] = []
+    for v, c in reversed(counted):
+        _add_times(acc, v, int(c))
+        shares.append(fsum(acc) / total if positive else None)
+    return shares[::-1]
+
+
 def cume_shares(pairs) -> list[float | None] | None:
     """population.CumeShare of one group from [v1, c1, v2, c2, ...] (distinct values, counts):
     for each distinct value in ascending order, the exact sum of the values ≥ it over the
     exact total, None when the total is not positive."""
     if pairs is None:
         return None
-    counted = sorted(zip(pairs[0::2], pairs[1::2]))
     everything: list[float] = []
-    for v, c in counted:
+    for v, c in sorted(zip(pairs[0::2], pairs[1::2])):
         _add_times(everything, v, int(c))
-    total = fsum(everything)
-    acc: list[float] = []
-    shares: list[float | None] = []
-    for v, c in reversed(counted):
-        _add_times(acc, v, int(c))
-        shares.append(fsum(acc) / total if total > 0 else None)
-    return shares[::-1]
+    return cume_shares_above(pairs, [], fsum(everything))
