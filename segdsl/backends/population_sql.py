@@ -39,7 +39,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from .. import ir
-from ..builtins import EXACT_CUME, EXACT_PARTIALS, EXACT_SUM
+from ..builtins import EXACT_CUME, EXACT_CUME_ABOVE, EXACT_PAIR_PARTIALS, EXACT_PARTIALS, EXACT_SUM
 from ..types import Kind
 from . import sql_limits
 from .dialects import ArrayItem, CodePoints
@@ -48,8 +48,10 @@ from .errors import NotSupported
 VALUE = "__segdsl_value"      # the value column of a statistic's results, beside the key
 MAX_TILES = 1000              # ntile's cut points are columns: one per tile
 CHUNKS = 64                   # chunks of a group summed apart (EXACT_PARTIALS), then merged
+BUCKETS = 256                 # buckets of consecutive values a population without `by` is spread over
+SAMPLE = 32768                # about this many distinct values, picked by hash, place the buckets' bounds
 
-V, C, BELOW, N, POS = "v", "c", "below", "n", "pos"
+V, C, BELOW, N, POS, BUCKET = "v", "c", "below", "n", "pos", "bucket"
 
 
 def ident(name: str) -> exp.Identifier:
@@ -93,13 +95,36 @@ def case(cond: exp.Expression, then: exp.Expression, default: exp.Expression | N
     return exp.Case(ifs=[exp.If(this=cond, true=then)], default=default)
 
 
-def _window_sum(e: exp.Expression, partition: list[exp.Expression], running: bool) -> exp.Expression:
+def _ascending(by: str) -> exp.Order:
+    return exp.Order(expressions=[exp.Ordered(this=col(by), nulls_first=False)])
+
+
+def _window_sum(e: exp.Expression, partition: list[exp.Expression], running: bool, order: str = V) -> exp.Expression:
     """SUM(e) over the group's distinct values: up to and including this one (`running`), or all."""
     if not running:
         return exp.Window(this=exp.Sum(this=e), partition_by=partition or None)
-    return exp.Window(this=exp.Sum(this=e), partition_by=partition or None,
-                      order=exp.Order(expressions=[exp.Ordered(this=col(V), nulls_first=False)]),
+    return exp.Window(this=exp.Sum(this=e), partition_by=partition or None, order=_ascending(order),
                       spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"))
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def bucket_of(v: exp.Expression, cuts: exp.Expression) -> exp.Expression:
+    """How many of the BUCKETS − 1 ascending cut points are below v (0 .. BUCKETS − 1), by a
+    binary search of log2(BUCKETS) steps: AGGREGATE(ARRAY(128, 64, ..., 1), 0, (at, step) ->
+    IF(cuts[at + step] < v, at + step, at)). A monotone function of v, so equal values share a
+    bucket; `size(filter(cuts, ...))` would compare every cut point for every value."""
+    steps, step = [], BUCKETS // 2
+    while step:
+        steps.append(exp.Literal.number(step))
+        step //= 2
+    at, by = ident("at"), ident("step")
+    further = exp.Add(this=at.copy(), expression=by.copy())
+    below = exp.LT(this=ArrayItem(this=cuts, expression=further.copy()), expression=v)
+    move = exp.Lambda(this=exp.If(this=below, true=further, false=at.copy()), expressions=[at, by])
+    return exp.Reduce(this=exp.Array(expressions=steps), initial=exp.Literal.number(0), merge=move)
 
 
 def lerp(x: exp.Expression, y: exp.Expression, t: exp.Expression) -> exp.Expression:
@@ -114,13 +139,22 @@ def lerp(x: exp.Expression, y: exp.Expression, t: exp.Expression) -> exp.Express
 
 
 class StatSql:
-    """The CTEs of one statistic over the arguments CTE `args`."""
+    """The CTEs of one statistic over the arguments CTE `args`.
 
-    def __init__(self, node: ir.PopulationStat, args: str, key: str, functions: frozenset[str]):
+    `spread`: a statistic without `by` spreads its windows over the distinct values across
+    buckets of consecutive values (Spark SQL; see `bucketed`), where a window without
+    PARTITION BY would be one task. By default where the engine registers the functions that
+    form needs (EXACT_PAIR_PARTIALS, EXACT_CUME_ABOVE: the Spark engine's SPARK_FUNCTIONS)."""
+
+    def __init__(self, node: ir.PopulationStat, args: str, key: str, functions: frozenset[str],
+                 spread: bool | None = None):
         self.node, self.args, self.key, self.functions = node, args, key, functions
         self.ctes: list[tuple[str, exp.Expression]] = []
         self.x = f"__arg_{node.id}"
         self.groups = [f"__by_{node.id}_{j}" for j in range(len(node.by))]
+        if spread is None:
+            spread = EXACT_PAIR_PARTIALS in functions and EXACT_CUME_ABOVE in functions
+        self.spread = spread and not self.groups
 
     # -- pieces --
     def add(self, part: str, body: exp.Expression) -> str:
@@ -156,14 +190,76 @@ class StatSql:
             .from_(cte_table(self.args), copy=False).where(not_null(col(self.x)), copy=False)
         return self.add("freq", self.grouped(sel, col(self.x)))
 
-    def cumulative(self, extra: list[exp.Expression] = ()) -> str:
+    def cumulative(self) -> str:
         """Each distinct value with its count, the values strictly below it and the group's size."""
         freq = self.frequencies()
+        if self.spread:
+            ranged = self.ranged(self.bucketed(freq), C)
+            below = exp.Sub(this=col(f"run_{C}"), expression=col(C))
+            return self.add("cum", select(col(V), col(C), named(below, BELOW), named(col(f"all_{C}"), N))
+                            .from_(cte_table(ranged), copy=False))
         part = self.group_cols
         below = exp.Sub(this=_cast(_window_sum(col(C), part(), True), "BIGINT"), expression=col(C))
         sel = select(*part(), col(V), col(C), named(below, BELOW),
-                      named(_cast(_window_sum(col(C), part(), False), "BIGINT"), N), *extra)
+                      named(_cast(_window_sum(col(C), part(), False), "BIGINT"), N))
         return self.add("cum", sel.from_(cte_table(freq), copy=False))
+
+    # -- a population without `by`, spread over buckets of consecutive values --
+    def cut_points(self, freq: str) -> str:
+        """One row: `cuts`, BUCKETS − 1 ascending doubles that cut the distinct values into
+        buckets of about equal size. Exact percentiles (PERCENTILE) of about SAMPLE distinct
+        values, those whose hash is 0 modulo (distinct values DIV SAMPLE + 1): every step a
+        function of the data alone, so that each place Spark computes the cut points (a CTE
+        read twice is computed twice) gets the same ones. APPROX_PERCENTILE's answer can
+        depend on the order its partial results merge in, and a value put in one bucket here
+        and another there would be counted wrong. Only the balance of the buckets rests on
+        the sample; which values share a bucket never changes a result."""
+        count = self.add("distinct", select(named(exp.Count(this=exp.Star()), "d")).from_(cte_table(freq), copy=False))
+        step = exp.Add(this=exp.IntDiv(this=col("d", "k"), expression=exp.Literal.number(SAMPLE)),
+                       expression=exp.Literal.number(1))
+        picked = exp.EQ(this=_call("PMOD", _call("XXHASH64", col(V, "f")), step), expression=exp.Literal.number(0))
+        sample = self.add("sample", select(col(V, "f")).from_(cte_table(freq, "f"), copy=False)
+                          .join(cte_table(count, "k"), join_type="cross", copy=False).where(picked, copy=False))
+        fractions = exp.Array(expressions=[num(i / BUCKETS) for i in range(1, BUCKETS)])
+        return self.add("cuts", select(named(_call("PERCENTILE", double(col(V)), fractions), "cuts"))
+                        .from_(cte_table(sample), copy=False))
+
+    def bucketed(self, freq: str, *extra: exp.Expression) -> str:
+        """Each distinct value (and count, and `extra` over them) with its bucket, 0 .. BUCKETS − 1:
+        consecutive values share one, equal values always. A window PARTITION BY bucket then
+        sorts d / BUCKETS values a task instead of d in one task, and what crosses buckets
+        (offsets, sums above) comes from a table of BUCKETS rows.
+
+        BUCKETS = 256: past the shuffle partitions of a cluster's run (AQE coalesces the small
+        ones), so every task gets buckets, and few enough that the per-bucket tables and their
+        windows stay a few hundred rows in one task; at 100M distinct values a bucket holds
+        about 400k, whose pairs (6 MB) one call of EXACT_CUME_ABOVE takes."""
+        cuts = self.cut_points(freq)
+        sel = select(col(V, "f"), col(C, "f"), *extra, named(bucket_of(col(V, "f"), col("cuts", "k")), BUCKET))
+        return self.add("bucketed", sel.from_(cte_table(freq, "f"), copy=False)
+                        .join(cte_table(cuts, "k"), join_type="cross", copy=False))
+
+    def ranged(self, table: str, *names: str) -> str:
+        """The distinct values of `table` (bucketed) in ascending order with, for each whole-number
+        column x of `names`, `run_x` (its sum over the values up to and including this one) and
+        `all_x` (over all values): a window PARTITION BY bucket inside each bucket, plus the
+        bucket's offset, a running sum over the table of per-bucket sums (BUCKETS rows)."""
+        per_bucket = self.add("bucket_sums", select(col(BUCKET), *[named(exp.Sum(this=col(x)), x) for x in names])
+                              .from_(cte_table(table), copy=False).group_by(col(BUCKET), copy=False))
+        offsets = []
+        for x in names:
+            before = exp.Sub(this=_cast(_window_sum(col(x), [], True, BUCKET), "BIGINT"), expression=col(x))
+            offsets += [named(before, f"before_{x}"), named(_cast(_window_sum(col(x), [], False), "BIGINT"), f"all_{x}")]
+        offsets_table = self.add("offsets", select(col(BUCKET), *offsets).from_(cte_table(per_bucket), copy=False))
+        inside = [named(_cast(_window_sum(col(x), [col(BUCKET)], True), "BIGINT"), f"in_{x}") for x in names]
+        local = self.add("local", select(exp.Star(), *inside).from_(cte_table(table), copy=False))
+        out = [col(V, "l"), col(C, "l"), *[col(x, "l") for x in names if x != C]]
+        for x in names:
+            out += [named(exp.Add(this=col(f"before_{x}", "o"), expression=col(f"in_{x}", "l")), f"run_{x}"),
+                    named(col(f"all_{x}", "o"), f"all_{x}")]
+        on = exp.EQ(this=col(BUCKET, "l"), expression=col(BUCKET, "o"))
+        return self.add("ranged", select(*out).from_(cte_table(local, "l"), copy=False)
+                        .join(cte_table(offsets_table, "o"), on=on, copy=False))
 
     def order_statistics(self, cum: str, ps: list[float]) -> tuple[str, list[exp.Expression]]:
         """Per group: n and, for each p, the values at lo = floor(h) and hi = min(lo + 1, n − 1)
@@ -297,6 +393,8 @@ class StatSql:
         if self.node.arg.type.kind is not Kind.NUMBER:
             return self.whole_cume_share()
         self.exact("shares")
+        if self.spread and EXACT_PAIR_PARTIALS in self.functions and EXACT_CUME_ABOVE in self.functions:
+            return self.spread_cume_share()
         pos = exp.Window(this=exp.RowNumber(), partition_by=self.group_cols() or None,
                          order=exp.Order(expressions=[exp.Ordered(this=col(V), nulls_first=False)]))
         freq = self.frequencies()
@@ -314,20 +412,58 @@ class StatSql:
     def whole_cume_share(self) -> list:
         """Whole numbers: the sums of the values ≥ each distinct value are BIGINT window sums, exact."""
         amount = exp.Mul(this=col(V), expression=col(C))
-        through = _cast(_window_sum(amount, self.group_cols(), True), "BIGINT")
-        total = _cast(_window_sum(amount.copy(), self.group_cols(), False), "BIGINT")
-        cum = self.add("cum", select(*self.group_cols(), col(V), named(through, "through"), named(total, "total"),
-                                      named(amount.copy(), "amount")).from_(cte_table(self.frequencies()), copy=False))
+        if self.spread:
+            ranged = self.ranged(self.bucketed(self.frequencies(), named(amount, "amount")), "amount")
+            cum = self.add("cum", select(col(V), named(col("run_amount"), "through"), named(col("all_amount"), "total"),
+                                          col("amount")).from_(cte_table(ranged), copy=False))
+        else:
+            through = _cast(_window_sum(amount, self.group_cols(), True), "BIGINT")
+            total = _cast(_window_sum(amount.copy(), self.group_cols(), False), "BIGINT")
+            cum = self.add("cum", select(*self.group_cols(), col(V), named(through, "through"), named(total, "total"),
+                                          named(amount.copy(), "amount")).from_(cte_table(self.frequencies()), copy=False))
         at_least = exp.Add(this=exp.Sub(this=col("total"), expression=col("through")), expression=col("amount"))
         share = case(exp.GT(this=col("total"), expression=exp.Literal.number(0)),
                       exp.Div(this=double(at_least), expression=double(col("total"))))
         shares = self.add("share", select(*self.group_cols(), col(V), named(share, "share")).from_(cte_table(cum), copy=False))
         return self.per_customer(shares, col("share", "t"), on_value=True)
 
+    def spread_cume_share(self) -> list:
+        """Numbers, without `by`, over buckets: each bucket's pairs (value, count) and their exact
+        sum as a few doubles (EXACT_PAIR_PARTIALS); from the table of BUCKETS rows, each bucket's
+        `above` (the concatenated sums of the later buckets) and the total (their EXACT_SUM);
+        then EXACT_CUME_ABOVE per bucket starts its running sum from `above`: the exact sums of
+        EXACT_CUME over all values at once, so the same doubles."""
+        table = self.bucketed(self.frequencies())
+        pairs = exp.Flatten(this=exp.ArrayAgg(this=exp.Array(expressions=[double(col(V)), double(col(C))])))
+        bucket_pairs = self.add("pairs", select(col(BUCKET), named(pairs, "pairs")).from_(cte_table(table), copy=False)
+                                .group_by(col(BUCKET), copy=False))
+        parts = self.add("parts", select(col(BUCKET), named(_call(EXACT_PAIR_PARTIALS, col("pairs")), "p"))
+                         .from_(cte_table(bucket_pairs), copy=False))
+        later = exp.Window(this=exp.ArrayAgg(this=col("p")), order=_ascending(BUCKET),
+                           spec=exp.WindowSpec(kind="ROWS", start=exp.Literal.number(1), start_side="FOLLOWING",
+                                               end="UNBOUNDED", end_side="FOLLOWING"))
+        everything = exp.Window(this=exp.ArrayAgg(this=col("p")))
+        above = self.add("above", select(col(BUCKET), named(exp.Flatten(this=later), "above"),
+                                         named(_call(EXACT_SUM, exp.Flatten(this=everything)), "total"))
+                         .from_(cte_table(parts), copy=False))
+        call = _call(EXACT_CUME_ABOVE, col("pairs", "q"), col("above", "a"), col("total", "a"))
+        shares = self.add("shares", select(col(BUCKET, "q"), named(call, "shares")).from_(cte_table(bucket_pairs, "q"), copy=False)
+                          .join(cte_table(above, "a"), on=exp.EQ(this=col(BUCKET, "q"), expression=col(BUCKET, "a")),
+                                copy=False))
+        pos = exp.Window(this=exp.RowNumber(), partition_by=[col(BUCKET)], order=_ascending(V))
+        ranked = self.add("ranked", select(col(V), col(BUCKET), named(pos, POS)).from_(cte_table(table), copy=False))
+        share = self.add("share", select(col(V, "r"), named(ArrayItem(this=col("shares", "t"), expression=col(POS, "r")),
+                                                            "share"))
+                         .from_(cte_table(ranked, "r"), copy=False)
+                         .join(cte_table(shares, "t"), on=exp.EQ(this=col(BUCKET, "r"), expression=col(BUCKET, "t")),
+                               copy=False))
+        return self.per_customer(share, col("share", "t"), on_value=True)
 
-def stat_ctes(node: ir.PopulationStat, args: str, key: str,
-              functions: frozenset[str] = frozenset()) -> list[tuple[str, exp.Expression]]:
+
+def stat_ctes(node: ir.PopulationStat, args: str, key: str, functions: frozenset[str] = frozenset(),
+              spread: bool | None = None) -> list[tuple[str, exp.Expression]]:
     """The CTEs that compute statistic `node` over the arguments CTE `args`; the last one is
     named sql.population_table(node.id) and holds (key, VALUE) for every customer.
-    NotSupported (SEG501 at the statistic) where the database cannot give population.py's number."""
-    return getattr(StatSql(node, args, key, functions), node.func)()
+    NotSupported (SEG501 at the statistic) where the database cannot give population.py's number.
+    `spread`: StatSql's (by default, where `functions` has what the spread form needs)."""
+    return getattr(StatSql(node, args, key, functions, spread), node.func)()

@@ -10,11 +10,18 @@ zero is not compared: population.py takes it from the input order.
 """
 from __future__ import annotations
 
+import random
+
 import pytest
+import sqlglot
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from sqlglot import exp
 
+from segdsl.backends import population_sql
+from segdsl.backends.dialects import render
 from segdsl.backends.errors import NotSupported
+from segdsl.backends.population_sql import BUCKET
 from segdsl.engines.population_pass import DUCKDB_FUNCTIONS, register_duckdb
 from segdsl.runtime import population
 from segdsl.types import Kind
@@ -202,3 +209,101 @@ def test_spark_answers_from_frozen_values_as_population_py_does(spark):
     stats = h.nodes(Kind.NUMBER, (Kind.STRING,), exact=True)
     frozen = [population.build(s.func, s.params, s.desc, old) for s in stats]
     check(run_spark(spark, stats, rows, frozen), stats, rows, frozen)
+
+
+# ---- Spark without `by`: the distinct values spread over buckets ------------------------
+
+def _per_bucket(body: exp.Expression | None, ctes: dict) -> bool:
+    """Whether a CTE is a table of one row per bucket: grouped by the bucket alone, or computed
+    row by row (no join, no filter) from such a table."""
+    if not isinstance(body, exp.Select):
+        return False
+    group = body.args.get("group")
+    if group is not None:
+        return [e.name for e in group.expressions] == [BUCKET]
+    if body.args.get("joins") or body.args.get("where"):
+        return False
+    return _per_bucket(ctes.get(body.args["from_"].this.name), ctes)
+
+
+def _windows_over_everything(sql: str) -> list[tuple[str, str]]:
+    """(CTE, the table it reads) for each window without PARTITION BY whose rows are not the
+    table of one row per bucket (a window over all of a population's distinct values: one
+    Spark task)."""
+    tree = sqlglot.parse_one(sql, read="spark")
+    ctes = {c.alias: c.this for c in tree.find_all(exp.CTE)}
+    found = []
+    for name, body in ctes.items():
+        for window in body.find_all(exp.Window):
+            if window.args.get("partition_by"):
+                continue
+            source = window.find_ancestor(exp.Select).args["from_"].this.name
+            if not _per_bucket(ctes.get(source), ctes):
+                found.append((name, source))
+    return found
+
+
+@pytest.mark.parametrize("kind", [Kind.NUMBER, Kind.INT])
+def test_a_statistic_without_by_has_no_window_over_all_its_distinct_values_in_the_engines_sql(kind):
+    from segdsl.engines.spark_session import SPARK_FUNCTIONS
+    for func, params, desc in h.EVERY:
+        stat = [h.node(func, kind, (), params, desc)]
+        sql = h.stats_sql(stat, "spark", SPARK_FUNCTIONS)
+        assert not _windows_over_everything(sql), (func, _windows_over_everything(sql))
+        if func in ("percent_rank", "ntile", "quantile", "median", "cume_share"):
+            assert f"PARTITION BY `{BUCKET}`" in sql
+            # the form without buckets, which other databases get, does have one: the check sees it
+            assert _windows_over_everything(h.stats_sql(stat, "spark", DUCKDB_FUNCTIONS))
+
+
+def test_statistics_by_groups_keep_their_windows_by_group():
+    from segdsl.engines.spark_session import SPARK_FUNCTIONS
+    sql = h.stats_sql([h.node("percent_rank", Kind.NUMBER, (Kind.STRING,))], "spark", SPARK_FUNCTIONS)
+    assert BUCKET not in sql and "PARTITION BY `__by_0_0`" in sql
+
+
+def _spread_cases(kind: Kind) -> dict[str, list[tuple]]:
+    """Populations without `by`: ties, nulls, negative numbers, -0.0, more distinct values than
+    buckets; one customer; every value equal; no value at all."""
+    rng = random.Random(20240611)
+    if kind is Kind.NUMBER:
+        pool = [round(rng.uniform(-1e3, 1e3), 2) for _ in range(900)] + NUMBERS + [-0.0, 0.0, 1e-300]
+        big = [(rng.uniform(-1e9, 1e9),) for _ in range(300)]
+    else:
+        pool = [rng.randint(-10**4, 10**4) for _ in range(900)] + [0, -1, 2**40, -(2**40)]
+        big = [(rng.randint(-10**12, 10**12),) for _ in range(300)]
+    mixed = [(None if rng.random() < 0.08 else rng.choice(pool), ()) for _ in range(2500)]
+    one = 3.5 if kind is Kind.NUMBER else -7
+    return {"mixed": mixed + [(v, ()) for (v,) in big], "one customer": [(one, ()), (None, ())],
+            "all equal": [(one, ())] * 30 + [(None, ())] * 3, "no value": [(None, ())] * 4}
+
+
+@pytest.mark.parametrize("kind", [Kind.NUMBER, Kind.INT])
+@pytest.mark.parametrize("case", ["mixed", "mixed, few sampled", "one customer", "all equal", "no value"])
+def test_spark_computes_population_py_values_over_buckets(spark, kind, case, monkeypatch):
+    if case == "mixed, few sampled":
+        monkeypatch.setattr(population_sql, "SAMPLE", 50)     # the bounds from ~50 values picked by hash
+        case = "mixed"
+    rows = _spread_cases(kind)[case]
+    stats = h.nodes(kind, (), exact=True)
+    check(run_spark(spark, stats, rows), stats, rows)
+
+
+def test_spark_spreads_many_distinct_values_over_the_buckets(spark):
+    """The buckets are balanced: the exactness does not rest on it, the point of them does."""
+    from segdsl.engines import spark_session
+    rows = [(float(i) ** 1.5 - 5e4, ()) for i in range(5000)]     # 5,000 distinct values, unevenly spaced
+    stat = h.node("percent_rank", Kind.NUMBER)
+    built = population_sql.StatSql(stat, h.ARGS, h.KEY, frozenset(spark_session.SPARK_FUNCTIONS))
+    table = built.bucketed(built.frequencies())
+    query = exp.select(exp.column(BUCKET), exp.Count(this=exp.Star()).as_("n")).from_(table).group_by(
+        exp.column(BUCKET))
+    for name, body in built.ctes:
+        query = query.with_(exp.to_identifier(name, quoted=True), as_=body)
+    spark_session.register(spark, h.ARGS, h.args_table([stat], rows))
+    try:
+        sizes = spark_session.run_query(spark, render(query, "spark")).column("n").to_pylist()
+    finally:
+        spark_session.drop_views(spark, [h.ARGS])
+    assert sum(sizes) == 5000
+    assert len(sizes) > population_sql.BUCKETS * 0.9 and max(sizes) <= 3 * 5000 / population_sql.BUCKETS
