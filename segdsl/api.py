@@ -473,9 +473,10 @@ class Segmentation:
                 raise ValueError("on_error='quarantine' for a table in memory: give quarantine=PATH "
                                  "(or an output, to put the rejected rows next to it)")
             quarantine = service.default_quarantine(ApplyOptions(inputs=paths))
+        rejected, rejected_dir = service.quarantine_target(quarantine)
         opts = ApplyOptions(
             inputs=paths, output=Path(output) if output is not None else None, params=dict(self.params),
-            on_error=on_error, quarantine=Path(quarantine) if quarantine is not None else None, labels=labels,
+            on_error=on_error, quarantine=rejected, quarantine_dir=rejected_dir, labels=labels,
             attributes=attributes, keep=service.keep_columns(keep), delimiter=delimiter, encoding=encoding,
             null_values=service.null_values(null_values), date_format=date_format, batch_size=batch_size,
             stats=dict(self.stats) if self.stats is not None else None, output_encoding=output_encoding,
@@ -495,10 +496,6 @@ class Segmentation:
         if spark_conf:
             raise fail("not-for-engine", "spark_conf", ",".join(map(str, spark_conf)),
                        "a Spark DataFrame is segmented in its own session; set it there", usage=True)
-        if self.stats is not None:
-            raise fail("not-for-engine", "stats", "frozen population values",
-                       "are not taken for a Spark DataFrame yet: write the DataFrame out and apply to the files",
-                       usage=True)
         opts = ApplyOptions(
             inputs={}, params=dict(self.params), on_error=on_error,
             quarantine=Path(quarantine) if quarantine is not None else None, labels=labels, attributes=attributes,

@@ -443,7 +443,7 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
           spark_conf: Annotated[Optional[list[str]], typer.Option("--spark-conf", help="KEY=VALUE: a Spark session setting (repeatable), e.g. spark.executor.memory=4g")] = None,
           param: Annotated[Optional[list[str]], typer.Option("--param", help="NAME=VALUE")] = None,
           on_error: Annotated[OnError, typer.Option("--on-error", help="fail, skip or quarantine")] = OnError.fail,
-          quarantine: Annotated[Optional[Path], typer.Option(help="where quarantined rows go")] = None,
+          quarantine: Annotated[Optional[str], typer.Option(help="where quarantined rows go")] = None,
           labels: Annotated[bool, typer.Option("--labels", help="add DIMENSION_label columns")] = False,
           attributes: Annotated[bool, typer.Option("--attributes", help="add DIMENSION_ATTRIBUTE columns")] = False,
           keep: Annotated[Optional[str], typer.Option(help="input columns to carry through: a,b or all")] = None,
@@ -468,10 +468,12 @@ def apply(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     params = resolve_params(rs, parse_assignments(param or []))
     frozen = service.load_stats(stats, rs, params) if stats is not None else None
     target, directory = service.output_target(output)
+    rejected, rejected_dir = service.quarantine_target(quarantine)
     opts = ApplyOptions(
         inputs=_inputs(rs, input, cluster=True), output=target, output_dir=directory, output_format=format_,
         params=params, on_error=on_error.value,
-        quarantine=quarantine, labels=labels, attributes=attributes, keep=service.keep_columns(keep),
+        quarantine=rejected, quarantine_dir=rejected_dir, labels=labels, attributes=attributes,
+        keep=service.keep_columns(keep),
         delimiter=delimiter, encoding=encoding, null_values=service.null_values(null_values),
         date_format=date_format, batch_size=batch_size, stats=frozen, memory_limit=memory_limit, master=master,
         output_encoding=output_encoding, csv_safe=csv_safe, spark_conf=service.spark_conf(spark_conf))

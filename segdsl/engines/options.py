@@ -33,6 +33,7 @@ class ApplyOptions:
     spark_conf: tuple[tuple[str, str], ...] = ()   # Spark session settings, (key, value) in the order given
     output_dir: bool = False                 # `output` is a directory of part files (Spark), or table:NAME
     output_format: str | None = None         # the output's format when its name does not say (parquet, csv, jsonl)
+    quarantine_dir: bool = False             # `quarantine` is a directory of part files written by Spark
 
     def quarantine_path(self) -> Path | None:
         if self.on_error != "quarantine":

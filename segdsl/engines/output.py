@@ -81,11 +81,11 @@ class NullWriter:
         pass
 
 
-def open_writers(stack: ExitStack, rows, layout: Layout, output=None):
+def open_writers(stack: ExitStack, rows, layout: Layout, output=None, quarantine=None):
     """The output writer and the quarantine writer (or None), both atomic, both in `stack`.
     `rows` is the run's InputRows (engines/rows.py); its collected bad rows are settled
     before either writer is committed. `output`: an engine's own atomic writer (a context
-    manager) in place of the shared file writer."""
+    manager) in place of the shared file writer; `quarantine` likewise for the bad rows."""
     opts = rows.opts
     style = TextStyle(opts.output_encoding, opts.csv_safe)
     if output is not None:
@@ -94,8 +94,9 @@ def open_writers(stack: ExitStack, rows, layout: Layout, output=None):
         out = (stack.enter_context(open_output(opts.output, layout.columns, opts.output_format, style=style))
                if opts.output else NullWriter())
     qpath = opts.quarantine_path()
-    quarantine = None
-    if qpath is not None:
+    if quarantine is not None:
+        quarantine = stack.enter_context(quarantine)
+    elif qpath is not None:
         quarantine = stack.enter_context(open_quarantine(qpath, rows.quarantine_columns(),
                                                          with_file=rows.several_files(), style=style,
                                                          with_raw=rows.text_inputs()))

@@ -28,16 +28,19 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from ..backends.dialects import render
+from ..backends.names import ORDER
 from ..backends.sql import SqlOptions, build_query, population_table, without_order_by
-from . import population_pass, spark_output, spark_scan
+from . import population_pass, spark_output, spark_scan, spark_text
 from . import statements as st
 from .arrow import ArrowResults, arrow_schema, rows_table
 from .base import Supports, run_guarded, run_tables_through_files
+from .errors import DataError
 from .options import ApplyOptions, Summary
 from .output import Layout, NullWriter, finish, open_writers
 from .rows import InputRows
 from .spark_batches import arrow_batches
-from .spark_session import SPARK_FUNCTIONS, drop_views, register, run_query, session, spark_errors
+from .spark_checks import Checked
+from .spark_session import SPARK_FUNCTIONS, drop_views, quoted, register, run_query, session, spark_errors
 
 if TYPE_CHECKING:
     from ..passes import Plan
@@ -75,6 +78,7 @@ class _SparkRun:
         self.rows = InputRows(self.rs, opts)
         self.summary = self.rows.summary
         self.views: list[str] = []
+        self.scans: list = []
 
     def run(self) -> Summary:
         rs, opts = self.rs, self.opts
@@ -89,7 +93,9 @@ class _SparkRun:
             with spark_errors(), ExitStack() as stack:
                 scans = self.open_scans() if native else {}
                 target = self.spark_target()
-                out, quarantine = open_writers(stack, self.rows, layout, output=target)
+                self.spark_quarantine = self.quarantine_target(scans)
+                out, quarantine = open_writers(stack, self.rows, layout, output=target,
+                                               quarantine=self.spark_quarantine)
                 self.results = ArrowResults(rs, layout, out, self.rows.bad, self.summary)
                 if native:
                     raws = self.load_native(scans)
@@ -108,6 +114,8 @@ class _SparkRun:
                     else:
                         self.emit_in_order(raws)
         finally:
+            for scan in self.scans:
+                scan.close()
             drop_views(self.spark, self.views)
         return finish(self.summary, layout, opts, quarantine)
 
@@ -134,6 +142,21 @@ class _SparkRun:
         self.spark.sql(text)
 
     # ---- where the rows go ----
+    def quarantine_target(self, scans: dict):
+        """A quarantine directory Spark writes (`--quarantine DIR/`), else None (the shared
+        writer's file). Spark writes bad rows only where it read them."""
+        opts = self.opts
+        if opts.on_error != "quarantine" or not opts.quarantine_dir:
+            return None
+        if not scans:
+            raise DataError(
+                f"{opts.quarantine}: a quarantine directory is written by Spark from the inputs it reads "
+                "itself (Parquet files, directories, tables); give a quarantine file for these inputs")
+        main = scans[self.rows.main_input()]
+        path = str(opts.quarantine)
+        return spark_output.SparkQuarantine(self.spark, path, spark_output.directory_format(path, None), main,
+                                            self.rows.several_files(), self.rows.text_inputs())
+
     def spark_target(self):
         opts = self.opts
         if opts.output is None:
@@ -190,35 +213,64 @@ class _SparkRun:
         for name, given in self.opts.inputs.items():
             schema = rs.customer if rs.customer and rs.customer.name == name else rs.related_input(name)
             keyless = schema is rs.customer and not schema.key
-            scan = spark_scan.SparkScan(self.spark, schema, spark_scan.source(given), keyless, self.run_sql)
+            src = spark_scan.source(given)
+            if spark_scan.is_text(src):
+                # the customer input's raw columns are kept for rows found bad later (repeats, conflicts)
+                scan = spark_text.TextScan(self.spark, schema, src, keyless, self.opts, schema is rs.customer)
+            else:
+                scan = spark_scan.SparkScan(self.spark, schema, src, keyless, self.run_sql)
+            self.scans.append(scan)
             self.views.extend(scan.views)
             self.rows.read_elsewhere(name, scan.files, scan.columns)
             scans[name] = scan
         return scans
 
     def load_native(self, scans: dict):
-        rs, rows = self.rs, self.rows
+        rs = self.rs
         for schema in ([rs.customer] if rs.customer else []) + [r for r in rs.related if r.name in scans]:
             scan = scans[schema.name]
             is_customer = schema is rs.customer
-            arrow = arrow_schema(schema, scan.keyless, [], ordered=True)
             table = self.tables[schema.name]
             self.views.append(table)
             if is_customer or rs.customer is None:
-                spark_scan.load(rows, scan, table, arrow, schema.key if is_customer else None, self.register)
-                self.views.extend(scan.views[2:])
+                self.load_checked(scan, table, schema.key if is_customer else None)
                 continue
             valid = f"__segdsl_valid_{schema.name}"
             self.views.append(valid)
-            spark_scan.load(rows, scan, valid, arrow, None, self.register)
-            self.views.extend(scan.views[2:])
+            self.load_checked(scan, valid, None)
             customers = self.tables[rs.customer.name]
             self.summary.orphans += self.spark.sql(_sql(st.count_where(
                 valid, st.column_in(schema.key, customers, rs.customer.key, negate=True)))).collect()[0][0]
             self.run_sql(_sql(st.create_view(table, st.select_all(
                 valid, st.column_in(schema.key, customers, rs.customer.key)))))
         self.register_missing_related()
-        return scans[rows.main_input()]
+        return scans[self.rows.main_input()]
+
+    def load_checked(self, scan, table: str, key: str | None) -> None:
+        """An input's good rows as view `table`; its bad rows counted in Spark and settled by the
+        policy: `skip` needs only their number, `fail` the first of them, a quarantine file all
+        of them (in order, through the driver: the bad rows, never the good ones), and a
+        quarantine directory none (Spark writes it)."""
+        name, rows = scan.schema.name, self.rows
+        count, suspects, repeats = scan.counts(key)
+        self.summary.read[name] = self.summary.read.get(name, 0) + count
+        if not (suspects or repeats):
+            scan.good_rows().createOrReplaceTempView(quoted(table))
+            return
+        checked = Checked(scan, key)
+        checked.good.createOrReplaceTempView(quoted(table))
+        bad = checked.count_bad()
+        if not bad:
+            return
+        if self.opts.on_error == "skip" or self.spark_quarantine is not None:
+            self.summary.rejected[name] = self.summary.rejected.get(name, 0) + bad
+            if self.spark_quarantine is not None:
+                self.spark_quarantine.add_frame(checked.quarantined(len(self.opts.inputs) > 1,
+                                                                    rows.several_files(), rows.text_inputs()))
+            return
+        ordered = checked.bad.orderBy(ORDER)
+        for raw, reason in scan.bad_rows(ordered.limit(1) if self.opts.on_error == "fail" else ordered):
+            rows.bad.add(name, raw, reason)
 
     def register_missing_related(self) -> None:
         """A related input not given is an input without rows."""

@@ -14,17 +14,14 @@ local mode it is the driver's own).
 from __future__ import annotations
 
 import pyarrow as pa
-from sqlglot import exp
 
 from .. import ir
 from ..backends.names import ORDER, ROW
-from ..backends.sql import col
 from ..types import Kind
 from .arrow import arrow_schema
-from .spark_scan import FILE, FILE_ROW, SUSPECT, SparkScan
+from .spark_scan import FILE, FILE_ROW, REASON, TEXT
 from .spark_session import quoted
 
-REASON = "__segdsl_reason"
 FIRST = "__segdsl_first"
 
 
@@ -42,26 +39,20 @@ class Checked:
     `key`: the customer key whose repeats are bad rows (a later good row with a key an
     earlier good row has), or None when no repeat is possible."""
 
-    def __init__(self, scan: SparkScan, key: str | None):
-        from pyspark.sql import functions as F
-        spark, schema = scan.spark, scan.schema
-        self.scan, self.schema = scan, schema
+    def __init__(self, scan, key: str | None):
+        self.scan, self.schema = scan, scan.schema
         self.columns = scan.columns
-        self.names = arrow_schema(schema, scan.keyless, [], ordered=True).names
-        sure = spark.sql(_sql(scan.typed_select(exp.Not(this=col(SUSPECT)), extra=(FILE_ROW, FILE)))) \
-            .withColumn(REASON, F.lit(None).cast("string"))
-        suspects = spark.table(quoted(scan.scan)).where(c(SUSPECT)) \
-            .select(*[c(n) for n in self.columns], c(ORDER), c(FILE_ROW), c(FILE))
-        judged = suspects.mapInArrow(judge(schema, scan.keyless), _spark_schema(schema, scan.keyless, judged=True))
-        checked = sure.unionByName(judged)
+        self.names = arrow_schema(scan.schema, scan.keyless, [], ordered=True).names
+        checked = scan.judged()
         if key is not None:
             checked = _repeats_marked(checked, scan, key)
         self.checked = checked
         reason = c(REASON)
         self.good = checked.where(reason.isNull()).select(*[c(n) for n in self.names])
-        self.raw = spark.table(quoted(scan.scan)).select(*[c(n) for n in self.columns], c(ORDER))
-        self.bad = checked.where(reason.isNotNull()).select(c(ORDER), c(FILE_ROW), c(FILE), reason) \
-            .join(self.raw, ORDER)
+        self.bad = scan.with_raw(checked.where(reason.isNotNull()))
+
+    def count_bad(self) -> int:
+        return self.checked.where(c(REASON).isNotNull()).count()
 
     def raising(self, shown: str):
         """The typed rows, a bad one raising Spark's USER_RAISED_EXCEPTION with its row and
@@ -71,25 +62,39 @@ class Checked:
         message = F.concat(F.lit(f"{shown} row "), c(ORDER).cast("string"), F.lit(": "), reason)
         return self.checked.where(raise_unless(reason.isNull(), message)).select(*[c(n) for n in self.names])
 
-    def counted(self) -> tuple[int, int]:
-        """(rows, bad rows): one aggregation."""
-        from pyspark.sql import functions as F
-        row = self.checked.agg(F.count(F.lit(1)), F.count_if(c(REASON).isNotNull())).collect()[0]
-        return row[0], row[1]
-
-    def quarantined(self, several_inputs: bool, several_files: bool, bad=None):
-        """Bad rows (these, or `bad`: ORDER, FILE_ROW, FILE, REASON and the raw columns) as a
-        quarantine file has them: `_row` (in its file), `_reason`, `_file` where an input
-        has several files, the columns as given."""
-        from pyspark.sql import functions as F
-        reason = F.concat(F.lit(f"{self.schema.name}: "), c(REASON)) if several_inputs else c(REASON)
-        shown = [shown_file(self.scan, c(FILE)).alias("_file")] if several_files else []
-        return (self.bad if bad is None else bad).select(
-            c(FILE_ROW).alias("_row"), reason.alias("_reason"), *shown,
-            *[c(n) for n in self.columns if n not in ("_row", "_reason", "_file")])
+    def quarantined(self, several_inputs: bool, several_files: bool, with_raw: bool = False, bad=None):
+        """Bad rows (these, or `bad`) as a quarantine file has them (`quarantine_frame`)."""
+        return quarantine_frame(self.scan, self.bad if bad is None else bad,
+                                self.schema.name if several_inputs else None, several_files, with_raw)
 
 
-def shown_file(scan: SparkScan, path):
+def quarantine_frame(scan, bad, prefix: str | None, several_files: bool, with_raw: bool = False):
+    """Bad rows of `scan` (ORDER, FILE_ROW, FILE, REASON, the columns as read, and TEXT for
+    text inputs) in a quarantine file's columns (io/writers.QuarantineWriter): `_file` where an
+    input has several files, `_row` (in its file), `_reason` (after `prefix: `, the input's
+    name, where the run has several inputs), the columns as read, `_raw` for text inputs."""
+    from pyspark.sql import functions as F
+    reason = F.concat(F.lit(f"{prefix}: "), c(REASON)) if prefix else c(REASON)
+    taken = ("_row", "_reason") + (("_file",) if several_files else ()) + (("_raw",) if with_raw else ())
+    cols = [shown_file(scan, c(FILE)).alias("_file")] if several_files else []
+    cols += [c(FILE_ROW).alias("_row"), reason.alias("_reason")]
+    cols += [c(n).cast("string").alias(n + "_input" if n in taken else n) if with_raw else
+             c(n).alias(n + "_input" if n in taken else n) for n in scan.columns]
+    if with_raw:
+        cols.append((c(TEXT) if TEXT in bad.columns else F.lit(None).cast("string")).alias("_raw"))
+    return bad.select(*cols)
+
+
+def found_rows(scan, found: list[tuple[int, str]]):
+    """Rows of `scan` the driver found bad, as (ORDER, reason), with their columns as read
+    (`scan.marked`): only the row numbers and reasons leave the driver."""
+    from pyspark.sql import types as T
+    marks = scan.spark.createDataFrame(found, T.StructType([T.StructField(ORDER, T.LongType()),
+                                                           T.StructField(REASON, T.StringType())]))
+    return scan.marked(marks)
+
+
+def shown_file(scan, path):
     """A file's path as messages name it (the input's own spelling of it), from Spark's URI."""
     from pyspark.sql import functions as F
     if len(scan.shown) == 1:
@@ -101,7 +106,7 @@ def shown_file(scan: SparkScan, path):
     return column.otherwise(path)
 
 
-def _repeats_marked(checked, scan: SparkScan, key: str):
+def _repeats_marked(checked, scan, key: str):
     """A key's first good row is its customer; a later good row with the key is bad, with the
     words of rows.repeated_key (the first row's number in its file, and the file where the
     input has several)."""
@@ -159,6 +164,11 @@ def _judged_arrow(schema: ir.InputSchema, keyless: bool) -> pa.Schema:
     fields = [pa.field(f.name, pa.timestamp("us", "UTC")) if pa.types.is_timestamp(f.type) else f for f in base]
     return pa.schema([*fields, pa.field(FILE_ROW, pa.int64()), pa.field(FILE, pa.string()),
                       pa.field(REASON, pa.string())])
+
+
+def judged_schema(schema: ir.InputSchema, keyless: bool):
+    """The Spark schema `judge` gives."""
+    return _spark_schema(schema, keyless, judged=True)
 
 
 def _spark_schema(schema: ir.InputSchema, keyless: bool, judged: bool = False):

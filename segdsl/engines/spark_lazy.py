@@ -60,11 +60,14 @@ def apply_frames(plan: "Plan", frames: dict, opts: ApplyOptions, shown: dict[str
     tag = uuid.uuid4().hex[:12]
     tables = {n: f"__segdsl_{tag}_{n}_rows" for n in input_names(rs)}
     layout = Layout(rs, opts.labels, opts.attributes, [])
+    # frozen population values (a stats file) are baked into the query, as `compile --stats` does
     tree = build_query(plan, opts.params, SqlOptions(tables=tables, labels=opts.labels, attributes=opts.attributes,
-                                                     prepared=True, ordered=True, functions=SPARK_FUNCTIONS))
+                                                     prepared=True, ordered=True, functions=SPARK_FUNCTIONS,
+                                                     frozen=opts.stats or {}))
     with spark_errors():
         rejected: list = []
         customer = None
+        views: list[str] = []
         for schema in ([rs.customer] if rs.customer else []) + list(rs.related):
             keyless = schema is rs.customer and not schema.key
             if schema.name not in frames:
@@ -74,6 +77,7 @@ def apply_frames(plan: "Plan", frames: dict, opts: ApplyOptions, shown: dict[str
                 continue
             scan = _FrameScan(spark, schema, Source(shown[schema.name], frame=frames[schema.name]), keyless,
                               lambda q: spark.sql(q), tag)
+            views += scan.views
             checked = Checked(scan, schema.key if schema is rs.customer else None)
             if opts.on_error == "quarantine":
                 rejected.append(checked.quarantined(len(frames) > 1, False))
@@ -89,7 +93,19 @@ def apply_frames(plan: "Plan", frames: dict, opts: ApplyOptions, shown: dict[str
             quarantine = rejected[0] if rejected else None
             for more in rejected[1:]:
                 quarantine = quarantine.unionByName(more, allowMissingColumns=True)
+        _drop_views(spark, views + list(tables.values()))
         return LazyResult(out, quarantine)
+
+
+def _drop_views(spark, views: list[str]) -> None:
+    """The temporary views the result was built from, dropped where that is safe: a classic
+    session analyses a DataFrame when it is made, so the result holds the views' plans. A Spark
+    Connect DataFrame is a plan the server resolves at each action, by the views' names: there
+    they stay, for the session's life (their names are unique to the call)."""
+    if type(spark).__module__.startswith("pyspark.sql.connect"):
+        return
+    for name in views:
+        spark.catalog.dropTempView(name)
 
 
 class _FrameScan(SparkScan):
@@ -131,7 +147,7 @@ def _without_conflicts(rs: ir.Ruleset, result, customer: Checked | None, shown: 
     if on_error == "quarantine":
         bad = result.where(reason.isNotNull()).select(F.col(ORDER), F.col(ORDER).alias(FILE_ROW),
                                                       F.lit(None).cast("string").alias(FILE), reason.alias(REASON))
-        rejected.append(customer.quarantined(several, False, bad.join(customer.raw, ORDER)))
+        rejected.append(customer.quarantined(several, False, bad=customer.scan.with_raw(bad)))
     return result.where(reason.isNull())
 
 

@@ -186,6 +186,46 @@ class SparkDirectory(_Target):
             self.fs.delete(old)
 
 
+class SparkQuarantine(SparkDirectory):
+    """Bad rows written by Spark's writer into a directory (`--quarantine DIR/`), in the columns
+    of a quarantine file: each input's bad rows as a DataFrame (engines/spark_checks.py), and
+    the few the driver finds (`unique` conflicts, of the customer input `main`) joined back to
+    their columns in Spark. Written when the run ends cleanly, then put in place atomically."""
+
+    def __init__(self, spark, path, fmt: str, main, several_files: bool, with_raw: bool):
+        super().__init__(spark, path, fmt)
+        self.main, self.several_files, self.with_raw = main, several_files, with_raw
+        self.frames: list = []
+        self.found: list[tuple[int, str]] = []
+
+    def add_frame(self, df) -> None:
+        self.frames.append(df)
+
+    def add(self, raw, reason: str) -> None:
+        """A bad row met in the driver (the shared writer's call): its place and reason."""
+        self.found.append((raw.order, reason))
+
+    def commit(self) -> None:
+        if self._state == "open":
+            try:
+                self.write(self._rows())
+            except BaseException:
+                self.abort()
+                raise
+        super().commit()
+
+    def _rows(self):
+        from .spark_checks import found_rows, quarantine_frame
+        frames = list(self.frames)
+        if self.found or not frames:
+            frames.append(quarantine_frame(self.main, found_rows(self.main, self.found), None, self.several_files,
+                                           self.with_raw))
+        out = frames[0]
+        for more in frames[1:]:
+            out = out.unionByName(more, allowMissingColumns=True)
+        return out
+
+
 class SparkTable(_Target):
     """A catalog table written with saveAsTable (the session's default table format, e.g. Delta
     or Iceberg where configured), under a temporary name in the same database, then renamed."""

@@ -28,19 +28,22 @@ from sqlglot import exp
 from .. import ir
 from ..backends.sql import ORDER, ROW, col, double, ident, literal, without_missing
 from ..io.readers import RawRow, detect_format, expand, plain_batch
-from ..io.validate import RowValidator, check_columns
+from ..io.validate import check_columns
 from ..types import Kind
 from . import statements as st
 from .column_types import fits
 from .errors import DataError
-from .rows import repeated_key
 from .spark_batches import arrow_batches, arrow_rows
+from .spark_session import quoted
 
 TABLE = "table:"
 SUSPECT = "__segdsl_suspect"
 FILE = "__segdsl_file"
 INDEX = "__segdsl_index"
 FILE_ROW = "__segdsl_file_row"
+REASON = "__segdsl_reason"        # why a row is bad (engines/spark_checks.py), null for a good row
+LINE = "__segdsl_line"            # a text row's first line in its file
+TEXT = "__segdsl_text"            # a CSV row's text, where it cannot be read as a row
 URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -90,29 +93,27 @@ def _parquet_suffix(path: str) -> bool:
 
 
 def native(rs: ir.Ruleset, opts) -> bool:
-    """Whether every input is one Spark reads and checks itself (Parquet, or a table). A source
-    only Spark can read, with options this path does not take, is a DataError."""
+    """Whether Spark reads and checks every input itself: Parquet, tables, and text (CSV, TSV,
+    JSON Lines: engines/spark_text.py) when it is a directory or a remote path, or beside an
+    input that is. Plain local text files alone are read by the shared reader in this process.
+    A source only Spark can read, with options its reader does not take, is a DataError."""
     sources = {name: source(p) for name, p in opts.inputs.items()}
-    cluster = [s for s in sources.values() if not s.local or (s.files and os.path.isdir(s.given))]
-    refused = [o for o, v in (("--null-values", opts.null_values), ("--keep", opts.keep),
-                              ("--date-format", opts.date_format)) if v]
-    if refused and cluster:
-        raise DataError(f"{cluster[0].given}: Spark reads it with its own reader, which does not take "
-                        f"{', '.join(refused)} yet")
-    if refused:
+    cluster = [name for name, s in sources.items() if not s.local or (s.files and os.path.isdir(s.given))]
+    text = {name for name, s in sources.items() if is_text(s)}
+    refused = [o for o, v in (("--null-values", opts.null_values), ("--date-format", opts.date_format)) if v]
+    refused += ["--keep"] if opts.keep else []
+    parquet = [name for name in sources if name not in text]
+    if cluster and (opts.keep or refused and parquet):
+        given = sources[parquet[0] if parquet and not opts.keep else cluster[0]].given
+        raise DataError(f"{given}: Spark reads it with its own reader, which does not take {', '.join(refused)} yet")
+    if not cluster and (refused or text):
         return False
     for name, src in sources.items():
-        if not src.local:
-            if src.uri and not _parquet_suffix(src.given.rstrip("/*")) and "." in os.path.basename(src.given.rstrip("/")):
-                raise DataError(f"{src.given}: Spark reads remote inputs of Parquet files only; CSV and "
-                                "JSON Lines are read by the shared reader, from local files")
+        if name in text or not src.local:
             continue
         if not src.files:
             raise DataError(f"{src.given}: no data file in this directory")
         if not all(_parquet_suffix(f) for f in src.files):
-            if os.path.isdir(src.given):
-                raise DataError(f"{src.given}: Spark reads directories of Parquet files; for CSV or JSON "
-                                "Lines give a quoted pattern such as 'DIR/*.csv'")
             return False
         if not _local_types_fit(rs, name, src.files):
             if os.path.isdir(src.given):
@@ -120,6 +121,24 @@ def native(rs: ir.Ruleset, opts) -> bool:
                                 "give the files as a quoted pattern to have them read by the shared reader")
             return False
     return True
+
+
+def is_text(src: Source) -> bool:
+    """Whether a source is text files (CSV, TSV, JSON Lines): a remote path or pattern named so,
+    or local files named so (a directory holds files of one format)."""
+    from .spark_text import text_format
+    if src.table is not None:
+        return False
+    if src.uri:
+        return text_format(src.given) is not None or text_format(src.given.rstrip("/*")) is not None
+    if not src.files:
+        return False
+    kinds = {text_format(f) or ("parquet" if _parquet_suffix(f) else "other") for f in src.files}
+    if os.path.isdir(src.given) and (len(kinds) > 1 or "other" in kinds):
+        shown = ", ".join(sorted(os.path.basename(f) for f in src.files)[:3])
+        raise DataError(f"{src.given}: a directory Spark reads holds files of one format (Parquet, CSV, TSV "
+                        f"or JSON Lines); this one has {shown}")
+    return kinds <= set(("csv", "tsv", "jsonl"))
 
 
 def _schema_of(rs: ir.Ruleset, name: str) -> ir.InputSchema:
@@ -224,6 +243,11 @@ def _typed(f: ir.FieldSchema, raw: exp.Expression) -> exp.Expression:
     if f.has_default and f.default is not None:
         v = exp.Coalesce(this=v, expressions=[literal(f.default, kind)])
     return exp.Cast(this=v, to=exp.DataType.build(_SQL[kind]))
+
+
+def sure() -> exp.Expression:
+    """The rows Spark SQL is sure about."""
+    return exp.Not(this=col(SUSPECT))
 
 
 def _sql(tree: exp.Expression) -> str:
@@ -332,6 +356,37 @@ class SparkScan:
             cols.insert(0, exp.alias_(col(FILE_ROW), ident(ROW)))
         return exp.select(*cols).from_(st.table(self.scan)).where(where)
 
+    def good_rows(self):
+        """The typed rows, where counts() found no suspect row and no repeated key."""
+        return self.spark.sql(_sql(self.typed_select(sure())))
+
+    def judged(self):
+        """Every row typed (ORDER, FILE_ROW, FILE, REASON beside): the sure rows by SQL, the
+        suspect rows by the shared validator on the executors."""
+        from .spark_checks import c, judge, judged_schema
+        from pyspark.sql import functions as F
+        typed = self.spark.sql(_sql(self.typed_select(sure(), extra=(FILE_ROW, FILE)))) \
+            .withColumn(REASON, F.lit(None).cast("string"))
+        suspects = self.spark.table(quoted(self.scan)).where(c(SUSPECT)) \
+            .select(*[c(n) for n in self.columns], c(ORDER), c(FILE_ROW), c(FILE))
+        return typed.unionByName(suspects.mapInArrow(judge(self.schema, self.keyless),
+                                                     judged_schema(self.schema, self.keyless)))
+
+    def with_raw(self, bad):
+        """Bad rows (ORDER, FILE_ROW, FILE, REASON) with the columns as read."""
+        from .spark_checks import c
+        return bad.select(c(ORDER), c(FILE_ROW), c(FILE), c(REASON)).join(self.raw(), ORDER)
+
+    def marked(self, marks):
+        """Rows picked by DataFrame `marks` (ORDER, REASON), with their place and columns."""
+        from .spark_checks import c
+        return self.raw(c(FILE_ROW), c(FILE)).join(marks, ORDER)
+
+    def raw(self, *place):
+        """The columns as read, by ORDER (and `place` columns)."""
+        from .spark_checks import c
+        return self.spark.table(quoted(self.scan)).select(c(ORDER), *place, *[c(n) for n in self.columns])
+
     def counts(self, key: str | None) -> tuple[int, int, bool]:
         """Rows, suspect rows, and whether the sure rows may repeat a key: one aggregation."""
         sure = exp.Not(this=col(SUSPECT))
@@ -355,6 +410,19 @@ class SparkScan:
             order, row, path = r.pop(ORDER), r.pop(FILE_ROW), r.pop(FILE)
             yield RawRow(row, None, r, self.shown.get(path, path) if several or not self.src.local else
                          self.src.files[0], None, order - row)
+
+    def bad_rows(self, bad):
+        """(RawRow, reason) of each row of DataFrame `bad` (ORDER, FILE_ROW, FILE, the reason
+        and the columns as read), in its order."""
+        several = len(self.files) > 1
+        for r in _rows(bad):
+            order, row, path, why = r.pop(ORDER), r.pop(FILE_ROW), r.pop(FILE), r.pop(REASON)
+            values = {c: r[c] for c in self.columns}
+            yield RawRow(row, None, values, self.shown.get(path, path) if several or not self.src.local else
+                         self.src.files[0], None, order - row), why
+
+    def close(self) -> None:
+        """Nothing kept: the views go with the run's."""
 
     def by_order(self, order: int) -> RawRow:
         return next(self.raw_rows(exp.EQ(this=col(ORDER), expression=exp.Literal.number(order))))
@@ -383,51 +451,3 @@ def _repeated_keys(source: str, key: str) -> exp.Select:
     rows = exp.select(col(ORDER), col(key), exp.alias_(first, ident("first"))).from_(st.table(source))
     return (exp.select(col(ORDER), col(key), col("first")).from_(rows.subquery("keyed"))
             .where(exp.GT(this=col(ORDER), expression=col("first"))).order_by(col(ORDER)))
-
-
-def load(rows, inp: SparkScan, table: str, arrow_schema: pa.Schema, unique_key: str | None, register) -> None:
-    """Typed rows of one input as view `table`: SQL-sure rows plus the suspects the shared validator
-    accepts. Bad rows (and repeated keys of a customer input) go to the bad-row policy of `rows`
-    (InputRows), worded by the shared validator, exactly as the other engines word them."""
-    spark, schema, name = inp.spark, inp.schema, inp.schema.name
-    count, suspects, repeats = inp.counts(unique_key)
-    rows.summary.read[name] = rows.summary.read.get(name, 0) + count
-    validator = RowValidator(schema)
-    rescued: list = []
-    bad: list = []
-    if suspects:
-        for raw in inp.raw_rows(col(SUSPECT)):
-            rec, reason = validator.convert(raw)
-            if reason is not None:
-                bad.append((raw.order, raw, reason))
-            else:
-                rescued.append((raw, rec))
-    sure = exp.select(*[col(n) for n in arrow_schema.names]).from_(
-        inp.typed_select(exp.Not(this=col(SUSPECT))).subquery("sure"))
-    source: exp.Expression = sure
-    if rescued:
-        cols = {f.name: [r[f.name] for _, r in rescued] for f in schema.fields}
-        cols[ORDER] = [raw.order for raw, _ in rescued]
-        if inp.keyless:
-            cols[ROW] = [raw.row for raw, _ in rescued]
-        rescued_view = f"__segdsl_rescued_{name}"
-        register(rescued_view, pa.Table.from_pydict(cols, schema=arrow_schema))
-        source = exp.union(sure, exp.select(*[col(n) for n in arrow_schema.names]).from_(st.table(rescued_view)),
-                           distinct=False)
-    every = f"__segdsl_all_{name}"
-    inp.query(_sql(st.create_view(every, source)))
-    inp.views.append(every)
-    final = st.select_all(every)
-    if unique_key is not None and (repeats or rescued):
-        dups = [(r[ORDER], r[unique_key], r["first"]) for r in arrow_rows(spark.sql(_sql(_repeated_keys(every, unique_key))))]
-        if dups:
-            dup_view = f"__segdsl_dups_{name}"
-            register(dup_view, pa.table({ORDER: pa.array([d[0] for d in dups], pa.int64())}))
-            raws = {raw.order: raw for raw in inp.raw_rows(st.column_in(ORDER, dup_view, ORDER))}
-            for order, key, first in dups:
-                bad.append((order, raws[order], repeated_key(schema, key, *inp.locate(first))))
-            final = st.select_all(every, st.column_in(ORDER, dup_view, ORDER, negate=True))
-    inp.query(_sql(st.create_view(table, final)))
-    for _, raw, reason in sorted(bad, key=lambda b: b[0]):
-        rows.bad.add(name, raw, reason)
-

@@ -12,6 +12,7 @@ Further commands (explain, diff, report, fmt) are functions beside these.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -233,6 +234,16 @@ def output_target(text: str | None) -> tuple[Path | None, bool]:
     return Path(text.rstrip("/") or "/"), directory
 
 
+def quarantine_target(text: str | os.PathLike | None) -> tuple[Path | None, bool]:
+    """`--quarantine` as given: (the path, whether it is a directory of part files, named with a
+    trailing `/`, or one already, or a URI)."""
+    if text is None:
+        return None, False
+    text = os.fspath(text)
+    directory = text.endswith(("/", "\\")) or Path(text).is_dir() or bool(_URI.match(text))
+    return Path(text.rstrip("/") or "/"), directory
+
+
 def engine_for(name: str, options: ApplyOptions, rs: ir.Ruleset | None = None) -> Engine:
     """The engine called `name`, if it takes every option given and can run the ruleset."""
     engine = registry.get(name)
@@ -247,6 +258,10 @@ def engine_for(name: str, options: ApplyOptions, rs: ir.Ruleset | None = None) -
                 raise fail("not-for-engine", "input", f"{input_name}={path}",
                            f"the {name} engine reads files only; tables and remote paths are read by "
                            f"{_engines_with('cluster_io')}", usage=True)
+        if options.quarantine is not None and options.quarantine_dir:
+            raise fail("not-a-file", "quarantine", options.quarantine,
+                       f"names a directory; give a file path (the {_engines_with('cluster_io')} engine writes "
+                       "a directory of part files)", usage=True)
         if options.output is not None and (options.output_dir or is_cluster_path(options.output)):
             if not is_cluster_path(options.output):
                 what = "is a directory" if Path(options.output).is_dir() else "names a directory (it ends in /)"
@@ -323,6 +338,8 @@ def _check_run(rs: ir.Ruleset, options: ApplyOptions, written: Mapping[str, Path
     check_encoding(options.encoding)
     check_encoding(options.output_encoding, "output_encoding")
     quarantine = options.quarantine_path() if options.inputs or options.output or options.quarantine else None
+    if options.quarantine_dir:
+        quarantine = None                   # written by Spark, put in place atomically
     output = options.output
     if output is not None and (options.output_dir or is_cluster_path(output)):
         _check_spark_target(options)

@@ -61,7 +61,7 @@ def run(engine: str, rs, folder: Path, inputs: dict, out_name: str = "out.parque
     rejected = opts.quarantine_path()
     facts = summary.as_dict() | {"output": None, "quarantine": None}
     got = sorted_table(out, rs.key) if opts.output_dir else out.read_bytes()
-    return got, rejected.read_bytes() if rejected and rejected.exists() else None, facts
+    return got, rejected.read_bytes() if rejected and rejected.is_file() else None, facts
 
 
 def sorted_table(path: Path, key: str) -> pa.Table:
@@ -229,6 +229,76 @@ def test_bad_rows_with_a_directory_output(tmp_path, spark):
                quarantine=tmp_path / "duckdb" / "rejected.csv")
     assert got[0].equals(as_table(duck[0], "id"))
     assert got[1] == duck[1] and got[2] == duck[2]
+
+
+def _quarantined(path: Path) -> list[tuple]:
+    """A quarantine file or directory as sorted rows of text, whatever wrote it."""
+    import pyarrow.csv as pacsv
+    if path.is_dir():
+        parts = sorted(p for p in path.iterdir() if not p.name.startswith(("_", ".")))
+        if parts and parts[0].suffix == ".csv":
+            tables = [pacsv.read_csv(p, convert_options=pacsv.ConvertOptions(
+                column_types={}, strings_can_be_null=False)) for p in parts if p.stat().st_size]
+            table = pa.concat_tables(tables) if tables else None
+        else:
+            table = pq.read_table(path)
+    else:
+        table = pacsv.read_csv(path)
+    cols = [c for c in ("_row", "_reason", "_file", "客户编号") if table is not None and c in table.column_names]
+    return sorted(tuple(str(v) if v is not None else "" for v in row.values())
+                  for row in table.select(cols).to_pylist()) if table is not None else []
+
+
+@pytest.mark.parametrize("name", ["rejected/", "rejected.csv/"])
+@pytest.mark.parametrize("parts", [1, 2])
+def test_quarantine_directory_written_by_spark(tmp_path, spark, name, parts):
+    """`--quarantine DIR/`: Spark writes the bad rows (the input's, and `unique` conflicts found
+    in the driver) as part files; the same rows, row numbers, files and reasons as DuckDB's file."""
+    rs = load(tmp_path / "shop.seg", SHOP)
+    whole = tmp_path / "shop.parquet"
+    shop_parquet(whole)
+    source = reference = whole
+    if parts == 2:
+        table = pq.read_table(whole)
+        (tmp_path / "parts").mkdir()
+        pq.write_table(table.slice(0, 6), tmp_path / "parts" / "a.parquet")
+        pq.write_table(table.slice(6), tmp_path / "parts" / "b.parquet")
+        source, reference = tmp_path / "parts", tmp_path / "parts" / "*.parquet"
+    target = tmp_path / "spark" / name
+    got = run("spark", rs, tmp_path / "spark", {"customer": source}, "out", output_dir=True,
+              on_error="quarantine", quarantine=target, quarantine_dir=True)
+    duck = run("duckdb", rs, tmp_path / "duckdb", {"customer": reference}, on_error="quarantine",
+               quarantine=tmp_path / "duckdb" / "rejected.csv")
+    assert got[0].equals(as_table(duck[0], "id"))
+    assert got[2] == duck[2] and got[2]["quarantined"] == 7
+    spark_rows = _quarantined(target)
+    duck_rows = _quarantined(tmp_path / "duckdb" / "rejected.csv")
+    assert spark_rows == duck_rows and len(spark_rows) == 7
+    assert not [p for p in (tmp_path / "spark").iterdir() if p.name.startswith(".")]    # nothing left beside it
+
+
+def test_quarantine_directory_is_for_spark_inputs(tmp_path, spark):
+    rs = load(TELCO)
+    got = run("spark", rs, tmp_path / "spark", {"customer": TELCO_SAMPLE}, on_error="quarantine",
+              quarantine=tmp_path / "rejected", quarantine_dir=True)
+    assert "a quarantine directory is written by Spark" in got[0]
+
+
+def test_quarantine_directory_on_the_command_line(tmp_path, spark):
+    rs_path = tmp_path / "shop.seg"
+    rs_path.write_text(SHOP, encoding="utf-8")
+    shop_parquet(tmp_path / "shop.parquet")
+    result = CliRunner().invoke(app, ["apply", str(rs_path), "--engine", "spark", "-i",
+                                      f"customer={tmp_path / 'shop.parquet'}", "-o", str(tmp_path / "out.csv"),
+                                      "--on-error", "quarantine", "--quarantine", f"{tmp_path / 'bad'}/"])
+    assert result.exit_code == 0, result.output
+    assert "7 bad rows quarantined to" in result.output and (tmp_path / "bad").is_dir()
+    assert len(_quarantined(tmp_path / "bad")) == 7
+    other = CliRunner().invoke(app, ["apply", str(rs_path), "--engine", "duckdb", "-i",
+                                     f"customer={tmp_path / 'shop.parquet'}", "-o", str(tmp_path / "out2.csv"),
+                                     "--on-error", "quarantine", "--quarantine", f"{tmp_path / 'bad2'}/"])
+    assert other.exit_code == 2 and "names a directory" in other.output
+    assert not (tmp_path / "out2.csv").exists()
 
 
 # ---- catalog tables ------------------------------------------------------------------
