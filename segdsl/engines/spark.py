@@ -4,11 +4,18 @@
 Where the rows come from decides the path, never the answer:
 
 * Parquet files, directories of part files, patterns, remote paths and catalog tables
-  (`table:db.name`) are read by Spark and checked in Spark SQL (engines/spark_scan.py): only
-  the rows SQL is unsure about come to the driver, to be worded by the shared validator.
-* CSV and JSON Lines (local files or patterns) are read and validated in this process by the
-  same code as the other engines (engines/rows.py) and go to Spark as Arrow tables with an
-  explicit schema (types from the rule file, never inferred).
+  (`table:db.name`) are read by Spark and checked in Spark SQL (engines/spark_scan.py); the
+  rows SQL is unsure about are worded by the shared validator on the executors
+  (engines/spark_checks.py).
+* CSV, TSV and JSON Lines directories and remote paths are parsed and checked on the
+  executors by the shared reader and validator (engines/spark_text.py).
+* CSV and JSON Lines as local files or patterns (every input local) are read and validated in
+  this process by the same code as the other engines (engines/rows.py) and go to Spark as
+  Arrow tables with an explicit schema (types from the rule file, never inferred).
+
+Bad rows are counted in Spark; the driver gets what the policy needs (`skip`: their number,
+`fail`: the first, a quarantine file: the bad rows), and a quarantine directory is written by
+Spark (spark_output.SparkQuarantine).
 
 Where the rows go:
 
