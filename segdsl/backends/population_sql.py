@@ -28,6 +28,32 @@ and no window spans all customers:
 * cume_share: of whole numbers, BIGINT window sums; of numbers, EXACT_CUME
   over the group's distinct values and counts.
 
+Without `by`, "one group" is the whole population, and on Spark a window
+without PARTITION BY runs in one task: with a value of high cardinality one
+task would sort every distinct value, and EXACT_CUME would take them all in
+one array. The Spark engine (whose SPARK_FUNCTIONS include EXACT_PAIR_PARTIALS
+and EXACT_CUME_ABOVE; `StatSql.spread`) gets a range-partitioned form instead:
+
+* buckets: each distinct value goes to one of BUCKETS buckets of consecutive
+  values, by a binary search of cut points that are exact percentiles of a
+  hash sample of the distinct values (`cut_points`, `bucketed`): a monotone
+  function of the value, so equal values share a bucket and no result rests
+  on where the cuts fall, only the balance of the tasks;
+* cumulative counts (and the BIGINT sums of whole-number cume_share): a
+  window PARTITION BY bucket ORDER BY value, plus the bucket's offset, the sum
+  over the buckets before it, from a running window over the table of
+  per-bucket sums (BUCKETS rows: the only windows without PARTITION BY are
+  over that table); n from the same table (`ranged`);
+* cume_share of numbers: each bucket's (value, count) pairs and their exact
+  sum as a few doubles (EXACT_PAIR_PARTIALS); from the per-bucket table, the
+  concatenated sums of the buckets above each bucket and the total (EXACT_SUM
+  of all of them); EXACT_CUME_ABOVE per bucket starts its running exact sum
+  from the sums above: the same exact sums as EXACT_CUME over every value at
+  once, so the same doubles (`spread_cume_share`).
+
+Nothing of this collects to the driver. Other databases keep the window per
+group, and statistics with `by` keep it on Spark too.
+
 A dialect without the registered functions (compiled warehouse SQL) gets
 SEG501 for the statistics that add numbers: its SUM adds in row order and
 rounds after each addition, so its answer can differ, and a different number
@@ -48,7 +74,7 @@ from .errors import NotSupported
 VALUE = "__segdsl_value"      # the value column of a statistic's results, beside the key
 MAX_TILES = 1000              # ntile's cut points are columns: one per tile
 CHUNKS = 64                   # chunks of a group summed apart (EXACT_PARTIALS), then merged
-BUCKETS = 256                 # buckets of consecutive values a population without `by` is spread over
+BUCKETS = 256                 # buckets of consecutive values a population without `by` is spread over (2^k)
 SAMPLE = 32768                # about this many distinct values, picked by hash, place the buckets' bounds
 
 V, C, BELOW, N, POS, BUCKET = "v", "c", "below", "n", "pos", "bucket"
@@ -105,6 +131,10 @@ def _window_sum(e: exp.Expression, partition: list[exp.Expression], running: boo
         return exp.Window(this=exp.Sum(this=e), partition_by=partition or None)
     return exp.Window(this=exp.Sum(this=e), partition_by=partition or None, order=_ascending(order),
                       spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"))
+
+
+def _same_bucket(a: str, b: str) -> exp.Expression:
+    return exp.EQ(this=col(BUCKET, a), expression=col(BUCKET, b))
 
 
 def _call(name: str, *args: exp.Expression) -> exp.Expression:
@@ -230,10 +260,12 @@ class StatSql:
         sorts d / BUCKETS values a task instead of d in one task, and what crosses buckets
         (offsets, sums above) comes from a table of BUCKETS rows.
 
-        BUCKETS = 256: past the shuffle partitions of a cluster's run (AQE coalesces the small
-        ones), so every task gets buckets, and few enough that the per-bucket tables and their
-        windows stay a few hundred rows in one task; at 100M distinct values a bucket holds
-        about 400k, whose pairs (6 MB) one call of EXACT_CUME_ABOVE takes."""
+        BUCKETS = 256: about as many as a cluster run's shuffle partitions (docs/scale.md: 400
+        at 100M customers; the hash of the bucket number places them), so that most tasks get
+        a bucket or two; few enough that the per-bucket tables and their windows stay a few
+        hundred rows in one task and a value's bucket takes 8 steps of binary search. At 100M
+        distinct values a bucket holds about 400k, whose pairs (6 MB) one call of
+        EXACT_CUME_ABOVE takes."""
         cuts = self.cut_points(freq)
         sel = select(col(V, "f"), col(C, "f"), *extra, named(bucket_of(col(V, "f"), col("cuts", "k")), BUCKET))
         return self.add("bucketed", sel.from_(cte_table(freq, "f"), copy=False)
@@ -249,7 +281,8 @@ class StatSql:
         offsets = []
         for x in names:
             before = exp.Sub(this=_cast(_window_sum(col(x), [], True, BUCKET), "BIGINT"), expression=col(x))
-            offsets += [named(before, f"before_{x}"), named(_cast(_window_sum(col(x), [], False), "BIGINT"), f"all_{x}")]
+            total = _cast(_window_sum(col(x), [], False), "BIGINT")
+            offsets += [named(before, f"before_{x}"), named(total, f"all_{x}")]
         offsets_table = self.add("offsets", select(col(BUCKET), *offsets).from_(cte_table(per_bucket), copy=False))
         inside = [named(_cast(_window_sum(col(x), [col(BUCKET)], True), "BIGINT"), f"in_{x}") for x in names]
         local = self.add("local", select(exp.Star(), *inside).from_(cte_table(table), copy=False))
@@ -257,9 +290,8 @@ class StatSql:
         for x in names:
             out += [named(exp.Add(this=col(f"before_{x}", "o"), expression=col(f"in_{x}", "l")), f"run_{x}"),
                     named(col(f"all_{x}", "o"), f"all_{x}")]
-        on = exp.EQ(this=col(BUCKET, "l"), expression=col(BUCKET, "o"))
         return self.add("ranged", select(*out).from_(cte_table(local, "l"), copy=False)
-                        .join(cte_table(offsets_table, "o"), on=on, copy=False))
+                        .join(cte_table(offsets_table, "o"), on=_same_bucket("l", "o"), copy=False))
 
     def order_statistics(self, cum: str, ps: list[float]) -> tuple[str, list[exp.Expression]]:
         """Per group: n and, for each p, the values at lo = floor(h) and hi = min(lo + 1, n − 1)
@@ -447,16 +479,14 @@ class StatSql:
                                          named(_call(EXACT_SUM, exp.Flatten(this=everything)), "total"))
                          .from_(cte_table(parts), copy=False))
         call = _call(EXACT_CUME_ABOVE, col("pairs", "q"), col("above", "a"), col("total", "a"))
-        shares = self.add("shares", select(col(BUCKET, "q"), named(call, "shares")).from_(cte_table(bucket_pairs, "q"), copy=False)
-                          .join(cte_table(above, "a"), on=exp.EQ(this=col(BUCKET, "q"), expression=col(BUCKET, "a")),
-                                copy=False))
+        shares = self.add("shares", select(col(BUCKET, "q"), named(call, "shares"))
+                          .from_(cte_table(bucket_pairs, "q"), copy=False)
+                          .join(cte_table(above, "a"), on=_same_bucket("q", "a"), copy=False))
         pos = exp.Window(this=exp.RowNumber(), partition_by=[col(BUCKET)], order=_ascending(V))
         ranked = self.add("ranked", select(col(V), col(BUCKET), named(pos, POS)).from_(cte_table(table), copy=False))
-        share = self.add("share", select(col(V, "r"), named(ArrayItem(this=col("shares", "t"), expression=col(POS, "r")),
-                                                            "share"))
-                         .from_(cte_table(ranked, "r"), copy=False)
-                         .join(cte_table(shares, "t"), on=exp.EQ(this=col(BUCKET, "r"), expression=col(BUCKET, "t")),
-                               copy=False))
+        item = ArrayItem(this=col("shares", "t"), expression=col(POS, "r"))
+        share = self.add("share", select(col(V, "r"), named(item, "share")).from_(cte_table(ranked, "r"), copy=False)
+                         .join(cte_table(shares, "t"), on=_same_bucket("r", "t"), copy=False))
         return self.per_customer(share, col("share", "t"), on_value=True)
 
 
