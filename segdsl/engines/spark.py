@@ -36,8 +36,8 @@ import pyarrow as pa
 
 from ..backends.dialects import render
 from ..backends.names import ORDER
-from ..backends.sql import SqlOptions, build_query, population_table, without_order_by
-from . import population_pass, spark_output, spark_scan, spark_text
+from ..backends.sql import SqlOptions, build_query, without_order_by
+from . import spark_output, spark_scan, spark_text
 from . import statements as st
 from .arrow import ArrowResults, arrow_schema, rows_table
 from .base import Supports, run_guarded, run_tables_through_files
@@ -93,7 +93,7 @@ class _SparkRun:
         layout = Layout(rs, opts.labels, opts.attributes, self.rows.keep_columns())
         names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
         self.tables = {n: f"{n}_rows" for n in names}
-        # built (and so checked) before any data is read; the statistics' result views have fixed names
+        # built (and so checked) before any data is read
         self.tree = self.query(layout)
         self.spark = session(opts.master, opts.spark_conf)
         try:
@@ -106,16 +106,12 @@ class _SparkRun:
                 self.results = ArrowResults(rs, layout, out, self.rows.bad, self.summary)
                 if native:
                     raws = self.load_native(scans)
-                elif target is None and not (rs.related or rs.population):
+                elif target is None and not rs.related and (not rs.population or opts.stats):
                     self.stream(layout)
                     raws = None
                 else:
                     raws = self.load_all(layout)
                 if raws is not None:
-                    if self.frozen_tables():        # else computed inside the main query
-                        population_pass.compute(self.plan, self.opts.params, "spark", self.tables,
-                                                lambda q: run_query(self.spark, q), self.register, self.opts.stats,
-                                                functions=SPARK_FUNCTIONS)
                     if target is not None:
                         self.write_by_spark(layout, target, raws)
                     else:
@@ -130,15 +126,11 @@ class _SparkRun:
         opts = self.opts
         options = SqlOptions(tables=self.tables, labels=opts.labels, attributes=opts.attributes,
                              keep=tuple(layout.keep), prepared=True, ordered=True,
-                             population=self.frozen_tables(), functions=SPARK_FUNCTIONS)
+                             frozen=opts.stats or {}, functions=SPARK_FUNCTIONS)
+        # population values are computed inside the query (backends/population_sql.py), or
+        # frozen ones (`--stats`) baked into it (backends/population_frozen.py): no customer's
+        # value passes through this process
         return build_query(self.plan, opts.params, options)     # NotSupported: SEG501 at the rule
-
-    def frozen_tables(self) -> tuple[tuple[int, str], ...]:
-        """Population values are computed inside the main query (backends/population_sql.py);
-        only frozen ones (`--stats`) come from views population_pass registers first."""
-        if not (self.rs.population and self.opts.stats):
-            return ()
-        return tuple((p.id, population_table(p.id)) for p in self.rs.population)
 
     def register(self, name: str, table: pa.Table) -> None:
         register(self.spark, name, table)
@@ -286,7 +278,7 @@ class _SparkRun:
                 self.register(self.tables[r.name], arrow_schema(r, False, [], ordered=True).empty_table())
 
     def stream(self, layout: Layout) -> None:
-        """CSV or JSON Lines, no related inputs, no population statistics, a file out: one Spark
+        """CSV or JSON Lines, no related inputs, no population values but frozen ones, a file out: one Spark
         job per batch, memory bounded."""
         schema = self.rs.customer
         sql = render(self.tree, "spark")

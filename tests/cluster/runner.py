@@ -14,6 +14,7 @@ master=..., spark_conf=...)`, and the output and quarantine files read back.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -49,6 +50,7 @@ class Run:
     inputs: dict[str, str]
     params: dict[str, str] = field(default_factory=dict)
     delimiter: str | None = None
+    spark_inputs: dict[str, str] | None = None    # the same files as Spark gets them, where that differs
 
 
 def conformance_runs(tmp: Path) -> list[Run]:
@@ -71,31 +73,41 @@ def conformance_runs(tmp: Path) -> list[Run]:
 
 def ruleset_runs(tmp: Path) -> list[Run]:
     """Every shipped ruleset and example: on its shipped sample where it has one, else on
-    seeded customers shaped by its schema (as tests/engines/test_every_engine_on_every_ruleset.py)."""
+    seeded customers shaped by its schema (as tests/engines/test_every_engine_on_every_ruleset.py).
+    Spark gets each text file as a directory holding it, which its executors read and check
+    (engines/spark_text.py); DuckDB reads the file."""
     runs = []
     for path in FILES:
         label = str(path.relative_to(ROOT))
         rs = api.load(path).ruleset
-        if path.name in SHIPPED and "rulesets" in (path.parent.name, path.parent.parent.name):
-            name, data, extra = SHIPPED[path.name]
-            runs.append(Run(f"ruleset {label}", path, {name: str(data)}, delimiter=extra[1] if extra else None))
-            continue
         folder = tmp / "rulesets" / label.replace("/", "_")
         folder.mkdir(parents=True)
-        args = generated_data(rs, folder)
-        inputs = dict(a.split("=", 1) for a in args[1::2])
-        runs.append(Run(f"ruleset {label}", path, inputs))
+        if path.name in SHIPPED and "rulesets" in (path.parent.name, path.parent.parent.name):
+            name, data, extra = SHIPPED[path.name]
+            inputs, delimiter = {name: str(data)}, extra[1] if extra else None
+        else:
+            args = generated_data(rs, folder)
+            inputs, delimiter = dict(a.split("=", 1) for a in args[1::2]), None
+        runs.append(Run(f"ruleset {label}", path, inputs, delimiter=delimiter,
+                        spark_inputs={n: as_directory(Path(p), folder / "spark_in" / n) for n, p in inputs.items()}))
     return runs
 
 
-def outcome(run: Run, engine: str, folder: Path, **spark) -> dict:
+def as_directory(file: Path, folder: Path) -> str:
+    """A directory holding a copy of `file`, as a Spark job's input would be."""
+    folder.mkdir(parents=True)
+    shutil.copyfile(file, folder / file.name)
+    return str(folder)
+
+
+def outcome(run: Run, engine: str, folder: Path, inputs: dict | None = None, **spark) -> dict:
     """What one engine made of the run: sorted output and rejected rows and the summary,
     or the error it reported (both engines must agree on that too)."""
     folder.mkdir(parents=True)
     out, rejected = folder / "out.parquet", folder / "rejected.parquet"
     try:
         seg = api.load(run.rules, params=run.params)
-        applied = seg.apply_with_summary(dict(run.inputs), engine, out, on_error="quarantine", quarantine=rejected,
+        applied = seg.apply_with_summary(dict(inputs or run.inputs), engine, out, on_error="quarantine", quarantine=rejected,
                                          labels=True, attributes=True, delimiter=run.delimiter, **spark)
     except (api.DataError, api.OptionError, api.NotSupported) as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}
@@ -116,7 +128,8 @@ def compare(master: str, tmp: Path) -> dict:
         try:
             want = outcome(run, "duckdb", tmp / "out" / str(i) / "duckdb")
             start = time.perf_counter()
-            got = outcome(run, "spark", tmp / "out" / str(i) / "spark", master=master, spark_conf=settings(master))
+            got = outcome(run, "spark", tmp / "out" / str(i) / "spark", master=master, spark_conf=settings(master),
+                          inputs=run.spark_inputs)
             seconds[run.name] = round(time.perf_counter() - start, 2)
         except Exception:  # noqa: BLE001 - a crash is a finding, reported with the others
             mismatches.append({"run": run.name, "crash": traceback.format_exc()})

@@ -21,7 +21,7 @@ def invoke(*args):
     return r
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "python"])
+@pytest.mark.parametrize("engine", ["duckdb", "python", "spark"])
 def test_a_subset_with_frozen_stats_matches_the_full_run(tmp_path, engine):
     stats = tmp_path / "rfm.stats.json"
     r = invoke("stats", RFM, "--input", f"orders={ORDERS}", "-o", stats)
