@@ -425,7 +425,10 @@ class Segmentation:
         `output_encoding` and `csv_safe` are the command line's `--output-encoding`
         and `--csv-safe` for CSV and JSONL outputs (docs/cli.md). For engine="spark",
         `master` is the cluster (spark://HOST:PORT, sc://HOST:PORT for Spark Connect,
-        local[N]) and `spark_conf` the session's settings ({"spark.executor.memory": "4g"})."""
+        local[N]) and `spark_conf` the session's settings ({"spark.executor.memory": "4g"}); it
+        also reads a directory of part files, hdfs://, s3a:// or table:db.name, and writes
+        `output` and `quarantine` as directories of part files when named with a trailing
+        "/" (or table:db.name for the output)."""
         applied = self.apply_with_summary(
             data, engine, output, on_error=on_error, quarantine=quarantine, labels=labels,
             attributes=attributes, keep=keep, delimiter=delimiter, encoding=encoding,
@@ -460,12 +463,12 @@ class Segmentation:
         main = next(iter(sources))
         lazy = output is None and engine in (None, "spark") and set(kinds.values()) == {"spark"}
         engine = engine or ("spark" if lazy else registry.DEFAULT)
-        registry.get(engine)
+        cluster_io = registry.get(engine).supports.cluster_io
         if lazy:
             return self._apply_lazily(sources, on_error=on_error, quarantine=quarantine, labels=labels,
                                       attributes=attributes, keep=keep, master=master, spark_conf=spark_conf)
         paths = service.existing_files([(name, os.fspath(src)) for name, src in sources.items()
-                                        if kinds[name] == "path"])
+                                        if kinds[name] == "path"], cluster=cluster_io)
         shown = {name: f"{name} ({_DESCRIBE[kinds[name]]})" for name in sources if kinds[name] != "path"}
         tables = {name: _to_arrow(sources[name], kinds[name], what) for name, what in shown.items()}
         if on_error == "quarantine" and quarantine is None and output is None:
@@ -474,8 +477,9 @@ class Segmentation:
                                  "(or an output, to put the rejected rows next to it)")
             quarantine = service.default_quarantine(ApplyOptions(inputs=paths))
         rejected, rejected_dir = service.quarantine_target(quarantine)
+        target, directory = service.output_target(os.fspath(output) if output is not None else None)
         opts = ApplyOptions(
-            inputs=paths, output=Path(output) if output is not None else None, params=dict(self.params),
+            inputs=paths, output=target, output_dir=directory, params=dict(self.params),
             on_error=on_error, quarantine=rejected, quarantine_dir=rejected_dir, labels=labels,
             attributes=attributes, keep=service.keep_columns(keep), delimiter=delimiter, encoding=encoding,
             null_values=service.null_values(null_values), date_format=date_format, batch_size=batch_size,

@@ -94,8 +94,10 @@ def _parquet_suffix(path: str) -> bool:
 
 def native(rs: ir.Ruleset, opts) -> bool:
     """Whether Spark reads and checks every input itself: Parquet, tables, and text (CSV, TSV,
-    JSON Lines: engines/spark_text.py) when it is a directory or a remote path, or beside an
-    input that is. Plain local text files alone are read by the shared reader in this process.
+    JSON Lines: engines/spark_text.py) when it is a directory or a remote path, beside an input
+    that is, or when the run needs every row in Spark (related inputs, population values
+    computed, an output Spark writes). Otherwise local text files are streamed through the
+    shared reader in this process, a batch at a time, into the one output file it writes.
     A source only Spark can read, with options its reader does not take, is a DataError."""
     sources = {name: source(p) for name, p in opts.inputs.items()}
     cluster = [name for name, s in sources.items() if not s.local or (s.files and os.path.isdir(s.given))]
@@ -106,7 +108,9 @@ def native(rs: ir.Ruleset, opts) -> bool:
     if cluster and (opts.keep or refused and parquet):
         given = sources[parquet[0] if parquet and not opts.keep else cluster[0]].given
         raise DataError(f"{given}: Spark reads it with its own reader, which does not take {', '.join(refused)} yet")
-    if not cluster and (refused or text):
+    whole = bool(rs.related) or bool(rs.population and not opts.stats) or (
+        opts.output is not None and (opts.output_dir or os.fspath(opts.output).startswith(TABLE)))
+    if not cluster and (opts.keep or text and not whole or refused and parquet):
         return False
     for name, src in sources.items():
         if name in text or not src.local:
