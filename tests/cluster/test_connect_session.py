@@ -62,3 +62,30 @@ def test_a_classic_run_after_a_connect_session_in_one_process(connect, tmp_path)
     assert r.exit_code == 0, r.output
     assert out.read_text(encoding="utf-8") == "id,d\na,early\nb,late\n"
     assert "SPARK_CONNECT_MODE_ENABLED" not in os.environ
+
+
+def test_directories_written_over_connect(connect, tmp_path):
+    """Over Spark Connect the executors write a directory output and a quarantine directory
+    (here on a file system the server shares), read a directory of CSV parts, and the result is
+    the DuckDB engine's."""
+    import pyarrow.parquet as pq
+    rules = tmp_path / "shop.seg"
+    rules.write_text("ruleset s\ninput customer key id { id: string  spend: number? in 0..100 }\n"
+                     "dimension d first { segment big when spend >= 50 otherwise small }\n", encoding="utf-8")
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "a.csv").write_text("id,spend\na,10\nb,-1\nc,70\n", encoding="utf-8")
+    (tmp_path / "parts" / "b.csv").write_text("id,spend\nd,x\na,5\ne,99\n", encoding="utf-8")
+    args = ["apply", str(rules), "--on-error", "quarantine"]
+    spark = CliRunner().invoke(app, args + ["--input", f"customer={tmp_path / 'parts'}", "-o", f"{tmp_path / 'out'}/",
+                                            "--quarantine", f"{tmp_path / 'bad'}/", "--engine", "spark",
+                                            "--master", connect])
+    assert spark.exit_code == 0, spark.output
+    duck = CliRunner().invoke(app, args + ["--input", f"customer={tmp_path / 'parts' / '*.csv'}", "-o",
+                                           str(tmp_path / "duck.parquet"), "--quarantine", str(tmp_path / "duck.csv")])
+    assert duck.exit_code == 0, duck.output
+    assert pq.read_table(tmp_path / "out").sort_by("id").to_pylist() == \
+        pq.read_table(tmp_path / "duck.parquet").sort_by("id").to_pylist()
+    bad = sorted((r["_file"].rsplit("/", 1)[-1], r["_row"], r["_reason"]) for r in pq.read_table(tmp_path / "bad").to_pylist())
+    lines = (tmp_path / "duck.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert len(bad) == len(lines) == 3 and [b[:2] for b in bad] == [("a.csv", 2), ("b.csv", 1), ("b.csv", 2)]
+    assert "appears twice (first at row 1 of" in bad[2][2]
