@@ -331,14 +331,7 @@ class SparkScan:
         counts = {r[FILE]: r["n"] for r in arrow_rows(self.spark.sql(_sql(
             exp.select(col(FILE), exp.alias_(exp.Count(this=exp.Star()), ident("n")))
             .from_(st.table(self.src_view)).group_by(col(FILE)))))}
-        if self.src.local:
-            where = {os.path.realpath(f): f for f in self.src.files}
-            shown = {p: where.get(os.path.realpath(_local_path(p)), _local_path(p)) for p in counts}
-            rank = {f: i for i, f in enumerate(self.src.files)}
-            order = sorted(counts, key=lambda p: (rank.get(shown[p], len(rank)), shown[p]))
-        else:
-            shown = {p: _display_path(p) for p in counts}
-            order = sorted(counts, key=lambda p: shown[p])
+        order, shown = reading_order(self.src, counts)
         self.paths = order
         self.files = [shown[p] for p in order]
         self.shown = shown
@@ -437,6 +430,18 @@ def _rows(df):
     with a value outside years 1 to 9999 (which Python cannot hold) comes as text."""
     for batch in arrow_batches(df):
         yield from plain_batch(batch).to_pylist()
+
+
+def reading_order(src: Source, uris) -> tuple[list[str], dict[str, str]]:
+    """The files Spark names by `uris`, in the shared reader's order (local files as
+    io/readers.expand sorts them, others by path), and each as messages name it."""
+    if src.local:
+        where = {os.path.realpath(f): f for f in src.files}
+        shown = {p: where.get(os.path.realpath(_local_path(p)), _local_path(p)) for p in uris}
+        rank = {f: i for i, f in enumerate(src.files)}
+        return sorted(uris, key=lambda p: (rank.get(shown[p], len(rank)), shown[p])), shown
+    shown = {p: _display_path(p) for p in uris}
+    return sorted(uris, key=lambda p: shown[p]), shown
 
 
 def _local_path(uri: str) -> str:

@@ -30,7 +30,7 @@ from ..io.validate import check_columns
 from .arrow import arrow_schema
 from .errors import DataError
 from .spark_checks import typed_schema
-from .spark_scan import FILE, FILE_ROW, LINE, REASON, TEXT, Source, _display_path, _local_path, _rows
+from .spark_scan import FILE, FILE_ROW, LINE, REASON, TEXT, Source, _rows, reading_order
 from .spark_session import quoted
 
 TEXT_FORMATS = ("csv", "tsv", "jsonl")
@@ -83,14 +83,7 @@ class TextScan:
         order, their columns checked, their rows before each; the first unreadable file raised."""
         facts = {r[FILE]: r for r in self.parsed.where(c(FILE_ROW) <= 0)
                  .select(c(FILE), c(FILE_ROW), c(COLUMNS), c(ROWS), c(BAD), c(ERROR)).collect()}
-        if self.src.local:
-            where = {os.path.realpath(f): f for f in self.src.files}
-            shown = {p: where.get(os.path.realpath(_local_path(p)), _local_path(p)) for p in facts}
-            rank = {f: i for i, f in enumerate(self.src.files)}
-            order = sorted(facts, key=lambda p: (rank.get(shown[p], len(rank)), shown[p]))
-        else:
-            shown = {p: _display_path(p) for p in facts}
-            order = sorted(facts, key=lambda p: shown[p])
+        order, shown = reading_order(self.src, facts)
         if not order:
             raise DataError(f"{self.src.given}: no data file")
         for p in order:

@@ -20,28 +20,10 @@ from segdsl.engines.options import ApplyOptions, DataError
 from segdsl.io.errors import InputError
 from segdsl.passes import build_plan
 from segdsl.service.params import resolve_params
+from tests.engines.test_spark_native import SHOP
 
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
 
-SHOP = '''
-ruleset shop "商店" version "1"
-input customer key id {
-  id:     string from "客户编号"
-  spend:  number? in 0..100000
-  tier:   enum { gold = "Gold" "金卡", silver = "Silver" }?
-  visits: int = 0
-  born:   date?
-}
-dimension value "价值" first {
-  segment vip  "贵宾" when spend >= 1000 { channel: "call", priority: 1 }
-  segment good "优质" when spend >= 100
-  otherwise rest "其他"
-}
-dimension promo unique {
-  segment rich  when spend >= 2000
-  segment loyal when visits >= 8
-}
-'''
 
 # part a: a good row, a number out of range, a ragged row, a quoted line break, a blank line,
 # an enum's data text, NA as null; part b: a key repeated from part a, a bad date, a conflict
