@@ -403,7 +403,7 @@ class SparkScan:
         query = exp.select(*[col(c) for c in self.columns], col(ORDER), col(FILE_ROW), col(FILE)) \
             .from_(st.table(self.scan)).where(where).order_by(col(ORDER))
         several = len(self.files) > 1
-        for r in _rows(self.spark.sql(_sql(query))):
+        for r in rows_as_read(self.spark.sql(_sql(query))):
             order, row, path = r.pop(ORDER), r.pop(FILE_ROW), r.pop(FILE)
             yield RawRow(row, None, r, self.shown.get(path, path) if several or not self.src.local else
                          self.src.files[0], None, order - row)
@@ -412,7 +412,7 @@ class SparkScan:
         """(RawRow, reason) of each row of DataFrame `bad` (ORDER, FILE_ROW, FILE, the reason
         and the columns as read), in its order."""
         several = len(self.files) > 1
-        for r in _rows(bad):
+        for r in rows_as_read(bad):
             order, row, path, why = r.pop(ORDER), r.pop(FILE_ROW), r.pop(FILE), r.pop(REASON)
             values = {c: r[c] for c in self.columns}
             yield RawRow(row, None, values, self.shown.get(path, path) if several or not self.src.local else
@@ -425,7 +425,7 @@ class SparkScan:
         return next(self.raw_rows(exp.EQ(this=col(ORDER), expression=exp.Literal.number(order))))
 
 
-def _rows(df):
+def rows_as_read(df):
     """The rows of `df` as the shared reader gives a Parquet file's: a date or timestamp column
     with a value outside years 1 to 9999 (which Python cannot hold) comes as text."""
     for batch in arrow_batches(df):

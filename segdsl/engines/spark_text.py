@@ -30,7 +30,7 @@ from ..io.validate import check_columns
 from .arrow import arrow_schema
 from .errors import DataError
 from .spark_checks import typed_schema
-from .spark_scan import FILE, FILE_ROW, LINE, REASON, TEXT, Source, _rows, reading_order
+from .spark_scan import FILE, FILE_ROW, LINE, REASON, TEXT, Source, reading_order, rows_as_read
 from .spark_session import quoted
 
 TEXT_FORMATS = ("csv", "tsv", "jsonl")
@@ -146,7 +146,7 @@ class TextScan:
 
     def bad_rows(self, bad):
         """(RawRow, reason) of each row of DataFrame `bad` (with_raw's columns), in its order."""
-        for r in _rows(bad):
+        for r in rows_as_read(bad):
             order, row, path, why = r.pop(ORDER), r.pop(FILE_ROW), r.pop(FILE), r.pop(REASON)
             line, text = r.pop(LINE), r.pop(TEXT)
             yield RawRow(row, line, {n: r[n] for n in self.columns}, self.shown.get(path, path), None,

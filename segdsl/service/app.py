@@ -241,7 +241,7 @@ def quarantine_target(text: str | os.PathLike | None) -> tuple[Path | None, bool
         return None, False
     text = os.fspath(text)
     directory = text.endswith(("/", "\\")) or Path(text).is_dir() or bool(_URI.match(text))
-    return Path(text.rstrip("/") or "/"), directory
+    return Path(text.rstrip("/") or text), directory
 
 
 def engine_for(name: str, options: ApplyOptions, rs: ir.Ruleset | None = None) -> Engine:
@@ -259,8 +259,9 @@ def engine_for(name: str, options: ApplyOptions, rs: ir.Ruleset | None = None) -
                            f"the {name} engine reads files only; tables and remote paths are read by "
                            f"{_engines_with('cluster_io')}", usage=True)
         if options.quarantine is not None and options.quarantine_dir:
+            what = "is a directory" if Path(options.quarantine).is_dir() else "names a directory (it ends in /)"
             raise fail("not-a-file", "quarantine", options.quarantine,
-                       f"names a directory; give a file path (the {_engines_with('cluster_io')} engine writes "
+                       f"{what}; give a file path (the {_engines_with('cluster_io')} engine writes "
                        "a directory of part files)", usage=True)
         if options.output is not None and (options.output_dir or is_cluster_path(options.output)):
             if not is_cluster_path(options.output):
