@@ -1,12 +1,12 @@
-"""Population statistics for the SQL engines, computed by population.py.
+"""Frozen population values (`--stats`) for the DuckDB engine, answered by population.py.
 
-SQL has no `ntile` or `cume_share` with the language's exact definitions, and
-its sums are not exact, so SQL engines work in two passes: a query returns
-every customer's arguments for the statistics of one stage, population.py
-turns them into each customer's result (the same code as the Python engine,
-so the same bits), and the results go back to the engine as a table
-(key, value) that the main query joins. Frozen statistics (`--stats`) skip
-the building step but not the per-customer lookup.
+Population values computed from the data are part of the engines' one query
+(backends/population_sql.py); the Spark engine bakes frozen ones into its query
+too (backends/population_frozen.py). The DuckDB engine answers frozen ones here,
+in two passes: a query returns every customer's arguments for the statistics of
+one stage, the frozen object turns them into each customer's result (the same
+code as the Python engine, so the same bits), and the results go back to the
+engine as a table (key, value) that the main query joins.
 
 The same goes for sums and case mapping inside a query: the DuckDB engine
 registers the language's own on its connection (engines/duckdb_functions.py,
