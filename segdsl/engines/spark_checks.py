@@ -119,8 +119,8 @@ def _repeats_marked(checked, scan, key: str):
     if len(scan.files) > 1:
         at = F.concat(at, F.lit(" of "), shown_file(scan, F.col(f"{FIRST}.f")))
     kind = next(f.type.kind for f in scan.schema.fields if f.name == key)
-    repeated = F.concat(F.lit(f"key {scan.schema.key} = "), _python_repr(c(key), kind), F.lit(" appears twice (first at "),
-                        at, F.lit(")"))
+    repeated = F.concat(F.lit(f"key {scan.schema.key} = "), _python_repr(c(key), kind),
+                        F.lit(" appears twice (first at "), at, F.lit(")"))
     return checked.withColumn(REASON, F.when(reason.isNull() & (c(ORDER) > F.col(f"{FIRST}.o")), repeated)
                               .otherwise(reason)).drop(FIRST)
 
