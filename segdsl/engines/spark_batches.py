@@ -4,10 +4,9 @@ time: never the whole result at once.
 `DataFrame.toArrow()` collects every partition before it returns, so the driver holds the
 whole result (and `spark.driver.maxResultSize` caps it). Here each partition's Arrow batches
 are serialised by the executors (`mapInArrow`, Arrow IPC in a binary column) and fetched
-with `toLocalIterator`, which runs one job per partition in partition order: an ordered
-query's rows arrive in order, and the driver holds one partition's batches at a time. Both
-calls exist in classic Spark and in Spark Connect; the executors need only pyarrow, which
-Spark's Arrow support needs anyway.
+one job per partition in partition order (`_partitions`): an ordered query's rows arrive in
+order, and the driver holds one partition's batches at a time. The executors need only
+pyarrow, which Spark's Arrow support needs anyway.
 """
 from __future__ import annotations
 
@@ -41,10 +40,34 @@ def arrow_batches(df) -> Iterator[pa.RecordBatch]:
                 writer.write_batch(batch)
             yield pa.RecordBatch.from_arrays([pa.array([sink.getvalue().to_pybytes()], pa.binary())], names=[blob])
 
-    for row in df.mapInArrow(encode, f"`{_BLOB}` binary").toLocalIterator(prefetchPartitions=False):
-        reader = pa.ipc.open_stream(row[0])
+    for blob in _partitions(df.mapInArrow(encode, f"`{_BLOB}` binary")):
+        reader = pa.ipc.open_stream(blob)
         for batch in reader:
             yield naive(batch)
+
+
+def _partitions(blobs) -> Iterator[bytes]:
+    """Each partition's blobs, one job per partition, in partition order. A classic session
+    runs the jobs itself (`SparkContext.runJob`): its `toLocalIterator` keeps each call's RDDs
+    and accumulators in the driver's heap, some 0.2 MiB a call, which a long-lived process
+    would feel. Spark Connect iterates on the server."""
+    context = getattr(blobs, "sparkSession", None)
+    context = getattr(context, "sparkContext", None) if not _is_connect(blobs) else None
+    if context is None:
+        for row in blobs.toLocalIterator(prefetchPartitions=False):
+            yield row[0]
+        return
+    rdd = blobs.rdd
+
+    def cells(rows):
+        # defined here so that it travels by value, as `encode` does
+        return [r[0] for r in rows]
+    for i in range(rdd.getNumPartitions()):
+        yield from context.runJob(rdd, cells, [i])
+
+
+def _is_connect(df) -> bool:
+    return type(df).__module__.startswith("pyspark.sql.connect")
 
 
 def arrow_rows(df) -> Iterator[dict]:
