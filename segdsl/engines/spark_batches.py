@@ -51,23 +51,18 @@ def _partitions(blobs) -> Iterator[bytes]:
     runs the jobs itself (`SparkContext.runJob`): its `toLocalIterator` keeps each call's RDDs
     and accumulators in the driver's heap, some 0.2 MiB a call, which a long-lived process
     would feel. Spark Connect iterates on the server."""
-    context = getattr(blobs, "sparkSession", None)
-    context = getattr(context, "sparkContext", None) if not _is_connect(blobs) else None
-    if context is None:
+    from .spark_session import is_connect_object
+    if is_connect_object(blobs):
         for row in blobs.toLocalIterator(prefetchPartitions=False):
             yield row[0]
         return
-    rdd = blobs.rdd
+    context, rdd = blobs.sparkSession.sparkContext, blobs.rdd
 
     def cells(rows):
         # defined here so that it travels by value, as `encode` does
         return [r[0] for r in rows]
     for i in range(rdd.getNumPartitions()):
         yield from context.runJob(rdd, cells, [i])
-
-
-def _is_connect(df) -> bool:
-    return type(df).__module__.startswith("pyspark.sql.connect")
 
 
 def arrow_rows(df) -> Iterator[dict]:

@@ -99,11 +99,16 @@ def shown_file(scan, path):
     from pyspark.sql import functions as F
     if len(scan.shown) == 1:
         return F.lit(next(iter(scan.shown.values())))
-    column = None
-    for uri, name in scan.shown.items():
-        column = (F.when(path == F.lit(uri), F.lit(name)) if column is None
-                  else column.when(path == F.lit(uri), F.lit(name)))
-    return column.otherwise(path)
+    return lookup(path, scan.shown.items(), path)
+
+
+def lookup(column, pairs, default):
+    """The value paired with `column`'s value (a few pairs: files), else `default`."""
+    from pyspark.sql import functions as F
+    out = None
+    for key, value in pairs:
+        out = (F.when if out is None else out.when)(column == F.lit(key), F.lit(value))
+    return default if out is None else out.otherwise(default)
 
 
 def _repeats_marked(checked, scan, key: str):

@@ -33,7 +33,7 @@ from .output import Layout
 from .spark_output import output_frame
 from .spark_checks import REASON, Checked, raise_unless, typed_schema
 from .spark_scan import FILE, FILE_ROW, INDEX, SparkScan, Source
-from .spark_session import SPARK_FUNCTIONS, lazy_session, quoted, spark_errors
+from .spark_session import SPARK_FUNCTIONS, is_connect_object, lazy_session, quoted, spark_errors
 
 if TYPE_CHECKING:
     from ..passes import Plan
@@ -102,7 +102,7 @@ def _drop_views(spark, views: list[str]) -> None:
     session analyses a DataFrame when it is made, so the result holds the views' plans. A Spark
     Connect DataFrame is a plan the server resolves at each action, by the views' names: there
     they stay, for the session's life (their names are unique to the call)."""
-    if type(spark).__module__.startswith("pyspark.sql.connect"):
+    if is_connect_object(spark):
         return
     for name in views:
         spark.catalog.dropTempView(name)

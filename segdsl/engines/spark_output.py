@@ -26,6 +26,7 @@ from ..io.atomic import check_not_stopping, temp_name
 from ..io.writers import LIST_SEPARATOR, suffix_format
 from .errors import DataError
 from .output import Layout
+from .spark_checks import c as _c
 from .spark_scan import TABLE, URI_SCHEME
 
 _SPARK_TYPES = {"int": "bigint", "number": "double", "string": "string", "bool": "boolean", "date": "date",
@@ -46,12 +47,6 @@ def directory_format(path, fmt: str | None) -> str:
             raise DataError(f"unknown output format {fmt!r} (expected parquet, csv, tsv or jsonl)")
         return f
     return suffix_format(os.fspath(path).rstrip("/")) or "parquet"
-
-
-def _c(name: str):
-    """A column by its exact name (names may hold dots or backquotes)."""
-    from pyspark.sql import functions as F
-    return F.col("`" + name.replace("`", "``") + "`")
 
 
 # ---- counting while writing ---------------------------------------------------------------

@@ -338,11 +338,6 @@ class SparkScan:
         self.offsets = [sum(counts[q] for q in order[:i]) for i in range(len(order))]
         self.num_rows = sum(counts.values())
 
-    def locate(self, order: int) -> tuple[int, str | None]:
-        """A row's number in its file, and the file when the input has several."""
-        i = max((i for i, o in enumerate(self.offsets) if o < order), default=0)
-        return order - self.offsets[i], (self.files[i] if len(self.files) > 1 else None)
-
     def typed_select(self, where: exp.Expression, extra: tuple[str, ...] = ()) -> exp.Select:
         """The typed rows `where` selects, with ORDER (ROW for a keyless input) and `extra` columns."""
         cols = [exp.alias_(_typed(f, exp.Null() if f.column in self.loose else col(f"__raw_{i}")), ident(f.name))
@@ -398,16 +393,6 @@ class SparkScan:
         n, suspects, repeated = self.spark.sql(_sql(query)).collect()[0]
         return n, suspects, bool(repeated)
 
-    def raw_rows(self, where: exp.Expression):
-        """The rows `where` selects, in order, as the shared reader gives them (RawRow)."""
-        query = exp.select(*[col(c) for c in self.columns], col(ORDER), col(FILE_ROW), col(FILE)) \
-            .from_(st.table(self.scan)).where(where).order_by(col(ORDER))
-        several = len(self.files) > 1
-        for r in rows_as_read(self.spark.sql(_sql(query))):
-            order, row, path = r.pop(ORDER), r.pop(FILE_ROW), r.pop(FILE)
-            yield RawRow(row, None, r, self.shown.get(path, path) if several or not self.src.local else
-                         self.src.files[0], None, order - row)
-
     def bad_rows(self, bad):
         """(RawRow, reason) of each row of DataFrame `bad` (ORDER, FILE_ROW, FILE, the reason
         and the columns as read), in its order."""
@@ -422,7 +407,12 @@ class SparkScan:
         """Nothing kept: the views go with the run's."""
 
     def by_order(self, order: int) -> RawRow:
-        return next(self.raw_rows(exp.EQ(this=col(ORDER), expression=exp.Literal.number(order))))
+        """One row as the shared reader gives it (a `unique` conflict's, found in the driver)."""
+        from pyspark.sql import functions as F
+
+        from .spark_checks import c
+        row = self.raw(c(FILE_ROW), c(FILE)).where(c(ORDER) == F.lit(order)).withColumn(REASON, F.lit(""))
+        return next(self.bad_rows(row))[0]
 
 
 def rows_as_read(df):

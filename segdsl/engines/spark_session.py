@@ -98,6 +98,11 @@ def master_url(master: str | None = None) -> str:
     return master or os.environ.get(MASTER_ENV) or DEFAULT_MASTER
 
 
+def is_connect_object(obj) -> bool:
+    """Whether a session or DataFrame is Spark Connect's (no JVM in this process)."""
+    return type(obj).__module__.startswith("pyspark.sql.connect")
+
+
 def is_connect(url: str) -> bool:
     """Whether the master URL names a Spark Connect server (`sc://host:port`)."""
     return url.startswith("sc://")
@@ -189,7 +194,7 @@ def lazy_session(spark):
     the language's semantics rest on (UTC, case-sensitive names, no `${...}` substitution) and
     the engine's functions. Settings that only tune the engine's own runs (no broadcast joins,
     excluded optimizer rules) are the caller's to choose in their session."""
-    connect = type(spark).__module__.startswith("pyspark.sql.connect")
+    connect = is_connect_object(spark)
     ours = [(k, v) for k, v in _CONF.items() if k in _FIXED or k == "spark.sql.analyzer.maxIterations"]
     with _spark_errors():
         _set_all(spark, "sc://" if connect else "", ours, ())

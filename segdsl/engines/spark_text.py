@@ -29,9 +29,8 @@ from ..io.readers import RawRow, detect_format
 from ..io.validate import check_columns
 from .arrow import arrow_schema
 from .errors import DataError
-from .spark_checks import typed_schema
+from .spark_checks import c, lookup, typed_schema
 from .spark_scan import FILE, FILE_ROW, LINE, REASON, TEXT, Source, reading_order, rows_as_read
-from .spark_session import quoted
 
 TEXT_FORMATS = ("csv", "tsv", "jsonl")
 RAW = "__segdsl_raw"            # the columns as read, as JSON text (bad rows, and rows whose key is checked)
@@ -49,11 +48,6 @@ def text_format(path: str) -> str | None:
     except Exception:  # noqa: BLE001 - no format from the suffix
         return None
     return kind if kind in TEXT_FORMATS else None
-
-
-def c(name: str):
-    from pyspark.sql import functions as F
-    return F.col(quoted(name))
 
 
 class TextScan:
@@ -109,11 +103,8 @@ class TextScan:
     def rows(self):
         """Every row, judged, with its place in the input (ORDER)."""
         from pyspark.sql import functions as F
-        offset = None
-        for p, o in zip(self.paths, self.offsets):
-            offset = (F.when(c(FILE) == F.lit(p), F.lit(o)) if offset is None
-                      else offset.when(c(FILE) == F.lit(p), F.lit(o)))
-        return self.parsed.where(c(FILE_ROW) > 0).withColumn(ORDER, c(FILE_ROW) + offset.otherwise(F.lit(0)))
+        offset = lookup(c(FILE), zip(self.paths, self.offsets), F.lit(0))
+        return self.parsed.where(c(FILE_ROW) > 0).withColumn(ORDER, c(FILE_ROW) + offset)
 
     # ---- what engines/spark_checks.py asks ----
     def counts(self, key: str | None) -> tuple[int, int, bool]:
@@ -156,10 +147,6 @@ class TextScan:
         from pyspark.sql import functions as F
         rows = self.with_raw(self.rows().where(c(ORDER) == F.lit(order)).withColumn(REASON, F.lit("")))
         return next(self.bad_rows(rows))[0]
-
-    def locate(self, order: int) -> tuple[int, str | None]:
-        i = max((i for i, o in enumerate(self.offsets) if o < order), default=0)
-        return order - self.offsets[i], (self.files[i] if len(self.files) > 1 else None)
 
     def close(self) -> None:
         self.parsed.unpersist()
