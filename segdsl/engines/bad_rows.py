@@ -26,6 +26,10 @@ class BadRows:
         else:
             self.pending.append(((self._input_rank(name), raw.order), name, raw, reason))
 
+    def restart(self) -> None:
+        """Forget the rows collected so far: a run starting again on another path meets them again."""
+        self.pending = []
+
     def settle(self, exc_type=None, exc=None, tb=None) -> None:
         """Applies the policy to the collected bad rows, in input and row order (an ExitStack exit)."""
         if exc_type is not None:

@@ -92,15 +92,64 @@ class _PolarsRun:
 
     # ---- the clean path ----
     def clean_pass(self, layout, out) -> bool:
-        """One query over Parquet inputs, every row checked in it. False, with nothing written,
-        when any row needs the shared reader (a suspect value, a repeated key)."""
+        """One query over Parquet inputs, every row checked, its result written as it comes.
+        False, with nothing written, when any row needs the shared reader (a suspect value,
+        a repeated key): the caller starts again on the careful path.
+
+        The checks run first, on their own: they read only the columns a check the footers
+        could not settle needs (often none), and a run that must start again then writes
+        nothing. The segmenting query is then streamed in slices, so the whole result is
+        never held: memory stays flat however many customers the files hold. Keys that come
+        out in ascending order repeat none (one comparison per row); counting distinct keys,
+        a second read of the key column, runs only when they do not."""
         import polars as pl
         from ..backends.polars import build_query
+        from .arrow import AscendingKeys
+        rs, opts = self.rs, self.opts
+        scans, frames, checks = self.clean_frames()
+        suspect, orphans = self.found(checks)
+        if suspect:
+            return False                             # a suspect row: the careful path
+        simple = not rs.related and not rs.population
+        query = build_query(self.plan, opts.params, frames, self.options(layout, sort=not simple))
+        keyed = rs.customer is not None and bool(rs.customer.key)
+        ascending = AscendingKeys(layout.key) if keyed else None
+        main = self.rows.main_input()
+        raws = scans[main].lazy_raws(opts.batch_size)
+        last = 0
+        for batch in query.collect_batches(chunk_size=_SLICE, maintain_order=True):
+            order = batch.get_column(_order())
+            if batch.height and (order[0] <= last or not order.is_sorted()):
+                self.restart()                       # never expected: then sort the whole result
+                result = query.sort(_order()).collect()
+                self.emit(result, raws, main)
+                last = None
+                break
+            if batch.height:
+                last = order[-1]
+            if ascending is not None:
+                ascending.see(batch.select(layout.key).to_arrow(compat_level=pl.CompatLevel.oldest()))
+            self.emit(batch, raws, main)
+        if ascending is not None and not ascending.holds:
+            key = rs.customer.key
+            if frames[rs.customer.name].select(pl.col(key).n_unique() < pl.len()).collect().item():
+                self.restart()
+                return False                         # a repeated key: the careful path
+        for name, scan in scans.items():
+            self.summary.read[name] = scan.num_rows
+        self.summary.orphans += orphans
+        return True
+
+    def clean_frames(self):
+        """Each input's scan and typed frame, and the checks on them: a flag per input with
+        suspect rows, and the number of related rows whose customer is not in the customer
+        input (left out, and counted as orphans)."""
+        import polars as pl
         from .polars_scan import ParquetScan
         rs, opts, rows = self.rs, self.opts, self.rows
         scans: dict[str, ParquetScan] = {}
         frames: dict[str, pl.LazyFrame] = {}
-        check_frames = []
+        checks: list[pl.LazyFrame] = []
         for schema in self.inputs():
             rows.validator(schema)                   # whole-file problems: missing required columns
             is_customer = schema is rs.customer
@@ -108,41 +157,38 @@ class _PolarsRun:
                                                     self.plan.columns.get(schema.name, ()))
             frame = scan.frame()
             if scan.suspects:
-                check_frames.append(frame.select(pl.col(ParquetScan.SUSPECT).any().alias(f"suspect_{schema.name}")))
+                checks.append(frame.select(pl.col(ParquetScan.SUSPECT).any().alias(f"suspect_{schema.name}")))
             frames[schema.name] = frame.drop(ParquetScan.SUSPECT)
         customer = rs.customer
-        if customer is not None and customer.key:
-            key = customer.key
-            check_frames.append(frames[customer.name].select(
-                (pl.col(key).n_unique() < pl.len()).alias("repeated")))
         if customer is not None:
             for r in rs.related:
                 if r.name in frames:
                     keys = frames[customer.name].select(pl.col(customer.key))
-                    check_frames.append(frames[r.name].join(keys, left_on=r.key, right_on=customer.key, how="anti")
-                                        .select(pl.len().alias(f"orphans_{r.name}")))
+                    checks.append(frames[r.name].join(keys, left_on=r.key, right_on=customer.key, how="anti")
+                                  .select(pl.len().alias(f"orphans_{r.name}")))
                     frames[r.name] = frames[r.name].join(keys, left_on=r.key, right_on=customer.key, how="semi")
         self.missing_related(frames)
-        simple = not rs.related and not rs.population
-        query = build_query(self.plan, opts.params, frames, self.options(layout, sort=not simple))
-        results = pl.collect_all([query, *check_frames])
-        result, found = results[0], results[1:]
-        orphans = 0
-        for f in found:
-            name = f.columns[0]
-            value = f.item()
+        return scans, frames, checks
+
+    @staticmethod
+    def found(checks) -> tuple[bool, int]:
+        """Whether any input has a suspect row, and how many related rows are orphans."""
+        import polars as pl
+        suspect, orphans = False, 0
+        for f in pl.collect_all(checks) if checks else []:
+            name, value = f.columns[0], f.item()
             if name.startswith("orphans_"):
                 orphans += value
-            elif value:
-                return False                         # a suspect row, or a repeated key: the careful path
-        if simple and not result.get_column(_order()).is_sorted():
-            result = result.sort(_order())
-        for name, scan in scans.items():
-            self.summary.read[name] = scan.num_rows
-        self.summary.orphans += orphans
-        main = self.rows.main_input()
-        self.emit(result, scans[main].lazy_raws(opts.batch_size), main)
-        return True
+            else:
+                suspect |= bool(value)
+        return suspect, orphans
+
+    def restart(self) -> None:
+        """Nothing written yet, as far as the output, the bad rows and the summary know."""
+        self.out.restart()
+        self.layout.reset_counts()
+        self.rows.bad.restart()
+        self.summary.written = 0
 
     # ---- the careful path ----
     def careful_pass(self, layout) -> None:

@@ -84,13 +84,38 @@ def test_bad_rows_and_output_identical_to_python(tmp_path, rules, policy, source
     [("c3", 50.0, None, 3, True, None, None, None)],             # only a unique conflict (a and b)
     [("c1", 5.0, None, 0, None, None, None, None)],              # only a repeated key
     [("c3", 5.0, " Gold", 0, None, None, None, None)],           # only a row polars is unsure about
-], ids=["clean", "conflict", "repeated_key", "suspect"])
+    [("c3", 50.0, None, 3, True, None, None, None),              # a conflict written, then a repeated key:
+     ("c1", 5.0, None, 0, None, None, None, None)],              # the conflict is met again on the careful path
+], ids=["clean", "conflict", "repeated_key", "suspect", "conflict_then_repeated_key"])
 @pytest.mark.parametrize("policy", ["skip", "fail", "quarantine"])
 def test_clean_files_and_one_problem_each(tmp_path, rules, extra, policy):
     data = tmp_path / "in.parquet"
     write(data, CLEAN + extra)
     code, *_ = same_as_python(tmp_path, rules, data, "--on-error", policy, suffix=".parquet")
     assert code == (1 if extra and policy == "fail" and extra[0][2] != " Gold" else 0)
+
+
+@pytest.mark.parametrize("last", [("k0005", 5.0, None, 0, None, None, None, None),   # keys ascending to the end
+                                  ("k0001", 5.0, None, 0, None, None, None, None),   # a repeat in the last slice
+                                  ("k0000", 5.0, None, 0, None, None, None, None)])  # keys out of order, none repeated
+@pytest.mark.parametrize("policy", ["skip", "quarantine"])
+def test_the_result_streamed_in_slices(tmp_path, rules, monkeypatch, last, policy):
+    """The clean path writes its result a slice at a time (memory stays flat): slices of 3 rows
+    here, with a `unique` conflict in the first slice and the key check settled only after the
+    last one; a repeated key then starts the run again with nothing of the first try kept."""
+    monkeypatch.setattr("segdsl.engines.polars._SLICE", 3)
+    if last[0] != "k0001":                  # no repeated key: the streamed query is the whole run
+
+        def careful(*_):
+            raise AssertionError("the careful path was taken")
+        monkeypatch.setattr("segdsl.engines.polars._PolarsRun.careful_pass", careful)
+    rows = [(f"k{i:04d}", 10.0 * i, "Gold", 3 if i == 2 else i % 3, None, None, None, None) for i in range(1, 5)]
+    data = tmp_path / "in.parquet"
+    write(data, rows + [last])
+    code, out, quarantine, _ = same_as_python(tmp_path, rules, data, "--on-error", policy, suffix=".parquet")
+    assert code == 0 and out is not None
+    if policy == "quarantine":
+        assert quarantine.count(b"\n") == (3 if last[0] == "k0001" else 2)
 
 
 @pytest.mark.parametrize("options", [{"write_statistics": False}, {"row_group_size": 3}],
