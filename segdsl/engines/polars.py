@@ -61,7 +61,6 @@ class _PolarsRun:
 
     def run(self) -> Summary:
         from ..backends.polars import check_query
-        from . import polars_scan
         from .output import Layout, finish, open_writers
         rs, opts = self.rs, self.opts
         layout = Layout(rs, opts.labels, opts.attributes, self.rows.keep_columns())
@@ -69,9 +68,34 @@ class _PolarsRun:
         with ExitStack() as stack:
             out, quarantine = open_writers(stack, self.rows, layout)
             self.layout, self.out = layout, out
-            if not (polars_scan.eligible(rs, opts) and self.clean_pass(layout, out)):
+            if not (self.clean_eligible() and self.clean_pass_or_not(layout, out)):
                 self.careful_pass(layout)
         return finish(self.summary, layout, opts, quarantine)
+
+    def clean_eligible(self) -> bool:
+        """Whether the inputs are Parquet polars scans (engines/polars_scan.py) or CSV polars
+        reads line by line (engines/polars_text.py)."""
+        from . import polars_scan, polars_text
+        return polars_scan.eligible(self.rs, self.opts) or polars_text.eligible(self.rs, self.opts)
+
+    def clean_pass_or_not(self, layout, out) -> bool:
+        """The clean path; polars refusing a file (bytes that are not UTF-8, a line it cannot
+        split) sends the run to the careful path, whose reader says what is wrong."""
+        import polars as pl
+        try:
+            return self.clean_pass(layout, out)
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+            self.restart()
+            return False
+
+    def scan(self, schema, keyless: bool):
+        """An input's scan: CSV read line by line, else Parquet (both ParquetScan's interface)."""
+        from . import polars_text
+        from .polars_scan import ParquetScan
+        opts, used = self.opts, self.plan.columns.get(schema.name, ())
+        if polars_text.eligible(self.rs, opts):
+            return polars_text.TextScan(schema, opts.inputs[schema.name], keyless, used, opts.delimiter, opts.encoding)
+        return ParquetScan(schema, opts.inputs[schema.name], keyless, used)
 
     def options(self, layout, sort: bool = True):
         from ..backends.polars import Options
@@ -146,15 +170,14 @@ class _PolarsRun:
         input (left out, and counted as orphans)."""
         import polars as pl
         from .polars_scan import ParquetScan
-        rs, opts, rows = self.rs, self.opts, self.rows
+        rs, rows = self.rs, self.rows
         scans: dict[str, ParquetScan] = {}
         frames: dict[str, pl.LazyFrame] = {}
         checks: list[pl.LazyFrame] = []
         for schema in self.inputs():
             rows.validator(schema)                   # whole-file problems: missing required columns
             is_customer = schema is rs.customer
-            scan = scans[schema.name] = ParquetScan(schema, opts.inputs[schema.name], is_customer and not schema.key,
-                                                    self.plan.columns.get(schema.name, ()))
+            scan = scans[schema.name] = self.scan(schema, is_customer and not schema.key)
             frame = scan.frame()
             if scan.suspects:
                 checks.append(frame.select(pl.col(ParquetScan.SUSPECT).any().alias(f"suspect_{schema.name}")))
