@@ -461,11 +461,11 @@ class Segmentation:
         sources = self._sources(data)
         kinds = {name: _kind(src) for name, src in sources.items()}
         main = next(iter(sources))
-        lazy = output is None and engine in (None, "spark") and set(kinds.values()) == {"spark"}
-        engine = engine or ("spark" if lazy else registry.DEFAULT)
+        lazy = _lazy_engine(set(kinds.values()), engine) if output is None else None
+        engine = engine or lazy or registry.DEFAULT
         cluster_io = registry.get(engine).supports.cluster_io
         if lazy:
-            return self._apply_lazily(sources, on_error=on_error, quarantine=quarantine, labels=labels,
+            return self._apply_lazily(sources, lazy, on_error=on_error, quarantine=quarantine, labels=labels,
                                       attributes=attributes, keep=keep, master=master, spark_conf=spark_conf)
         paths = service.existing_files([(name, os.fspath(src)) for name, src in sources.items()
                                         if kinds[name] == "path"], cluster=cluster_io)
@@ -490,22 +490,25 @@ class Segmentation:
             return Applied(None, summary)
         return Applied(_from_arrow(table, kinds[main], sources[main]), summary)
 
-    def _apply_lazily(self, frames: dict, *, on_error: str, quarantine, labels: bool, attributes: bool, keep,
-                      master: str | None, spark_conf) -> Applied:
-        """Spark DataFrames in, a Spark DataFrame out, nothing run (engines/spark_lazy.py)."""
+    def _apply_lazily(self, frames: dict, engine: str, *, on_error: str, quarantine, labels: bool, attributes: bool,
+                      keep, master: str | None, spark_conf) -> Applied:
+        """Spark DataFrames in, a Spark DataFrame out; LazyFrames in, a LazyFrame out; nothing run
+        (engines/spark_lazy.py, engines/polars_lazy.py)."""
         from .engines.errors import fail
-        if master is not None:
+        if engine == "spark" and master is not None:
             raise fail("not-for-engine", "master", master, "a Spark DataFrame is segmented in its own session",
                        usage=True)
-        if spark_conf:
+        if engine == "spark" and spark_conf:
             raise fail("not-for-engine", "spark_conf", ",".join(map(str, spark_conf)),
                        "a Spark DataFrame is segmented in its own session; set it there", usage=True)
         opts = ApplyOptions(
             inputs={}, params=dict(self.params), on_error=on_error,
             quarantine=Path(quarantine) if quarantine is not None else None, labels=labels, attributes=attributes,
-            keep=service.keep_columns(keep), stats=dict(self.stats) if self.stats is not None else None)
-        shown = {name: f"{name} ({_DESCRIBE['spark']})" for name in frames}
-        result, rejected = service.apply_frames(self.ruleset, frames, opts, shown)
+            keep=service.keep_columns(keep), stats=dict(self.stats) if self.stats is not None else None,
+            master=master, spark_conf=service.spark_conf(spark_conf))
+        kind = "polars_lazy" if engine == "polars" else "spark"
+        shown = {name: f"{name} ({_DESCRIBE[kind]})" for name in frames}
+        result, rejected = service.apply_frames(self.ruleset, frames, opts, shown, engine)
         return _LazyApplied(result, rejected)
 
     def _sources(self, data) -> dict[str, Any]:
@@ -567,6 +570,16 @@ _DESCRIBE = {"arrow": "pyarrow Table", "pandas": "pandas DataFrame", "polars": "
              "polars_lazy": "polars LazyFrame", "spark": "Spark DataFrame"}
 
 
+def _lazy_engine(kinds: set[str], engine: str | None) -> str | None:
+    """The engine that segments these inputs lazily, keeping them frames of their library:
+    Spark DataFrames on the Spark engine, polars LazyFrames on the polars engine (each the
+    default for them); None when the inputs are read and the result built at once."""
+    for kind, lazy in (("spark", "spark"), ("polars_lazy", "polars")):
+        if kinds == {kind} and engine in (None, lazy):
+            return lazy
+    return None
+
+
 def _kind(data) -> str:
     """What kind of input this is, without importing a library the caller has not."""
     if isinstance(data, (str, os.PathLike)):
@@ -581,7 +594,7 @@ def _kind(data) -> str:
     if pl is not None and isinstance(data, pl.DataFrame):
         return "polars"
     if pl is not None and isinstance(data, pl.LazyFrame):
-        return "polars_lazy"        # collected: every row is checked before any is segmented
+        return "polars_lazy"        # segmented lazily by the polars engine, unless another is named
     spark = sys.modules.get("pyspark.sql")
     if spark is not None and isinstance(data, spark.DataFrame):
         return "spark"

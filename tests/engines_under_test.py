@@ -341,6 +341,29 @@ def through_contract(name: str) -> Runner:
     return run
 
 
+def polars_lazy(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
+    """The analyst's tables as polars LazyFrames, segmented lazily (engines/polars_lazy.py):
+    the result and the rejected rows collected and reported as `through_contract` reports
+    them (a conflict: its first conflicting dimension)."""
+    import polars as pl
+    from segdsl.service import app as service
+    frames = {n: pl.from_arrow(t).lazy() for n, t in _contract_tables(rs, population).items()}
+    options = ApplyOptions(inputs={}, params=params, on_error="quarantine", labels=True, attributes=True)
+    result, rejected = service.apply_frames(rs, frames, options, {n: n for n in frames}, "polars")
+    layout = Layout(rs, labels=True, attributes=True, keep=[])
+    out: Result = {}
+    for row in result.collect().to_arrow().to_pylist():
+        norm = _normalise(rs, row)
+        want = layout.row(row[rs.key], tuple(norm[d.name] for d in rs.dimensions))
+        assert {c: row[c] for c in want} == want, ("columns differ from the shared layout", row, want)
+        out[row[rs.key]] = norm
+    for bad in rejected.collect().to_dicts():
+        found = _UNIQUE_CONFLICT.search(bad["_reason"])
+        assert found, f"polars_lazy rejected a row of good data: {bad}"
+        out[_rejected_key(rs, population, bad)] = {found["dimension"]: CONFLICT}
+    return out
+
+
 def _rejected_key(rs: ir.Ruleset, population: list[Customer], bad: dict):
     if rs.customer is not None:
         return customer_key(rs, population[bad["_row"] - 1])

@@ -27,3 +27,10 @@ def fits(kind: Kind, t: pa.DataType, nanoseconds: bool = True) -> bool:
     if kind is Kind.DATETIME:
         return pa.types.is_timestamp(t) and t.tz is None and (nanoseconds or t.unit != "ns")
     return False
+
+
+def sure_enum_values(f) -> list[str]:
+    """The data values of enum field `f` a native scan may take as they are. The shared
+    validator trims a text before it looks for it among the values, so a value with spaces
+    around it (or an empty one) never matches there: a row holding one is the validator's."""
+    return [m.value for m in f.type.enum.members if m.value and m.value == m.value.strip()]

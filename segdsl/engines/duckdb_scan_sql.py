@@ -18,6 +18,7 @@ from .. import ir
 from ..backends.sql import ORDER, ROW, col, double, ident, literal, without_missing
 from ..types import Kind
 from . import statements as st
+from .column_types import sure_enum_values
 
 if TYPE_CHECKING:
     from .duckdb_scan import ColumnStats, ParquetInput
@@ -50,8 +51,9 @@ def _suspect(f: ir.FieldSchema, columns: set[str], stats: ColumnStats | None = N
         if empty:
             out.append(exp.or_(*empty))
     if f.type.kind is Kind.ENUM:
-        values = [exp.Literal.string(m.value) for m in f.type.enum.members]
-        out.append(exp.Not(this=exp.In(this=raw.copy(), expressions=values)))     # null: no check (coalesced)
+        values = [exp.Literal.string(v) for v in sure_enum_values(f)]
+        out.append(exp.Not(this=exp.In(this=raw.copy(), expressions=values)) if values     # null: no check (coalesced)
+                   else exp.Not(this=exp.Is(this=raw.copy(), expression=exp.Null())))
     if f.type.kind is Kind.NUMBER:
         out.append(exp.Anonymous(this="isnan", expressions=[double(raw.copy())]))
         if not (lo is not None and st.proves(lambda: math.isfinite(lo) and math.isfinite(hi))):

@@ -34,6 +34,7 @@ from ..backends.sql import ORDER, ident, literal
 from ..io.readers import columns as file_columns
 from ..io.readers import CELL_LIMIT, csv_delimiter, detect_format, expand
 from ..types import Kind
+from .column_types import sure_enum_values
 
 UNSURE = "segdsl: a row the shared reader must read"
 # the shared reader's cell limit, the one every engine keeps: a longer cell goes to it
@@ -255,7 +256,8 @@ def _read(f: ir.FieldSchema, raw: exp.Expression, typed: exp.Expression,
                            raw.copy(), exp.Literal.string(r"[0-9]{4}-[0-9 :.-]*")]),   # years 1-9999, no BC
                        exp.GTE(this=raw.copy(), expression=exp.Literal.string("0001")))
     else:   # enum: the data value exactly (the shared reader trims first, so only trimmed values)
-        members = [m for m in f.type.enum.members if m.value and m.value == m.value.strip()]
+        sure = set(sure_enum_values(f))
+        members = [m for m in f.type.enum.members if m.value in sure]
         fmt = exp.In(this=raw.copy(), expressions=[exp.Literal.string(m.value) for m in members]) \
             if members else exp.Boolean(this=False)
         if not members:

@@ -28,7 +28,7 @@ from .. import ir
 from ..backends.polars import ORDER, ROW, dtype, literal
 from ..io.readers import LazyRaws, detect_format, expand
 from ..types import Kind, Type
-from .column_types import fits
+from .column_types import fits, sure_enum_values
 
 
 def eligible(rs: ir.Ruleset, opts) -> bool:
@@ -82,23 +82,33 @@ class ColumnStats:
             return False
 
 
-class ParquetScan:
-    """One input (a file, or the files a pattern names, one after the other) as a LazyFrame
-    of typed fields, ORDER (the row's place in the input, from 1) and a suspect flag."""
+class Checks:
+    """One input's fields as typed polars expressions over its columns as read, and the
+    conditions under which a row is suspect (`checks`), less those `stats` (what is known of
+    every row of a column, by column) prove false. Shared by the files polars scans and by a
+    LazyFrame segmented lazily (engines/polars_lazy.py)."""
 
     SUSPECT = "__segdsl_suspect"
 
-    def __init__(self, schema: ir.InputSchema, pattern, keyless: bool, used: tuple[str, ...]):
-        self.schema, self.keyless = schema, keyless
-        self.files = expand(pattern)
-        footers = [pq.read_metadata(f) for f in self.files]
-        counts = [m.num_rows for m in footers]
-        self.offsets = [sum(counts[:i]) for i in range(len(counts))]
-        self.num_rows = sum(counts)
-        self.columns = set.intersection(*(set(m.schema.to_arrow_schema().names) for m in footers))
-        self.stats = {f.column: ColumnStats(footers, f.column) for f in schema.fields if f.column in self.columns}
+    def __init__(self, schema: ir.InputSchema, keyless: bool, columns: set[str], stats: dict, used):
+        self.schema, self.keyless, self.columns, self.stats = schema, keyless, columns, stats
         self.suspects = [c for f in schema.fields for c in self.checks(f)]
         self.used = set(used)
+
+    def read_columns(self) -> list[str]:
+        """The columns the used fields and the checks read."""
+        return sorted({f.column for f in self.schema.fields if f.name in self.used and f.column in self.columns}
+                      | {c for e in self.suspects for c in e.meta.root_names()})
+
+    def typed_columns(self) -> list[pl.Expr]:
+        """The fields the rules read, typed; ORDER; ROW (keyless); the suspect flag."""
+        cols = [self.typed(f) for f in self.schema.fields if f.name in self.used]
+        cols.append(pl.col(ORDER))
+        if self.keyless:
+            cols.append(pl.col(ORDER).alias(ROW))
+        suspect = pl.any_horizontal(self.suspects) if self.suspects else pl.lit(False)
+        cols.append(suspect.alias(self.SUSPECT))
+        return cols
 
     def raw(self, f: ir.FieldSchema) -> pl.Expr:
         if f.column not in self.columns:
@@ -126,7 +136,7 @@ class ParquetScan:
             if f.type.kind in (Kind.STRING, Kind.ENUM) and not proves(lambda: isinstance(lo, str) and lo != ""):
                 out.append(raw == "")
         if f.type.kind is Kind.ENUM:
-            out.append(~raw.is_in(pl.Series([m.value for m in f.type.enum.members], dtype=pl.String).implode()))
+            out.append(~raw.is_in(pl.Series(sure_enum_values(f), dtype=pl.String).implode()))
         if f.type.kind is Kind.NUMBER:
             out.append(raw.cast(pl.Float64).is_nan())
             if not proves(lambda: math.isfinite(lo) and math.isfinite(hi)):
@@ -158,18 +168,25 @@ class ParquetScan:
             v = v.fill_null(literal(f.default, f.type))
         return v.alias(f.name)
 
+
+class ParquetScan(Checks):
+    """One input (a file, or the files a pattern names, one after the other) as a LazyFrame
+    of typed fields, ORDER (the row's place in the input, from 1) and a suspect flag."""
+
+    def __init__(self, schema: ir.InputSchema, pattern, keyless: bool, used: tuple[str, ...]):
+        self.files = expand(pattern)
+        footers = [pq.read_metadata(f) for f in self.files]
+        counts = [m.num_rows for m in footers]
+        self.offsets = [sum(counts[:i]) for i in range(len(counts))]
+        self.num_rows = sum(counts)
+        columns = set.intersection(*(set(m.schema.to_arrow_schema().names) for m in footers))
+        stats = {f.column: ColumnStats(footers, f.column) for f in schema.fields if f.column in columns}
+        super().__init__(schema, keyless, columns, stats, used)
+
     def frame(self) -> pl.LazyFrame:
         """Every row: the fields the rules read, typed; ORDER; ROW (keyless); the suspect flag."""
-        read = sorted({f.column for f in self.schema.fields if f.name in self.used and f.column in self.columns}
-                      | {c for e in self.suspects for c in e.meta.root_names()})
-        scan = pl.scan_parquet(self.files, row_index_name=ORDER, row_index_offset=1).select([ORDER, *read])
-        cols = [self.typed(f) for f in self.schema.fields if f.name in self.used]
-        cols.append(pl.col(ORDER))
-        if self.keyless:
-            cols.append(pl.col(ORDER).alias(ROW))
-        suspect = pl.any_horizontal(self.suspects) if self.suspects else pl.lit(False)
-        cols.append(suspect.alias(self.SUSPECT))
-        return scan.select(cols)
+        scan = pl.scan_parquet(self.files, row_index_name=ORDER, row_index_offset=1)
+        return scan.select([ORDER, *self.read_columns()]).select(self.typed_columns())
 
     def lazy_raws(self, batch_size: int) -> LazyRaws:
         return LazyRaws(self.files, self.offsets, self.num_rows, batch_size)

@@ -42,6 +42,7 @@ from ..backends.polars import ORDER, ROW, dtype, literal
 from ..io.readers import CELL_LIMIT, RawRow, csv_delimiter, detect_format, expand, iter_files
 from ..io.readers import columns as file_columns
 from ..types import Kind
+from .column_types import sure_enum_values
 from .polars_scan import ParquetScan
 
 _LINE = "__segdsl_line"
@@ -282,7 +283,8 @@ def _datetime(f, raw, key):
 
 def _enum(f, raw, key):
     # the data value exactly (the shared reader trims first, so only trimmed values)
-    members = [m for m in f.type.enum.members if m.value and m.value == m.value.strip()]
+    sure = set(sure_enum_values(f))
+    members = [m for m in f.type.enum.members if m.value in sure]
     values = pl.Series([m.value for m in members], dtype=pl.String)
     fmt = raw.is_in(values.implode()) if members else pl.lit(False)
     if not members:

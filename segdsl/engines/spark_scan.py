@@ -31,7 +31,7 @@ from ..io.readers import RawRow, detect_format, expand, plain_batch
 from ..io.validate import check_columns
 from ..types import Kind
 from . import statements as st
-from .column_types import fits
+from .column_types import fits, sure_enum_values
 from .errors import DataError
 from .spark_batches import arrow_batches, arrow_rows
 from .spark_session import quoted
@@ -211,8 +211,9 @@ def _suspect(f: ir.FieldSchema, columns: set[str]) -> list[exp.Expression]:
             empty.append(exp.EQ(this=raw.copy(), expression=exp.Literal.string("")))
         out.append(exp.or_(*empty))
     if f.type.kind is Kind.ENUM:
-        values = [exp.Literal.string(m.value) for m in f.type.enum.members]
-        out.append(exp.Not(this=exp.In(this=raw.copy(), expressions=values)))
+        values = [exp.Literal.string(v) for v in sure_enum_values(f)]
+        out.append(exp.Not(this=exp.In(this=raw.copy(), expressions=values)) if values
+                   else exp.Not(this=exp.Is(this=raw.copy(), expression=exp.Null())))
     if f.type.kind is Kind.NUMBER:
         out.append(exp.Anonymous(this="isnan", expressions=[double(raw.copy())]))
         out.append(exp.EQ(this=exp.Abs(this=double(raw.copy())),

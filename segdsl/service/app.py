@@ -318,17 +318,23 @@ def apply_tables(rs: ir.Ruleset, engine: str, tables: Mapping[str, "pa.Table"], 
     return chosen.run_tables(build_plan(rs), tables, options, names)
 
 
-def apply_frames(rs: ir.Ruleset, frames: Mapping[str, Any], options: ApplyOptions, names: Mapping[str, str]):
-    """Segments Spark DataFrames by input name lazily: (the result DataFrame, the bad rows'
-    DataFrame under the quarantine policy, else None); no Spark job runs (engines/spark_lazy.py)."""
-    from ..engines.spark_lazy import apply_frames as lazy
+def apply_frames(rs: ir.Ruleset, frames: Mapping[str, Any], options: ApplyOptions, names: Mapping[str, str],
+                 engine: str = "spark"):
+    """Segments DataFrames by input name lazily, Spark DataFrames on the Spark engine, polars
+    LazyFrames on the polars engine: (the result, the bad rows' frame under the quarantine
+    policy, else None); nothing runs until the caller asks for rows (engines/spark_lazy.py,
+    engines/polars_lazy.py)."""
     from ..passes import build_plan
     check_inputs(rs, list(frames))
-    engine_for("spark", options, rs)
+    engine_for(engine, options, rs)
     if options.quarantine is not None:
         raise fail("not-for-engine", "quarantine", options.quarantine,
-                   "the bad rows of a Spark DataFrame come back as a DataFrame (apply_with_summary(...).rejected); "
+                   "the bad rows of a lazily segmented frame come back as a frame (apply_with_summary(...).rejected); "
                    "write it where it belongs", usage=True)
+    if engine == "polars":
+        from ..engines.polars_lazy import apply_frames as lazy
+    else:
+        from ..engines.spark_lazy import apply_frames as lazy
     done = lazy(build_plan(rs), dict(frames), options, dict(names))
     return done.result, done.rejected
 

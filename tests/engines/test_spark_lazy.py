@@ -109,7 +109,7 @@ def test_related_inputs_as_dataframes(tmp_path, spark):
 
 def test_wrong_options_for_a_dataframe(shop, tmp_path):
     rules, _, frame = shop
-    with pytest.raises(api.OptionError, match=r"^quarantine=.*come back as a DataFrame"):
+    with pytest.raises(api.OptionError, match=r"^quarantine=.*come back as a frame"):
         rules.apply(frame, on_error="quarantine", quarantine=tmp_path / "q.csv")
     with pytest.raises(api.OptionError, match=r"^master='local\[1\]': a Spark DataFrame is segmented in its own"):
         rules.apply(frame, master="local[1]")
