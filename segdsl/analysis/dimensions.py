@@ -16,43 +16,101 @@ z3 is imported by the modules this one imports lazily, so the front end
 """
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 from .. import ir
 from ..diagnostics.values import Diagnostic
 from .witness import Confirm, Finding
 
 BUDGET_SECONDS = 5.0         # per dimension
+FILE_BUDGET_SECONDS = 10.0   # for all the dimensions of a file together
+
+NOT_CHECKED = "its segments were not checked for overlaps, gaps or segments that can never match"
+FILE_HELP = (NOT_CHECKED + "; the time budget is the file's: split the dimensions over several files (each "
+             "file has the whole budget), or pass a larger `file_budget` to `segdsl.analysis.dimensions.analyse`")
 
 
-def analyse(rs: ir.Ruleset, confirm: Confirm, params: dict | None = None,
-            budget: float = BUDGET_SECONDS) -> list[Diagnostic]:
+@dataclass
+class Budget:
+    """The time the solver may spend: `per_dimension` seconds on each dimension, and `file`
+    seconds on all of them, counted from `start`. Dimensions are analysed in the order they are
+    declared, so when the file's budget runs out it is the last ones that are left, and once it
+    has run out (`spent`) no later dimension is started, however little time the next one needs."""
+    per_dimension: float
+    file: float
+    start: float
+    spent: bool = False
+
+    def seconds(self) -> tuple[float, bool]:
+        """The next dimension's budget, and whether that is the rest of the file's budget (less than
+        a whole dimension's), so that running out of it means the file's budget ran out."""
+        if self.spent:
+            return 0.0, True
+        left = self.file - (time.monotonic() - self.start)
+        return min(self.per_dimension, left), left < self.per_dimension
+
+
+def analyse(rs: ir.Ruleset, confirm: Confirm, params: dict | None = None, budget: float | None = None,
+            file_budget: float | None = None) -> list[Diagnostic]:
     """Every finding about the dimensions of a ruleset that checked without errors, dimension by
     dimension in declaration order."""
-    return [f.diagnostic for f in findings(rs, confirm, params, budget)]
+    return [f.diagnostic for f in findings(rs, confirm, params, budget, file_budget)]
 
 
-def findings(rs: ir.Ruleset, confirm: Confirm, params: dict | None = None,
-             budget: float = BUDGET_SECONDS) -> list[Finding]:
-    """The findings with what each claims (the property test checks every claim)."""
+def findings(rs: ir.Ruleset, confirm: Confirm, params: dict | None = None, budget: float | None = None,
+             file_budget: float | None = None) -> list[Finding]:
+    """The findings with what each claims (the property test checks every claim). `budget` is
+    seconds per dimension, `file_budget` seconds for all the dimensions together (a file of many
+    dimensions would otherwise take up to their number times `budget`); None is the module's
+    constant, read at each call so that a benchmark or a test of the command line can set it."""
     if params is None:
         params = {p.name: p.default for p in rs.params if p.has_default}
+    clock = Budget(BUDGET_SECONDS if budget is None else budget,
+                   FILE_BUDGET_SECONDS if file_budget is None else file_budget, time.monotonic())
     out: list[Finding] = []
     for d in rs.dimensions:
-        out += analyse_dimension(rs, d, confirm, params, budget)
+        out += analyse_dimension(rs, d, confirm, params, clock)
     return out
 
 
 def analyse_dimension(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params: dict,
-                      budget: float) -> list[Finding]:
+                      clock: Budget) -> list[Finding]:
+    """One dimension's findings within what is left of the budget. A dimension the budget runs
+    out in keeps what was found before, and gets SEG499 naming the budget that ran out."""
+    from .query import OutOfTime
+
+    seconds, rest_of_file = clock.seconds()
+    if seconds <= 0 and rest_of_file:
+        clock.spent = True
+        return [file_budget_ran_out(d, clock.file, "before it")]
+    found: list[Finding] = []
+    try:
+        solve(rs, d, confirm, params, seconds, found)
+    except OutOfTime:
+        if rest_of_file:
+            clock.spent = True
+            found.append(file_budget_ran_out(d, clock.file, "while it was analysed"))
+        else:
+            found.append(not_analysed(d, f"the solver's time budget ({clock.per_dimension:g} s per dimension) "
+                                         f"ran out"))
+    return found
+
+
+def solve(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params: dict, seconds: float,
+          found: list[Finding]) -> None:
+    """The solver's findings about one dimension within `seconds`, added to `found` as they come,
+    so that what was found before the budget runs out (OutOfTime, raised through) is kept.
+    What the solver cannot decide is one SEG499."""
     from .always import constant_parts, equivalent
     from .gaps import gaps
     from .overlaps import overlaps
-    from .query import OutOfTime, Query, Unconfirmed, reads_inexact
+    from .query import Query, Unconfirmed, reads_inexact
     from .reach import unreachable
     from .solver import Unsupported
 
-    found: list[Finding] = []
     try:
-        q = Query.build(rs, d, params, confirm, budget)
+        q = Query.build(rs, d, params, confirm, seconds)
         exact = [not reads_inexact(s.condition, rs, params) for s in d.segments]
         found += unreachable(q, exact)
         found += constant_parts(q, exact, {f.segments[0] for f in found if f.kind == "never"})
@@ -70,12 +128,15 @@ def analyse_dimension(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params:
         found.append(not_analysed(d, "its conditions read values the solver only approximates "
                                      "(text functions, calendar parts), and the customer it found did not "
                                      "confirm"))
-    except OutOfTime:
-        found.append(not_analysed(d, f"the solver's time budget ({budget:g} s per dimension) ran out"))
-    return found
 
 
-def not_analysed(d: ir.Dimension, why: str) -> Finding:
-    return Finding(Diagnostic("SEG499", f"dimension `{d.name}` was not analysed: {why}", d.span,
-                              help="its segments were not checked for overlaps, gaps or segments that can "
-                                   "never match"), "not_analysed", d.name)
+def file_budget_ran_out(d: ir.Dimension, seconds: float, when: str) -> Finding:
+    """SEG499 when the file's budget ran out, with the ways to more time: a file of fewer
+    dimensions has the whole budget to itself, and a caller of the analysis can give a larger one."""
+    return not_analysed(d, f"the solver's time budget for the file ({seconds:g} s for all its dimensions, "
+                           f"analysed in the order they are declared) ran out {when}", FILE_HELP)
+
+
+def not_analysed(d: ir.Dimension, why: str, help: str = NOT_CHECKED) -> Finding:
+    return Finding(Diagnostic("SEG499", f"dimension `{d.name}` was not analysed: {why}", d.span, help=help),
+                   "not_analysed", d.name)
