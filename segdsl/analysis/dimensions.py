@@ -68,14 +68,15 @@ def findings(rs: ir.Ruleset, confirm: Confirm, params: dict | None = None, budge
         params = {p.name: p.default for p in rs.params if p.has_default}
     clock = Budget(BUDGET_SECONDS if budget is None else budget,
                    FILE_BUDGET_SECONDS if file_budget is None else file_budget, time.monotonic())
+    units: dict = {}        # what each dimension translated, for the dimensions that read it (units.py)
     out: list[Finding] = []
     for d in rs.dimensions:
-        out += analyse_dimension(rs, d, confirm, params, clock)
+        out += analyse_dimension(rs, d, confirm, params, clock, units)
     return out
 
 
 def analyse_dimension(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params: dict,
-                      clock: Budget) -> list[Finding]:
+                      clock: Budget, units: dict) -> list[Finding]:
     """One dimension's findings within what is left of the budget. A dimension the budget runs
     out in keeps what was found before, and gets SEG499 naming the budget that ran out."""
     from .query import OutOfTime
@@ -86,7 +87,7 @@ def analyse_dimension(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params:
         return [file_budget_ran_out(d, clock.file, "before it")]
     found: list[Finding] = []
     try:
-        solve(rs, d, confirm, params, seconds, found)
+        solve(rs, d, confirm, params, seconds, units, found)
     except OutOfTime:
         if rest_of_file:
             clock.spent = True
@@ -97,7 +98,7 @@ def analyse_dimension(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params:
     return found
 
 
-def solve(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params: dict, seconds: float,
+def solve(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params: dict, seconds: float, units: dict,
           found: list[Finding]) -> None:
     """The solver's findings about one dimension within `seconds`, added to `found` as they come,
     so that what was found before the budget runs out (OutOfTime, raised through) is kept.
@@ -110,7 +111,7 @@ def solve(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params: dict, secon
     from .solver import Unsupported
 
     try:
-        q = Query.build(rs, d, params, confirm, seconds)
+        q = Query.build(rs, d, params, confirm, seconds, units)
         exact = [not reads_inexact(s.condition, rs, params) for s in d.segments]
         found += unreachable(q, exact)
         found += constant_parts(q, exact, {f.segments[0] for f in found if f.kind == "never"})

@@ -15,6 +15,7 @@ import z3
 
 from .. import ir
 from .solver import Translator, Truth, fixed
+from .units import Units
 from .witness import Confirm, Witness, from_model
 
 
@@ -40,12 +41,14 @@ class Query:
     absorbed: tuple = (0, 0, 0)
 
     @classmethod
-    def build(cls, rs: ir.Ruleset, d: ir.Dimension, params: dict, confirm: Confirm, budget: float) -> "Query":
-        tr = Translator(rs, params)
+    def build(cls, rs: ir.Ruleset, d: ir.Dimension, params: dict, confirm: Confirm, budget: float,
+              units: Units | None = None) -> "Query":
+        """`units`: what the file's other dimensions translated (units.py), shared by its Queries."""
+        tr = Translator(rs, params, units)
         deadline = time.monotonic() + budget
         truths = []
         for s in d.segments:            # translating a very large dimension counts against its budget
-            truths.append(tr.truth(s.condition))
+            truths.append(tr.condition(d, s))
             if time.monotonic() > deadline:
                 raise OutOfTime()
         q = cls(rs, d, tr, truths, confirm, deadline)

@@ -40,6 +40,7 @@ import z3
 
 from .. import ir
 from ..types import Kind
+from .units import Sharing, Units
 
 COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
            ">=": operator.ge}
@@ -92,35 +93,45 @@ def sort_of(t) -> Any:
     raise Unsupported(f"a value of kind {k.value}")
 
 
-class Translator:
+class Translator(Sharing):
     """IR expressions of one ruleset → z3, with the declared facts about every leaf in
-    `facts` (ranges, enum domains, required fields, known ranges of population values)."""
+    `facts` (ranges, enum domains, required fields, known ranges of population values).
+    `units`: what the other translators of the same file translated (units.py: Sharing)."""
 
-    def __init__(self, rs: ir.Ruleset, params: dict):
+    def __init__(self, rs: ir.Ruleset, params: dict, units: Units | None = None):
         self.rs = rs
         self.params = params
+        self.units = Units() if units is None else units      # shared by the file's translators
         self.facts: list = []
         self.ranges: list[tuple[str, Any]] = []      # (why, fact): declared ranges, named in answers
         self.leaves: dict[tuple, Leaf] = {}
         self.opaque = False
         self.inexact = False
-        self._lets: dict[str, Any] = {}
-        self._dims: dict[str, Any] = {}
         self._n = 0
         self._ranged: set[str] = set()
-        self._memo: dict[int, tuple] = {}     # id(node) → (node, term): the node is kept, so its id stays its own
+        self._memo: dict[int, tuple] = {}     # id(node) → (node, term, count): the node is kept, so its id stays its own
+        self.start_sharing()
         self.only_related = rs.related[0].name if rs.customer is None and len(rs.related) == 1 else None
 
     # ---- entry points ----
     def truth(self, e: ir.Expr) -> Truth:
         return as_truth(self.term(e))
 
+    def condition(self, d: ir.Dimension, s: ir.Segment) -> Truth:
+        """A segment's condition: a unit, which other dimensions read as this one's value or tags."""
+        return as_truth(self.unit(("segment", d.name, s.name), lambda: self.term(s.condition)))
+
     def term(self, e: ir.Expr):
-        """Each IR node is translated once (the checks translate parts of conditions again)."""
+        """Each IR node is translated once (the checks translate parts of conditions again), or
+        moved here from another translator's unit (units.py)."""
         found = self._memo.get(id(e))
-        if found is None:
-            found = self._memo[id(e)] = (e, getattr(self, "visit_" + type(e).__name__)(e))
-        return found[1]
+        if found is not None:
+            self.met_again(found)
+            return found[1]
+        term = self.moved_node(e)
+        if term is None:
+            term = getattr(self, "visit_" + type(e).__name__)(e)
+        return self.remember(e, term)
 
     def value(self, e: ir.Expr) -> Value:
         return as_value(self.term(e))
@@ -199,13 +210,20 @@ class Translator:
     def visit_FieldRef(self, e: ir.FieldRef):
         f = self.rs.customer.field(e.name)
         key = self.rs.customer.key == e.name
-        leaf = self.leaf("field", e.name, f.type, f.type.nullable and not key, e.name)
-        if f.low is not None and f.type.is_numeric and e.name not in self._ranged:
-            self._ranged.add(e.name)
-            self.ranges.append((f"`{e.name}` is declared `in {f.low}..{f.high}`",
+        leaf = self.declare(e, "leaf", "field", e.name, f.type, f.type.nullable and not key, e.name)
+        self.declare(e, "declared_range", e.name)
+        return self.typed(leaf, f.type)
+
+    def declared_range(self, name: str) -> None:
+        """A field's declared range, once (a replayed dimension declares its fields again and again)."""
+        if name in self._ranged:
+            return
+        self._ranged.add(name)
+        f, leaf = self.rs.customer.field(name), self.leaves[("field", name)]
+        if f.low is not None and f.type.is_numeric:
+            self.ranges.append((f"`{name}` is declared `in {f.low}..{f.high}`",
                                 z3.Implies(negation(leaf.null),
                                            all_of(leaf.val >= num(f.low, f.type), leaf.val <= num(f.high, f.type)))))
-        return self.typed(leaf, f.type)
 
     def typed(self, leaf: Leaf, t):
         if t.kind is Kind.BOOL:
@@ -215,17 +233,13 @@ class Translator:
     def visit_ParamRef(self, e: ir.ParamRef):
         if e.name in self.params:
             return self.visit_Const(ir.Const(e.type, e.span, self.params[e.name]))
-        return self.typed(self.leaf("param", e.name, e.type, e.type.nullable, e.name), e.type)
+        return self.typed(self.declare(e, "leaf", "param", e.name, e.type, e.type.nullable, e.name), e.type)
 
     def visit_LetRef(self, e: ir.LetRef):
-        if e.name not in self._lets:
-            self._lets[e.name] = self.term(self.rs.let(e.name).expr)
-        return self._lets[e.name]
+        return self.unit(("let", e.name), lambda: self.term(self.rs.let(e.name).expr))
 
     def visit_DimRef(self, e: ir.DimRef):
-        if e.name not in self._dims:
-            self._dims[e.name] = self.dimension_value(self.rs.dimension(e.name))
-        return self._dims[e.name]
+        return self.unit(("dimension", e.name), lambda: self.dimension_value(self.rs.dimension(e.name)))
 
     def dimension_value(self, d: ir.Dimension) -> Value:
         """The segment a customer gets: the first true condition's, else `otherwise`'s, else null.
@@ -233,7 +247,7 @@ class Translator:
         if d.policy == "all":
             raise Unsupported(f"the tags of `all` dimension `{d.name}` as a value")
         index = {s.name: i for i, s in enumerate(d.all_segments())}
-        trues = [self.truth(s.condition).true for s in d.segments]
+        trues = [self.condition(d, s).true for s in d.segments]
         null = z3.BoolVal(d.otherwise is None)
         val = z3.IntVal(index[d.otherwise.name] if d.otherwise else 0)
         for s, t in zip(reversed(d.segments), reversed(trues)):
@@ -256,7 +270,7 @@ class Translator:
             days = b.val * (DAY_US if e.left.type.kind is Kind.DATETIME else 1)
             return Value(null, a.val + days if e.op == "date_add" else a.val - days)
         if e.type.kind is Kind.NUMBER and not (fixed(e.left, self.params) and fixed(e.right, self.params)):
-            self.inexact = True
+            self.declare(e, "mark", "inexact")
         x, y = (real(a.val), real(b.val)) if e.type.kind is Kind.NUMBER else (a.val, b.val)
         if e.op == "div":
             return Value(any_of(null, y == 0), x / y)
@@ -287,7 +301,7 @@ class Translator:
         d = self.rs.dimension(tags.name)
         wanted = set(other.value or ())
         each = [t if s.name in wanted else negation(t)
-                for s, t in ((s, self.truth(s.condition).true) for s in d.segments)]
+                for s, t in ((s, self.condition(d, s).true) for s in d.segments)]
         same = all_of(*each) if each else z3.BoolVal(True)
         return Truth(same, negation(same)) if e.op == "=" else Truth(negation(same), same)
 
@@ -315,7 +329,7 @@ class Translator:
 
     def visit_InTags(self, e: ir.InTags):
         d = self.rs.dimension(e.dimension)
-        t = self.truth(d.segment(e.segment).condition).true
+        t = self.condition(d, d.segment(e.segment)).true
         return Truth(negation(t), t) if e.negated else Truth(t, negation(t))
 
     def visit_IsNull(self, e: ir.IsNull):
@@ -359,8 +373,8 @@ class Translator:
 
     def opaque_value(self, e: ir.Expr, args) -> Any:
         """An expression the solver does not compute: a fresh value, null when an argument is."""
-        self.opaque = True
-        leaf = self.leaf("opaque", ir.shape(e), e.type, False, "fn")
+        self.declare(e, "mark", "opaque")
+        leaf = self.declare(e, "leaf", "opaque", ir.shape(e), e.type, False, "fn")
         nulls = [a.null if isinstance(a, Value) else all_of(negation(a.true), negation(a.false)) for a in args]
         null = any_of(*nulls) if nulls else z3.BoolVal(False)
         if e.type.kind is Kind.BOOL:
@@ -406,12 +420,16 @@ class Translator:
     def visit_Aggregate(self, e: ir.Aggregate):
         """A fresh value per aggregate, with what every engine guarantees: counts and sums are
         never null, counts are not negative; without a customer input every customer has a row."""
-        self.opaque = True
+        self.declare(e, "mark", "opaque")
         always = e.func in ("count", "count_distinct", "sum") or self.has_a_row(e)
-        leaf = self.leaf("aggregate", ir.shape(e), e.type, not always, "agg")
+        leaf = self.declare(e, "leaf", "aggregate", ir.shape(e), e.type, not always, "agg")
         if e.func in ("count", "count_distinct"):
-            self.fact(leaf.val >= (1 if e.arg is None and self.has_a_row(e) else 0))
+            self.declare(e, "count_fact", e)
         return self.typed(leaf, e.type)
+
+    def count_fact(self, e: ir.Aggregate) -> None:
+        leaf = self.leaves[("aggregate", ir.shape(e))]
+        self.fact(leaf.val >= (1 if e.arg is None and self.has_a_row(e) else 0))
 
     def has_a_row(self, e: ir.Aggregate) -> bool:
         """Every customer has at least one row of the only related input when there is no customer
@@ -424,12 +442,18 @@ class Translator:
         raise Unsupported("a plan's hoisted aggregate")
 
     def visit_PopulationStat(self, e: ir.PopulationStat):
-        self.opaque = True
+        self.declare(e, "mark", "opaque")
+        self.term(e.arg)
+        leaf = self.declare(e, "leaf", "stat", e.id, e.type, e.func not in ("sum", "count"), "pop")
+        self.declare(e, "stat_facts", e)
+        return self.typed(leaf, e.type)
+
+    def stat_facts(self, e: ir.PopulationStat) -> None:
+        """What is known of a population value, from its argument's term (translated, or moved here
+        with a replayed unit)."""
         x = self.term(e.arg)
         x_null = x.null if isinstance(x, Value) else all_of(negation(x.true), negation(x.false))
-        leaf = self.leaf("stat", e.id, e.type, e.func not in ("sum", "count"), "pop")
-        getattr(self, "stat_" + e.func, self.stat_other)(e, x, x_null, leaf)
-        return self.typed(leaf, e.type)
+        getattr(self, "stat_" + e.func, self.stat_other)(e, x, x_null, self.leaves[("stat", e.id)])
 
     def stat_percent_rank(self, e, x, x_null, leaf):
         self.fact(leaf.null == x_null)
