@@ -205,3 +205,24 @@ def test_random_rule_files_as_the_python_engine(data):
                 _lazily(rs, tables, params)
             continue
         assert _lazily(rs, tables, params) == expected
+
+
+def test_frozen_population_values_lazily(tmp_path):
+    """Rules loaded with a stats file segment a LazyFrame with its frozen cut points, as the Python
+    engine does with the same file (the data here is a slice, so computing them would differ)."""
+    from typer.testing import CliRunner
+
+    from segdsl.cli import app
+    from tests.engines.spark_data import typed_table
+    root = Path(__file__).resolve().parents[2]
+    rules_path, sample = root / "rulesets" / "bank_marketing.seg", root / "segdsl" / "samples" / "bank_marketing.csv"
+    made = CliRunner().invoke(app, ["stats", str(rules_path), "-i", f"customer={sample}", "--delimiter", ";",
+                                    "-o", str(tmp_path / "s.json")])
+    assert made.exit_code == 0, made.output
+    rules = api.load(rules_path, stats=tmp_path / "s.json")
+    table = typed_table(rules.ruleset.customer, sample, ";")
+    pq.write_table(table.slice(0, 300), tmp_path / "slice.parquet")
+    expected = on_python(rules, {"customer": tmp_path / "slice.parquet"}, tmp_path)
+    assert lazily(rules, pl.scan_parquet(tmp_path / "slice.parquet")) == expected
+    computed = api.load(rules_path)
+    assert lazily(computed, pl.scan_parquet(tmp_path / "slice.parquet")) != expected   # the frozen values are used
