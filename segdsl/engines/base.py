@@ -7,7 +7,7 @@ held and called, not inherited:
 
 * engines/rows.py      InputRows: files, validated records, customers, related rows
 * engines/bad_rows.py  BadRows: fail, skip or quarantine, bad rows settled in input order
-* engines/output.py    Layout, Batches and the atomic writers (open_writers)
+* engines/output.py    Layout, (Column)Batches and the atomic writers (open_writers)
 * engines/arrow.py     Arrow tables of validated rows in, Arrow results out
                        (`unique` conflicts, segment counts): the SQL engines' share
 

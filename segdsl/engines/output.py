@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import ExitStack
+from itertools import chain
 
 from .. import ir
 from ..backends.layout import attribute_keys, attribute_values, output_columns
@@ -34,6 +35,28 @@ class Layout:
         self.counts = {d.name: Counter() for d in self.rs.dimensions}
         # what row() needs per dimension, looked up once rather than per customer
         self._dims = tuple((d.name, d.policy == "all", self.counts[d.name]) for d in self.rs.dimensions)
+
+    def fill(self, keys: list, results: list[tuple], kept: list[dict | None] | None = None) -> dict[str, list]:
+        """The output columns of customers (`results`: each one's segment values, as `row`
+        takes them), counted: what `row` gives for each, a column at a time."""
+        per_dim = list(zip(*results)) if results else [()] * len(self._dims)
+        out: dict[str, list] = {self.key: keys}
+        for (name, is_all, c), values in zip(self._dims, per_dim):
+            out[name] = list(values)
+            if is_all:
+                c.update(chain.from_iterable(v or _NO_SEGMENT for v in values))
+            else:
+                _tally(c, values)
+        if self.labels:
+            for d, values in zip(self.rs.dimensions, per_dim):
+                out[f"{d.name}_label"] = _labels(self._labels[d.name], d.policy == "all", values)
+        if self.attributes:
+            for d, values in zip(self.rs.dimensions, per_dim):
+                for k in attribute_keys(d):
+                    out[f"{d.name}_{k}"] = _attribute(self._attrs[d.name], k, d.policy == "all", values)
+        for col, src in self.keep:
+            out[col] = [_kept_text((row or {}).get(src)) for row in kept]
+        return out
 
     def row(self, key, values: tuple, kept: dict | None = None) -> dict:
         out = {self.key: key}
@@ -67,6 +90,32 @@ class Layout:
         return out
 
 
+_NO_SEGMENT = ("(none)",)
+
+
+def _tally(counts: Counter, values) -> None:
+    """Counts a `first` or `unique` dimension's values into `counts`, a missing one as
+    "(none)", keys added in the order `row` adds them (first seen first)."""
+    for v, n in Counter(values).items():
+        counts[v if v is not None else "(none)"] += n
+
+
+def _labels(names: dict, is_all: bool, values) -> list:
+    if is_all:
+        return [[names[s] for s in v] for v in values]
+    return [names[v] if v is not None else None for v in values]
+
+
+def _attribute(attrs: dict, k: str, is_all: bool, values) -> list:
+    if is_all:
+        return [[attrs[s][k] for s in v if attrs[s].get(k) is not None] for v in values]
+    return [attrs[v].get(k) if v is not None else None for v in values]
+
+
+def _kept_text(val) -> str | None:
+    return None if val is None else str(val)
+
+
 def conflict(values: tuple) -> UniqueConflict | None:
     return next((v for v in values if isinstance(v, UniqueConflict)), None)
 
@@ -75,6 +124,9 @@ class NullWriter:
     """Where the rows go when no output file is asked for (counted, not kept)."""
 
     def write(self, rows) -> None:
+        pass
+
+    def write_columns(self, columns, n: int) -> None:
         pass
 
     def restart(self) -> None:
@@ -106,7 +158,8 @@ def open_writers(stack: ExitStack, rows, layout: Layout, output=None, quarantine
 
 
 class Batches:
-    """Output rows gathered into batches of the run's size, and counted as written."""
+    """Output rows (dicts, Layout.row) gathered into batches of the run's size, and counted
+    as written: the row-at-a-time form of ColumnBatches."""
 
     def __init__(self, out, size: int, summary: Summary):
         self.out, self.size, self.summary, self.rows = out, size, summary, []
@@ -123,6 +176,48 @@ class Batches:
             self.rows = []
 
     def __enter__(self) -> "Batches":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.flush()
+
+
+class ColumnBatches:
+    """Customers' results gathered into batches of the run's size, each written as columns
+    (Layout.fill) and counted as written: no output dict per customer."""
+
+    def __init__(self, out, layout: Layout, size: int, summary: Summary):
+        self.out, self.layout, self.size, self.summary = out, layout, size, summary
+        self.keys: list = []
+        self.results: list[tuple] = []
+        self.kept: list[dict | None] = []
+
+    def add(self, key, values: tuple, kept: dict | None = None) -> None:
+        self.keys.append(key)
+        self.results.append(values)
+        if self.layout.keep:
+            self.kept.append(kept)
+        if len(self.keys) >= self.size:
+            self.flush()
+
+    def extend(self, keys: list, results: list[tuple], kept: list[dict | None] | None = None) -> None:
+        """Many customers at once."""
+        self.keys.extend(keys)
+        self.results.extend(results)
+        if self.layout.keep:
+            self.kept.extend(kept)
+        if len(self.keys) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        n = len(self.keys)
+        if n:
+            self.out.write_columns(self.layout.fill(self.keys, self.results, self.kept), n)
+            self.summary.written += n
+            self.keys, self.results, self.kept = [], [], []
+
+    def __enter__(self) -> "ColumnBatches":
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..backends.python import compile_program, compute_stats
 from .base import Supports, run_guarded, run_tables_through_files
 from .options import ApplyOptions, Summary
-from .output import Batches, Layout, conflict, finish, open_writers
+from .output import ColumnBatches, Layout, conflict, finish, open_writers
 from .rows import InputRows
 
 if TYPE_CHECKING:
@@ -63,19 +63,36 @@ class _PythonRun:
         rows = self.rows
         rows.bad.in_order = True
         schema = self.rs.customer
+        name = schema.name
         params = self.opts.params
         stats = compute_stats(program, [], params, {}, self.opts.stats)
         evaluate = program.evaluate
-        keep = bool(layout.keep)
+        kept = [src for _, src in layout.keep]
         unique = _has_unique(self.rs)
-        with Batches(out, self.opts.batch_size, self.summary) as batches:
-            for key, raw, rec in rows.customer_records(schema):
-                values = evaluate(rec, _NO_ROWS, params, stats, _NO_ROWS)
-                c = conflict(values) if unique else None
-                if c is not None:
-                    rows.bad.add(schema.name, raw, c.reason())
+        with ColumnBatches(out, layout, self.opts.batch_size, self.summary) as batches:
+            for part in rows.customer_parts(schema, self.fields_read(schema)):
+                if part.clean and not unique:
+                    # nothing to settle between two customers: segment the batch in one go
+                    results = [evaluate(rec, _NO_ROWS, params, stats, _NO_ROWS) for rec in part.records]
+                    batches.extend(part.keys, results, part.all_kept(kept) if kept else None)
                     continue
-                batches.add(layout.row(key, values, raw.values if keep else None))
+                for i, (key, rec) in enumerate(zip(part.keys, part.records)):
+                    place = part.place(i)
+                    if rec is None:
+                        rows.bad.add(name, *place)
+                        continue
+                    values = evaluate(rec, _NO_ROWS, params, stats, _NO_ROWS)
+                    c = conflict(values) if unique else None
+                    if c is not None:
+                        rows.bad.add(name, part.raw(place), c.reason())
+                        continue
+                    batches.add(key, values, part.kept(place, kept) if kept else None)
+
+    def fields_read(self, schema) -> tuple[str, ...]:
+        """The fields the rules read, and the key: all a record needs to be segmented."""
+        used = self.plan.columns.get(schema.name)
+        names = tuple(f.name for f in schema.fields) if used is None else tuple(used)
+        return names if not schema.key or schema.key in names else (*names, schema.key)
 
     def two_pass(self, program, layout: Layout, out) -> None:
         rows = self.rows
@@ -84,14 +101,14 @@ class _PythonRun:
         stats = compute_stats(program, population, params, {}, self.opts.stats)
         name = rows.main_input()
         unique = _has_unique(self.rs)
-        with Batches(out, self.opts.batch_size, self.summary) as batches:
+        with ColumnBatches(out, layout, self.opts.batch_size, self.summary) as batches:
             for c in population:
                 values = program.evaluate(c.record, c.rows, params, stats, _NO_ROWS)
                 bad = conflict(values) if unique else None
                 if bad is not None:
                     rows.bad.add(name, rows.locate(name, c.row), bad.reason())
                     continue
-                batches.add(layout.row(c.key, values, raws.get(c.key)))
+                batches.add(c.key, values, raws.get(c.key))
 
 
 def _has_unique(rs) -> bool:

@@ -8,15 +8,20 @@ run needs them: streamed in batches, or loaded whole for two passes.
 """
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+from functools import cached_property
+
 from .. import ir
 from ..backends.layout import kept_names
+from ..io.readers import RawRow, detect_format, expand, iter_files, parquet_batches, parquet_rows, read_batches
 from ..io.readers import columns as file_columns
-from ..io.readers import detect_format, expand, iter_files
 from ..io.validate import RowValidator, check_columns
 from ..runtime.customers import Customer
 from .bad_rows import BadRows, input_names
 from .errors import fail
 from .options import ApplyOptions, DataError, Summary
+from .sure_rows import BatchChecks
 
 
 class InputRows:
@@ -142,6 +147,69 @@ class InputRows:
             seen[key] = (raw.row, raw.path) if several else raw.row
             yield key, raw, rec
 
+    # ---- typed rows: Parquet checked a record batch at a time ----
+    def customer_parts(self, schema: ir.InputSchema, names):
+        """The customer input as `customer_records` reads it, a batch (a Part) at a time: the
+        same good rows in the same order, the same bad rows (validation, a key met twice) in
+        their places. The rows of a Parquet batch that Arrow compute proves clean
+        (engines/sure_rows.py) come with their record built from the batch's typed columns, with
+        only the fields `names` (which must include the key); every other row, and every row of
+        another format, is read by the shared validator."""
+        v = self.validator(schema)
+        checks = BatchChecks(schema, names, _trimmed(self.opts.null_values))
+        keys = _Keys(self, schema)
+        self.summary.read.setdefault(schema.name, 0)
+        offset = 0
+        for path in self.files(schema.name):
+            if detect_format(path) == "parquet":
+                rows = yield from self._parquet_parts(v, checks, keys, path, offset)
+            else:
+                rows = yield from self._text_parts(v, keys, path, offset)
+            offset += rows
+
+    def _text_parts(self, v: RowValidator, keys: "_Keys", path: str, offset: int):
+        """A CSV, TSV or JSON Lines file as `records` reads it; returns its rows."""
+        last = 0
+        opts = self.opts
+        for batch in read_batches(path, delimiter=opts.delimiter, encoding=opts.encoding,
+                                  null_values=opts.null_values, batch_size=opts.batch_size, offset=offset):
+            if not batch:
+                continue
+            last = batch[-1].row
+            self._batch_read(v.schema.name, batch[0].path, offset, len(batch))
+            part = _PartBuilder(keys)
+            for raw in batch:
+                rec, reason = v.convert(raw)
+                if reason is None:
+                    part.good(raw.order, rec, raw, raw)
+                else:
+                    part.bad(raw, reason)
+            yield part.done(None)
+        return last
+
+    def _parquet_parts(self, v: RowValidator, checks: BatchChecks, keys: "_Keys", path: str, offset: int):
+        """A Parquet file, batch by batch: its sure rows typed by Arrow, the others validated;
+        returns its rows."""
+        nulls = _trimmed(self.opts.null_values)
+        spath = os.fspath(path)
+        rows = 0
+        for first, rb in parquet_batches(path, self.opts.batch_size):
+            rows = first + rb.num_rows
+            self._batch_read(v.schema.name, spath, offset, rb.num_rows)
+            batch = ParquetBatch(rb, spath, offset, first, nulls)
+            checked = checks.check(rb)
+            part = _clean_part(checks.names, batch, checked, keys) if checked is not None and not checked.unsure \
+                else None
+            yield part if part is not None else _mixed_part(v, checks.names, batch, checked, keys)
+        return rows
+
+    def _batch_read(self, name: str, path: str, offset: int, n: int) -> None:
+        """A batch of `n` rows of a file read: counted, reported, its file's place noted."""
+        self._offsets.setdefault(name, {}).setdefault(path, offset)
+        self.summary.read[name] = self.summary.read.get(name, 0) + n
+        if self.opts.progress is not None:
+            self.opts.progress(name, n)
+
     def input_rows(self, schema: ir.InputSchema, keys: set, raws: dict):
         """(raw, record) of one input for the engines that load every input first: customer
         rows register their key; related rows whose key is no customer are counted as
@@ -201,6 +269,172 @@ class InputRows:
     def main_input(self) -> str:
         """The input whose rows are the customers: the customer input, else the first related one."""
         return input_names(self.rs)[0]
+
+
+@dataclass(frozen=True)
+class ParquetBatch:
+    """A plain record batch of a Parquet file and where it is: its rows become RawRows only
+    when one is needed (a bad row, a kept column)."""
+    batch: object
+    path: str
+    offset: int          # rows of the input's files before this file
+    first: int           # rows of this file before this batch
+    nulls: frozenset
+
+    def raw(self, i: int) -> RawRow:
+        return parquet_rows(self.batch, self.nulls, self.path, self.offset, self.first, [i])[0]
+
+    def raws(self, at: list[int]) -> dict[int, RawRow]:
+        """The RawRows at positions `at`, by position."""
+        return dict(zip(at, parquet_rows(self.batch, self.nulls, self.path, self.offset, self.first, at)))
+
+    @cached_property
+    def values(self) -> dict[str, list]:
+        """Every column's values as the reader gives them (null spellings read as None)."""
+        nulls = self.nulls
+        out = {}
+        for name, col in zip(self.batch.schema.names, self.batch.columns):
+            values = col.to_pylist()
+            if nulls:
+                values = [None if type(v) is str and v.strip() in nulls else v for v in values]
+            out[name] = values
+        return out
+
+
+@dataclass(frozen=True)
+class Part:
+    """A batch of an input's rows, in order, ready to segment. Entry i is a good row (`keys[i]`,
+    `records[i]`) or a bad one (`records[i]` is None, `places[i]` is (RawRow, reason)). A good
+    row's place is its position in `batch` (a row Arrow typed) or its RawRow; `places` None:
+    entry i is position i of `batch`. `clean`: no bad row."""
+    keys: list
+    records: list
+    places: list | None
+    batch: ParquetBatch | None
+    clean: bool
+
+    def place(self, i: int):
+        return i if self.places is None else self.places[i]
+
+    def raw(self, place) -> RawRow:
+        """The RawRow of a good row's place."""
+        return self.batch.raw(place) if place.__class__ is int else place
+
+    def kept(self, place, columns) -> dict:
+        """The values of `columns` (input column names) in a good row."""
+        if place.__class__ is int:
+            values = self.batch.values
+            return {c: values[c][place] for c in columns if c in values}
+        return place.values
+
+    def all_kept(self, columns) -> list[dict]:
+        return [self.kept(self.place(i), columns) for i in range(len(self.keys))]
+
+
+class _Keys:
+    """The keys met so far in an input, each with its row's order: a key met twice is a bad
+    row, the first one stays (without a key the row's order, its row number in the input's
+    one file, is the key)."""
+
+    def __init__(self, rows: InputRows, schema: ir.InputSchema):
+        self.rows, self.schema = rows, schema
+        self.name = schema.key
+        self.seen: dict = {}
+        self.several = len(rows.files(schema.name)) > 1
+
+    def repeated(self, key, order: int) -> str | None:
+        """The reason when `key` was met before, else None (and the key is remembered)."""
+        first = self.seen.setdefault(key, order)
+        if first == order:
+            return None
+        if not self.several:
+            return repeated_key(self.schema, key, first)
+        at = self.rows.locate(self.schema.name, first)
+        return repeated_key(self.schema, key, at.row, at.path)
+
+    def all_new(self, keys: list, orders: range) -> bool:
+        """Remembers keys (a whole batch) when none was met before nor repeats; else remembers
+        none and says False."""
+        new = dict(zip(reversed(keys), reversed(orders)))
+        if len(new) != len(keys) or not self.seen.keys().isdisjoint(new):
+            return False
+        self.seen.update(new)
+        return True
+
+
+class _PartBuilder:
+    """Entries added one by one, in order: a Part."""
+
+    def __init__(self, keys: _Keys):
+        self.keyer = keys
+        self.keys, self.records, self.places = [], [], []
+        self.clean = True
+
+    def good(self, order: int, rec: dict, place, raw) -> None:
+        """A good row: a customer, or a bad row when its key was met before (`raw`: its
+        RawRow, or a function giving it)."""
+        if self.keyer.name:
+            key = rec[self.keyer.name]
+            reason = self.keyer.repeated(key, order)
+            if reason is not None:
+                self.bad(raw() if callable(raw) else raw, reason)
+                return
+        else:
+            key = order
+        self.keys.append(key)
+        self.records.append(rec)
+        self.places.append(place)
+
+    def bad(self, raw: RawRow, reason: str) -> None:
+        self.keys.append(None)
+        self.records.append(None)
+        self.places.append((raw, reason))
+        self.clean = False
+
+    def done(self, batch: ParquetBatch | None) -> Part:
+        return Part(self.keys, self.records, self.places, batch, self.clean)
+
+
+def _clean_part(names: tuple, batch: ParquetBatch, checked, keys: _Keys) -> Part | None:
+    """A batch every row of which Arrow proved clean, when no key in it was met before nor
+    repeats (else None: the rows are taken one by one)."""
+    n = batch.batch.num_rows
+    base = batch.offset + batch.first + 1
+    orders = range(base, base + n)
+    if keys.name:
+        values = checked.columns[names.index(keys.name)]
+        if not keys.all_new(values, orders):
+            return None
+    else:
+        values = list(orders)
+    records = [dict(zip(names, row)) for row in zip(*checked.columns)] if names else [{} for _ in orders]
+    return Part(values, records, None, batch, True)
+
+
+def _mixed_part(v: RowValidator, names: tuple, batch: ParquetBatch, checked, keys: _Keys) -> Part:
+    """A batch taken row by row: the rows Arrow proved clean typed from its columns, the others
+    (all of them when `checked` is None) read by the validator."""
+    n = batch.batch.num_rows
+    raws = batch.raws(list(range(n)) if checked is None else checked.unsure)
+    columns = list(zip(names, checked.columns)) if checked is not None else []
+    base = batch.offset + batch.first + 1
+    part = _PartBuilder(keys)
+    for i in range(n):
+        raw = raws.get(i)
+        if raw is None:
+            part.good(base + i, {name: col[i] for name, col in columns}, i, lambda i=i: batch.raw(i))
+            continue
+        rec, reason = v.convert(raw)
+        if reason is None:
+            part.good(raw.order, rec, raw, raw)
+        else:
+            part.bad(raw, reason)
+    return part.done(batch)
+
+
+def _trimmed(null_values) -> frozenset:
+    """Null spellings as the readers and the validator compare them (trimmed)."""
+    return frozenset(v.strip() for v in null_values if v is not None)
 
 
 def repeated_key(schema: ir.InputSchema, key, first_row: int, first_file: str | None = None) -> str:

@@ -416,10 +416,17 @@ def _open_parquet(path):
 
 
 def _parquet_batches(path, nulls: frozenset, batch_size: int, offset: int = 0) -> Iterator[list[RawRow]]:
-    import pyarrow as pa
     spath = os.fspath(path)
+    for first, rb in parquet_batches(path, batch_size):
+        yield parquet_rows(rb, nulls, spath, offset, first)
+
+
+def parquet_batches(path, batch_size: int) -> Iterator[tuple[int, object]]:
+    """(rows before it in the file, batch) for each record batch of a Parquet file, as
+    `plain_batch` gives it. The one place Parquet is cut into batches: plain_batch decides
+    per batch, so every path that reads a file must see it in the same batches."""
+    import pyarrow as pa
     pf = _open_parquet(path)
-    make = RawRow
     row = 0
     try:
         batches = pf.iter_batches(batch_size=batch_size)
@@ -430,14 +437,24 @@ def _parquet_batches(path, nulls: frozenset, batch_size: int, offset: int = 0) -
                 raise InputError(f"cannot read the Parquet data after row {row}: {e}", path) from None
             if rb is None:
                 break
-            records = plain_batch(rb).to_pylist()
-            if nulls:
-                records = [{k: (None if type(v) is str and v.strip() in nulls else v) for k, v in r.items()}
-                           for r in records]
-            yield [make(row + i, None, values, spath, None, offset) for i, values in enumerate(records, 1)]
-            row += len(records)
+            yield row, plain_batch(rb)
+            row += rb.num_rows
     finally:
         pf.close()
+
+
+def parquet_rows(rb, nulls: frozenset, path: str, offset: int, first: int,
+                 at: Sequence[int] | None = None) -> list[RawRow]:
+    """RawRows of a plain record batch whose first row is row `first + 1` of its file: all
+    of them, or those at the positions `at` (in order)."""
+    import pyarrow as pa
+    records = (rb if at is None else rb.take(pa.array(at, pa.int64()))).to_pylist()
+    if nulls:
+        records = [{k: (None if type(v) is str and v.strip() in nulls else v) for k, v in r.items()}
+                   for r in records]
+    places = range(1, len(records) + 1) if at is None else [i + 1 for i in at]
+    make = RawRow
+    return [make(first + i, None, values, path, None, offset) for i, values in zip(places, records)]
 
 
 def plain_batch(rb):
