@@ -6,7 +6,8 @@ Rows: hand-written DuckDB SQL (one COPY, no validation), `segdsl apply --engine 
 and with `--python` the hand-written Python (pyarrow in, if/elif, pyarrow out) and
 `segdsl apply --engine python`; `--csv` adds the same customers as CSV: hand-written typed
 `read_csv` against segdsl on DuckDB. `--tree DIR` adds `segdsl apply` run from another
-checkout (say, an older commit) for a before/after in the same run.
+checkout (say, an older commit) for a before/after in the same run (with `--python`, the
+Python engine's too).
 Outputs are compared before anything is timed.
 
 Run: `python benchmarks/whole_process.py [--rows 1000000 3000000] [--repeat 3]`.
@@ -106,6 +107,10 @@ def main() -> None:
                 cases["segdsl --engine python"] = (
                     [*seg, f"customer={src}", "-o", str(tmp / "py.parquet"), "--engine", "python"], here_env, None,
                     tmp / "py.parquet")
+                if args.tree:
+                    cases["segdsl --engine python (--tree)"] = (
+                        [*seg, f"customer={src}", "-o", str(tmp / "tree_py.parquet"), "--engine", "python"],
+                        {**env, "PYTHONPATH": str(args.tree.resolve())}, None, tmp / "tree_py.parquet")
             for cmd, e, stdin, _ in cases.values():       # warm, and the outputs to compare
                 run(cmd, e, stdin)
             outputs = [c[3] for c in cases.values()]
