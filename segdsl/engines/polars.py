@@ -150,9 +150,7 @@ class _PolarsRun:
             order = batch.get_column(_order())
             if batch.height and (order[0] <= last or not order.is_sorted()):
                 self.restart()                       # never expected: then sort the whole result
-                result = query.sort(_order()).collect()
-                self.emit(result, raws, main)
-                last = None
+                self.emit(query.sort(_order()).collect(), raws, main)
                 break
             if batch.height:
                 last = order[-1]
