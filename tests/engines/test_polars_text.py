@@ -278,7 +278,7 @@ def test_not_taken_with_options_only_the_shared_reader_knows(tmp_path, rules):
         assert not polars_text.eligible(rs, ApplyOptions(inputs={"customer": data}, **extra))
     jsonl = tmp_path / "in.jsonl"
     jsonl.write_text('{"客户编号": "c1"}\n', encoding="utf-8")
-    assert not polars_text.eligible(rs, ApplyOptions(inputs={"customer": jsonl}))
+    assert polars_text.eligible(rs, ApplyOptions(inputs={"customer": jsonl}))      # read by polars too
     starts_blank = tmp_path / "blank.csv"
     starts_blank.write_text("\n" + data.read_text(encoding="utf-8"), encoding="utf-8")
     assert not polars_text.eligible(rs, ApplyOptions(inputs={"customer": starts_blank}))
