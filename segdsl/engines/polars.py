@@ -4,15 +4,15 @@ Where the rows come from decides the path, never the answer:
 
 * Parquet whose columns fit the fields (`clean_pass`, engines/polars_scan.py):
   polars scans the files (only the columns the rules read, and those a check
-  the footers cannot settle needs), checks and types every row in the same
-  query that segments it. When every row is sure and no customer key repeats,
-  that query is the whole run; otherwise nothing is kept and the run starts
-  again on the careful path.
-* CSV and TSV files without quoting (`clean_pass`, engines/polars_text.py):
-  polars reads the customer input line by line and types a cell only where
-  the shared validator reads it alike; the same clean path, and the same
-  start again on the careful path for anything doubtful, or for a file
-  polars refuses.
+  the footers cannot settle needs) and checks every row; then the query that
+  types and segments the rows streams its result to the writers a slice at a
+  time. When every row is sure and no customer key repeats, that is the whole
+  run; otherwise nothing is kept and the run starts again on the careful path.
+* CSV and TSV files without quoting, and JSON Lines (`clean_pass`,
+  engines/polars_text.py): polars reads the customer input line by line and
+  types a value only where the shared validator reads it alike; the same
+  clean path, and the same start again on the careful path for anything
+  doubtful, or for a file polars refuses.
 * Everything else (`careful_pass`): rows are read and validated by the same
   code as every engine (engines/rows.py), so bad rows get the same row numbers
   and reasons, and the validated rows go to polars as Arrow tables.
