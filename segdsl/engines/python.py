@@ -96,7 +96,8 @@ class _PythonRun:
 
     def two_pass(self, program, layout: Layout, out) -> None:
         rows = self.rows
-        population, raws = rows.load_customers(bool(layout.keep))
+        population, raws = rows.load_customers(bool(layout.keep), self.fields_read(self.rs.customer)
+                                               if self.rs.customer is not None else None)
         params = self.opts.params
         stats = compute_stats(program, population, params, {}, self.opts.stats)
         name = rows.main_input()

@@ -4,7 +4,10 @@ Every engine holds one InputRows per run and asks it for rows, so the same
 file gives the same records, row numbers, repeated keys, orphans and bad
 rows (through the run's BadRows) on every engine. Reading is io/readers.py,
 checking a row is io/validate.py; this module puts them together the way a
-run needs them: streamed in batches, or loaded whole for two passes.
+run needs them: streamed in batches, or loaded whole for two passes. The
+Python engine reads its customers in Parts: a Parquet batch's rows that Arrow
+compute proves clean (engines/sure_rows.py) come typed from its columns, the
+others through the validator, so every path meets the same bad rows.
 """
 from __future__ import annotations
 
@@ -242,16 +245,18 @@ class InputRows:
         if batch:
             yield batch, raws
 
-    def load_customers(self, keep: bool) -> tuple[list[Customer], dict]:
-        """Every customer with its related rows (the first pass); raw values by key when kept."""
+    def load_customers(self, keep: bool, names=None) -> tuple[list[Customer], dict]:
+        """Every customer with its related rows (the first pass); raw values by key when kept.
+        `names`: the customer fields the records need, read through `customer_parts` (Parquet
+        checked by Arrow compute); None: every field, every row through the validator."""
         rs = self.rs
         customers: dict = {}
         raws: dict = {}
         if rs.customer is not None:
-            for key, raw, rec in self.customer_records(rs.customer):
-                customers[key] = Customer(key, rec, {r.name: [] for r in rs.related}, raw.order)
+            for key, rec, order, values in self._customers(rs.customer, keep, names):
+                customers[key] = Customer(key, rec, {r.name: [] for r in rs.related}, order)
                 if keep:
-                    raws[key] = raw.values
+                    raws[key] = values
         for r in rs.related:
             if r.name not in self.opts.inputs:
                 continue
@@ -265,6 +270,20 @@ class InputRows:
                     c = customers[key] = Customer(key, {}, {x.name: [] for x in rs.related}, raw.order)
                 c.rows[r.name].append(rec)
         return list(customers.values()), raws
+
+    def _customers(self, schema: ir.InputSchema, keep: bool, names):
+        """(key, record, order, raw values when kept) of every customer, bad rows settled."""
+        if names is None:
+            for key, raw, rec in self.customer_records(schema):
+                yield key, rec, raw.order, raw.values if keep else None
+            return
+        for part in self.customer_parts(schema, names):
+            for i, rec in enumerate(part.records):
+                place = part.place(i)
+                if rec is None:
+                    self.bad.add(schema.name, *place)
+                    continue
+                yield part.keys[i], rec, part.order(place), part.kept(place) if keep else None
 
     def main_input(self) -> str:
         """The input whose rows are the customers: the customer input, else the first related one."""
@@ -320,12 +339,18 @@ class Part:
         """The RawRow of a good row's place."""
         return self.batch.raw(place) if place.__class__ is int else place
 
-    def kept(self, place, columns) -> dict:
-        """The values of `columns` (input column names) in a good row."""
+    def kept(self, place, columns=None) -> dict:
+        """The values of `columns` (input column names; None: all) in a good row."""
         if place.__class__ is int:
             values = self.batch.values
-            return {c: values[c][place] for c in columns if c in values}
+            return {c: values[c][place] for c in (values if columns is None else columns) if c in values}
         return place.values
+
+    def order(self, place) -> int:
+        """A good row's place in its whole input."""
+        if place.__class__ is int:
+            return self.batch.offset + self.batch.first + 1 + place
+        return place.order
 
     def all_kept(self, columns) -> list[dict]:
         return [self.kept(self.place(i), columns) for i in range(len(self.keys))]

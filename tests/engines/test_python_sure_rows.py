@@ -139,6 +139,7 @@ OTHER_TYPES = {
     "ints as int8": (("visits", pa.int8()), [-1, 100, 101]),
     "ints as text": (("visits", pa.string()), ["1", " 7 ", "x"]),
     "enum as dictionary": (("tier", pa.dictionary(pa.int32(), pa.string())), ["Gold", " Gold", None]),
+    "enum as large text": (("tier", pa.large_string()), ["Silver", "Silver ", None]),
     "datetimes in nanoseconds": (("seen", pa.timestamp("ns")), [1_700_000_000_123_456_789, None, 5]),
     "datetimes with a zone": (("seen", pa.timestamp("us", "Asia/Shanghai")), [1_700_000_000_000_000, None, 0]),
     "a date beyond 9999": (("since", pa.date32()), [0, 3_000_000, None]),
@@ -157,6 +158,26 @@ def test_columns_of_other_types_give_the_same_rows(tmp_path, rules, monkeypatch,
     rows = [(f"k{n}",) + r[1:] if name != "id" else r for n, r in enumerate(rows)]
     data = tmp_path / "in.parquet"
     write(data, rows, schema)
+    fast, slow = both(tmp_path, rules, data, monkeypatch, "--on-error", "quarantine", *args)
+    assert fast == slow and fast[0] == 0, fast[3]
+
+
+RANKED = RULES + """
+let rank = percent_rank(spend)
+dimension ranked first {
+  segment top when rank >= 0.5
+  otherwise rest
+}
+"""
+
+
+@pytest.mark.parametrize("args", [[], ["--keep", "*"], ["--batch-size", "4", "--null-values", "NA"]],
+                         ids=["default", "keep", "batches of 4"])
+def test_population_values_two_passes_give_the_same_rows(tmp_path, monkeypatch, args):
+    rules = tmp_path / "ranked.seg"
+    rules.write_text(RANKED, encoding="utf-8")
+    data = tmp_path / "in.parquet"
+    write(data, CLEAN + DOUBTFUL + CLEAN[:1])
     fast, slow = both(tmp_path, rules, data, monkeypatch, "--on-error", "quarantine", *args)
     assert fast == slow and fast[0] == 0, fast[3]
 
