@@ -35,6 +35,7 @@ from ..io.readers import columns as file_columns
 from ..io.readers import CELL_LIMIT, csv_delimiter, detect_format, expand
 from ..types import Kind
 from .column_types import sure_enum_values
+from .options import reads_text_plainly
 
 UNSURE = "segdsl: a row the shared reader must read"
 # the shared reader's cell limit, the one every engine keeps: a longer cell goes to it
@@ -42,12 +43,7 @@ _CELL_LIMIT = CELL_LIMIT
 
 
 def eligible(rs: ir.Ruleset, opts) -> bool:
-    if (opts.null_values or opts.keep or opts.date_format or rs.related or rs.population
-            or rs.customer is None or not rs.customer.key):
-        return False
-    if any(f.missing for f in rs.customer.fields):      # null spellings of a field's own
-        return False
-    if opts.encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+    if not reads_text_plainly(rs, opts) or rs.related or rs.population or not rs.customer.key:
         return False
     try:
         files = expand(opts.inputs[rs.customer.name])

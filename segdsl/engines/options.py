@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from .errors import DataError, Problem  # noqa: F401  (re-exported: every engine raises them)
 
@@ -76,3 +76,23 @@ class Summary:
             "output": self.output_file, "quarantine": self.quarantine_file,
             "segments": {d: dict(c) for d, c in self.segments.items()},
         }
+
+
+@dataclass(frozen=True)
+class LazyResult:
+    """A frame segmented lazily (engines/spark_lazy.py, engines/polars_lazy.py): the segments,
+    and the bad rows under the quarantine policy (else None), both of the input's library."""
+    result: Any
+    rejected: Any = None
+
+
+def reads_text_plainly(rs, opts) -> bool:
+    """Whether a run's text options leave a customer file's cells as the shared reader reads
+    them by default (no null spellings, date formats, kept columns, a field's `missing` values,
+    encodings other than UTF-8): the condition for an engine's own text reader to be used."""
+    if opts.null_values or opts.keep or opts.date_format or rs.customer is None:
+        return False
+    if any(f.missing for f in rs.customer.fields):      # null spellings of a field's own
+        return False
+    return opts.encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+

@@ -27,8 +27,7 @@ A LazyFrame has no file to number its rows by: row N is the frame's N-th row.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pyarrow as pa
@@ -41,7 +40,7 @@ from .arrow import arrow_schema
 from .bad_rows import input_names
 from .column_types import fits
 from .errors import fail
-from .options import ApplyOptions, DataError
+from .options import ApplyOptions, DataError, LazyResult
 from .polars_scan import Checks
 from .rows import repeated_key
 
@@ -52,13 +51,6 @@ REASON = "__segdsl_reason"
 _OLDEST = pl.CompatLevel.oldest()
 # a step polars must hand every column to, whole: its function reads the row as given
 _OPAQUE = dict(predicate_pushdown=False, projection_pushdown=False, slice_pushdown=False)
-
-
-@dataclass(frozen=True)
-class LazyResult:
-    """The segments (a LazyFrame), and the bad rows under the quarantine policy (else None)."""
-    result: Any
-    rejected: Any = None
 
 
 def apply_frames(plan: "Plan", frames: dict, opts: ApplyOptions, shown: dict[str, str]) -> LazyResult:

@@ -67,6 +67,7 @@ from ..io.readers import CELL_LIMIT, RawRow, csv_delimiter, detect_format, expan
 from ..io.readers import columns as file_columns
 from ..types import Kind
 from .column_types import sure_enum_values
+from .options import reads_text_plainly
 from .polars_scan import ParquetScan
 
 _LINE = "__segdsl_line"
@@ -75,12 +76,7 @@ _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
 
 def eligible(rs: ir.Ruleset, opts) -> bool:
-    if (opts.null_values or opts.keep or opts.date_format or rs.related or rs.customer is None
-            or set(opts.inputs) != {rs.customer.name}):
-        return False
-    if any(f.missing for f in rs.customer.fields):      # null spellings of a field's own
-        return False
-    if opts.encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+    if not reads_text_plainly(rs, opts) or rs.related or set(opts.inputs) != {rs.customer.name}:
         return False
     try:
         return text_files(opts.inputs[rs.customer.name], opts.delimiter, rs.customer) is not None

@@ -18,8 +18,7 @@ order (Spark's `distributed_sequence_id`, computed on the executors when the row
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import ir
 from ..backends.dialects import render
@@ -28,7 +27,7 @@ from ..backends.sql import SqlOptions, build_query, without_order_by
 from .arrow import arrow_schema
 from .bad_rows import input_names
 from .errors import fail
-from .options import ApplyOptions
+from .options import ApplyOptions, LazyResult
 from .output import Layout
 from .spark_output import output_frame
 from .spark_checks import REASON, Checked, raise_unless, typed_schema
@@ -37,13 +36,6 @@ from .spark_session import SPARK_FUNCTIONS, is_connect_object, lazy_session, quo
 
 if TYPE_CHECKING:
     from ..passes import Plan
-
-
-@dataclass(frozen=True)
-class LazyResult:
-    """The segments (a DataFrame), and the bad rows under the quarantine policy (else None)."""
-    result: Any
-    rejected: Any = None
 
 
 def apply_frames(plan: "Plan", frames: dict, opts: ApplyOptions, shown: dict[str, str]) -> LazyResult:

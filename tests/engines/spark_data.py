@@ -62,3 +62,23 @@ def write_typed(schema: ir.InputSchema, csv_path: Path, out: Path, delimiter: st
         pq.write_table(table.slice(i * step, step), p)
         files.append(p)
     return files
+
+
+def frozen_slice(folder: Path):
+    """The bank ruleset with population values frozen from its whole sample (`segdsl stats`), the
+    same ruleset computing them, and a Parquet slice of 300 customers: on the slice the two give
+    other segments, so a lazy path that uses the frozen values is told apart from one that does not."""
+    from typer.testing import CliRunner
+
+    from segdsl import api
+    from segdsl.cli import app
+    root = Path(__file__).resolve().parents[2]
+    rules_path, sample = root / "rulesets" / "bank_marketing.seg", root / "segdsl" / "samples" / "bank_marketing.csv"
+    made = CliRunner().invoke(app, ["stats", str(rules_path), "-i", f"customer={sample}", "--delimiter", ";",
+                                    "-o", str(folder / "s.json")])
+    assert made.exit_code == 0, made.output
+    frozen = api.load(rules_path, stats=folder / "s.json")
+    table = typed_table(frozen.ruleset.customer, sample, ";")
+    pq.write_table(table.slice(0, 300), folder / "slice.parquet")
+    return frozen, api.load(rules_path), folder / "slice.parquet"
+

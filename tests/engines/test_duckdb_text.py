@@ -69,9 +69,14 @@ def write_csv(path, rows, header=HEADER):
 
 
 def run_both(tmp_path, rules, data, *args):
+    return run_engines(tmp_path, rules, data, ("duckdb", "python"), ".parquet", *args)
+
+
+def run_engines(tmp_path, rules, data, engines, suffix, *args) -> dict:
+    """Each engine's exit code, output bytes, quarantine bytes and words (the engine's name blanked)."""
     outs = {}
-    for engine in ("duckdb", "python"):
-        out = tmp_path / f"out_{engine}.parquet"
+    for engine in engines:
+        out = tmp_path / f"out_{engine}{suffix}"
         q = tmp_path / f"rejected_{engine}.csv"
         for p in (out, q):
             p.unlink(missing_ok=True)

@@ -22,6 +22,7 @@ from segdsl.passes import build_plan
 from segdsl.service import app as service
 from segdsl.service.params import resolve_params
 from tests.conformance.cases import all_cases, build
+from tests.engines.spark_data import frozen_slice
 from tests.engines.test_duckdb_parquet import CLEAN, ROWS, RULES, _row, write
 from tests.engines.test_polars_engine import RELATED, _related_files
 from tests.engines_under_test import _contract_tables, first_conflict_only, polars_lazy
@@ -210,19 +211,7 @@ def test_random_rule_files_as_the_python_engine(data):
 def test_frozen_population_values_lazily(tmp_path):
     """Rules loaded with a stats file segment a LazyFrame with its frozen cut points, as the Python
     engine does with the same file (the data here is a slice, so computing them would differ)."""
-    from typer.testing import CliRunner
-
-    from segdsl.cli import app
-    from tests.engines.spark_data import typed_table
-    root = Path(__file__).resolve().parents[2]
-    rules_path, sample = root / "rulesets" / "bank_marketing.seg", root / "segdsl" / "samples" / "bank_marketing.csv"
-    made = CliRunner().invoke(app, ["stats", str(rules_path), "-i", f"customer={sample}", "--delimiter", ";",
-                                    "-o", str(tmp_path / "s.json")])
-    assert made.exit_code == 0, made.output
-    rules = api.load(rules_path, stats=tmp_path / "s.json")
-    table = typed_table(rules.ruleset.customer, sample, ";")
-    pq.write_table(table.slice(0, 300), tmp_path / "slice.parquet")
-    expected = on_python(rules, {"customer": tmp_path / "slice.parquet"}, tmp_path)
-    assert lazily(rules, pl.scan_parquet(tmp_path / "slice.parquet")) == expected
-    computed = api.load(rules_path)
-    assert lazily(computed, pl.scan_parquet(tmp_path / "slice.parquet")) != expected   # the frozen values are used
+    rules, computed, data = frozen_slice(tmp_path)
+    expected = on_python(rules, {"customer": data}, tmp_path)
+    assert lazily(rules, pl.scan_parquet(data)) == expected
+    assert lazily(computed, pl.scan_parquet(data)) != expected        # the frozen values are the ones used

@@ -18,7 +18,7 @@ from segdsl.cli import app
 from segdsl.engines import polars as polars_engine
 from segdsl.engines import polars_text
 from segdsl.engines.options import ApplyOptions
-from tests.engines.test_duckdb_text import _CELLS, CLEAN, HEADER, RULES, write_csv
+from tests.engines.test_duckdb_text import _CELLS, CLEAN, HEADER, RULES, run_engines, write_csv
 
 POLICIES = ["fail", "skip", "quarantine"]
 
@@ -31,17 +31,7 @@ def rules(tmp_path):
 
 
 def same_as_python(tmp_path, rules, data, *args):
-    outs = {}
-    for engine in ("polars", "python"):
-        out = tmp_path / f"out_{engine}.csv"
-        q = tmp_path / f"rejected_{engine}.csv"
-        for p in (out, q):
-            p.unlink(missing_ok=True)
-        r = CliRunner().invoke(app, ["apply", str(rules), "--input", str(data), "-o", str(out), "--engine", engine,
-                                     "--quarantine", str(q), "--labels", "--attributes", *args])
-        assert "Traceback" not in r.output
-        outs[engine] = (r.exit_code, out.read_bytes() if out.exists() else None,
-                        q.read_bytes() if q.exists() else None, r.output.replace(engine, "ENGINE"))
+    outs = run_engines(tmp_path, rules, data, ("polars", "python"), ".csv", *args)
     assert outs["polars"] == outs["python"]
     return outs["polars"]
 

@@ -163,22 +163,11 @@ def test_columns_of_other_types_are_read_as_a_files_text(tmp_path, spark):
 def test_frozen_population_values_lazily(tmp_path, spark):
     """Rules loaded with a stats file segment a DataFrame with its frozen cut points, as the DuckDB
     engine does with the same file (the data here is a slice, so computing them would differ)."""
-    from typer.testing import CliRunner
-
-    from segdsl.cli import app
-    from tests.engines.spark_data import typed_table
-    root = Path(__file__).resolve().parents[2]
-    rules_path, sample = root / "rulesets" / "bank_marketing.seg", root / "segdsl" / "samples" / "bank_marketing.csv"
-    made = CliRunner().invoke(app, ["stats", str(rules_path), "-i", f"customer={sample}", "--delimiter", ";",
-                                    "-o", str(tmp_path / "s.json")])
-    assert made.exit_code == 0, made.output
-    rules = api.load(rules_path, stats=tmp_path / "s.json")
-    table = typed_table(rules.ruleset.customer, sample, ";")
-    pq.write_table(table.slice(0, 300), tmp_path / "slice.parquet")
-    frame = spark.read.parquet(str(tmp_path / "slice.parquet"))
-    expected = on_duckdb(rules, {"customer": tmp_path / "slice.parquet"}, tmp_path)
+    from tests.engines.spark_data import frozen_slice
+    rules, computed, data = frozen_slice(tmp_path)
+    frame = spark.read.parquet(str(data))
+    expected = on_duckdb(rules, {"customer": data}, tmp_path)
     assert lazily(rules, frame) == expected
-    computed = api.load(rules_path)
     assert lazily(computed, frame) != expected         # the frozen values are the ones used
 
 
