@@ -182,11 +182,7 @@ class InputRows:
             self._batch_read(v.schema.name, batch[0].path, offset, len(batch))
             part = _PartBuilder(keys)
             for raw in batch:
-                rec, reason = v.convert(raw)
-                if reason is None:
-                    part.good(raw.order, rec, raw, raw)
-                else:
-                    part.bad(raw, reason)
+                part.judged(v, raw)
             yield part.done(None)
         return last
 
@@ -410,6 +406,14 @@ class _PartBuilder:
         self.records.append(rec)
         self.places.append(place)
 
+    def judged(self, v: RowValidator, raw: RawRow) -> None:
+        """A row the shared validator reads: good with its record, or bad with its reason."""
+        rec, reason = v.convert(raw)
+        if reason is None:
+            self.good(raw.order, rec, raw, raw)
+        else:
+            self.bad(raw, reason)
+
     def bad(self, raw: RawRow, reason: str) -> None:
         self.keys.append(None)
         self.records.append(None)
@@ -449,11 +453,7 @@ def _mixed_part(v: RowValidator, names: tuple, batch: ParquetBatch, checked, key
         if raw is None:
             part.good(base + i, {name: col[i] for name, col in columns}, i, lambda i=i: batch.raw(i))
             continue
-        rec, reason = v.convert(raw)
-        if reason is None:
-            part.good(raw.order, rec, raw, raw)
-        else:
-            part.bad(raw, reason)
+        part.judged(v, raw)
     return part.done(batch)
 
 
