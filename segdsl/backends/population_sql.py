@@ -1,10 +1,13 @@
 """Population values as SQL, computed inside the database with runtime/population.py's bits.
 
 Input: one CTE holding every customer's arguments of a population stage (the
-shape of sql.population_query: the key, `__arg_ID`, `__by_ID_J`). Output, per
-statistic: a few CTEs ending in `population_table(ID)` = (key, VALUE), which
-the segmentation query joins by key. Nothing per customer leaves the database
-and no window spans all customers:
+shape of sql.population_query: the key, `__arg_ID`, `__by_ID_J`). Output: per
+statistic, a few CTEs ending in a table with a row per group (or per group and
+distinct value), and for the stage one per-customer table (`stage_ctes`: the
+key and each statistic's value, every statistic's table joined to the
+arguments in one SELECT), which the segmentation query joins once by key
+(`stat_ctes`: one statistic's own (key, VALUE) table, for tests and tools).
+Nothing per customer leaves the database and no window spans all customers:
 
 * frequency table: `GROUP BY groups, value` with counts, so only distinct
   values go further;
@@ -205,15 +208,21 @@ class StatSql:
         return exp.and_(*tests, copy=False) if tests else exp.true()
 
     def per_customer(self, table: str, value: exp.Expression, on_value: bool = False) -> list[tuple[str, exp.Expression]]:
-        """The result: every customer's key and value, from a table by group (and value)."""
-        on = self.same_group("a", "t")
-        if on_value:
-            on = exp.and_(exp.EQ(this=col(self.x, "a"), expression=col(V, "t")), on, copy=False)
-        body = select(named(col(self.key, "a"), self.key), named(value, VALUE)) \
-            .from_(cte_table(self.args, "a"), copy=False).join(cte_table(table, "t"), on=on, join_type="left", copy=False)
-        from .sql import population_table
-        self.ctes.append((population_table(self.node.id), body))
+        """The result: each customer's value is `value` over its row of `table` (alias t), found by
+        group (and by the customer's argument, `on_value`; the customer is alias a). Kept as
+        `lookup`; the CTEs so far (tables of groups or distinct values) are returned."""
+        self.lookup = (table, value, on_value)
         return self.ctes
+
+    def joined(self, sel: exp.Select, alias: str) -> tuple[exp.Select, exp.Expression]:
+        """`sel` (FROM the arguments AS a) joined to this statistic's table as `alias`, and the
+        customer's value read from it."""
+        table, value, on_value = self.lookup
+        on = self.same_group("a", alias)
+        if on_value:
+            on = exp.and_(exp.EQ(this=col(self.x, "a"), expression=col(V, alias)), on, copy=False)
+        value = value.transform(lambda n: col(n.name, alias) if isinstance(n, exp.Column) and n.table == "t" else n)
+        return sel.join(cte_table(table, alias), on=on, join_type="left", copy=False), value
 
     def frequencies(self) -> str:
         sel = select(*self.group_cols(), named(col(self.x), V), named(exp.Count(this=exp.Star()), C)) \
@@ -496,4 +505,26 @@ def stat_ctes(node: ir.PopulationStat, args: str, key: str, functions: frozenset
     named sql.population_table(node.id) and holds (key, VALUE) for every customer.
     NotSupported (SEG501 at the statistic) where the database cannot give population.py's number.
     `spread`: StatSql's (by default, where `functions` has what the spread form needs)."""
-    return getattr(StatSql(node, args, key, functions, spread), node.func)()
+    from .sql import population_table
+    return stage_ctes([node], args, key, population_table(node.id), functions, spread, column=lambda _: VALUE)
+
+
+def stage_ctes(nodes: list[ir.PopulationStat], args: str, key: str, name: str,
+               functions: frozenset[str] = frozenset(), spread: bool | None = None,
+               column=None) -> list[tuple[str, exp.Expression]]:
+    """The CTEs that compute the statistics `nodes` over one arguments CTE `args`; the last one
+    is `name`, every customer's key and the value of each (its column `column(node.id)`). The
+    per-customer table is made once for them all: a statistic's own tables hold one row per
+    group or distinct value, and each customer's row is joined to them in one SELECT, where a
+    table per statistic would be joined back to the customers by key, one join of every
+    customer for each statistic."""
+    from .sql import population_column
+    column = column or population_column
+    ctes: list[tuple[str, exp.Expression]] = []
+    sel = select(named(col(key, "a"), key)).from_(cte_table(args, "a"), copy=False)
+    for node in nodes:
+        stat = StatSql(node, args, key, functions, spread)
+        ctes += getattr(stat, node.func)()
+        sel, value = stat.joined(sel, f"t{node.id}")
+        sel = sel.select(named(value, column(node.id)), copy=False)
+    return ctes + [(name, sel)]

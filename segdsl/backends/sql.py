@@ -51,7 +51,7 @@ from . import sql_limits
 from .dialects import CodePoints, render
 from .errors import NameRefused, NotSupported
 from .names import CONFLICT, CONFLICT_VALUE, ORDER, ROW, conflict_column, conflict_columns, keep_column  # noqa: F401
-from .population_sql import VALUE, stat_ctes
+from .population_sql import VALUE, stage_ctes
 
 __all__ = ["SqlOptions", "NotSupported", "build_query", "population_query", "render", "to_sql",
            "with_tables", "without_order_by", "as_create", "EXACT_SUM", "FULL_LOWER",
@@ -186,6 +186,7 @@ class SqlOptions:
     prepared: bool = False           # input tables already hold validated fields by field name
     population: tuple[tuple[int, str], ...] = ()   # population stat id → table (key, VALUE) of its results;
                                                    # the others are computed in the query (population_sql.py)
+    population_columns: tuple[tuple[int, str], ...] = ()   # stat id → its column there, where not VALUE
     frozen: Mapping[int, Any] = field(default_factory=dict)   # stat id → frozen population.Stat, baked in
     ordered: bool = False            # prepared tables carry ORDER; the result carries it too
     sort: bool = True                # ... and is sorted by it (not needed where the scan order holds)
@@ -206,6 +207,7 @@ class _Expressions:
         self.params = params
         self.functions = frozenset(opts.functions)
         self.population = dict(opts.population)
+        self.population_columns = dict(opts.population_columns)
 
     def sql(self, e: ir.Expr) -> exp.Expression:
         return getattr(self, "visit_" + type(e).__name__)(e)
@@ -571,14 +573,21 @@ class _Query:
         return sel
 
     def with_population(self, base: str, stats: list[int]) -> exp.Select:
+        """The customers with the values of `stats`, each table of values joined once by key (a
+        stage's statistics computed in the query share one)."""
         key = self.rs.key
         sel = _select(exp.Column(this=exp.Star(), table=ident("c"))).from_(table(base, "c"), copy=False)
+        aliases: dict[str, str] = {}
         for i in stats:
             self.values.visit_PopulationStat(self.rs.population[i])      # refuses a statistic not computed
-            alias = f"p{i}"
-            sel = sel.select(_alias(col(VALUE, alias), ident(population_column(i))), copy=False)
-            sel = sel.join(source_table(self.values.population[i], alias), join_type="left",
-                           on=exp.EQ(this=col(key, alias), expression=col(key, "c")), copy=False)
+            source = self.values.population[i]
+            alias = aliases.get(source)
+            if alias is None:
+                alias = aliases[source] = f"p{i}"
+                sel = sel.join(source_table(source, alias), join_type="left",
+                               on=exp.EQ(this=col(key, alias), expression=col(key, "c")), copy=False)
+            column = self.values.population_columns.get(i, VALUE)
+            sel = sel.select(_alias(col(column, alias), ident(population_column(i))), copy=False)
         return sel
 
     # -- population values computed in the query --
@@ -588,6 +597,7 @@ class _Query:
         statistic's CTEs (population_sql.py), or its frozen values baked in
         (population_frozen.py). Afterwards the query reads them as it reads results tables."""
         done = dict(self.values.population)
+        columns = dict(self.values.population_columns)
         if all(pid in done for pid in self.plan.live_stats):
             return []
         rs = self.rs
@@ -601,20 +611,26 @@ class _Query:
             todo = [pid for pid in stage if pid not in done]
             if not todo:
                 continue
-            opts = replace(self.opts, population=tuple(sorted(done.items())), labels=False, attributes=False,
+            opts = replace(self.opts, population=tuple(sorted(done.items())),
+                           population_columns=tuple(sorted(columns.items())), labels=False, attributes=False,
                            sort=False)
             args = _Query(self.plan, self.values.params, opts).population_args(todo)
             inner, body = _flattened(args, f"__segdsl_s{s}_")
             name = f"__segdsl_args_{s}"
             ctes += inner + [(name, body)]
+            computed = [pid for pid in todo if pid not in self.opts.frozen]
             for pid in todo:
-                node = rs.population[pid]
                 if pid in self.opts.frozen:
-                    ctes += frozen_ctes(node, self.opts.frozen[pid], name, rs.key)
-                else:
-                    ctes += stat_ctes(node, name, rs.key, self.values.functions)
-                done[pid] = population_table(pid)
+                    ctes += frozen_ctes(rs.population[pid], self.opts.frozen[pid], name, rs.key)
+                    done[pid] = population_table(pid)
+            if computed:
+                stage = f"__segdsl_stage_{s}"
+                ctes += stage_ctes([rs.population[pid] for pid in computed], name, rs.key, stage,
+                                   self.values.functions)
+                done.update((pid, stage) for pid in computed)
+                columns.update((pid, population_column(pid)) for pid in computed)
         self.values.population.update(done)
+        self.values.population_columns.update(columns)
         return ctes
 
     # -- the two queries --

@@ -307,3 +307,43 @@ def test_spark_spreads_many_distinct_values_over_the_buckets(spark):
         spark_session.drop_views(spark, [h.ARGS])
     assert sum(sizes) == 5000
     assert len(sizes) > population_sql.BUCKETS * 0.9 and max(sizes) <= 3 * 5000 / population_sql.BUCKETS
+
+
+STAGE_RULES = """ruleset r
+input customer key id { id: string  x: int?  y: int?  g: string? }
+let a = percent_rank(x)
+let b = ntile(y, 4 by g)
+let c = median(x by g)
+let d = count(y)
+dimension t first {
+  segment hi when a > 0.5 and b >= 2 and x > c and d > 1
+  otherwise lo
+}
+"""
+
+
+def test_a_stages_statistics_come_back_to_the_customers_in_one_join(tmp_path):
+    """Each statistic computed in the query is looked up from its own small table (a row per group
+    or distinct value) in one per-customer table for the stage, which the customers join once by
+    key: a table per statistic would be one join of every customer per statistic."""
+    import duckdb
+
+    from segdsl.backends.sql import to_sql
+    from segdsl.check.frontend import check_file
+    rules = tmp_path / "r.seg"
+    rules.write_text(STAGE_RULES, encoding="utf-8")
+    rs = check_file(rules).ruleset
+    tree = sqlglot.parse_one(to_sql(rs, {}, "duckdb"), read="duckdb")
+    joined = [j.this for j in tree.find_all(exp.Join) if isinstance(j.this, exp.Table)]
+    assert sum(t.name == "__segdsl_stage_0" for t in joined) == 1
+    assert sum(t.name.startswith("__segdsl_population_") for t in joined) == 0
+    con = duckdb.connect()
+    con.execute("CREATE TABLE customer AS SELECT * FROM (VALUES ('a', 1, 5, 'g'), ('b', 2, 6, 'g'), ('c', 3, NULL, 'h'),"
+                " ('d', NULL, 7, NULL), ('e', 3, 8, 'g')) v(id, x, y, g)")
+    got = dict(con.execute(to_sql(rs, {}, "duckdb")).fetchall())
+    from segdsl.backends.interp import Interpreter
+    from segdsl.runtime.customers import Customer
+    rows = [("a", 1, 5, "g"), ("b", 2, 6, "g"), ("c", 3, None, "h"), ("d", None, 7, None), ("e", 3, 8, "g")]
+    customers = [Customer(r[0], dict(zip(("id", "x", "y", "g"), r)), {}, i + 1) for i, r in enumerate(rows)]
+    expected = {c.key: env["t"] for c, env in zip(customers, Interpreter(rs, {}).run(customers))}
+    assert got == expected
