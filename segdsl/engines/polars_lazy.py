@@ -86,7 +86,7 @@ def apply_frames(plan: "Plan", frames: dict, opts: ApplyOptions, shown: dict[str
     result = query.drop([*conflicts, ORDER], strict=False)
     quarantine = None
     if opts.on_error == "quarantine":               # in input order, then row order, as a file has them
-        quarantine = _one_frame([checked[name].quarantined(pl.concat(frames), several) for name, frames in bad.items()])
+        quarantine = _one_frame([checked[name].quarantined(pl.concat(found), several) for name, found in bad.items()])
     return LazyResult(result, quarantine)
 
 
