@@ -246,7 +246,9 @@ class Expressions:
             test = pl.lit(False)
         elif all(isinstance(i, ir.Const) and i.value is not None for i in e.items) and e.operand.type.kind \
                 not in (Kind.NULL, Kind.TAGS) and len({i.type.kind for i in e.items}) == 1 \
-                and e.items[0].type.kind is e.operand.type.kind:
+                and e.items[0].type.kind is e.operand.type.kind and x.meta.root_names():
+            # (an operand that reads no column, a param, takes the equalities below: is_in on it
+            # would be a one-row column, as for a constant above)
             values = pl.Series([i.value for i in e.items], dtype=dtype(e.operand.type))
             test = x.is_in(values.implode())          # null stays null, as or3 of equalities
         else:

@@ -300,3 +300,65 @@ def test_an_enum_value_with_spaces_around_it_is_the_validators(tmp_path):
     outs = run(tmp_path, rules, data, ("polars", "python", "duckdb"), "--on-error", "quarantine", suffix=".parquet")
     assert outs["polars"] == outs["python"] == outs["duckdb"]
     assert outs["python"][2].count(b"\n") == 3          # both spellings of `lead` are bad rows
+
+
+
+# found by the random rule files: a param (a constant to polars) `not in` a list, inside an
+# aggregate's case over a group's rows
+PARAM_NOT_IN = 'ruleset t "#not a comment" version "日本語テキスト"\nparam as_of: bool = true\nparam as_of2: enum { in_net "\\"); import os; os.system(\\"x\\"); (\\"" } = in_net ""\ninput customer key id {\n  id: string ""\n  age: enum { in_net "\u202e", off = "x|y" "" }\n  age2: date from "aage2" "{x}"\n  名字: bool?\n}\nrelated orders of customer by customer_id {\n  customer_id: string\n  city: string from "acity" = ""\n  plan: enum { in_net = "Fiber optic" "{x}" } = in_net ""\n  age: int from "{x}age" in 8..233 ""\n}\ndimension value3 first {\n  segment top when count(orders.customer_id) = 10\n  segment 高价值 when 0.5 = 2.5\n}\ndimension value first {\n  segment top "" when id between "${x}" and "" { "action": "", "channel": "", priority: true }\n  segment top2 "日本語テキスト" when coalesce(max(case when as_of2 not in [in_net, in_net] then orders.age end where orders.city >= "NULL"), min((orders.age + 0))) between case when as_of2 in [in_net] then 0.5 when count_distinct(orders.plan where (contains(orders.customer_id, orders.city) or orders.plan not in [in_net, in_net, in_net])) = 5 then avg(orders.age where orders.age is null) end and (min(orders.age where orders.age < 33) / 10) { "channel": "", "since": 2026-01-01T08:00:00, "priority": 5 }\n  segment 高价值 "Ù" when ((sum(abs(orders.age) where orders.city in ["%s", "#not a comment", "$1"]) >= 40 or age is null) and not (false)) {  }\n  segment age "" when age2 not between age2 and age2 { priority: 1e3 "since": 2026-01-01 策略: "NULL" }\n  otherwise top3 {  }\n}\ndimension value2 first {\n  segment top when id != ""\n}\nlet r = age = in_net\n'
+
+
+def test_a_param_in_a_list_inside_an_aggregate():
+    # is_in on a constant is a one-row column, which a when/then over a group's rows cannot line up with
+    from segdsl.runtime.customers import Customer
+    from segdsl.service.params import resolve_params
+    from tests.engines_under_test import ENGINES
+    rs = check_file("random.seg", text=PARAM_NOT_IN).ruleset
+    population = [Customer(key='c0',
+record={'id': 'c0',
+'age': 'in_net',
+'age2': dt.date(2010, 10, 4),
+'名字': None},
+rows={'orders': [{'customer_id': 'c0',
+'city': '客户',
+'plan': 'in_net',
+'age': 8},
+{'customer_id': 'c0', 'city': '', 'plan': 'in_net', 'age': 8}]},
+row=1),
+Customer(key='c1',
+record={'id': 'c1',
+'age': 'off',
+'age2': dt.date(2010, 1, 1),
+'名字': None},
+rows={'orders': [{'customer_id': 'c1',
+'city': '',
+'plan': 'in_net',
+'age': 8}]},
+row=2),
+Customer(key='c2',
+record={'id': 'c2',
+'age': 'in_net',
+'age2': dt.date(2010, 1, 1),
+'名字': None},
+rows={'orders': []},
+row=3),
+Customer(key='c3',
+record={'id': 'c3',
+'age': 'in_net',
+'age2': dt.date(2010, 1, 1),
+'名字': None},
+rows={'orders': []},
+row=4),
+Customer(key='c4',
+record={'id': 'c4',
+'age': 'off',
+'age2': dt.date(2010, 3, 1),
+'名字': None},
+rows={'orders': [{'customer_id': 'c4',
+'city': '',
+'plan': 'in_net',
+'age': 8}]},
+row=5)]
+    params = resolve_params(rs)
+    assert ENGINES["polars"](rs, population, params) == ENGINES["interp"](rs, population, params)
+
