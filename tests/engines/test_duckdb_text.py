@@ -88,17 +88,23 @@ def run_engines(tmp_path, rules, data, engines, suffix, *args) -> dict:
     return outs
 
 
-def taken(monkeypatch) -> list:
-    """Records whether each DuckDB run finished on DuckDB's own CSV path."""
+def spied(monkeypatch, cls, method: str) -> list:
+    """Records what each call of `cls.method(layout, out)` returned: whether a run finished on
+    an engine's own fast path."""
     seen: list = []
-    original = duckdb_engine._DuckDBRun.text_pass
+    original = getattr(cls, method)
 
     def spy(self, layout, out):
         done = original(self, layout, out)
         seen.append(done)
         return done
-    monkeypatch.setattr(duckdb_engine._DuckDBRun, "text_pass", spy)
+    monkeypatch.setattr(cls, method, spy)
     return seen
+
+
+def taken(monkeypatch) -> list:
+    """Records whether each DuckDB run finished on DuckDB's own CSV path."""
+    return spied(monkeypatch, duckdb_engine._DuckDBRun, "text_pass")
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])

@@ -18,7 +18,7 @@ from segdsl.cli import app
 from segdsl.engines import polars as polars_engine
 from segdsl.engines import polars_text
 from segdsl.engines.options import ApplyOptions
-from tests.engines.test_duckdb_text import _CELLS, CLEAN, HEADER, RULES, run_engines, write_csv
+from tests.engines.test_duckdb_text import _CELLS, CLEAN, HEADER, RULES, run_engines, spied, write_csv
 
 POLICIES = ["fail", "skip", "quarantine"]
 
@@ -38,15 +38,7 @@ def same_as_python(tmp_path, rules, data, *args):
 
 def taken(monkeypatch) -> list:
     """Records whether each polars run finished on its clean path."""
-    seen: list = []
-    original = polars_engine._PolarsRun.clean_pass_or_not
-
-    def spy(self, layout, out):
-        done = original(self, layout, out)
-        seen.append(done)
-        return done
-    monkeypatch.setattr(polars_engine._PolarsRun, "clean_pass_or_not", spy)
-    return seen
+    return spied(monkeypatch, polars_engine._PolarsRun, "clean_pass_or_not")
 
 
 def no_careful_path(monkeypatch):
