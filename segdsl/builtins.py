@@ -54,6 +54,10 @@ EXACT_CUME = "__segdsl_cume"           # [v1, c1, v2, c2, ...] of one group → 
 # for one call (the Spark engine, which registers these):
 EXACT_PAIR_PARTIALS = "__segdsl_pair_partials"   # [v1, c1, ...] → an exact expansion of c1·v1 + c2·v2 + ...
 EXACT_CUME_ABOVE = "__segdsl_cume_above"   # ([v1, c1, ...], expansion of the sum above, total) → shares, ascending
+# ... and where the engine's function works on whole arrays (the DuckDB engine's, numpy:
+# runtime/exact_arrays.py), sums and means of numbers are taken from the distinct values and
+# their counts, not one value per customer:
+EXACT_PAIR_ARRAYS = "__segdsl_pair_arrays"   # as EXACT_PAIR_PARTIALS
 
 
 @dataclass(frozen=True, slots=True)

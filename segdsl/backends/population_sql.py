@@ -3,10 +3,11 @@
 Input: one CTE holding every customer's arguments of a population stage (the
 shape of sql.population_query: the key, `__arg_ID`, `__by_ID_J`). Output: per
 statistic, a few CTEs ending in a table with a row per group (or per group and
-distinct value), and for the stage one per-customer table (`stage_ctes`: the
-key and each statistic's value, every statistic's table joined to the
-arguments in one SELECT), which the segmentation query joins once by key
-(`stat_ctes`: one statistic's own (key, VALUE) table, for tests and tools).
+distinct value), which the segmenting query joins its own rows to, by group
+and value, where it has computed the arguments (`stage_stats`, `look_up`): no
+table of every customer is built and joined back by key (`stage_ctes`,
+`stat_ctes`: the arguments looked up in a (key, value) table, for tests and
+tools).
 Nothing per customer leaves the database and no window spans all customers:
 
 * frequency table: `GROUP BY groups, value` with counts, so only distinct
@@ -68,7 +69,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from .. import ir
-from ..builtins import EXACT_CUME, EXACT_CUME_ABOVE, EXACT_PAIR_PARTIALS, EXACT_PARTIALS, EXACT_SUM
+from ..builtins import EXACT_CUME, EXACT_CUME_ABOVE, EXACT_PAIR_ARRAYS, EXACT_PAIR_PARTIALS, EXACT_PARTIALS, EXACT_SUM
 from ..types import Kind
 from . import sql_limits
 from .dialects import ArrayItem, CodePoints
@@ -180,11 +181,15 @@ class StatSql:
     form needs (EXACT_PAIR_PARTIALS, EXACT_CUME_ABOVE: the Spark engine's SPARK_FUNCTIONS)."""
 
     def __init__(self, node: ir.PopulationStat, args: str, key: str, functions: frozenset[str],
-                 spread: bool | None = None):
+                 spread: bool | None = None, source: int | None = None, shared: dict | None = None):
         self.node, self.args, self.key, self.functions = node, args, key, functions
         self.ctes: list[tuple[str, exp.Expression]] = []
-        self.x = f"__arg_{node.id}"
-        self.groups = [f"__by_{node.id}_{j}" for j in range(len(node.by))]
+        # `source`: the statistic whose argument and groups this one's equal, read as its columns;
+        # `shared`: the tables of distinct values already made for a source, made once per stage
+        self.source = node.id if source is None else source
+        self.shared = {} if shared is None else shared
+        self.x = f"__arg_{self.source}"
+        self.groups = [f"__by_{self.source}_{j}" for j in range(len(node.by))]
         if spread is None:
             spread = EXACT_PAIR_PARTIALS in functions and EXACT_CUME_ABOVE in functions
         self.spread = spread and not self.groups
@@ -224,13 +229,28 @@ class StatSql:
         value = value.transform(lambda n: col(n.name, alias) if isinstance(n, exp.Column) and n.table == "t" else n)
         return sel.join(cte_table(table, alias), on=on, join_type="left", copy=False), value
 
+    def once(self, part: str, make) -> str:
+        """A table that depends on the argument and groups alone, made once for every statistic
+        of the stage over the same ones (percent_rank, median and cume_share of one column
+        count its distinct values once)."""
+        key = (self.source, part, self.spread)
+        if key not in self.shared:
+            self.shared[key] = make()
+        return self.shared[key]
+
     def frequencies(self) -> str:
+        return self.once("freq", self.count_values)
+
+    def count_values(self) -> str:
         sel = select(*self.group_cols(), named(col(self.x), V), named(exp.Count(this=exp.Star()), C)) \
             .from_(cte_table(self.args), copy=False).where(not_null(col(self.x)), copy=False)
         return self.add("freq", self.grouped(sel, col(self.x)))
 
     def cumulative(self) -> str:
         """Each distinct value with its count, the values strictly below it and the group's size."""
+        return self.once("cum", self.count_below)
+
+    def count_below(self) -> str:
         freq = self.frequencies()
         if self.spread:
             ranged = self.ranged(self.bucketed(freq), C)
@@ -305,7 +325,8 @@ class StatSql:
     def order_statistics(self, cum: str, ps: list[float]) -> tuple[str, list[exp.Expression]]:
         """Per group: n and, for each p, the values at lo = floor(h) and hi = min(lo + 1, n − 1)
         (0-based, h = (n − 1)·p), picked from the cumulative counts by one GROUP BY; returns the
-        table and each p's quantile as an expression over it (alias `t`)."""
+        table, with each p's quantile computed once per group (not once per customer), and each
+        p's column there (alias `t`)."""
         def h(n: exp.Expression, p: float) -> exp.Expression:
             return exp.Mul(this=double(exp.Sub(this=n, expression=exp.Literal.number(1))), expression=num(p))
 
@@ -330,8 +351,10 @@ class StatSql:
         for i, p in enumerate(ps):
             hp = h(col(N, "t"), p)
             t = exp.Paren(this=exp.Sub(this=hp, expression=double(exp.Floor(this=hp.copy()))))
-            quantiles.append(lerp(double(col(f"x_{i}", "t")), double(col(f"y_{i}", "t")), t))
-        return picked, quantiles
+            quantiles.append(named(lerp(double(col(f"x_{i}", "t")), double(col(f"y_{i}", "t")), t), f"q_{i}"))
+        table = self.add("quantiles", select(*self.group_cols("t"), col(N, "t"), *quantiles)
+                         .from_(cte_table(picked, "t"), copy=False))
+        return table, [col(f"q_{i}", "t") for i in range(len(ps))]
 
     def exact(self, what: str) -> None:
         if EXACT_SUM not in self.functions or EXACT_PARTIALS not in self.functions:
@@ -402,13 +425,23 @@ class StatSql:
         return sql_limits.whole(self.exact_whole_sum())
 
     def exact_sums(self) -> str:
-        """Per group: the exact sum `s` of its numbers and how many there are (`n`)."""
-        chunk = exp.Mod(this=exp.Anonymous(this="HASH", expressions=[col(self.key)]),
-                        expression=exp.Literal.number(CHUNKS))
-        partials = exp.Anonymous(this=EXACT_PARTIALS, expressions=[exp.ArrayAgg(this=col(self.x))])
-        chunks = self.add("chunks", self.grouped(
-            select(*self.group_cols(), named(partials, "p"), named(exp.Count(this=exp.Star()), N))
-            .from_(cte_table(self.args), copy=False).where(not_null(col(self.x)), copy=False), chunk))
+        """Per group: the exact sum `s` of its numbers and how many there are (`n`). Each chunk of
+        a group becomes the few doubles of its exact sum, and the group's sum is one exact sum
+        of them all. With EXACT_PAIR_ARRAYS the chunks are of the distinct values and their
+        counts (the table `frequencies`, which other statistics of the argument share), else of
+        the customers' values, chunked by key."""
+        if EXACT_PAIR_ARRAYS in self.functions:
+            chunk = exp.Mod(this=exp.Anonymous(this="HASH", expressions=[col(V)]), expression=exp.Literal.number(CHUNKS))
+            pairs = exp.Flatten(this=exp.ArrayAgg(this=exp.Array(expressions=[double(col(V)), double(col(C))])))
+            sel = select(*self.group_cols(), named(_call(EXACT_PAIR_ARRAYS, pairs), "p"), named(exp.Sum(this=col(C)), N)) \
+                .from_(cte_table(self.frequencies()), copy=False)
+        else:
+            chunk = exp.Mod(this=exp.Anonymous(this="HASH", expressions=[col(self.key)]),
+                            expression=exp.Literal.number(CHUNKS))
+            partials = exp.Anonymous(this=EXACT_PARTIALS, expressions=[exp.ArrayAgg(this=col(self.x))])
+            sel = select(*self.group_cols(), named(partials, "p"), named(exp.Count(this=exp.Star()), N)) \
+                .from_(cte_table(self.args), copy=False).where(not_null(col(self.x)), copy=False)
+        chunks = self.add("chunks", self.grouped(sel, chunk))
         total = exp.Anonymous(this=EXACT_SUM, expressions=[exp.Flatten(this=exp.ArrayAgg(this=col("p")))])
         return self.add("sums", self.grouped(
             select(*self.group_cols(), named(total, "s"), named(_cast(exp.Sum(this=col(N)), "BIGINT"), N))
@@ -509,22 +542,43 @@ def stat_ctes(node: ir.PopulationStat, args: str, key: str, functions: frozenset
     return stage_ctes([node], args, key, population_table(node.id), functions, spread, column=lambda _: VALUE)
 
 
+def stage_stats(nodes: list[ir.PopulationStat], args: str, key: str, functions: frozenset[str] = frozenset(),
+                spread: bool | None = None, sources: dict[int, int] | None = None
+                ) -> tuple[list[tuple[str, exp.Expression]], list[StatSql]]:
+    """The CTEs that compute the statistics `nodes` over one arguments CTE `args` (tables of a
+    row per group or distinct value), and each statistic's StatSql, whose `joined` looks a
+    customer's value up in them (`look_up`). `sources`: statistic id → the id of the first
+    one with the same argument and groups, whose columns of `args` it reads and whose tables
+    of distinct values it shares."""
+    ctes: list[tuple[str, exp.Expression]] = []
+    stats = []
+    shared: dict = {}
+    for node in nodes:
+        stat = StatSql(node, args, key, functions, spread, (sources or {}).get(node.id), shared)
+        ctes += getattr(stat, node.func)()
+        stats.append(stat)
+    return ctes, stats
+
+
+def look_up(sel: exp.Select, stats: list[StatSql], column) -> exp.Select:
+    """`sel`, whose rows (alias a) carry each statistic's `__arg_ID` and `__by_ID_J`, with each
+    statistic's value as column `column(id)`: a join of those rows to the statistic's small
+    table, which has one row per group (or group and distinct value), so no row is repeated."""
+    for stat in stats:
+        sel, value = stat.joined(sel, f"t{stat.node.id}")
+        sel = sel.select(named(value, column(stat.node.id)), copy=False)
+    return sel
+
+
 def stage_ctes(nodes: list[ir.PopulationStat], args: str, key: str, name: str,
                functions: frozenset[str] = frozenset(), spread: bool | None = None,
                column=None) -> list[tuple[str, exp.Expression]]:
     """The CTEs that compute the statistics `nodes` over one arguments CTE `args`; the last one
-    is `name`, every customer's key and the value of each (its column `column(node.id)`). The
-    per-customer table is made once for them all: a statistic's own tables hold one row per
-    group or distinct value, and each customer's row is joined to them in one SELECT, where a
-    table per statistic would be joined back to the customers by key, one join of every
-    customer for each statistic."""
+    is `name`, every customer's key and the value of each (its column `column(node.id)`), the
+    arguments looked up in the statistics' tables in one SELECT. Tools and tests read it; the
+    segmenting query looks its customers up itself (sql._Query.lookup_ctes), with no table per
+    customer joined back by key."""
     from .sql import population_column
-    column = column or population_column
-    ctes: list[tuple[str, exp.Expression]] = []
+    ctes, stats = stage_stats(nodes, args, key, functions, spread)
     sel = select(named(col(key, "a"), key)).from_(cte_table(args, "a"), copy=False)
-    for node in nodes:
-        stat = StatSql(node, args, key, functions, spread)
-        ctes += getattr(stat, node.func)()
-        sel, value = stat.joined(sel, f"t{node.id}")
-        sel = sel.select(named(value, column(node.id)), copy=False)
-    return ctes + [(name, sel)]
+    return ctes + [(name, look_up(sel, stats, column or population_column))]

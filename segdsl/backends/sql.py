@@ -51,7 +51,7 @@ from . import sql_limits
 from .dialects import CodePoints, render
 from .errors import NameRefused, NotSupported
 from .names import CONFLICT, CONFLICT_VALUE, ORDER, ROW, conflict_column, conflict_columns, keep_column  # noqa: F401
-from .population_sql import VALUE, stage_ctes
+from .population_sql import VALUE, look_up, stage_stats
 
 __all__ = ["SqlOptions", "NotSupported", "build_query", "population_query", "render", "to_sql",
            "with_tables", "without_order_by", "as_create", "EXACT_SUM", "FULL_LOWER",
@@ -208,6 +208,7 @@ class _Expressions:
         self.functions = frozenset(opts.functions)
         self.population = dict(opts.population)
         self.population_columns = dict(opts.population_columns)
+        self.lookups: dict[int, Any] = {}     # stat id → its StatSql: computed in the query, looked up in the chain
 
     def sql(self, e: ir.Expr) -> exp.Expression:
         return getattr(self, "visit_" + type(e).__name__)(e)
@@ -235,7 +236,7 @@ class _Expressions:
         return col(aggregate_column(e.name))
 
     def visit_PopulationStat(self, e: ir.PopulationStat) -> exp.Expression:
-        if e.id not in self.population:
+        if e.id not in self.population and e.id not in self.lookups:
             raise AssertionError("population values are computed (inline_population) before they are read")
         return col(population_column(e.id))
 
@@ -428,11 +429,12 @@ class _Query:
         return value
 
     # -- definitions --
-    def steps(self, definitions) -> list[list[exp.Expression]]:
+    def steps(self, definitions) -> tuple[list[list[exp.Expression]], dict[str, int]]:
         """The definitions' columns, one step per level of reading: a definition joins the first
         step after everything it reads, so independent definitions share a step and the chain
         of CTEs is as long as the longest chain of definitions, not their number (Spark's
-        analyser resolves one nested CTE per iteration)."""
+        analyser resolves one nested CTE per iteration). Also returns, for each definition,
+        the number of steps after which it is there."""
         out: list[list[exp.Expression]] = []
         done: dict[str, int] = {}                 # name → the step whose output holds it
         aggregates = {a.name: a.node for a in self.plan.aggregates}
@@ -445,7 +447,7 @@ class _Query:
                     out.append([])
                 out[start + j].extend(cols)
             done[d.name] = start + len(parts)
-        return out
+        return out, done
 
     def dimension(self, d: ir.Dimension) -> list[list[exp.Expression]]:
         """The dimension's columns, in one step or, for `unique`, two: first the first match and
@@ -502,7 +504,7 @@ class _Query:
         rs, pinned = self.rs, self.plan.pinned
         computed = [e for d in definitions if not (isinstance(d, ir.Let) and d.name in pinned)
                     for e in definition_exprs(d)] + list(extra)
-        steps = self.steps(definitions)
+        steps, done = self.steps(definitions)
         ctes: list[tuple[str, exp.Expression]] = []
         base = "customer_in"
         if rs.customer is not None:
@@ -515,16 +517,57 @@ class _Query:
             ctes += self.customer_keys()
             ctes.append(("customers", self.customers(aggregates)))
             base = "customers"
-        stats = sorted(stats_read(computed, {a.name: a.node for a in self.plan.aggregates}))
-        if stats:
-            ctes.append(("with_population", self.with_population(base, stats)))
+        stats = stats_read(computed, {a.name: a.node for a in self.plan.aggregates})
+        keyed = sorted(i for i in stats if i not in self.values.lookups)
+        if keyed:
+            ctes.append(("with_population", self.with_population(base, keyed)))
             base = "with_population"
+        ready = self.lookup_steps([i for i in self.plan.live_stats if i in stats and i in self.values.lookups],
+                                  done)
         previous = base
-        for i, cols in enumerate(steps):
-            name = f"step_{i + 1}"
-            ctes.append((name, _select(exp.Star(), *cols).from_(table(previous), copy=False)))
-            previous = name
+        for i in range(len(steps) + 1):
+            for s, ids in enumerate(ready.get(i, ())):
+                lookup = self.lookup_ctes(previous, ids, f"lookup_{i}_{s}")
+                ctes += lookup
+                previous = lookup[-1][0]
+            if i < len(steps):
+                name = f"step_{i + 1}"
+                ctes.append((name, _select(exp.Star(), *steps[i]).from_(table(previous), copy=False)))
+                previous = name
         return ctes, previous
+
+    def lookup_steps(self, ids: list[int], done: dict[str, int]) -> dict[int, list[list[int]]]:
+        """Where in the chain each statistic computed in the query is looked up: before the first
+        step after everything its argument and groups read (so before any definition that reads
+        it, which reads all that too: `steps`), those of one stage together, stage by stage (a
+        later stage's argument may read an earlier one's value)."""
+        aggregates = {a.name: a.node for a in self.plan.aggregates}
+        stage = {pid: s for s, ids_ in enumerate(self.plan.stages) for pid in ids_}
+        out: dict[int, dict[int, list[int]]] = {}
+        for pid in ids:
+            at = max((done[m] for m in references([self.rs.population[pid]], aggregates) if m in done), default=0)
+            out.setdefault(at, {}).setdefault(stage[pid], []).append(pid)
+        return {at: [by_stage[s] for s in sorted(by_stage)] for at, by_stage in out.items()}
+
+    def sources(self, ids: list[int]) -> dict[int, int]:
+        """Each statistic → the first of `ids` whose argument and groups are the same SQL."""
+        first: dict[tuple[str, ...], int] = {}
+        return {pid: first.setdefault(tuple(self.values.sql(x).sql() for x in (n.arg, *n.by)), pid)
+                for pid in ids for n in [self.rs.population[pid]]}
+
+    def lookup_ctes(self, previous: str, ids: list[int], name: str) -> list[tuple[str, exp.Expression]]:
+        """The chain's rows so far with the values of statistics `ids`: their arguments and groups
+        computed on each row (once for those that share them), then looked up in the
+        statistics' small tables (population_sql)."""
+        cols = []
+        for pid in dict.fromkeys(self.values.lookups[i].source for i in ids):
+            n = self.rs.population[pid]
+            cols.append(_alias(self.values.sql(n.arg), ident(f"__arg_{pid}")))
+            cols += [_alias(self.values.sql(b), ident(f"__by_{pid}_{j}")) for j, b in enumerate(n.by)]
+        args = _select(exp.Star(), *cols).from_(table(previous), copy=False)
+        rows = _select(exp.Column(this=exp.Star(), table=ident("a"))).from_(table(f"{name}_args", "a"), copy=False)
+        looked = look_up(rows, [self.values.lookups[pid] for pid in ids], population_column)
+        return [(f"{name}_args", args), (name, looked)]
 
     def aggregate_ctes(self, aggregates) -> list[tuple[str, exp.Expression]]:
         out = []
@@ -594,8 +637,9 @@ class _Query:
     def inline_population(self) -> list[tuple[str, exp.Expression]]:
         """Every live statistic the options name no results table for, as CTEs: per stage, the
         customers' arguments (the stage's own chain, its CTE names prefixed), then each
-        statistic's CTEs (population_sql.py), or its frozen values baked in
-        (population_frozen.py). Afterwards the query reads them as it reads results tables."""
+        statistic's tables (population_sql.py: a row per group or distinct value), which the
+        chain looks each row up in (`lookup_ctes`), or its frozen values baked in
+        (population_frozen.py), read as results tables are, by key."""
         done = dict(self.values.population)
         columns = dict(self.values.population_columns)
         if all(pid in done for pid in self.plan.live_stats):
@@ -614,7 +658,9 @@ class _Query:
             opts = replace(self.opts, population=tuple(sorted(done.items())),
                            population_columns=tuple(sorted(columns.items())), labels=False, attributes=False,
                            sort=False)
-            args = _Query(self.plan, self.values.params, opts).population_args(todo)
+            query = _Query(self.plan, self.values.params, opts)
+            query.values.lookups.update(self.values.lookups)
+            args = query.population_args(todo)
             inner, body = _flattened(args, f"__segdsl_s{s}_")
             name = f"__segdsl_args_{s}"
             ctes += inner + [(name, body)]
@@ -624,11 +670,10 @@ class _Query:
                     ctes += frozen_ctes(rs.population[pid], self.opts.frozen[pid], name, rs.key)
                     done[pid] = population_table(pid)
             if computed:
-                stage = f"__segdsl_stage_{s}"
-                ctes += stage_ctes([rs.population[pid] for pid in computed], name, rs.key, stage,
-                                   self.values.functions)
-                done.update((pid, stage) for pid in computed)
-                columns.update((pid, population_column(pid)) for pid in computed)
+                tables, stats = stage_stats([rs.population[pid] for pid in computed], name, rs.key,
+                                            self.values.functions, sources=query.sources(computed))
+                ctes += tables
+                self.values.lookups.update((stat.node.id, stat) for stat in stats)
         self.values.population.update(done)
         self.values.population_columns.update(columns)
         return ctes

@@ -13,11 +13,11 @@ from typing import Callable
 
 import pyarrow as pa
 
-from ..builtins import EXACT_CUME, EXACT_PARTIALS, EXACT_SUM, FULL_LOWER, FULL_UPPER
+from ..builtins import EXACT_CUME, EXACT_PAIR_ARRAYS, EXACT_PARTIALS, EXACT_SUM, FULL_LOWER, FULL_UPPER
 from ..runtime import exact
 from ..runtime.population import fsum
 
-DUCKDB_FUNCTIONS = (EXACT_SUM, FULL_UPPER, FULL_LOWER, EXACT_PARTIALS, EXACT_CUME)
+DUCKDB_FUNCTIONS = (EXACT_SUM, FULL_UPPER, FULL_LOWER, EXACT_PARTIALS, EXACT_CUME, EXACT_PAIR_ARRAYS)
 
 
 def exact_sum(values) -> float:
@@ -36,6 +36,32 @@ def _per_list(function: Callable[[list], list | None]) -> Callable[[pa.Array], p
     return apply
 
 
+def _arrays(function: Callable) -> Callable[[pa.Array], pa.Array]:
+    """An exact_arrays.py function of one numpy array of doubles, applied to each list of an
+    Arrow column, the list's nulls left out: no Python float per value."""
+    return lambda arrays: _each_array(function, arrays)
+
+
+def _each_array(function: Callable, arrays: pa.Array) -> pa.Array:
+    import numpy as np
+    import pyarrow.compute as pc
+
+    if isinstance(arrays, pa.ChunkedArray):
+        arrays = arrays.combine_chunks()
+    offsets = arrays.offsets.to_numpy()
+    values = arrays.values
+    present = values.is_valid().to_numpy(zero_copy_only=False)
+    doubles = pc.fill_null(values, 0.0).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    out = []
+    for i, missing in enumerate(arrays.is_null().to_numpy(zero_copy_only=False).tolist()):
+        if missing:
+            out.append(None)
+            continue
+        start, stop = offsets[i], offsets[i + 1]
+        out.append(function(doubles[start:stop][present[start:stop]]))
+    return pa.array(out, pa.list_(pa.float64()))
+
+
 def _mapped(method: Callable[[str], str], ascii_kernel: str) -> Callable[[pa.Array], pa.Array]:
     def apply(texts: pa.Array) -> pa.Array:
         import pyarrow.compute as pc
@@ -50,12 +76,16 @@ def register_duckdb(con, names=DUCKDB_FUNCTIONS) -> None:
     `functions=DUCKDB_FUNCTIONS`. They are Python functions: close the connection when done,
     which lets them go."""
     import duckdb
+
+    from ..runtime import exact_arrays
     double, text = duckdb.sqltype("DOUBLE"), duckdb.sqltype("VARCHAR")
     if EXACT_SUM in names:
         con.create_function(EXACT_SUM, _exact_sums, [duckdb.list_type(double)], double, type="arrow")
     doubles = duckdb.list_type(double)
     if EXACT_PARTIALS in names:
-        con.create_function(EXACT_PARTIALS, _per_list(exact.partials), [doubles], doubles, type="arrow")
+        con.create_function(EXACT_PARTIALS, _arrays(exact_arrays.partials), [doubles], doubles, type="arrow")
+    if EXACT_PAIR_ARRAYS in names:
+        con.create_function(EXACT_PAIR_ARRAYS, _arrays(exact_arrays.pair_partials), [doubles], doubles, type="arrow")
     if EXACT_CUME in names:
         con.create_function(EXACT_CUME, _per_list(exact.cume_shares), [doubles], doubles, type="arrow")
     if FULL_UPPER in names:

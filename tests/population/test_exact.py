@@ -69,3 +69,47 @@ def test_no_pairs_and_a_total_that_is_not_positive():
     assert exact.pair_partials(None) is None and exact.cume_shares_above(None, [], 1.0) is None
     assert exact.cume_shares_above([-1.0, 2.0], [], -2.0) == [None]
     assert exact.cume_shares_above([1.0, 1.0], None, 4.0) == [0.25]
+
+
+WIDE = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(NUMBERS) | \
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: round(v, 2)) | st.sampled_from([5e-324, -2.2e-308, 1.7e308])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(WIDE, max_size=40), min_size=1, max_size=5))
+def test_numpy_partials_merge_to_exact_partials_sum_bit_for_bit(chunks):
+    """exact_arrays.partials (the DuckDB engine's EXACT_PARTIALS) may give other pieces than
+    exact.partials, but every chunk's pieces sum exactly to the chunk, so one fsum of the
+    concatenation, the merge, is the same double, as population.fsum of all the values."""
+    import numpy as np
+
+    from segdsl.runtime import exact_arrays
+    fast = [p for c in chunks for p in exact_arrays.partials(np.array(c, dtype=np.float64))]
+    slow = [p for c in chunks for p in exact.partials(c)]
+    everything = [v for c in chunks for v in c]
+    assert _bits([exact.fsum(fast)]) == _bits([exact.fsum(slow)]) == _bits([population.fsum(everything)])
+
+
+def test_numpy_partials_of_many_close_values_are_few_and_exact():
+    import numpy as np
+
+    from segdsl.runtime import exact_arrays
+    rng = np.random.default_rng(3)
+    vals = np.round(rng.gamma(2.0, 60.0, 200_000), 2)
+    pieces = exact_arrays.partials(vals)
+    assert 1 <= len(pieces) <= 3
+    from fractions import Fraction
+    assert sum(map(Fraction, pieces)) == sum(map(Fraction, vals.tolist()))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(st.tuples(WIDE, st.integers(1, 5000)), max_size=30), min_size=1, max_size=4))
+def test_numpy_pair_partials_merge_to_the_customers_exact_sum(chunks):
+    """exact_arrays.pair_partials (the DuckDB engine's EXACT_PAIR_ARRAYS): chunks of distinct
+    values and counts, merged by one fsum, give population.fsum of every customer's value."""
+    import numpy as np
+
+    from segdsl.runtime import exact_arrays
+    fast = [p for c in chunks for p in exact_arrays.pair_partials(np.array(_flat(c), dtype=np.float64))]
+    everything = [v for c in chunks for v, n in c for _ in range(n)]
+    assert _bits([exact.fsum(fast)]) == _bits([population.fsum(everything)])
