@@ -33,8 +33,8 @@ def main() -> None:
     args = ap.parse_args()
     rows = 100_000 if args.quick else args.rows
     repeat = "2" if args.quick else "3"
-    section(f"whole process, {rows:,} customers (telecom_bench.seg)", "whole_process.py", "--rows", str(rows),
-            "--python", "--csv", "--repeat", repeat)
+    section(f"whole process, {rows:,} customers (telecom_bench.seg; telecom_population.seg)", "whole_process.py",
+            "--rows", str(rows), "--python", "--csv", "--population", "--repeat", repeat)
     section("fixed cost per command (10 customers)", "fixed_cost.py", "--repeat", "5" if args.quick else "7")
     section("compile time", "compile_scale.py", "--sizes", *(["1000"] if args.quick else ["1000", "5000"]),
             "--repeat", repeat)

@@ -5,7 +5,10 @@ process's peak memory (RSS).
 Rows: hand-written DuckDB SQL (one COPY, no validation), `segdsl apply --engine duckdb`,
 and with `--python` the hand-written Python (pyarrow in, if/elif, pyarrow out) and
 `segdsl apply --engine python`; `--csv` adds the same customers as CSV: hand-written typed
-`read_csv` against segdsl on DuckDB. `--tree DIR` adds `segdsl apply` run from another
+`read_csv` against segdsl on DuckDB; `--population` adds `segdsl apply` of
+rules/telecom_population.seg (percent_rank, ntile, quantile, mean, median, cume_share) on the
+same customers, its ratio against segdsl on the same customers without population values.
+`--tree DIR` adds `segdsl apply` run from another
 checkout (say, an older commit) for a before/after in the same run (with `--python`, the
 Python engine's too).
 Outputs are compared before anything is timed.
@@ -29,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from duckdb_macro import HAND_WRITTEN, RULES, generate  # noqa: E402
 
+POPULATION = HERE / "rules" / "telecom_population.seg"
 HAND_SQL = "import duckdb, sys; duckdb.connect().execute(sys.stdin.read())"
 HAND_PYTHON = str(HERE / "hand_python.py")
 
@@ -63,6 +67,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--python", action="store_true", help="also the Python engine and hand-written Python")
     ap.add_argument("--csv", action="store_true", help="also CSV input on DuckDB")
+    ap.add_argument("--population", action="store_true", help="also the ruleset with population values")
     ap.add_argument("--tree", type=Path, help="another segdsl checkout to run beside this one")
     args = ap.parse_args()
     # bytecode kept (in a folder of its own), as an installed package has it
@@ -101,6 +106,14 @@ def main() -> None:
                     cases["segdsl --engine duckdb, CSV (--tree)"] = (
                         [*seg, f"customer={csv}", "-o", str(tmp / "tree_csv.parquet")],
                         {**env, "PYTHONPATH": str(args.tree.resolve())}, None, tmp / "tree_csv.parquet")
+            if args.population:
+                pop = [sys.executable, "-m", "segdsl.cli", "apply", str(POPULATION), "--input", f"customer={src}"]
+                cases["segdsl --engine duckdb, population"] = (
+                    [*pop, "-o", str(tmp / "pop.parquet")], here_env, None, tmp / "pop.parquet")
+                if args.tree:
+                    cases["segdsl --engine duckdb, population (--tree)"] = (
+                        [*pop, "-o", str(tmp / "tree_pop.parquet")], {**env, "PYTHONPATH": str(args.tree.resolve())},
+                        None, tmp / "tree_pop.parquet")
             if args.python:
                 cases["hand-written Python"] = ([sys.executable, HAND_PYTHON, str(src), str(tmp / "hand_py.parquet")],
                                                 env, None, tmp / "hand_py.parquet")
@@ -113,9 +126,12 @@ def main() -> None:
                         {**env, "PYTHONPATH": str(args.tree.resolve())}, None, tmp / "tree_py.parquet")
             for cmd, e, stdin, _ in cases.values():       # warm, and the outputs to compare
                 run(cmd, e, stdin)
-            outputs = [c[3] for c in cases.values()]
-            for other in outputs[1:]:
-                same_rows(outputs[0], other)
+            plain = [c[3] for k, c in cases.items() if "population" not in k]
+            for other in plain[1:]:
+                same_rows(plain[0], other)
+            population = [c[3] for k, c in cases.items() if "population" in k]
+            for other in population[1:]:
+                same_rows(population[0], other)
             best = {k: (float("inf"), 0.0) for k in cases}
             for _ in range(args.repeat):
                 for k, (cmd, e, stdin, _) in cases.items():
@@ -127,11 +143,11 @@ def main() -> None:
         base = {"CSV": best.get("hand-written DuckDB SQL, CSV", (None,))[0],
                 "python": best.get("hand-written Python", (None,))[0]}
         for k, (wall, rss) in best.items():
-            ref = base["CSV"] if "CSV" in k else base["python"] if "ython" in k and "SQL" not in k else \
+            ref = best["segdsl --engine duckdb"][0] if "population" in k else base["CSV"] if "CSV" in k else base["python"] if "ython" in k and "SQL" not in k else \
                 best["hand-written DuckDB SQL"][0]
             print(f"{n:>10,}  {k:<38}{wall:>9.3f}{wall / ref:>7.2f}x{rss:>10.0f}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores); ratios against the hand-written "
-          f"code for the same input; outputs equal")
+          f"code for the same input (population values: against segdsl without them); outputs equal")
 
 
 if __name__ == "__main__":
