@@ -233,7 +233,7 @@ class StatSql:
         """A table that depends on the argument and groups alone, made once for every statistic
         of the stage over the same ones (percent_rank, median and cume_share of one column
         count its distinct values once)."""
-        key = (self.source, part, self.spread)
+        key = (self.source, part)         # the same source has the same groups, so the same `spread`
         if key not in self.shared:
             self.shared[key] = make()
         return self.shared[key]

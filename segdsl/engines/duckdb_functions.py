@@ -38,28 +38,21 @@ def _per_list(function: Callable[[list], list | None]) -> Callable[[pa.Array], p
 
 def _arrays(function: Callable) -> Callable[[pa.Array], pa.Array]:
     """An exact_arrays.py function of one numpy array of doubles, applied to each list of an
-    Arrow column, the list's nulls left out: no Python float per value."""
-    return lambda arrays: _each_array(function, arrays)
+    Arrow column, the list's nulls left out: no Python float per value (as `_per_list`)."""
+    def apply(arrays: pa.Array) -> pa.Array:
+        import numpy as np
+        import pyarrow.compute as pc
 
-
-def _each_array(function: Callable, arrays: pa.Array) -> pa.Array:
-    import numpy as np
-    import pyarrow.compute as pc
-
-    if isinstance(arrays, pa.ChunkedArray):
-        arrays = arrays.combine_chunks()
-    offsets = arrays.offsets.to_numpy()
-    values = arrays.values
-    present = values.is_valid().to_numpy(zero_copy_only=False)
-    doubles = pc.fill_null(values, 0.0).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-    out = []
-    for i, missing in enumerate(arrays.is_null().to_numpy(zero_copy_only=False).tolist()):
-        if missing:
-            out.append(None)
-            continue
-        start, stop = offsets[i], offsets[i + 1]
-        out.append(function(doubles[start:stop][present[start:stop]]))
-    return pa.array(out, pa.list_(pa.float64()))
+        if isinstance(arrays, pa.ChunkedArray):
+            arrays = arrays.combine_chunks()
+        offsets = arrays.offsets.to_numpy()
+        present = arrays.values.is_valid().to_numpy(zero_copy_only=False)
+        doubles = pc.fill_null(arrays.values, 0.0).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        return pa.array([None if missing else function(doubles[a:b][present[a:b]])
+                         for missing, a, b in zip(arrays.is_null().to_numpy(zero_copy_only=False).tolist(),
+                                                  offsets[:-1].tolist(), offsets[1:].tolist())],
+                        pa.list_(pa.float64()))
+    return apply
 
 
 def _mapped(method: Callable[[str], str], ascii_kernel: str) -> Callable[[pa.Array], pa.Array]:

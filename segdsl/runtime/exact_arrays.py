@@ -1,6 +1,7 @@
 """exact.partials over a numpy array of doubles, without one Python float per value.
 
-The DuckDB engine's EXACT_PARTIALS gets each chunk of a group's numbers (tens of
+The DuckDB engine's EXACT_PARTIALS (and EXACT_PAIR_ARRAYS, `pair_partials`, for
+distinct values and their counts) gets each chunk of a group's numbers (tens of
 thousands of doubles) as an Arrow list. exact.partials makes a Python float of each
 value and runs math.fsum over the chunk once per term of the expansion: at 10M
 customers that was the costliest step of a run with population values. Here each
@@ -36,9 +37,8 @@ _MAX_COUNTED = 1 << 35        # customers one call's pairs count (upper halves t
 
 def partials(values: np.ndarray) -> list[float]:
     """Doubles whose exact sum is the exact sum of `values` (a float64 array without nulls)."""
-    if values.size > _MAX_VALUES or not np.isfinite(values).all():
-        return exact.partials(values.tolist())
-    total = _total(values, None, values.size)
+    total = None if values.size > _MAX_VALUES or not np.isfinite(values).all() else \
+        _total(values, None, values.size)
     return exact.partials(values.tolist()) if total is None else _expansion(*total)
 
 
@@ -47,9 +47,8 @@ def pair_partials(pairs: np.ndarray) -> list[float]:
     whose exact sum is c1·v1 + c2·v2 + ..."""
     values, counts = pairs[0::2], pairs[1::2].astype(np.int64)
     customers = int(counts.sum())
-    if customers >= _MAX_COUNTED or not np.isfinite(values).all():
-        return exact.pair_partials(pairs.tolist())
-    total = _total(values, counts, customers)
+    total = None if customers >= _MAX_COUNTED or not np.isfinite(values).all() else \
+        _total(values, counts, customers)
     return exact.pair_partials(pairs.tolist()) if total is None else _expansion(*total)
 
 
