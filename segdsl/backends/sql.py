@@ -179,6 +179,8 @@ def first_column(i: int) -> str:
 @dataclass(frozen=True)
 class SqlOptions:
     tables: Mapping[str, str] = field(default_factory=dict)   # input name → table (default: the input's name)
+    statistics_tables: Mapping[str, str] = field(default_factory=dict)   # input name → table population values
+                                     # computed in the query read, where not `tables`' (prepared tables only)
     labels: bool = False
     attributes: bool = False
     keep: tuple[tuple[str, str], ...] = ()   # (output column, customer data column)
@@ -550,9 +552,10 @@ class _Query:
         return {at: [by_stage[s] for s in sorted(by_stage)] for at, by_stage in out.items()}
 
     def sources(self, ids: list[int]) -> dict[int, int]:
-        """Each statistic → the first of `ids` whose argument and groups are the same SQL."""
-        first: dict[tuple[str, ...], int] = {}
-        return {pid: first.setdefault(tuple(self.values.sql(x).sql() for x in (n.arg, *n.by)), pid)
+        """Each statistic → the first of `ids` whose argument and groups are the same SQL (sqlglot
+        trees compare by structure; rendering them would need the dialect of segdsl's own nodes)."""
+        first: dict[tuple[exp.Expression, ...], int] = {}
+        return {pid: first.setdefault(tuple(self.values.sql(x) for x in (n.arg, *n.by)), pid)
                 for pid in ids for n in [self.rs.population[pid]]}
 
     def lookup_ctes(self, previous: str, ids: list[int], name: str) -> list[tuple[str, exp.Expression]]:
@@ -657,7 +660,7 @@ class _Query:
                 continue
             opts = replace(self.opts, population=tuple(sorted(done.items())),
                            population_columns=tuple(sorted(columns.items())), labels=False, attributes=False,
-                           sort=False)
+                           sort=False, tables={**self.opts.tables, **self.opts.statistics_tables})
             query = _Query(self.plan, self.values.params, opts)
             query.values.lookups.update(self.values.lookups)
             args = query.population_args(todo)

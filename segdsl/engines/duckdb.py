@@ -38,6 +38,7 @@ from .arrow import ArrowResults, AscendingKeys, arrow_schema, count, rows_table
 from .base import Supports, run_guarded, run_tables_through_files
 from .duckdb_functions import DUCKDB_FUNCTIONS, called_in, register_duckdb
 from .errors import fail
+from .in_order import InOrder
 from .options import ApplyOptions, Summary
 from .output import Layout, finish, open_writers
 from .rows import InputRows
@@ -123,12 +124,13 @@ class _DuckDBRun:
         from . import duckdb_text
         return duckdb_text.eligible(self.rs, self.opts)
 
-    def main_query(self) -> "exp.Select":
+    def main_query(self, statistics_tables: dict | None = None) -> "exp.Select":
         from ..backends.sql import SqlOptions, build_query, population_table, refuse_names_differing_in_case
         opts = self.opts
         options = SqlOptions(tables=self.tables, labels=opts.labels, attributes=opts.attributes,
                              keep=tuple(self.layout.keep), prepared=True, ordered=True,
-                             population=self.frozen_tables(), functions=DUCKDB_FUNCTIONS)
+                             population=self.frozen_tables(), functions=DUCKDB_FUNCTIONS,
+                             statistics_tables=statistics_tables or {})
         refuse_names_differing_in_case(self.rs, "duckdb")
         return build_query(self.plan, opts.params, options)     # NotSupported: SEG501 at the rule
 
@@ -140,15 +142,18 @@ class _DuckDBRun:
         from ..backends.sql import population_table
         return tuple((p.id, population_table(p.id)) for p in self.rs.population)
 
-    def main_sql(self, sort: bool = True) -> str:
+    def main_sql(self, sort: bool = True, statistics_view: str | None = None) -> str:
         """The main query's text, rendered once per run in each form a path uses; unsorted: for
-        one input scanned in file order."""
+        one input scanned in file order; with population values computed from `statistics_view`
+        (the customers' every row, unsorted: the clean pass)."""
         def render() -> str:
             from ..backends.sql import without_order_by
+            if statistics_view is not None:
+                return _sql(without_order_by(self.main_query({self.rs.customer.name: statistics_view})))
             if self.query is None:
                 self.query = self.main_query()
             return _sql(self.query if sort else without_order_by(self.query))
-        text = self.texts.get("main", (sort,), render)
+        text = self.texts.get("main", ("every", statistics_view) if statistics_view else (sort,), render)
         self.register(called_in(text))
         return text
 
@@ -230,8 +235,14 @@ class _DuckDBRun:
         inp = duckdb_scan.ParquetInput(con, schema, self.opts.inputs[schema.name], not schema.key, self.texts)
         scans[schema.name] = inp
         con.execute(inp.create_sure_view(f"{schema.name}_rows"))
+        every = None
+        if self.rs.population:
+            # the run starts again unless every row is sure, so population values may be computed
+            # from every row as read, without the checks and the columns only they read
+            every = f"__segdsl_every_{schema.name}"
+            con.execute(inp.create_every_row_view(every))
         key_check = (lambda: inp.keys_distinct(schema.key, con.cursor())) if schema.key is not None else None
-        written = self._one_query(layout, out, key_check)
+        written = self._one_query(layout, out, key_check, every)
         if written is None or written != inp.num_rows:
             return False
         self.summary.read[schema.name] = inp.num_rows
@@ -270,13 +281,14 @@ class _DuckDBRun:
         self.summary.written = written
         return True
 
-    def _one_query(self, layout: Layout, out, key_check) -> int | None:
+    def _one_query(self, layout: Layout, out, key_check, statistics_view: str | None = None) -> int | None:
         """The main query's rows counted and written as they come; None, as soon as it is
         clear that the run must start again: a `unique` conflict, a repeated key, or the
         query stopped by DuckDB (a row it was told not to decide about, or a file it reads
         otherwise). Keys that come out in ascending order repeat none, which costs one
         comparison per row; `key_check` (a second read of the key column, on a cursor of
-        its own beside the query) runs only once they do not."""
+        its own beside the query) runs only once they do not. `statistics_view`: what
+        population values are computed from, where not the query's own input."""
         conflicts = conflict_columns(self.rs)
         written = 0
         ascending = AscendingKeys(self.rs.key) if key_check is not None else None
@@ -292,19 +304,24 @@ class _DuckDBRun:
             keys_distinct = None
             pending = None
             try:
-                # population values are joined back by key, and joins keep no order: sorted then
-                text = self.main_sql(sort=bool(self.rs.population))
+                # population values are looked up by joins, which keep no order: put back in
+                # order as the rows come (in_order.py), not sorted by the query
+                in_order = InOrder() if self.rs.population else None
+                text = self.main_sql(sort=False, statistics_view=statistics_view)
                 for batch in batches(self.con.sql(text), max(self.opts.batch_size, 256 * 1024)):
-                    result = pa.Table.from_batches([batch])
-                    if conflicts and any(result.column(c).null_count < result.num_rows for c in conflicts):
-                        return None
-                    result = result.drop_columns([*conflicts, ORDER])
-                    if pending is not None:
-                        pending.result()
-                    if keys_distinct is None and ascending is not None and not ascending.holds:
-                        keys_distinct = pool.submit(key_check)
-                    pending = pool.submit(write, result)
-                    written += result.num_rows
+                    table = pa.Table.from_batches([batch])
+                    for result in (in_order.add(table) if in_order is not None else (table,)):
+                        if conflicts and any(result.column(c).null_count < result.num_rows for c in conflicts):
+                            return None
+                        result = result.drop_columns([*conflicts, ORDER])
+                        if pending is not None:
+                            pending.result()
+                        if keys_distinct is None and ascending is not None and not ascending.holds:
+                            keys_distinct = pool.submit(key_check)
+                        pending = pool.submit(write, result)
+                        written += result.num_rows
+                if in_order is not None and not in_order.complete:
+                    return None
                 if pending is not None:
                     pending.result()
                 if keys_distinct is None and ascending is not None and not ascending.holds:

@@ -142,6 +142,9 @@ class ParquetInput:
     def create_sure_view(self, view: str) -> str:
         return self.text("sure", lambda q: q.create_sure_view(self, view), view)
 
+    def create_every_row_view(self, view: str) -> str:
+        return self.text("every", lambda q: q.create_every_row_view(self, view), view)
+
     def locate(self, order: int) -> tuple[int, str | None]:
         """A row's number in its file, and the file when the input has several."""
         if len(self.files) == 1:

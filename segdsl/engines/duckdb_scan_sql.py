@@ -132,8 +132,8 @@ def create_scan(inp: "ParquetInput") -> str:
     return sql(st.create_view(inp.scan, scan))
 
 
-def typed_select(inp: "ParquetInput", where: exp.Expression) -> exp.Select:
-    """The typed rows of the scan that `where` keeps."""
+def typed_select(inp: "ParquetInput", where: exp.Expression | None) -> exp.Select:
+    """The typed rows of the scan that `where` keeps (every row without it)."""
     schema = inp.schema
 
     def to_raw(node):
@@ -150,12 +150,19 @@ def typed_select(inp: "ParquetInput", where: exp.Expression) -> exp.Select:
     cols.append(col(ORDER))
     if inp.keyless:
         cols.insert(0, exp.alias_(col(ORDER), ident(ROW)))
-    return exp.select(*cols).from_(exp.Table(this=ident(inp.scan))).where(where)
+    select = exp.select(*cols).from_(exp.Table(this=ident(inp.scan)))
+    return select.where(where) if where is not None else select
 
 
 def create_sure_view(inp: "ParquetInput", view: str) -> str:
     """CREATE VIEW `view` of the typed rows SQL is sure about."""
     return sql(st.create_view(view, typed_select(inp, exp.Not(this=col(SUSPECT)))))
+
+
+def create_every_row_view(inp: "ParquetInput", view: str) -> str:
+    """CREATE VIEW `view` of every row typed as if SQL were sure about it: what population values
+    are computed from in a pass that starts again unless every row is sure (duckdb.py)."""
+    return sql(st.create_view(view, typed_select(inp, None)))
 
 
 def keys_distinct(inp: "ParquetInput", column: str) -> str:

@@ -349,3 +349,18 @@ def test_the_customers_look_their_statistics_up_with_no_join_by_key(tmp_path):
     customers = [Customer(r[0], dict(zip(("id", "x", "y", "g"), r)), {}, i + 1) for i, r in enumerate(rows)]
     expected = {c.key: env["t"] for c, env in zip(customers, Interpreter(rs, {}).run(customers))}
     assert got == expected
+
+
+def test_statistics_of_an_argument_only_segdsls_dialect_can_render_share_their_tables(tmp_path):
+    """`-(age)` of a whole number is one of segdsl's own sqlglot nodes (exact 64-bit arithmetic),
+    which sqlglot's default dialect cannot render: statistics are matched by their trees. Found
+    by the random rule files."""
+    from segdsl.backends.sql import to_sql
+    from segdsl.check.frontend import check_file
+    rules = tmp_path / "r.seg"
+    rules.write_text("ruleset t\ninput customer key id {\n  id: string\n  age: int = 0\n}\n"
+                     "let r = percent_rank(-(age))\nlet q = median(-(age))\nlet s = percent_rank(age)\n"
+                     "dimension value first {\n  segment top when r >= 50% and s > 0 and q < 0\n}\n", encoding="utf-8")
+    tree = sqlglot.parse_one(to_sql(check_file(rules).ruleset, {}, "duckdb"), read="duckdb")
+    freqs = [c.alias for c in tree.find_all(exp.CTE) if c.alias.endswith("_freq")]
+    assert len(freqs) == 2      # -(age) counted once for both of its statistics, age once
