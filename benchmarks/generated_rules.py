@@ -3,7 +3,8 @@
 Deterministic (seeded): `generated_ruleset(n)` returns the text of a rule file with
 `n` segments spread over dimensions of `per_dimension` segments each, with
 conditions of four to six comparisons over int, number, enum and date fields,
-lets that read other lets, and dimensions that read earlier dimensions. Run as
+lets that read other lets, and dimensions that read the dimension before them
+(in chains of 20 dimensions, within the language's limit on chains of definitions). Run as
 a script to write one: `python benchmarks/generated_rules.py 1000 out.seg`.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import random
 import sys
 
 FIELDS = 12
+CHAIN = 20
 
 
 def generated_ruleset(n: int, per_dimension: int = 100, seed: int = 1) -> str:
@@ -58,7 +60,9 @@ def generated_ruleset(n: int, per_dimension: int = 100, seed: int = 1) -> str:
         out.append(f'dimension d{d} "维度{d}" first {{')
         for name in names:
             cond = condition()
-            if previous and rng.random() < 0.2:
+            # a dimension reads the one before it, in chains of at most CHAIN dimensions (a
+            # longer chain of definitions is SEG009: the file would stop at `check`)
+            if previous and d % CHAIN and rng.random() < 0.2:
                 pd, pnames = previous[-1]
                 cond = f"{pd} in [{', '.join(rng.sample(pnames, 2))}] and {cond}"
             out.append(f'  segment {name} "细分{name}" when {cond}')

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lark import Lark, Tree, __version__ as LARK_VERSION
 from lark.exceptions import UnexpectedInput
+from lark.parse_tree_builder import PropagatePositions
 
 from .. import caching
 from ..diagnostics.values import SegError
@@ -37,6 +38,35 @@ def cache_name(grammar: str) -> str:
     return f"grammar-{key}.lark"
 
 
+class _InlinedKeepTheirPositions(PropagatePositions):
+    """Lark's position propagation, minus the no-ops. Pure-Python Lark spends about a third
+    of parsing propagating positions, and most of its reductions are an inlined rule (`?sum:
+    product`) handing on its only child: every operand climbs nine of them (atom, postfix,
+    unary, product, sum, comparison, not, and, or). For those Lark copies the child's
+    positions onto the child itself; here the child goes on as it is. Any other reduction,
+    including an inlined rule that drops tokens around its child (`"(" expr ")"`), is Lark's
+    own (tests/syntax/test_parse_positions.py compares every node's positions with Lark's)."""
+
+    def __call__(self, children):
+        if len(children) == 1:
+            only = children[0]
+            res = self.node_builder(children)
+            if res is only:
+                return res
+            return PropagatePositions(lambda _: res, self.node_filter)(children)
+        return super().__call__(children)
+
+
+class _Parser(Lark):
+    """Lark with `_InlinedKeepTheirPositions` in place of its position propagation."""
+
+    def _prepare_callbacks(self) -> None:
+        super()._prepare_callbacks()
+        for rule, callback in self._callbacks.items():
+            if type(callback) is PropagatePositions:
+                self._callbacks[rule] = _InlinedKeepTheirPositions(callback.node_builder, callback.node_filter)
+
+
 @cache
 def parser() -> Lark:
     grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
@@ -44,10 +74,10 @@ def parser() -> Lark:
     data = caching.read(name)
     if data is not None:
         try:
-            return Lark.load(io.BytesIO(data))
+            return _Parser.load(io.BytesIO(data))
         except Exception:       # damaged, or written by another Lark: build it again
             pass
-    built = Lark(grammar, **OPTIONS)
+    built = _Parser(grammar, **OPTIONS)
     out = io.BytesIO()
     built.save(out)
     caching.write(name, out.getvalue())

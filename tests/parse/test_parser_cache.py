@@ -12,8 +12,8 @@ from pathlib import Path
 from tests.helpers import ROOT, TINY_RULES
 
 PARSE = ("from segdsl.syntax.parse import parser; "
-         "import sys; p = parser(); "
-         "print(type(p).__name__, len(p.terminals)); "
+         "import sys, lark; p = parser(); "
+         "print('Lark' if isinstance(p, lark.Lark) else type(p).__name__, len(p.terminals)); "
          "print(p.parse(sys.stdin.read(), start='start').pretty())")
 
 
