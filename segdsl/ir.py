@@ -319,28 +319,33 @@ def walk(expr: Expr):
         yield from walk(child)
 
 
+def _case_children(e: "Case") -> tuple[Expr, ...]:
+    out = [x for w in e.whens for x in w]
+    return tuple(out + ([e.else_] if e.else_ is not None else []))
+
+
+# a node's operands by its class: one dict lookup, since every walk of every pass asks this
+# of every node (a `match` tried the classes one by one, all of them for a leaf)
+_CHILDREN = {
+    Arith: lambda e: (e.left, e.right),
+    Compare: lambda e: (e.left, e.right),
+    Neg: lambda e: (e.operand,),
+    Not: lambda e: (e.operand,),
+    IsNull: lambda e: (e.operand,),
+    Between: lambda e: (e.operand, e.low, e.high),
+    InList: lambda e: (e.operand, *e.items),
+    And: lambda e: e.items,
+    Or: lambda e: e.items,
+    Case: _case_children,
+    Func: lambda e: e.args,
+    Aggregate: lambda e: tuple(x for x in (e.arg, e.where) if x is not None),
+    PopulationStat: lambda e: (e.arg, *e.by),
+}
+
+
 def children(expr: Expr) -> tuple[Expr, ...]:
-    match expr:
-        case Arith(left=l, right=r) | Compare(left=l, right=r):
-            return (l, r)
-        case Neg(operand=o) | Not(operand=o) | IsNull(operand=o):
-            return (o,)
-        case Between(operand=o, low=lo, high=hi):
-            return (o, lo, hi)
-        case InList(operand=o, items=items):
-            return (o, *items)
-        case And(items=items) | Or(items=items):
-            return items
-        case Case(whens=whens, else_=e):
-            out = [x for w in whens for x in w]
-            return tuple(out + ([e] if e is not None else []))
-        case Func(args=args):
-            return args
-        case Aggregate(arg=a, where=w):
-            return tuple(x for x in (a, w) if x is not None)
-        case PopulationStat(arg=a, by=by):
-            return (a, *by)
-    return ()
+    of = _CHILDREN.get(type(expr))
+    return of(expr) if of is not None else ()
 
 
 def shape(x):

@@ -19,6 +19,8 @@ from .plan import Plan, frozen_map
 
 def population_stages(plan: Plan) -> Plan:
     rs = plan.ruleset
+    if not rs.population:       # nothing to stage: no walk of every expression
+        return replace(plan, stages=(), stat_definitions=frozen_map({}))
     aggregates = {a.name: a.node for a in plan.aggregates}
     stats = {p.id: p for p in rs.population}
 
