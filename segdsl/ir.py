@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .pickling import quick_pickling
 from .source import Span
 from .types import Type
 
@@ -363,3 +364,6 @@ def date_value(v: Any) -> dt.date | None:
     if v is None:
         return None
     return v.date() if isinstance(v, dt.datetime) else v
+
+
+quick_pickling(globals())

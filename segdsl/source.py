@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .pickling import quick_pickling
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -37,3 +39,6 @@ class Span:
 
 
 NO_SPAN = Span("<builtin>", 0, 0, 0, 0)
+
+
+quick_pickling(globals())

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from .pickling import quick_pickling
+
 
 class Kind(str, Enum):
     INT = "int"
@@ -128,3 +130,6 @@ def unify(a: Type, b: Type) -> Type | None:
     if comparable(a, b):
         return replace(a, nullable=nullable, level=a.level or b.level)
     return None
+
+
+quick_pickling(globals())

@@ -2,7 +2,7 @@
 
 Every module of segdsl belongs to a layer, in this order:
 
-    source, types, collector, caching, i18n → diagnostics → syntax → fmt → ir → runtime → builtins → passes →
+    source, types, collector, caching, i18n, pickling → diagnostics → syntax → fmt → ir → runtime → builtins → passes →
     analysis → check → io → backends → engines → service → api, cli, lsp
 
 A module may import its own layer and the layers before it, never one
@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "segdsl"
 LAYERS = [
-    {"source", "types", "collector", "caching", "i18n"}, {"diagnostics"}, {"syntax"}, {"fmt"}, {"ir"}, {"runtime"}, {"builtins"}, {"passes"},
+    {"source", "types", "collector", "caching", "i18n", "pickling"}, {"diagnostics"}, {"syntax"}, {"fmt"}, {"ir"}, {"runtime"}, {"builtins"}, {"passes"},
     {"analysis"}, {"check"}, {"io"}, {"backends"}, {"engines"}, {"service"}, {"api", "cli", "cli_values", "lsp"},
 ]
 RANK = {name: i for i, names in enumerate(LAYERS) for name in names}

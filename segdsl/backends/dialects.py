@@ -23,14 +23,6 @@ from functools import cache
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.dialects.hive import Hive
-from sqlglot.dialects.postgres import Postgres
-from sqlglot.dialects.bigquery import BigQuery
-from sqlglot.dialects.duckdb import DuckDB
-from sqlglot.dialects.presto import Presto
-from sqlglot.dialects.spark import Spark
-from sqlglot.dialects.sqlite import SQLite
-from sqlglot.dialects.tsql import TSQL
 from sqlglot.generator import Generator
 
 from .errors import NameRefused, NameTooLong
@@ -90,7 +82,7 @@ class Quirks:
         (a bare literal beyond 64 bits is a DOUBLE or an error in some)."""
         wide = self.sql(exp.DataType.build("DECIMAL(38, 0)", dialect=self.dialect))
         over, under = f"CAST('{high + 1}' AS {wide})", f"CAST('{low - 1}' AS {wide})"
-        least, greatest = ("MIN", "MAX") if isinstance(self.dialect, SQLite) else ("LEAST", "GREATEST")
+        least, greatest = ("MIN", "MAX") if _is(self.dialect, "sqlite.SQLite") else ("LEAST", "GREATEST")
         return (f"CAST(NULLIF(NULLIF({greatest}({least}({self.sql(e, 'this')}, {over}), {under}), {over}), "
                 f"{under}) AS {self.sql(exp.DataType.build(to))})")
 
@@ -104,7 +96,7 @@ class TryCastQuirks(Quirks):
     writes Spark's as a CAST, which fails the job on a session in ANSI mode."""
 
     def whole64(self, e: Whole64) -> str:
-        name = "SAFE_CAST" if isinstance(self.dialect, BigQuery) else "TRY_CAST"
+        name = "SAFE_CAST" if _is(self.dialect, "bigquery.BigQuery") else "TRY_CAST"
         return f"{name}({self.sql(e, 'this')} AS {self.sql(exp.DataType.build('BIGINT'))})"
 
 
@@ -166,17 +158,25 @@ class SparkQuirks(HiveQuirks, TryCastQuirks):
     """Spark and Databricks: Hive's `${` and a TRY_CAST."""
 
 
+def _is(dialect: Dialect, *names: str) -> bool:
+    """Whether `dialect` is (or descends from) one of sqlglot's dialects named "module.Class":
+    by name, so that a run in one dialect does not import every other (Spark's generator alone
+    is a tenth of a short command's start)."""
+    return any(f"{c.__module__}.{c.__qualname__}" == f"sqlglot.dialects.{n}"
+               for c in type(dialect).__mro__ for n in names)
+
+
 def _quirks(dialect: Dialect) -> type[Quirks]:
-    if isinstance(dialect, Postgres):
+    if _is(dialect, "postgres.Postgres"):
         return PostgresQuirks
-    if isinstance(dialect, Spark):
+    if _is(dialect, "spark.Spark"):
         return SparkQuirks
-    if isinstance(dialect, _TRY_CAST):
+    if _is(dialect, *_TRY_CAST):
         return TryCastQuirks
-    return HiveQuirks if isinstance(dialect, Hive) else Quirks
+    return HiveQuirks if _is(dialect, "hive.Hive") else Quirks
 
 
-_TRY_CAST = (DuckDB, BigQuery, Presto, TSQL)     # Trino is a Presto
+_TRY_CAST = ("duckdb.DuckDB", "bigquery.BigQuery", "presto.Presto", "tsql.TSQL")     # Trino is a Presto
 
 
 @cache
@@ -189,8 +189,10 @@ def generator_class(dialect: str) -> type[Generator]:
                                 DayInRange: quirks.dayinrange, ArrayItem: quirks.arrayitem}})
 
 
-def render(tree: exp.Expression, dialect: str, pretty: bool = False) -> str:
+def render(tree: exp.Expression, dialect: str, pretty: bool = False, copy: bool = True) -> str:
     """The SQL text of a tree in a dialect; every identifier quoted (the one quoting rule:
-    rule-file names are never keywords or case-folded)."""
+    rule-file names are never keywords or case-folded). `copy=False` for a tree used once: the
+    dialect's transforms may then change it in place, and copying a whole query first is a
+    sixth of rendering it."""
     generator = generator_class(dialect)(dialect=Dialect.get_or_raise(dialect), pretty=pretty, identify=True)
-    return generator.generate(tree, copy=True)
+    return generator.generate(tree, copy=copy)

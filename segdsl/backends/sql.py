@@ -874,13 +874,13 @@ def _to_sql(plan: Plan, params, dialect, tables, labels, attributes, pretty, kee
     query: exp.Expression = build_query(plan, params, opts)
     if create is not None:
         query = as_create(query, *create)
-    return _rendered(plan, query, dialect, pretty)
+    return _rendered(plan, query, dialect, pretty, copy=False)
 
 
-def _rendered(plan: Plan, tree: exp.Expression, dialect: str, pretty: bool) -> str:
+def _rendered(plan: Plan, tree: exp.Expression, dialect: str, pretty: bool, copy: bool = True) -> str:
     """`render`, a refusal of a name pointed at the rule the name comes from."""
     try:
-        return render(tree, dialect, pretty)
+        return render(tree, dialect, pretty, copy)
     except NameRefused as exc:
         spans = [s for s in (_span_of_name(plan.ruleset, n) for n in exc.names) if s is not None]
         raise NotSupported(exc.diagnostic.message, spans[0] if spans else None, exc.diagnostic.help) from None

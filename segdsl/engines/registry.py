@@ -9,9 +9,12 @@ engine, a plug-in).
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from .base import Engine
 from .errors import fail
+
+if TYPE_CHECKING:       # the engines' common ground is imported with the first engine, not by `check`
+    from .base import Engine
 
 DEFAULT = "duckdb"
 

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from .. import ir
 from ..check.frontend import CheckResult, check_file
 from ..engines import registry
-from ..engines.base import Engine, check_inputs
 from ..engines.errors import fail
 from ..engines.options import ApplyOptions, Summary
 
 if TYPE_CHECKING:
+    from ..engines.base import Engine
     import pyarrow as pa
 
 ON_ERROR = ("fail", "skip", "quarantine")
@@ -161,6 +161,7 @@ def input_files(rs: ir.Ruleset, given: Mapping[str, str] | Sequence[tuple[str, s
     what only a cluster engine reads (a directory, `table:NAME`, a URI such as hdfs://...);
     `engine_for` refuses those for the other engines."""
     pairs = list(given.items()) if isinstance(given, Mapping) else [(n, p) for n, p in given]
+    from ..engines.base import check_inputs
     check_inputs(rs, [n for n, _ in pairs])
     first: dict[str, str] = {}
     for name, path in pairs:
@@ -312,6 +313,7 @@ def apply_tables(rs: ir.Ruleset, engine: str, tables: Mapping[str, "pa.Table"], 
     """Segments Arrow tables by input name (besides files in `options.inputs`); `names` says how
     messages call each table. The result table, or None when written to `options.output`."""
     from ..passes import build_plan
+    from ..engines.base import check_inputs
     check_inputs(rs, [*options.inputs, *tables])
     chosen = engine_for(engine, options, rs)
     _check_run(rs, options)
@@ -325,6 +327,7 @@ def apply_frames(rs: ir.Ruleset, frames: Mapping[str, Any], options: ApplyOption
     policy, else None); nothing runs until the caller asks for rows (engines/spark_lazy.py,
     engines/polars_lazy.py)."""
     from ..passes import build_plan
+    from ..engines.base import check_inputs
     check_inputs(rs, list(frames))
     engine_for(engine, options, rs)
     if options.quarantine is not None:
@@ -424,6 +427,7 @@ def compute_stats(rs: ir.Ruleset, options: ApplyOptions, output: Path | None = N
     the file it will be written to, is checked first."""
     from . import stats
     check_on_error(options.on_error, ("fail", "skip"))
+    from ..engines.base import check_inputs
     check_inputs(rs, list(options.inputs))
     check_encoding(options.encoding)
     check_files(rs, options.inputs, {"output": output})
@@ -464,9 +468,9 @@ def compile_sql(rs: ir.Ruleset, params: dict, dialect: str = "duckdb", tables: M
     import sqlglot
 
     from ..backends.sql import to_sql
-    if dialect not in sqlglot.Dialect.classes:
+    if sqlglot.Dialect.get(dialect) is None:        # loads that one dialect (`classes` loads them all)
         raise fail("unknown-dialect", "dialect", dialect,
-                   f"unknown; sqlglot knows {', '.join(sorted(sqlglot.Dialect.classes))}", usage=True)
+                   f"unknown; sqlglot knows {', '.join(sorted(k for k in sqlglot.Dialect.classes if k))}", usage=True)
     names = ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
     tables = dict(tables or {})
     unknown = [n for n in tables if n not in names]
