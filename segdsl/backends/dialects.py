@@ -30,6 +30,17 @@ from .errors import NameRefused, NameTooLong
 POSTGRES_NAME_BYTES = 63
 
 
+@cache
+def _parsed_type(name: str) -> exp.DataType:
+    return exp.DataType.build(name)
+
+
+def sql_type(name: str) -> exp.DataType:
+    """A SQL type by its name (`DOUBLE`, `DECIMAL(38, 0)`), parsed once per process: sqlglot's
+    `DataType.build` parses the text every time, a third of building a large query's casts."""
+    return _parsed_type(name).copy()
+
+
 class CodePoints(exp.Expression):
     """Text compared or ordered by code point, as every engine orders it, whatever the
     database's collation."""

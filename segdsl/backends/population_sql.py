@@ -72,7 +72,7 @@ from .. import ir
 from ..builtins import EXACT_CUME, EXACT_CUME_ABOVE, EXACT_PAIR_ARRAYS, EXACT_PAIR_PARTIALS, EXACT_PARTIALS, EXACT_SUM
 from ..types import Kind
 from . import sql_limits
-from .dialects import ArrayItem, CodePoints
+from .dialects import ArrayItem, CodePoints, sql_type
 from .errors import NotSupported
 
 VALUE = "__segdsl_value"      # the value column of a statistic's results, beside the key
@@ -101,7 +101,7 @@ def named(e: exp.Expression, name: str) -> exp.Expression:
 
 
 def _cast(e: exp.Expression, to: str) -> exp.Expression:
-    return exp.Cast(this=e, to=exp.DataType.build(to))
+    return exp.Cast(this=e, to=sql_type(to))
 
 
 def double(e: exp.Expression) -> exp.Expression:

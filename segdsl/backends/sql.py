@@ -48,7 +48,7 @@ from ..passes import Plan, build_plan
 from ..passes.dependencies import aggregates_read, definition_exprs, references, stats_read
 from ..types import Kind
 from . import sql_limits
-from .dialects import CodePoints, render
+from .dialects import CodePoints, render, sql_type
 from .errors import NameRefused, NotSupported
 from .names import CONFLICT, CONFLICT_VALUE, ORDER, ROW, conflict_column, conflict_columns, keep_column  # noqa: F401
 from .population_sql import VALUE, look_up, stage_stats
@@ -103,7 +103,7 @@ def _may_overflow(e: ir.Expr) -> bool:
 
 
 def double(e: exp.Expression) -> exp.Expression:
-    return exp.Cast(this=e, to=exp.DataType.build("DOUBLE"))
+    return exp.Cast(this=e, to=sql_type("DOUBLE"))
 
 
 def without_missing(f: ir.FieldSchema, raw: exp.Expression) -> exp.Expression:
@@ -133,9 +133,9 @@ def literal(v, kind: Kind | None = None) -> exp.Expression:
     if isinstance(v, str):
         return exp.Literal.string(v)
     if isinstance(v, dt.datetime):
-        return exp.Cast(this=exp.Literal.string(v.isoformat(sep=" ")), to=exp.DataType.build("TIMESTAMP"))
+        return exp.Cast(this=exp.Literal.string(v.isoformat(sep=" ")), to=sql_type("TIMESTAMP"))
     if isinstance(v, dt.date):
-        return exp.Cast(this=exp.Literal.string(v.isoformat()), to=exp.DataType.build("DATE"))
+        return exp.Cast(this=exp.Literal.string(v.isoformat()), to=sql_type("DATE"))
     raise NotSupported(f"no SQL literal for {type(v).__name__}")
 
 
@@ -144,7 +144,7 @@ def string_array(items: list[exp.Expression]) -> exp.Expression:
 
 
 def empty_text_array() -> exp.Expression:
-    return exp.Cast(this=exp.Array(expressions=[]), to=exp.DataType.build("ARRAY<VARCHAR>"))
+    return exp.Cast(this=exp.Array(expressions=[]), to=sql_type("ARRAY<VARCHAR>"))
 
 
 def non_null(array: exp.Expression) -> exp.Expression:
@@ -273,7 +273,7 @@ class _Expressions:
         args = [self.sql(a) for a in e.args]
         for i, need in enumerate(builtin.needs):
             if e.args[i].type.kind is Kind.NULL:       # a literal `null`: typed as the function needs
-                args[i] = exp.Cast(this=args[i], to=exp.DataType.build(need.sql_type))
+                args[i] = exp.Cast(this=args[i], to=sql_type(need.sql_type))
         if e.name == "add_days":
             return self.moved(e, args[0], args[1])
         if builtin.may_overflow and _may_overflow(e):
@@ -414,7 +414,7 @@ class _Query:
                 row = col(self.opts.row_column) if self.opts.row_column else exp.Window(this=exp.RowNumber())
                 cols.insert(0, _alias(row, ident(ROW)))
             for i, (_, data_col) in enumerate(self.opts.keep):
-                cols.append(_alias(exp.Cast(this=col(data_col), to=exp.DataType.build("VARCHAR")),
+                cols.append(_alias(exp.Cast(this=col(data_col), to=sql_type("VARCHAR")),
                                        ident(keep_column(i))))
         return _select(*cols).from_(source, copy=False)
 

@@ -16,14 +16,14 @@ from sqlglot import exp
 from .. import ir
 from ..builtins import sql_add_days
 from ..types import Kind
-from .dialects import DayInRange, Whole64
+from .dialects import DayInRange, Whole64, sql_type
 
 WIDE = "DECIMAL(38, 0)"
 
 
 def wide(e: exp.Expression) -> exp.Expression:
     """A 64-bit whole number as an exact DECIMAL wide enough for any product of two."""
-    return exp.Cast(this=e, to=exp.DataType.build(WIDE))
+    return exp.Cast(this=e, to=sql_type(WIDE))
 
 
 def whole(w: exp.Expression) -> exp.Expression:
@@ -31,7 +31,7 @@ def whole(w: exp.Expression) -> exp.Expression:
     return Whole64(this=w)
 
 
-EPOCH = exp.Cast(this=exp.Literal.string("1970-01-01"), to=exp.DataType.build("DATE"))
+EPOCH = exp.Cast(this=exp.Literal.string("1970-01-01"), to=sql_type("DATE"))
 MAX_DATETIME_NESTING = 4
 
 
@@ -42,7 +42,7 @@ def moved(x: exp.Expression, days: exp.Expression, kind, sign: int = 1) -> exp.E
     cannot: PostgreSQL stops at 4713 BC) and a day count beyond INT is never cast. A date is
     that day; a datetime keeps its time of day (it is written three times: `too_nested` bounds
     how often that multiplies)."""
-    day = exp.DateDiff(this=exp.Cast(this=x, to=exp.DataType.build("DATE")), expression=EPOCH.copy(),
+    day = exp.DateDiff(this=exp.Cast(this=x, to=sql_type("DATE")), expression=EPOCH.copy(),
                        unit=exp.var("DAY"))
     op = exp.Add if sign > 0 else exp.Sub
     checked = DayInRange(this=op(this=wide(day), expression=wide(days)))
