@@ -92,7 +92,7 @@ class _DuckDBRun:
         self.texts = SqlTexts("duckdb", rs, sorted(opts.params.items()), opts.labels, opts.attributes,
                               tuple(layout.keep), sorted(self.tables.items()), self.frozen_tables())
         self.query = None
-        if not (self.texts.has("main", (False,)) or self.texts.has("main", (True,))):
+        if not any(self.texts.has("main", parts) for parts in self.main_texts()):
             # built (and so checked) before any data is read; the statistics' result tables have fixed names
             self.query = self.main_query()
         self.con = duckdb.connect()
@@ -141,6 +141,16 @@ class _DuckDBRun:
             return ()
         from ..backends.sql import population_table
         return tuple((p.id, population_table(p.id)) for p in self.rs.population)
+
+    def main_texts(self) -> list[tuple]:
+        """The forms of the main query's text a run may use (`main_sql`'s keys)."""
+        forms = [(False,), (True,)]
+        if self.rs.population and self.rs.customer is not None:
+            forms.append(("every", self.every_view()))
+        return forms
+
+    def every_view(self) -> str:
+        return f"__segdsl_every_{self.rs.customer.name}"
 
     def main_sql(self, sort: bool = True, statistics_view: str | None = None) -> str:
         """The main query's text, rendered once per run in each form a path uses; unsorted: for
@@ -239,7 +249,7 @@ class _DuckDBRun:
         if self.rs.population:
             # the run starts again unless every row is sure, so population values may be computed
             # from every row as read, without the checks and the columns only they read
-            every = f"__segdsl_every_{schema.name}"
+            every = self.every_view()
             con.execute(inp.create_every_row_view(every))
         key_check = (lambda: inp.keys_distinct(schema.key, con.cursor())) if schema.key is not None else None
         written = self._one_query(layout, out, key_check, every)

@@ -130,9 +130,15 @@ def test_a_value_without_a_stable_spelling_is_never_cached(cache):
     assert not list(cache.glob("sql-*"))
 
 
-def test_a_warm_apply_imports_neither_sqlglot_nor_the_parser_nor_pydantic(tmp_path):
+POPULATION_RULES = RULES.replace('  segment vip "贵宾" when spend >= 500',
+                                 '  segment vip "贵宾" when percent_rank(spend) >= 50%')
+
+
+@pytest.mark.parametrize("text", [RULES, POPULATION_RULES], ids=["plain", "population_values"])
+def test_a_warm_apply_imports_neither_sqlglot_nor_the_parser_nor_pydantic(tmp_path, text):
+    """Population values: the clean pass's text (statistics from every row) is the one kept."""
     rules = tmp_path / "r.seg"
-    rules.write_text(RULES, encoding="utf-8")
+    rules.write_text(text, encoding="utf-8")
     data = _data(tmp_path / "c.parquet", [10.0, 600.0, None])
     env = {**os.environ, "SEGDSL_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
     probe = ("import sys, runpy; sys.argv = ['segdsl', *sys.argv[1:]]\n"
