@@ -256,13 +256,14 @@ class TestFormat(str, Enum):
     junit = "junit"
 
 
-def _load(files: list[Path], fmt: Format | None, strict: bool,
-          allow_imports_outside: bool = False, analyse: bool = False) -> tuple[list["CheckResult"], bool]:
+def _load(files: list[Path], fmt: Format | None, strict: bool, allow_imports_outside: bool = False,
+          analyse: bool = False, budgets: tuple = (None, None)) -> tuple[list["CheckResult"], bool]:
     """Check each file; print the diagnostics as text (stderr) or one JSON array (stdout),
     or not at all (`fmt` None: the caller reports them)."""
     results, failed, all_diags = [], False, []
     for f in files:
-        r = service.check(f, allow_imports_outside=allow_imports_outside, analyse=analyse, cached=True)
+        r = service.check(f, allow_imports_outside=allow_imports_outside, analyse=analyse, cached=True,
+                          budgets=budgets)
         results.append(r)
         all_diags.extend(r.diagnostics)
         if not r.ok or (strict and any(d.severity is Severity.WARNING for d in r.diagnostics)):
@@ -283,10 +284,13 @@ def check(files: Annotated[list[Path], typer.Argument(help="rule files (.seg), o
           format: Annotated[CheckFormat, typer.Option("--format", help="text, json, sarif or github")] = CheckFormat.text,
           strict: Annotated[bool, typer.Option(help="warnings fail the check too")] = False,
           allow_imports_outside: Annotated[bool, typer.Option("--allow-imports-outside", help=_OUTSIDE_HELP)] = False,
+          solver_seconds: Annotated[Optional[float], typer.Option("--solver-seconds", min=0.1, max=86_400.0, help="seconds the solver may spend on each dimension (default 5)")] = None,
+          solver_file_seconds: Annotated[Optional[float], typer.Option("--solver-file-seconds", min=0.1, max=86_400.0, help="seconds the solver may spend on all the dimensions of one file together (default 10)")] = None,
           ) -> None:
     """Parse and type-check rule files, run the lints, and analyse every dimension."""
     files = service.rule_files(files)
-    results, failed = _load(files, format, strict, allow_imports_outside, analyse=True)
+    results, failed = _load(files, format, strict, allow_imports_outside, analyse=True,
+                            budgets=(solver_seconds, solver_file_seconds))
     diags = [d for r in results for d in r.diagnostics]
     if format is CheckFormat.sarif:
         from . import __version__

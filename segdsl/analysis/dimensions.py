@@ -28,7 +28,8 @@ FILE_BUDGET_SECONDS = 10.0   # for all the dimensions of a file together
 
 NOT_CHECKED = "its segments were not checked for overlaps, gaps or segments that can never match"
 FILE_HELP = (NOT_CHECKED + "; the time budget is the file's: split the dimensions over several files (each "
-             "file has the whole budget), or pass a larger `file_budget` to `segdsl.analysis.dimensions.analyse`")
+             "file has the whole budget), or give the analysis more time (`segdsl check --solver-file-seconds`, "
+             "or `file_budget` of `segdsl.analysis.dimensions.analyse`)")
 
 
 @dataclass

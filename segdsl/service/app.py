@@ -52,9 +52,10 @@ def rule_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def check(path: str | Path, allow_imports_outside: bool = False, analyse: bool = False,
-          cached: bool = False) -> CheckResult:
+          cached: bool = False, budgets: tuple[float | None, float | None] = (None, None)) -> CheckResult:
     """A rule file (and its imports) parsed, type-checked and linted; with `analyse`, its
-    dimensions analysed by the solver too (analysis/dimensions.py: z3 is loaded only then);
+    dimensions analysed by the solver too (analysis/dimensions.py: z3 is loaded only then),
+    within `budgets`: seconds per dimension and for the file (None: the analysis's own);
     `cached`: an unchanged file's check comes from the on-disk cache (check/cache.py).
     Warnings and notes the project hides (`# segdsl: ignore[...]`, `[tool.segdsl]`) are left out."""
     from ..diagnostics.suppress import shown
@@ -62,7 +63,7 @@ def check(path: str | Path, allow_imports_outside: bool = False, analyse: bool =
     result = check_file(path, allow_imports_outside=allow_imports_outside, cached=cached)
     if analyse and result.ok:
         from .witnesses import analysed
-        result = analysed(result)
+        result = analysed(result, *budgets)
     return replace(result, diagnostics=shown(result.diagnostics, result.texts, selection_for(path)))
 
 

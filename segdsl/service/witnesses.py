@@ -40,7 +40,9 @@ def confirm(rs: ir.Ruleset, witness: Witness) -> tuple[dict, dict[tuple[str, str
     return env, truths
 
 
-def analysed(result: CheckResult) -> CheckResult:
-    """A clean check result with the solver's findings about its dimensions added."""
+def analysed(result: CheckResult, budget: float | None = None, file_budget: float | None = None) -> CheckResult:
+    """A clean check result with the solver's findings about its dimensions added (`budget`,
+    `file_budget`: seconds per dimension and for the file, None for the analysis's own)."""
     rs = result.ruleset
-    return replace(result, diagnostics=[*result.diagnostics, *analyse(rs, partial(confirm, rs))])
+    found = analyse(rs, partial(confirm, rs), budget=budget, file_budget=file_budget)
+    return replace(result, diagnostics=[*result.diagnostics, *found])

@@ -16,7 +16,8 @@ from segdsl.service.witnesses import confirm
 
 DIMENSIONS = 6
 
-RULES = "ruleset t\ninput customer key id {\n  id: string\n  age: int? in 0..120\n  n: int in 1..5\n}\n" + "".join(
+HEADER = "ruleset t\ninput customer key id {\n  id: string\n  age: int? in 0..120\n  n: int in 1..5\n}\n"
+RULES = HEADER + "".join(
     f"dimension d{i} first {{\n  segment a{i} when age < {20 + i}\n  segment b{i} when age < {10 + i}\n"
     f"  segment c{i} when n > 5\n  otherwise o{i}\n}}\n" for i in range(DIMENSIONS))
 
@@ -90,3 +91,27 @@ def test_the_command_line_shows_the_notes(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["check", "--format", "json", str(p)])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.stdout.count('"SEG499"') == DIMENSIONS and "ran out before it" in result.stdout
+
+
+def test_the_command_line_gives_the_solver_the_times_asked_for(tmp_path):
+    """`--solver-file-seconds` and `--solver-seconds`: the budgets the notes then name; a time
+    that is no number of seconds is a usage error."""
+    many = 60      # more dimensions than the solver analyses in a tenth of a second
+    p = tmp_path / "rules.seg"
+    p.write_text(HEADER + "".join(
+        f"dimension d{i} first {{\n  segment a{i} when age < {20 + i}\n  segment b{i} when age < {10 + i}\n"
+        f"  otherwise o{i}\n}}\n" for i in range(many)), encoding="utf-8")
+
+    def notes(*options):
+        result = CliRunner().invoke(app, ["check", "--format", "json", *options, str(p)])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    assert '"SEG499"' not in notes()
+    assert '"SEG499"' not in notes("--solver-seconds", "60", "--solver-file-seconds", "600")
+    few = notes("--solver-file-seconds", "0.1")
+    assert "ran out" in few and "0.1 s for all its dimensions" in few
+    assert "--solver-file-seconds" in dimensions.FILE_HELP
+    for bad in ("0", "-1", "inf", "nan", "soon"):
+        result = CliRunner().invoke(app, ["check", "--solver-seconds", bad, str(p)])
+        assert result.exit_code == 2 and "--solver-seconds" in result.output, (bad, result.output)
