@@ -31,9 +31,13 @@ def fsum(vals: list) -> float:
     alone, so that Spark ships it to executors by value."""
     try:
         return math.fsum(vals)
-    except OverflowError:
+    except OverflowError:       # a partial sum passed the largest double: add at a smaller scale
+        pass
+    except ValueError:          # inf + -inf
+        return math.nan
+    try:
         return math.fsum(v / _SCALE for v in vals) * _SCALE
-    except ValueError:
+    except ValueError:          # inf + -inf, met after the overflow of finite values
         return math.nan
 
 

@@ -3,9 +3,10 @@ against runtime/population.py bit for bit, including the form that cuts a popula
 distinct values into buckets (backends/population_sql.py, the Spark engine)."""
 from __future__ import annotations
 
+import math
 import struct
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from segdsl.runtime import exact, population
@@ -77,6 +78,7 @@ WIDE = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(NUMBERS)
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.lists(WIDE, max_size=40), min_size=1, max_size=5))
+@example([[math.inf, -math.inf, 8.988465674311579e+307, 8.98846567431158e+307]])   # found by hypothesis
 def test_numpy_partials_merge_to_exact_partials_sum_bit_for_bit(chunks):
     """exact_arrays.partials (the DuckDB engine's EXACT_PARTIALS) may give other pieces than
     exact.partials, but every chunk's pieces sum exactly to the chunk, so one fsum of the
@@ -113,3 +115,12 @@ def test_numpy_pair_partials_merge_to_the_customers_exact_sum(chunks):
     fast = [p for c in chunks for p in exact_arrays.pair_partials(np.array(_flat(c), dtype=np.float64))]
     everything = [v for c in chunks for v, n in c for _ in range(n)]
     assert _bits([exact.fsum(fast)]) == _bits([population.fsum(everything)])
+
+
+def test_infinities_of_both_signs_beside_finite_values_that_overflow_sum_to_nan():
+    """math.fsum stops at the finite values' overflow before it meets inf + -inf; the sum at
+    the smaller scale then meets it, and IEEE's answer is NaN, as without the overflow."""
+    assert math.isnan(population.fsum([math.inf, -math.inf, 8.988465674311579e+307, 8.98846567431158e+307]))
+    assert math.isnan(population.fsum([math.inf, -math.inf]))
+    assert population.fsum([1e308, 1e308, -1e308]) == 1e308
+    assert population.fsum([1e308, 1e308, math.inf]) == math.inf
