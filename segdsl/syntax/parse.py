@@ -45,7 +45,7 @@ class _InlinedKeepTheirPositions(PropagatePositions):
     unary, product, sum, comparison, not, and, or). For those Lark copies the child's
     positions onto the child itself; here the child goes on as it is. Any other reduction,
     including an inlined rule that drops tokens around its child (`"(" expr ")"`), is Lark's
-    own (tests/syntax/test_parse_positions.py compares every node's positions with Lark's)."""
+    own (tests/parse/test_parse_positions.py compares every node's positions with Lark's)."""
 
     def __call__(self, children):
         if len(children) == 1:
