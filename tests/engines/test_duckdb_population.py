@@ -5,6 +5,7 @@ interleave. The clean pass computes them from every row unchecked, which only ho
 it starts again on any bad row: bad rows that would move every statistic."""
 from __future__ import annotations
 
+import os
 import random
 
 import pyarrow as pa
@@ -140,7 +141,8 @@ def test_a_population_run_whose_joins_interleave_is_written_in_input_order(tmp_p
     outs = run_both(tmp_path, customers(60_000))
     assert outs["duckdb"] == outs["python"]
     assert outs["duckdb"][0] == 0
-    assert max(held) > 0, "DuckDB gave the rows in order: nothing was put back"
+    if (os.cpu_count() or 1) > 1:     # DuckDB runs a thread per core: one thread keeps the order
+        assert max(held) > 0, "DuckDB gave the rows in order: nothing was put back"
 
 
 @pytest.mark.parametrize("policy", ["skip", "quarantine"])
