@@ -95,7 +95,7 @@ class Quirks:
         over, under = f"CAST('{high + 1}' AS {wide})", f"CAST('{low - 1}' AS {wide})"
         least, greatest = ("MIN", "MAX") if _is(self.dialect, "sqlite.SQLite") else ("LEAST", "GREATEST")
         return (f"CAST(NULLIF(NULLIF({greatest}({least}({self.sql(e, 'this')}, {over}), {under}), {over}), "
-                f"{under}) AS {self.sql(exp.DataType.build(to))})")
+                f"{under}) AS {self.sql(sql_type(to))})")
 
     def arrayitem(self, e: ArrayItem) -> str:
         return f"{self.sql(e, 'this')}[{self.sql(e, 'expression')}]"
@@ -108,7 +108,7 @@ class TryCastQuirks(Quirks):
 
     def whole64(self, e: Whole64) -> str:
         name = "SAFE_CAST" if _is(self.dialect, "bigquery.BigQuery") else "TRY_CAST"
-        return f"{name}({self.sql(e, 'this')} AS {self.sql(exp.DataType.build('BIGINT'))})"
+        return f"{name}({self.sql(e, 'this')} AS {self.sql(sql_type('BIGINT'))})"
 
 
 class PostgresQuirks(Quirks):

@@ -644,7 +644,6 @@ class _Query:
         chain looks each row up in (`lookup_ctes`), or its frozen values baked in
         (population_frozen.py), read as results tables are, by key."""
         done = dict(self.values.population)
-        columns = dict(self.values.population_columns)
         if all(pid in done for pid in self.plan.live_stats):
             return []
         rs = self.rs
@@ -659,7 +658,8 @@ class _Query:
             if not todo:
                 continue
             opts = replace(self.opts, population=tuple(sorted(done.items())),
-                           population_columns=tuple(sorted(columns.items())), labels=False, attributes=False,
+                           population_columns=tuple(sorted(self.values.population_columns.items())),
+                           labels=False, attributes=False,
                            sort=False, tables={**self.opts.tables, **self.opts.statistics_tables})
             query = _Query(self.plan, self.values.params, opts)
             query.values.lookups.update(self.values.lookups)
@@ -678,7 +678,6 @@ class _Query:
                 ctes += tables
                 self.values.lookups.update((stat.node.id, stat) for stat in stats)
         self.values.population.update(done)
-        self.values.population_columns.update(columns)
         return ctes
 
     # -- the two queries --
@@ -874,13 +873,14 @@ def _to_sql(plan: Plan, params, dialect, tables, labels, attributes, pretty, kee
     query: exp.Expression = build_query(plan, params, opts)
     if create is not None:
         query = as_create(query, *create)
-    return _rendered(plan, query, dialect, pretty, copy=False)
+    return _rendered(plan, query, dialect, pretty)
 
 
-def _rendered(plan: Plan, tree: exp.Expression, dialect: str, pretty: bool, copy: bool = True) -> str:
-    """`render`, a refusal of a name pointed at the rule the name comes from."""
+def _rendered(plan: Plan, tree: exp.Expression, dialect: str, pretty: bool) -> str:
+    """`render` of a tree built for this one text (so not copied first), a refusal of a name
+    pointed at the rule the name comes from."""
     try:
-        return render(tree, dialect, pretty, copy)
+        return render(tree, dialect, pretty, copy=False)
     except NameRefused as exc:
         spans = [s for s in (_span_of_name(plan.ruleset, n) for n in exc.names) if s is not None]
         raise NotSupported(exc.diagnostic.message, spans[0] if spans else None, exc.diagnostic.help) from None

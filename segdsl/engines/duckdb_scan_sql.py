@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from .. import ir
+from ..backends.dialects import sql_type
 from ..backends.sql import ORDER, ROW, col, double, ident, literal, without_missing
 from ..types import Kind
 from . import statements as st
@@ -60,7 +61,7 @@ def _suspect(f: ir.FieldSchema, columns: set[str], stats: ColumnStats | None = N
             out.append(exp.Anonymous(this="isinf", expressions=[double(raw.copy())]))
     if f.type.kind in (Kind.DATE, Kind.DATETIME) and lo is None:
         # a date outside years 1 to 9999 (footers that held one could not be read as bounds)
-        day = exp.TryCast(this=raw.copy(), to=exp.DataType.build("DATE"))
+        day = exp.TryCast(this=raw.copy(), to=sql_type("DATE"))
         out.append(exp.Not(this=exp.Between(this=day, low=literal(dt.date.min), high=literal(dt.date.max))))
     if f.low is not None and not (lo is not None and st.proves(lambda: lo >= f.low)):
         out.append(exp.LT(this=raw.copy(), expression=literal(f.low, f.type.kind)))
@@ -86,16 +87,16 @@ def _typed(f: ir.FieldSchema, columns: set[str], stats: ColumnStats | None = Non
             v = exp.Case(this=raw, ifs=[exp.If(this=exp.Literal.string(m.value), true=exp.Literal.string(m.name))
                                         for m in members])
     elif kind is Kind.INT:
-        v = exp.Cast(this=raw, to=exp.DataType.build("BIGINT"))
+        v = exp.Cast(this=raw, to=sql_type("BIGINT"))
     elif kind is Kind.NUMBER:
         v = double(raw)
     elif kind is Kind.DATETIME:
-        v = exp.Cast(this=raw, to=exp.DataType.build("TIMESTAMP"))
+        v = exp.Cast(this=raw, to=sql_type("TIMESTAMP"))
     else:
         v = raw
     if f.has_default and f.default is not None:
         v = exp.Coalesce(this=v, expressions=[literal(f.default, kind)])
-    return exp.Cast(this=v, to=exp.DataType.build(_SQL[kind]))
+    return exp.Cast(this=v, to=sql_type(_SQL[kind]))
 
 
 _SQL = {Kind.INT: "BIGINT", Kind.NUMBER: "DOUBLE", Kind.BOOL: "BOOLEAN", Kind.STRING: "VARCHAR",

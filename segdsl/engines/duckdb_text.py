@@ -30,6 +30,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from .. import ir
+from ..backends.dialects import sql_type
 from ..backends.sql import ORDER, ident, literal
 from ..io.readers import columns as file_columns
 from ..io.readers import CELL_LIMIT, csv_delimiter, detect_format, expand
@@ -167,7 +168,7 @@ def _typed_rows(schema: ir.InputSchema, source: exp.Expression, cells: list[dict
         if f.name == schema.key:     # in every output row: the check cannot be skipped
             v = exp.Case(ifs=[exp.If(this=all_sure, true=v)],
                          default=exp.Cast(this=exp.Anonymous(this="error", expressions=[
-                             exp.Literal.string(UNSURE)]), to=exp.DataType.build(_SQL[f.type.kind])))
+                             exp.Literal.string(UNSURE)]), to=sql_type(_SQL[f.type.kind])))
         out.append(exp.alias_(v, ident(f.name)))
     out.append(exp.alias_(exp.Literal.number(0), ident(ORDER)))
     step1 = exp.select(*step1_cols).from_(source if isinstance(source, exp.Subquery) else exp.Table(this=source))
@@ -192,11 +193,11 @@ def _finite(e: exp.Expression) -> exp.Expression:
 
 
 def _text(e: exp.Expression) -> exp.Expression:
-    return exp.Cast(this=e.copy(), to=exp.DataType.build("VARCHAR"))
+    return exp.Cast(this=e.copy(), to=sql_type("VARCHAR"))
 
 
 def _cast(raw: exp.Expression, kind: Kind) -> exp.Expression:
-    return exp.TryCast(this=raw.copy(), to=exp.DataType.build(_SQL[kind]))
+    return exp.TryCast(this=raw.copy(), to=sql_type(_SQL[kind]))
 
 
 _DECIMAL = r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?"
@@ -231,7 +232,7 @@ def _read(f: ir.FieldSchema, raw: exp.Expression, typed: exp.Expression,
                              exp.LT(this=exp.Abs(this=typed.copy()), expression=exp.Literal.number(2 ** 53)))
             fmt = exp.and_(fmt, exp.or_(exp.EQ(this=raw.copy(), expression=_text(typed)),
                                         exp.and_(whole, exp.EQ(this=raw.copy(), expression=_text(
-                                            exp.Cast(this=typed.copy(), to=exp.DataType.build("BIGINT")))))))
+                                            exp.Cast(this=typed.copy(), to=sql_type("BIGINT")))))))
     elif kind is Kind.BOOL:
         low = exp.Lower(this=raw.copy())
         fmt = exp.In(this=low, expressions=[exp.Literal.string(t) for t in ("true", "false", "yes", "no", "1", "0")])
@@ -244,7 +245,7 @@ def _read(f: ir.FieldSchema, raw: exp.Expression, typed: exp.Expression,
                        exp.GTE(this=raw.copy(), expression=exp.Literal.string("0001")))
     elif kind is Kind.DATETIME:
         value = _cast(raw, kind)
-        as_date = exp.Cast(this=typed.copy(), to=exp.DataType.build("DATE"))
+        as_date = exp.Cast(this=typed.copy(), to=sql_type("DATE"))
         fmt = exp.and_(exp.or_(exp.EQ(this=raw.copy(), expression=_text(typed)),   # YYYY-MM-DD HH:MM:SS[.f]
                                exp.and_(exp.EQ(this=raw.copy(), expression=_text(as_date)),   # a date: midnight
                                         exp.EQ(this=typed.copy(), expression=as_date.copy()))),
@@ -271,7 +272,7 @@ def _read(f: ir.FieldSchema, raw: exp.Expression, typed: exp.Expression,
     present = exp.and_(*checks)
     is_null = exp.Is(this=raw.copy(), expression=exp.Null())
     ok = exp.and_(exp.Not(this=exp.Paren(this=is_null)), present) if f.required else exp.or_(is_null, present)
-    return ok, exp.Cast(this=value, to=exp.DataType.build(_SQL[kind]))     # the default comes last
+    return ok, exp.Cast(this=value, to=sql_type(_SQL[kind]))     # the default comes last
 
 
 _JSON_INTS = ("UBIGINT", "BIGINT")
@@ -298,10 +299,10 @@ def _read_json(f: ir.FieldSchema, j: exp.Expression, t: exp.Expression, s: exp.E
         is_null = exp.or_(exp.Is(this=j.copy(), expression=exp.Null()), empty)
         fmt = exp.or_(exp.and_(is_text.copy(), exp.LTE(this=exp.Length(this=s.copy()),
                                                        expression=exp.Literal.number(_CELL_LIMIT))),
-                      exp.and_(is_int.copy(), canonical(exp.TryCast(this=j.copy(), to=exp.DataType.build("HUGEINT")))))
+                      exp.and_(is_int.copy(), canonical(exp.TryCast(this=j.copy(), to=sql_type("HUGEINT")))))
         value = exp.Case(ifs=[exp.If(this=is_text.copy(), true=exp.Nullif(this=s.copy(), expression=exp.Literal.string("")))],
                          default=json_text.copy())
-        value = exp.Cast(this=value, to=exp.DataType.build("VARCHAR"))
+        value = exp.Cast(this=value, to=sql_type("VARCHAR"))
         return _null_or(f, is_null, fmt, typed, value)
     blank = exp.and_(is_text.copy(), exp.EQ(this=exp.Trim(this=s.copy(), expression=exp.Literal.string(" \t")),
                                             expression=exp.Literal.string("")))
@@ -315,7 +316,7 @@ def _read_json(f: ir.FieldSchema, j: exp.Expression, t: exp.Expression, s: exp.E
         fmt = exp.and_(exp.In(this=t.copy(), expressions=[exp.Literal.string(x) for x in (*_JSON_INTS, "DOUBLE")]),
                        _finite(typed),
                        exp.or_(canonical(typed), exp.and_(whole, canonical(
-                           exp.Cast(this=typed.copy(), to=exp.DataType.build("BIGINT"))))))
+                           exp.Cast(this=typed.copy(), to=sql_type("BIGINT"))))))
         value = _cast(j, kind)
     elif kind is Kind.BOOL:
         fmt = exp.EQ(this=t.copy(), expression=exp.Literal.string("BOOLEAN"))
@@ -324,7 +325,7 @@ def _read_json(f: ir.FieldSchema, j: exp.Expression, t: exp.Expression, s: exp.E
         text = exp.Case(ifs=[exp.If(this=is_text.copy(), true=s.copy())], default=exp.Null())
         ok, value = _read(f, text, typed)
         return exp.and_(exp.or_(is_null.copy(), is_text.copy()), ok), value
-    return _null_or(f, is_null, fmt, typed, exp.Cast(this=value, to=exp.DataType.build(_SQL[kind])))
+    return _null_or(f, is_null, fmt, typed, exp.Cast(this=value, to=sql_type(_SQL[kind])))
 
 
 def _null_or(f: ir.FieldSchema, is_null: exp.Expression, fmt: exp.Expression, typed: exp.Expression,

@@ -26,6 +26,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from .. import ir
+from ..backends.dialects import sql_type
 from ..backends.sql import ORDER, ROW, col, double, ident, literal, without_missing
 from ..io.readers import RawRow, detect_format, expand, plain_batch
 from ..io.validate import check_columns
@@ -217,10 +218,10 @@ def _suspect(f: ir.FieldSchema, columns: set[str]) -> list[exp.Expression]:
     if f.type.kind is Kind.NUMBER:
         out.append(exp.Anonymous(this="isnan", expressions=[double(raw.copy())]))
         out.append(exp.EQ(this=exp.Abs(this=double(raw.copy())),
-                          expression=exp.Cast(this=exp.Literal.string("Infinity"), to=exp.DataType.build("DOUBLE"))))
+                          expression=exp.Cast(this=exp.Literal.string("Infinity"), to=sql_type("DOUBLE"))))
     if f.type.kind in (Kind.DATE, Kind.DATETIME):
         # Spark holds dates far beyond years 1 to 9999; the language does not
-        day = exp.Cast(this=raw.copy(), to=exp.DataType.build("DATE"))
+        day = exp.Cast(this=raw.copy(), to=sql_type("DATE"))
         out.append(exp.Not(this=exp.Between(this=day, low=literal(dt.date.min), high=literal(dt.date.max))))
     if f.low is not None:
         out.append(exp.LT(this=raw.copy(), expression=literal(f.low, f.type.kind)))
@@ -244,10 +245,10 @@ def _typed(f: ir.FieldSchema, raw: exp.Expression) -> exp.Expression:
             this=raw, ifs=[exp.If(this=exp.Literal.string(m.value), true=exp.Literal.string(m.name)) for m in members])
     else:
         v = raw
-    v = exp.Cast(this=v, to=exp.DataType.build(_SQL[kind]))
+    v = exp.Cast(this=v, to=sql_type(_SQL[kind]))
     if f.has_default and f.default is not None:
         v = exp.Coalesce(this=v, expressions=[literal(f.default, kind)])
-    return exp.Cast(this=v, to=exp.DataType.build(_SQL[kind]))
+    return exp.Cast(this=v, to=sql_type(_SQL[kind]))
 
 
 def sure() -> exp.Expression:
