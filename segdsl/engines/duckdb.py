@@ -264,21 +264,20 @@ class _DuckDBRun:
         nothing written, when anything needs the shared reader: then the caller streams."""
         from ..io.readers import detect_format
         from . import duckdb_text
-        st = _st()
         con, schema = self.con, self.rs.customer
         self.rows.validator(schema)
         pattern = self.opts.inputs[schema.name]
         inp = (duckdb_text.JsonlInput(schema, pattern)
                if all(detect_format(f) == "jsonl" for f in self.rows.files(schema.name))
                else duckdb_text.CsvInput(schema, pattern, self.opts.delimiter))
-        view = f"{schema.name}_rows"
         done = False
         if inp.ok:
-            con.execute(_sql(st.create_view(view, inp.select())))
+            create, key_check, drop = duckdb_text.view_texts(inp, f"{schema.name}_rows", self.texts)
+            con.execute(create)
             try:
-                done = self._text_rows(layout, out, _sql(inp.key_check))
+                done = self._text_rows(layout, out, key_check)
             finally:
-                con.execute(_sql(st.drop_view(view)))
+                con.execute(drop)
         if not done:
             self.restart(layout, out)
         return done

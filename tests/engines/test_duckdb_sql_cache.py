@@ -4,6 +4,7 @@ and a cached text is never used where the rules, the options or the data call fo
 another one."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -134,12 +135,26 @@ POPULATION_RULES = RULES.replace('  segment vip "贵宾" when spend >= 500',
                                  '  segment vip "贵宾" when percent_rank(spend) >= 50%')
 
 
-@pytest.mark.parametrize("text", [RULES, POPULATION_RULES], ids=["plain", "population_values"])
-def test_a_warm_apply_imports_neither_sqlglot_nor_the_parser_nor_pydantic(tmp_path, text):
-    """Population values: the clean pass's text (statistics from every row) is the one kept."""
+def _text_data(path: Path) -> Path:
+    """The customers of `_data(path, [10.0, 600.0, None])` as CSV or JSON Lines."""
+    rows = [("c0", "10.0", "Gold"), ("c1", "600.0", "Gold"), ("c2", "", "Gold")]
+    if path.suffix == ".csv":
+        path.write_text("id,spend,tier\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    else:
+        path.write_text("".join(json.dumps({"id": i, "spend": float(s) if s else None, "tier": t}) + "\n"
+                                for i, s, t in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("text, suffix", [(RULES, ".parquet"), (POPULATION_RULES, ".parquet"), (RULES, ".csv"),
+                                          (RULES, ".jsonl")], ids=["plain", "population_values", "csv", "jsonl"])
+def test_a_warm_apply_imports_neither_sqlglot_nor_the_parser_nor_pydantic(tmp_path, text, suffix):
+    """Population values: the clean pass's text (statistics from every row) is the one kept.
+    CSV and JSON Lines: the view DuckDB reads them through, and its key check."""
     rules = tmp_path / "r.seg"
     rules.write_text(text, encoding="utf-8")
-    data = _data(tmp_path / "c.parquet", [10.0, 600.0, None])
+    data = (_data(tmp_path / "c.parquet", [10.0, 600.0, None]) if suffix == ".parquet"
+            else _text_data(tmp_path / f"c{suffix}"))
     env = {**os.environ, "SEGDSL_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
     probe = ("import sys, runpy; sys.argv = ['segdsl', *sys.argv[1:]]\n"
              "try:\n    runpy.run_module('segdsl.cli', run_name='__main__')\n"
@@ -151,6 +166,9 @@ def test_a_warm_apply_imports_neither_sqlglot_nor_the_parser_nor_pydantic(tmp_pa
     assert runs[0].stdout.strip().splitlines()[-1] == "['lark', 'sqlglot'] 0", runs[0].stderr
     assert runs[1].stdout.strip().splitlines()[-1] == "[] 0", runs[1].stderr
     assert (tmp_path / "out0.parquet").read_bytes() == (tmp_path / "out1.parquet").read_bytes()
+    if suffix != ".parquet":      # read by DuckDB itself (engines/duckdb_text.py), from the cached texts
+        kept = json.loads(next((tmp_path / "cache").glob("sql-*.json")).read_text(encoding="utf-8"))
+        assert {k.split(":")[0] for k in kept} >= {"text-view", "text-keys", "text-drop"}
 
 
 def test_a_function_is_registered_for_a_query_that_calls_it_in_any_case():
