@@ -8,6 +8,7 @@ problems in the rules or the data, 2 wrong usage.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import functools
 import sys
@@ -874,11 +875,41 @@ def _shell_path(folder: Path, name: str) -> str:
     return render.visible(shlex.quote(str(folder / name)))
 
 
+def _command_word(argv: list[str]) -> str | None:
+    """The command the arguments name, when only `--lang` comes before it (anything else there,
+    such as `--help`, is the group's)."""
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--lang":
+            i += 2
+        elif a.startswith("--lang="):
+            i += 1
+        else:
+            return None if a.startswith("-") else a
+    return None
+
+
+def _click_command(argv: list[str]):
+    """The click group for these arguments. typer builds every command's options (reading each
+    function's signature) before it parses anything, a tenth of a short `apply`; a run of one
+    command gets a group of that one only, which parses, helps and fails alike. The group's own
+    help, or a word that names no command (answered with the names there are), gets them all."""
+    word = _command_word(argv)
+    chosen = [c for c in app.registered_commands
+              if (c.name or typer.main.get_command_name(c.callback.__name__)) == word]
+    if not chosen:
+        return typer.main.get_command(app)
+    one = copy.copy(app)
+    one.registered_commands = chosen
+    return typer.main.get_command(one)
+
+
 def main() -> None:
     asked = _language_asked(sys.argv[1:])
     lang = asked if asked in i18n.LANGUAGES else i18n.from_locale()
     try:
-        command = typer.main.get_command(app)
+        command = _click_command(sys.argv[1:])
         if lang != "en":
             i18n.set_language(lang)
             _translated_help(command)

@@ -10,7 +10,14 @@ bytes out, whichever engine ran the query.
 from __future__ import annotations
 
 import pyarrow as pa
-import pyarrow.compute as pc
+
+try:
+    # Arrow's compute functions called by name (the public pyarrow.compute.call_function is this
+    # one): importing pyarrow.compute builds a Python wrapper for each of its ~290 functions,
+    # about 25 ms, a tenth of a short DuckDB run, for the seven called here
+    from pyarrow._compute import call_function as _call
+except ImportError:     # pragma: no cover - a pyarrow that moved it
+    from pyarrow.compute import call_function as _call
 
 from .. import ir
 from ..backends.names import ORDER, ROW, conflict_columns, keep_column
@@ -69,9 +76,9 @@ class ArrowResults:
     def _drop_conflicts(self, result: pa.Table, raws, input_name: str) -> pa.Table:
         bad_mask = None
         for c in self.conflicts:
-            m = pc.is_valid(result.column(c))
-            bad_mask = m if bad_mask is None else pc.or_(bad_mask, m)
-        if pc.any(bad_mask).as_py():
+            m = _call("is_valid", [result.column(c)])
+            bad_mask = m if bad_mask is None else _call("or", [bad_mask, m])
+        if _call("any", [bad_mask]).as_py():
             keys = result.column(self.layout.key).filter(bad_mask).to_pylist()
             orders = result.column(ORDER).filter(bad_mask).to_pylist()
             reasons = [next(r for r in row if r) for row in
@@ -79,7 +86,7 @@ class ArrowResults:
             for key, order, reason in zip(keys, orders, reasons):
                 raw = raws.by_order(order) if hasattr(raws, "by_order") else raws[key]
                 self.bad.add(input_name, raw, reason)
-            result = result.filter(pc.invert(bad_mask))
+            result = result.filter(_call("invert", [bad_mask]))
         return result.drop_columns(self.conflicts)
 
 
@@ -99,8 +106,8 @@ class AscendingKeys:
             return
         keys = table.column(self.column).combine_chunks()
         n = len(keys)
-        if keys.null_count or (n > 1 and not pc.all(pc.greater(keys.slice(1), keys.slice(0, n - 1))).as_py()) \
-                or (self.last is not None and not pc.greater(keys[0], self.last).as_py()):
+        rising = n < 2 or _call("all", [_call("greater", [keys.slice(1), keys.slice(0, n - 1)])]).as_py()
+        if keys.null_count or not rising or (self.last is not None and not _call("greater", [keys[0], self.last]).as_py()):
             self.holds = False
         self.last = keys[n - 1]
 
@@ -114,11 +121,11 @@ def count(layout: Layout, table: pa.Table) -> None:
             # lists of no segment: the lists there are, less those with a length (no Python
             # number in the call: converting one makes pyarrow import pandas, a third of a
             # short run's time)
-            lengths = pc.list_value_length(column)
-            empty = (len(lengths) - lengths.null_count) - (pc.sum(pc.sign(lengths)).as_py() or 0)
+            lengths = _call("list_value_length", [column])
+            empty = (len(lengths) - lengths.null_count) - (_call("sum", [_call("sign", [lengths])]).as_py() or 0)
             if empty:
                 c["(none)"] += empty
-            column = pc.list_flatten(column)
-        for item in pc.value_counts(column).to_pylist():
+            column = _call("list_flatten", [column])
+        for item in _call("value_counts", [column]).to_pylist():
             v = item["values"]
             c[v if v is not None else "(none)"] += item["counts"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .. import ir
 from ..backends.layout import kept_names
@@ -24,7 +25,9 @@ from ..runtime.customers import Customer
 from .bad_rows import BadRows, input_names
 from .errors import fail
 from .options import ApplyOptions, DataError, Summary
-from .sure_rows import BatchChecks
+
+if TYPE_CHECKING:
+    from .sure_rows import BatchChecks
 
 
 class InputRows:
@@ -158,6 +161,7 @@ class InputRows:
         (engines/sure_rows.py) come with their record built from the batch's typed columns, with
         only the fields `names` (which must include the key); every other row, and every row of
         another format, is read by the shared validator."""
+        from .sure_rows import BatchChecks     # Arrow compute: only the Python engine checks batches
         v = self.validator(schema)
         checks = BatchChecks(schema, names, _trimmed(self.opts.null_values))
         keys = _Keys(self, schema)
@@ -186,7 +190,7 @@ class InputRows:
             yield part.done(None)
         return last
 
-    def _parquet_parts(self, v: RowValidator, checks: BatchChecks, keys: "_Keys", path: str, offset: int):
+    def _parquet_parts(self, v: RowValidator, checks: "BatchChecks", keys: "_Keys", path: str, offset: int):
         """A Parquet file, batch by batch: its sure rows typed by Arrow, the others validated;
         returns its rows."""
         nulls = _trimmed(self.opts.null_values)

@@ -210,7 +210,10 @@ def existing_files(pairs, cluster: bool = False) -> dict[str, Path]:
 
 def spark_conf(given) -> tuple[tuple[str, str], ...]:
     """Spark session settings, `KEY=VALUE` texts or a mapping, checked before anything runs
-    (engines/spark_session.py has the rules; it needs no PySpark)."""
+    (engines/spark_session.py has the rules; it needs no PySpark, but imports pyarrow, which a
+    command given none does not wait for here)."""
+    if not given:
+        return ()
     from ..engines.spark_session import parse_conf
     return parse_conf(given or ())
 
