@@ -278,7 +278,7 @@ class InputRows:
                 yield key, rec, raw.order, raw.values if keep else None
             return
         for part in self.customer_parts(schema, names):
-            for i, rec in enumerate(part.records):
+            for i, rec in enumerate(part.every_record):
                 place = part.place(i)
                 if rec is None:
                     self.bad.add(schema.name, *place)
@@ -325,12 +325,23 @@ class Part:
     """A batch of an input's rows, in order, ready to segment. Entry i is a good row (`keys[i]`,
     `records[i]`) or a bad one (`records[i]` is None, `places[i]` is (RawRow, reason)). A good
     row's place is its position in `batch` (a row Arrow typed) or its RawRow; `places` None:
-    entry i is position i of `batch`. `clean`: no bad row."""
+    entry i is position i of `batch`. `clean`: no bad row. A part Arrow typed whole has
+    `columns` (field name → values) and no `records` until one asks for `every_record`: the
+    Python engine segments it from the columns (backends/python.py, `evaluate_columns`)."""
     keys: list
-    records: list
+    records: list | None
     places: list | None
     batch: ParquetBatch | None
     clean: bool
+    columns: dict | None = None
+
+    @cached_property
+    def every_record(self) -> list:
+        """Entry i's record (None for a bad row): `records`, or one dict per row of `columns`."""
+        if self.records is not None:
+            return self.records
+        names = list(self.columns)
+        return [dict(zip(names, row)) for row in zip(*self.columns.values())] if names else [{} for _ in self.keys]
 
     def place(self, i: int):
         return i if self.places is None else self.places[i]
@@ -440,8 +451,7 @@ def _clean_part(names: tuple, batch: ParquetBatch, checked, keys: _Keys) -> Part
             return None
     else:
         values = list(orders)
-    records = [dict(zip(names, row)) for row in zip(*checked.columns)] if names else [{} for _ in orders]
-    return Part(values, records, None, batch, True)
+    return Part(values, None, None, batch, True, dict(zip(names, checked.columns)))
 
 
 def _mixed_part(v: RowValidator, names: tuple, batch: ParquetBatch, checked, keys: _Keys) -> Part:

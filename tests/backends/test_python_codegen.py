@@ -243,3 +243,69 @@ def _constants_only(node: ast.AST) -> bool:
     if isinstance(node, ast.UnaryOp):
         return _constants_only(node.operand)
     return False
+
+
+BATCH_RULES = '''
+ruleset m
+input customer key id { id: string  arpu: number?  joined: date? }
+param as_of: date = 2026-11-01
+let days = days_between(joined, as_of)
+dimension value first {
+  segment high when arpu > 100
+  segment new when days < 30
+  otherwise other
+}
+dimension tags all {
+  segment spender when arpu >= 50
+  segment known when joined is not null
+}
+'''
+
+
+def test_a_batch_of_columns_is_segmented_as_each_record_is(tmp_path):
+    """`evaluate_columns` (the Python engine's form for a clean batch) runs evaluate's own
+    statements in a loop over the columns, and its lines map back to the same rules."""
+    import datetime as dt
+    rs = ruleset(tmp_path, BATCH_RULES)
+    program = compile_program(rs)
+    records = [{"id": "a", "arpu": 150.0, "joined": None}, {"id": "b", "arpu": None, "joined": dt.date(2026, 10, 20)},
+               {"id": "c", "arpu": 60.0, "joined": dt.date(2020, 1, 1)}, {"id": "d", "arpu": None, "joined": None}]
+    params = {"as_of": dt.date(2026, 11, 1)}
+    columns = {name: [r[name] for r in records] for name in ("id", "arpu", "joined")}
+    want = [program.evaluate(r, {}, params, [], {}) for r in records]
+    assert program.evaluate_columns(columns, len(records), params, [], {}) == want
+    assert want == [("high", ("spender",)), ("new", ("known",)), ("other", ("spender", "known")), ("other", ())]
+    assert program.evaluate_columns({name: [] for name in columns}, 0, params, [], {}) == []
+    lines = program.source.splitlines()
+    start = next(i for i, line in enumerate(lines, 1) if line.startswith("def evaluate_columns("))
+    mapped = [(ln, sp) for ln, sp in program.line_map if ln > start]
+    assert {sp.line for _, sp in mapped} == {sp.line for ln, sp in program.line_map if ln < start}
+    for ln, sp in mapped:
+        if sp.line == 7:
+            assert "# high" in lines[ln - 1]
+
+
+def test_a_batch_reading_no_field_still_has_a_result_per_customer(tmp_path):
+    rs = ruleset(tmp_path, '''
+ruleset m
+input customer key id { id: string }
+dimension everyone first {
+  segment all_of_them when true
+}
+''')
+    program = compile_program(rs)
+    assert program.evaluate_columns({}, 3, {}, [], {}) == [("all_of_them",)] * 3
+
+
+def test_rules_reading_related_rows_have_no_batch_form(tmp_path):
+    rs = ruleset(tmp_path, '''
+ruleset m
+input customer key id { id: string }
+related orders of customer by customer_id { customer_id: string  amount: number }
+dimension buyer first {
+  segment big when sum(orders.amount) > 100
+  otherwise small
+}
+''')
+    program = compile_program(rs)
+    assert program.evaluate_columns is None and "def evaluate_columns" not in program.source
