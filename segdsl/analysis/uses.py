@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..source import Span
-from ..syntax import ast as A
+
+if TYPE_CHECKING:       # the syntax tree's forty classes, only named here: a warm `check` builds none
+    from ..syntax import ast as A
 
 
 @dataclass(frozen=True, slots=True)
