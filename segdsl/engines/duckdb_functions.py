@@ -13,15 +13,14 @@ from typing import Callable
 
 import pyarrow as pa
 
-from ..builtins import EXACT_CUME, EXACT_PAIR_ARRAYS, EXACT_PARTIALS, EXACT_SUM, FULL_LOWER, FULL_UPPER
-from ..runtime import exact
-from ..runtime.population import fsum
+from ..runtime.function_names import EXACT_CUME, EXACT_PAIR_ARRAYS, EXACT_PARTIALS, EXACT_SUM, FULL_LOWER, FULL_UPPER
 
 DUCKDB_FUNCTIONS = (EXACT_SUM, FULL_UPPER, FULL_LOWER, EXACT_PARTIALS, EXACT_CUME, EXACT_PAIR_ARRAYS)
 
 
 def exact_sum(values) -> float:
     """The language's sum of numbers (population.fsum) of those not null."""
+    from ..runtime.population import fsum
     return fsum([v for v in values if v is not None])
 
 
@@ -70,7 +69,7 @@ def register_duckdb(con, names=DUCKDB_FUNCTIONS) -> None:
     which lets them go."""
     import duckdb
 
-    from ..runtime import exact_arrays
+    from ..runtime import exact, exact_arrays
     double, text = duckdb.sqltype("DOUBLE"), duckdb.sqltype("VARCHAR")
     if EXACT_SUM in names:
         con.create_function(EXACT_SUM, _exact_sums, [duckdb.list_type(double)], double, type="arrow")
