@@ -106,8 +106,9 @@ class AscendingKeys:
             return
         keys = table.column(self.column).combine_chunks()
         n = len(keys)
-        rising = n < 2 or _call("all", [_call("greater", [keys.slice(1), keys.slice(0, n - 1)])]).as_py()
-        if keys.null_count or not rising or (self.last is not None and not _call("greater", [keys[0], self.last]).as_py()):
+        rising = not keys.null_count and (
+            n < 2 or _call("all", [_call("greater", [keys.slice(1), keys.slice(0, n - 1)])]).as_py())
+        if not rising or (self.last is not None and not _call("greater", [keys[0], self.last]).as_py()):
             self.holds = False
         self.last = keys[n - 1]
 

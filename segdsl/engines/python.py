@@ -77,7 +77,7 @@ class _PythonRun:
                     if part.columns is not None and evaluate_columns is not None:
                         results = evaluate_columns(part.columns, len(part.keys), params, stats, _NO_ROWS)
                     else:
-                        results = [evaluate(rec, _NO_ROWS, params, stats, _NO_ROWS) for rec in part.records]
+                        results = [evaluate(rec, _NO_ROWS, params, stats, _NO_ROWS) for rec in part.every_record]
                     batches.extend(part.keys, results, part.all_kept(kept) if kept else None)
                     continue
                 for i, (key, rec) in enumerate(zip(part.keys, part.every_record)):

@@ -215,7 +215,7 @@ def spark_conf(given) -> tuple[tuple[str, str], ...]:
     if not given:
         return ()
     from ..engines.spark_session import parse_conf
-    return parse_conf(given or ())
+    return parse_conf(given)
 
 
 CLUSTER_TABLE = "table:"
