@@ -6,8 +6,6 @@ Built on a miss of the SQL cache only: a warm run finds these texts there.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlglot import exp
 
 from .. import ir
@@ -17,25 +15,22 @@ from ..io.readers import CELL_LIMIT
 from ..types import Kind
 from . import statements as st
 from .column_types import sure_enum_values
-
-if TYPE_CHECKING:
-    from .duckdb_text import CsvInput, JsonlInput
+from .duckdb_text import CsvInput, JsonlInput
 
 UNSURE = "segdsl: a row the shared reader must read"
 # the shared reader's cell limit, the one every engine keeps: a longer cell goes to it
 _CELL_LIMIT = CELL_LIMIT
 
 
-def texts(inp: "CsvInput | JsonlInput", view: str) -> tuple[str, str, str]:
+def texts(inp: CsvInput | JsonlInput, view: str) -> tuple[str, str, str]:
     """(create the view `view` of typed rows with the key first, check that no key repeats,
     drop the view), rendered for DuckDB."""
-    select = _jsonl_select if inp.parts()[0] == "jsonl" else _csv_select
-    key_check, rows = select(inp)
+    key_check, rows = _jsonl_select(inp) if isinstance(inp, JsonlInput) else _csv_select(inp)
     return (st.sql(st.create_view(view, rows), "duckdb"), st.sql(key_check, "duckdb"),
             st.sql(st.drop_view(view), "duckdb"))
 
 
-def _csv_select(inp: "CsvInput") -> tuple[exp.Select, exp.Select]:
+def _csv_select(inp: CsvInput) -> tuple[exp.Select, exp.Select]:
     """(the key check, the typed rows with the key first: any row that is not sure stops the query)."""
     position = {name: i for i, name in enumerate(inp.header)}
     names = [f"c{i}" for i in range(len(inp.header))]
@@ -65,7 +60,7 @@ def _csv_select(inp: "CsvInput") -> tuple[exp.Select, exp.Select]:
                                                      canonical=f.name == inp.schema.key))
 
 
-def _jsonl_select(inp: "JsonlInput") -> tuple[exp.Select, exp.Select]:
+def _jsonl_select(inp: JsonlInput) -> tuple[exp.Select, exp.Select]:
     """(the key check, the typed rows with the key first: any row that is not sure stops the query)."""
     columns = list(dict.fromkeys(f.column for f in inp.schema.fields))
     names = {c: f"c{i}" for i, c in enumerate(columns)}
