@@ -513,7 +513,7 @@ class Segmentation:
 
     def _sources(self, data) -> dict[str, Any]:
         """Input name → what to read, customer input first."""
-        from .engines.base import check_inputs
+        from .engines.bad_rows import check_inputs
         given = dict(data) if isinstance(data, Mapping) else {self.inputs[0]: data}
         check_inputs(self.ruleset, list(given))
         return {n: given[n] for n in self.inputs if n in given}

@@ -4,11 +4,15 @@ Engines that meet rows in file order (the streaming paths) settle a bad row
 at once, so `fail` stops the run at the first one. Engines that meet rows out
 of order (joins, two passes, SQL) collect them and settle them at the end,
 in input order and row order: every engine then fails on, skips or
-quarantines the same rows in the same order, with the same words.
+quarantines the same rows in the same order, with the same words. The
+inputs' names and the check of which inputs a run was given are here too,
+where every engine and the application service find them without loading
+the engines' common ground (base.py).
 """
 from __future__ import annotations
 
 from .. import ir
+from .errors import fail
 from .options import ApplyOptions, DataError, Summary
 
 
@@ -54,3 +58,16 @@ class BadRows:
 def input_names(rs: ir.Ruleset) -> list[str]:
     """The ruleset's inputs: the customer input first, then related inputs in declaration order."""
     return ([rs.customer.name] if rs.customer else []) + [r.name for r in rs.related]
+
+
+def check_inputs(rs: ir.Ruleset, given: list[str]) -> None:
+    """Every input given is one the ruleset has, and the one it needs is there (the
+    customer input, else the first related one)."""
+    names = input_names(rs)
+    unknown = [n for n in given if n not in names]
+    if unknown:
+        raise fail("unknown-input", "input", unknown[0],
+                   f"the ruleset has no input `{unknown[0]}` (inputs: {', '.join(names)})", usage=True)
+    missing = [n for n in names[:1] if n not in given]
+    if missing:
+        raise fail("missing-input", "input", missing[0], f"give the `{missing[0]}` input", usage=True)

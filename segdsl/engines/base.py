@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Callable, Mapping, Protocol, runtime_checkable
 
 from .. import ir
 from ..io.errors import InputError
-from .bad_rows import input_names
-from .errors import DataError, fail
+from .bad_rows import check_inputs
+from .errors import DataError
 from .options import ApplyOptions, Summary
 
 if TYPE_CHECKING:
@@ -84,19 +84,6 @@ def run_guarded(rs: ir.Ruleset, opts: ApplyOptions, run: Callable[[], Summary]) 
         raise DataError(f"{exc.filename or 'output'}: {exc.strerror}") from None
     summary.customers = summary.written       # customers segmented; a `unique` conflict is a bad row
     return summary
-
-
-def check_inputs(rs: ir.Ruleset, given: list[str]) -> None:
-    """Every input given is one the ruleset has, and the one it needs is there (the
-    customer input, else the first related one)."""
-    names = input_names(rs)
-    unknown = [n for n in given if n not in names]
-    if unknown:
-        raise fail("unknown-input", "input", unknown[0],
-                   f"the ruleset has no input `{unknown[0]}` (inputs: {', '.join(names)})", usage=True)
-    missing = [n for n in names[:1] if n not in given]
-    if missing:
-        raise fail("missing-input", "input", missing[0], f"give the `{missing[0]}` input", usage=True)
 
 
 def run_tables_through_files(engine: Engine, plan: "Plan", tables: Mapping[str, "pa.Table"],

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from .. import ir
 from ..check.frontend import CheckResult, check_file
 from ..engines import registry
+from ..engines.bad_rows import check_inputs
 from ..engines.errors import fail
 from ..engines.options import ApplyOptions, Summary
 
@@ -162,7 +163,6 @@ def input_files(rs: ir.Ruleset, given: Mapping[str, str] | Sequence[tuple[str, s
     what only a cluster engine reads (a directory, `table:NAME`, a URI such as hdfs://...);
     `engine_for` refuses those for the other engines."""
     pairs = list(given.items()) if isinstance(given, Mapping) else [(n, p) for n, p in given]
-    from ..engines.base import check_inputs
     check_inputs(rs, [n for n, _ in pairs])
     first: dict[str, str] = {}
     for name, path in pairs:
@@ -317,7 +317,6 @@ def apply_tables(rs: ir.Ruleset, engine: str, tables: Mapping[str, "pa.Table"], 
     """Segments Arrow tables by input name (besides files in `options.inputs`); `names` says how
     messages call each table. The result table, or None when written to `options.output`."""
     from ..passes import build_plan
-    from ..engines.base import check_inputs
     check_inputs(rs, [*options.inputs, *tables])
     chosen = engine_for(engine, options, rs)
     _check_run(rs, options)
@@ -331,7 +330,6 @@ def apply_frames(rs: ir.Ruleset, frames: Mapping[str, Any], options: ApplyOption
     policy, else None); nothing runs until the caller asks for rows (engines/spark_lazy.py,
     engines/polars_lazy.py)."""
     from ..passes import build_plan
-    from ..engines.base import check_inputs
     check_inputs(rs, list(frames))
     engine_for(engine, options, rs)
     if options.quarantine is not None:
@@ -431,7 +429,6 @@ def compute_stats(rs: ir.Ruleset, options: ApplyOptions, output: Path | None = N
     the file it will be written to, is checked first."""
     from . import stats
     check_on_error(options.on_error, ("fail", "skip"))
-    from ..engines.base import check_inputs
     check_inputs(rs, list(options.inputs))
     check_encoding(options.encoding)
     check_files(rs, options.inputs, {"output": output})
