@@ -309,3 +309,31 @@ dimension buyer first {
 ''')
     program = compile_program(rs)
     assert program.evaluate_columns is None and "def evaluate_columns" not in program.source
+
+
+def test_an_all_dimension_grows_a_tuple_in_segment_order(tmp_path):
+    """Matching names are added to a tuple (no list, appends and `tuple()` per customer),
+    still in the order the segments are written; a `unique` conflict names them alike."""
+    rs = ruleset(tmp_path, '''
+ruleset t
+input customer key id { id: string  x: int }
+dimension tags all {
+  segment big when x > 10
+  segment odd when x in [5, 9, 13]
+  segment any when true
+}
+dimension u unique {
+  segment a when x > 1
+  segment b when x > 5
+  otherwise o
+}
+''')
+    program = compile_program(rs)
+    evaluate = next(n for n in ast.walk(ast.parse(program.source))
+                    if isinstance(n, ast.FunctionDef) and n.name == "evaluate")
+    assert not {"list", "tuple"} & {n.id for n in ast.walk(evaluate) if isinstance(n, ast.Name)}
+    assert not any(isinstance(n, (ast.List, ast.Attribute)) for n in ast.walk(evaluate))
+    got = [program.evaluate({"id": "k", "x": x}, {}, {}, [], {})[0] for x in (11, 4, 13)]
+    assert got == [("big", "any"), ("any",), ("big", "odd", "any")]
+    conflict = program.evaluate({"id": "k", "x": 9}, {}, {}, [], {})[1]
+    assert conflict.segments == ("a", "b") and type(conflict.segments) is tuple
