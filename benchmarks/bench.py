@@ -6,7 +6,8 @@
 2. the fixed cost of a command against a bare `import duckdb` (benchmarks/fixed_cost.py);
 3. compile time as the ruleset grows (benchmarks/compile_scale.py);
 4. the generated `evaluate` against hand-written if/elif in-process (benchmarks/macro.py);
-5. against rule-engine and JsonLogic on the same logic (benchmarks/rules_engines.py).
+5. against rule-engine, zen-engine (expressions and decision tables) and JsonLogic on the same
+   logic (benchmarks/rules_engines.py).
 
 `--rows N` (default 1,000,000; 10,000,000 on request), `--quick` for small sizes.
 Figures and the machine: docs/performance.md.

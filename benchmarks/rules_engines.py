@@ -1,14 +1,19 @@
 """segdsl's generated Python against the rules engines people reach for, on the same logic.
 
 telecom_bench.seg written as rules for rule-engine (its expression language), zen-engine
-(GoRules' expression language, compiled once) and JsonLogic (panzi-json-logic), evaluated per customer in-process as their documentation shows: the
-rules of a `first` dimension in order until one matches, every rule of an `all` one. The
-rules engines are given `days_idle` computed beforehand (neither has date arithmetic that
-reads alike), which only helps them. Every engine's segments are compared with
-hand-written if/elif (benchmarks/macro.hand_segment) on every customer before any time is
-printed. segdsl is timed in two forms: as its Python engine runs a clean batch
-(`evaluate_columns` over the batch's typed columns) and per customer (`evaluate` on a dict,
-the form the rules engines are given). The rules engines are optional: `pip install '.[bench]'`; a missing one is left out.
+and JsonLogic (panzi-json-logic), evaluated per customer in-process as their documentation
+shows. rule-engine, zen-engine's expressions (compiled once) and JsonLogic evaluate the
+rules of a `first` dimension in order until one matches and every rule of an `all` one.
+zen-engine is also run as GoRules' decision model (JDM): one decision table per dimension
+(hit policy first, or collect for the `all` one), chained, evaluated once per customer
+through `ZenEngine.evaluate` (the form its documentation leads with). The rules engines
+are given `days_idle` computed beforehand (none has date arithmetic that reads alike),
+which only helps them. Every engine's segments are compared with hand-written if/elif
+(benchmarks/macro.hand_segment) on every customer before any time is printed. segdsl is
+timed in two forms: as its Python engine runs a clean batch (`evaluate_columns` over the
+batch's typed columns) and per customer (`evaluate` on a dict, the form the rules engines
+are given). The rules engines are optional: `pip install '.[bench]'`; a missing one is
+left out.
 
 Run: `python benchmarks/rules_engines.py [--rows 20000]`.
 """
@@ -98,6 +103,65 @@ def zen_segmenter():
     return _with_rules(compiled, lambda rule, data: bool(rule.evaluate(data)), drop=("last_recharge",))
 
 
+# zen-engine's decision model: (dimension, hit policy, input fields, [(cells, segment)]),
+# a cell being a unary test of its column's field ("" matches anything)
+TABLES = [
+    ("value", "first", ["arpu"], [([">= 300"], "top"), ([">= 150"], "high"), ([">= 60"], "mid"),
+                                  (["< 60"], "low"), ([""], "unknown")]),
+    ("status", "first", ["network", "days_idle", "complaints_90d", "tenure_months"], [
+        (['"in_net"', "> 60", "", ""], "churn_risk"), (['"in_net"', "", ">= 3", ""], "churn_risk"),
+        (['"in_net"', "", "", "< 3"], "new"), (['"in_net"', "", "", ""], "active"),
+        (['"recalled"', "", "", ""], "recalled"), (['"off_net", "former"', "", "", ""], "lost"),
+        (['"competitor"', "", "", ""], "prospect")]),
+    ("credit", "first", ["credit_score"], [([">= 750"], "excellent"), ([">= 650"], "good"), ([">= 550"], "fair"),
+                                           (["< 550"], "poor"), ([""], "unrated")]),
+    ("tags", "collect", ["age", "gender", "complaints_90d", "satisfaction", "plan"], [
+        ([">= 60", "", "", "", ""], "senior"), (["[18..30]", "", "", "", ""], "youth"),
+        (["[18..35]", '"F"', "", "", ""], "young_f"), (["", "", ">= 2", "", ""], "complainer"),
+        (["", "", "", "< 3", ""], "unhappy"), (["", "", "", "", '"family", "business"'], "group_plan")]),
+    ("quadrant", "first", ["value", "status"], [
+        (['"top", "high"', '"active", "new"'], "star"), (['"top", "high", "mid"', '"churn_risk"'], "save"),
+        (['"mid"', '"active", "new"'], "grow"), (["", ""], "other")]),
+]
+
+
+def zen_decision_graph() -> dict:
+    """TABLES as a JDM graph: input → a table per dimension, in order → output. Each table
+    passes its input through and adds its dimension (a `collect` table: a list of rows)."""
+    import json
+    nodes = [{"id": "in", "name": "customer", "type": "inputNode"}]
+    for name, policy, fields, rules in TABLES:
+        out_field = "segment" if policy == "collect" else name
+        rows = [{"_id": f"{name}{r}", **{f"i{k}": cell for k, cell in enumerate(cells)}, "o": json.dumps(segment)}
+                for r, (cells, segment) in enumerate(rules)]
+        content = {"hitPolicy": policy, "passThrough": True, "rules": rows,
+                   "inputs": [{"id": f"i{k}", "name": f, "field": f} for k, f in enumerate(fields)],
+                   "outputs": [{"id": "o", "name": out_field, "field": out_field}]}
+        if policy == "collect":
+            content["outputPath"] = name
+        nodes.append({"id": name, "name": name, "type": "decisionTableNode", "content": content})
+    nodes.append({"id": "out", "name": "segments", "type": "outputNode"})
+    order = [n["id"] for n in nodes]
+    return {"contentType": "application/vnd.gorules.decision", "nodes": nodes,
+            "edges": [{"id": f"e{i}", "type": "edge", "sourceId": a, "targetId": b}
+                      for i, (a, b) in enumerate(zip(order, order[1:]))]}
+
+
+def zen_tables_segmenter():
+    import zen
+    engine = zen.ZenEngine({"loader": {"type": "static", "content": {"segments": zen_decision_graph()}}})
+    names = [name for name, *_ in TABLES]
+
+    def segment(rec: dict) -> tuple:
+        data = dict(rec)
+        last = data.pop("last_recharge")        # it takes no date values
+        data["days_idle"] = None if last is None else (AS_OF - last).days
+        got = engine.evaluate("segments", data)["result"]
+        return tuple(tuple(row["segment"] for row in got.get(name, ())) if name == "tags" else got.get(name)
+                     for name in names)
+    return segment
+
+
 def json_logic_segmenter():
     from json_logic import jsonLogic
     compiled = [(n, p, [(s, logic) for s, _, logic in rules], o) for n, p, rules, o in DIMENSIONS]
@@ -142,6 +206,7 @@ def main() -> None:
             EVALUATE: lambda: run_generated(evaluate, records, params),
             "hand-written if/elif": lambda: [hand_segment(r) for r in records]}
     for name, make in (("rule-engine", rule_engine_segmenter), ("zen-engine (expressions)", zen_segmenter),
+                       ("zen-engine (decision tables)", zen_tables_segmenter),
                        ("JsonLogic (panzi-json-logic)", json_logic_segmenter)):
         try:
             segment = make()
