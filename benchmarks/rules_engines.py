@@ -153,10 +153,7 @@ def zen_tables_segmenter():
     names = [name for name, *_ in TABLES]
 
     def segment(rec: dict) -> tuple:
-        data = dict(rec)
-        last = data.pop("last_recharge")        # it takes no date values
-        data["days_idle"] = None if last is None else (AS_OF - last).days
-        got = engine.evaluate("segments", data)["result"]
+        got = engine.evaluate("segments", rules_input(rec, drop=("last_recharge",)))["result"]   # no date values
         return tuple(tuple(row["segment"] for row in got.get(name, ())) if name == "tags" else got.get(name)
                      for name in names)
     return segment
@@ -168,13 +165,20 @@ def json_logic_segmenter():
     return _with_rules(compiled, lambda rule, data: bool(jsonLogic(rule, data)))
 
 
+def rules_input(rec: dict, drop=()) -> dict:
+    """A customer as the rules engines are given it: `days_idle` computed beforehand, the
+    fields in `drop` left out."""
+    data = dict(rec)
+    last = rec["last_recharge"]
+    data["days_idle"] = None if last is None else (AS_OF - last).days
+    for k in drop:
+        del data[k]
+    return data
+
+
 def _with_rules(compiled, matches, drop=()):
     def segment(rec: dict) -> tuple:
-        data = dict(rec)
-        last = rec["last_recharge"]
-        data["days_idle"] = None if last is None else (AS_OF - last).days
-        for k in drop:
-            del data[k]
+        data = rules_input(rec, drop)
         out = []
         for name, policy, rules, otherwise in compiled:
             if policy == "all":
