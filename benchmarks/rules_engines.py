@@ -10,10 +10,12 @@ through `ZenEngine.evaluate` (the form its documentation leads with). The rules 
 are given `days_idle` computed beforehand (none has date arithmetic that reads alike),
 which only helps them. Every engine's segments are compared with hand-written if/elif
 (benchmarks/macro.hand_segment) on every customer before any time is printed. segdsl is
-timed in two forms: as its Python engine runs a clean batch (`evaluate_columns` over the
-batch's typed columns) and per customer (`evaluate` on a dict, the form the rules engines
-are given). The rules engines are optional: `pip install '.[bench]'`; a missing one is
-left out.
+timed in three forms: as its Python engine runs a clean batch (the vector form,
+backends/vector.py, over the batch's typed Arrow columns, giving each dimension's
+values as a list), the generated code's loop over the batch's columns
+(`evaluate_columns`, its form for rules without a vector form), and per customer
+(`evaluate` on a dict, the form the rules engines are given). The rules engines are
+optional: `pip install '.[bench]'`; a missing one is left out.
 
 Run: `python benchmarks/rules_engines.py [--rows 20000]`.
 """
@@ -30,7 +32,8 @@ sys.path.insert(0, str(HERE))
 from macro import AS_OF, RULES, generate, hand_segment, run_generated  # noqa: E402
 
 NULL = None
-ENGINE = "segdsl Python engine (a batch's columns)"
+ENGINE = "segdsl Python engine (a clean batch in Arrow)"
+LOOP = "segdsl generated loop (a batch's columns)"
 EVALUATE = "segdsl evaluate (one dict per customer)"
 
 
@@ -196,17 +199,25 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=20_000)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
+    import pyarrow as pa
+    from segdsl.backends.arrow_types import ARROW_TYPES
     from segdsl.backends.python import compile_program
+    from segdsl.backends.vector import compile_vector
     from segdsl.check.frontend import check_file
+    from segdsl.passes import build_plan
     from segdsl.service.params import resolve_params
     rs = check_file(RULES).ruleset
-    program, params = compile_program(rs), resolve_params(rs)
+    plan = build_plan(rs)
+    program, vector, params = compile_program(plan), compile_vector(plan), resolve_params(rs)
     evaluate, evaluate_columns = program.evaluate, program.evaluate_columns
     records = generate(random.Random(20261101), 0, args.rows)
-    # the Python engine's form: a clean batch's typed columns (to_pylist per column), no dicts
+    # the Python engine's forms of a clean batch: its typed Arrow columns, or the same as lists
     columns = {name: [r[name] for r in records] for name in records[0]}
+    kinds = {f.name: f.type.kind for f in rs.customer.fields}
+    arrays = {name: pa.array(columns[name], ARROW_TYPES[kinds[name]]) for name in vector.fields}
     expected = [hand_segment(r) for r in records]
-    runs = {ENGINE: lambda: evaluate_columns(columns, len(records), params, [], {}),
+    runs = {ENGINE: lambda: vector.evaluate(arrays, len(records), params),
+            LOOP: lambda: evaluate_columns(columns, len(records), params, [], {}),
             EVALUATE: lambda: run_generated(evaluate, records, params),
             "hand-written if/elif": lambda: [hand_segment(r) for r in records]}
     for name, make in (("rule-engine", rule_engine_segmenter), ("zen-engine (expressions)", zen_segmenter),
@@ -219,7 +230,7 @@ def main() -> None:
             continue
         runs[name] = (lambda s: lambda: [s(r) for r in records])(segment)
     for name, run in runs.items():        # the same segments for every customer, or no table
-        got = run()
+        got = list(zip(*run())) if name == ENGINE else run()
         bad = next((i for i, (a, b) in enumerate(zip(got, expected)) if tuple(a) != tuple(b)), None)
         assert bad is None and len(got) == len(expected), f"{name} differs at {bad}: {got[bad]} != {expected[bad]}"
     best = {name: float("inf") for name in runs}

@@ -23,6 +23,9 @@ through the engine contract alone (`through_contract`).
 Engines:
   interp      the reference interpreter (the oracle)
   python      the generated Python code
+  vector      the vector form (backends/vector.py) of a clean batch, as the Python engine
+              runs it: Arrow compute over the batch's typed columns, the generated code
+              for a batch it calls Inexact or a ruleset it has no form for
   duckdb      the compiled SQL on in-memory DuckDB over prepared tables
               (field names, enum member names), as `apply --engine duckdb`
               feeds it
@@ -103,6 +106,31 @@ def interp(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
 def python(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
     got = evaluate_with_generated(rs, population, params, {})
     return {customer_key(rs, c): _normalise(rs, g) for c, g in zip(population, got)}
+
+
+# how each run of the vector runner went: "exact", "inexact" (a batch the generated code
+# segments) or "no form" (a ruleset it has none for); the property suites count them
+VECTOR_OUTCOMES: list[str] = []
+
+
+def vector(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
+    from segdsl.backends.vector import ARROW_TYPES, Inexact, compile_vector
+    program = compile_vector(build_plan(rs))
+    outcome = "no form"
+    if program is not None:
+        kinds = {f.name: f.type.kind for f in rs.customer.fields}
+        columns = {n: pa.array([c.record.get(n) for c in population], ARROW_TYPES[kinds[n]]) for n in program.fields}
+        try:
+            got = program.evaluate(columns, len(population), params)
+        except Inexact:
+            outcome = "inexact"
+        else:
+            VECTOR_OUTCOMES.append("exact")
+            names = [d.name for d in rs.dimensions]
+            rows = zip(*got) if got else [()] * len(population)
+            return {customer_key(rs, c): _normalise(rs, dict(zip(names, values))) for c, values in zip(population, rows)}
+    VECTOR_OUTCOMES.append(outcome)
+    return python(rs, population, params)
 
 
 # ---- SQL on DuckDB ---------------------------------------------------------------
@@ -383,7 +411,7 @@ def first_conflict_only(rs: ir.Ruleset, expected: dict) -> dict:
     return out
 
 
-_TEST_ONLY: dict[str, Runner] = {"interp": interp, "duckdb_sql": duckdb_sql, "postgres": postgres}
+_TEST_ONLY: dict[str, Runner] = {"interp": interp, "duckdb_sql": duckdb_sql, "postgres": postgres, "vector": vector}
 _OWN_RUNNERS: dict[str, Runner] = {"python": python, "duckdb": duckdb, "spark": spark, "polars": polars}
 
 

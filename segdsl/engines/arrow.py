@@ -20,14 +20,12 @@ except ImportError:     # pragma: no cover - a pyarrow that moved it
     from pyarrow.compute import call_function as _call
 
 from .. import ir
+from ..backends.arrow_types import ARROW_TYPES
 from ..backends.names import ORDER, ROW, conflict_columns, keep_column
-from ..types import Kind
 from .bad_rows import BadRows
 from .options import Summary
 from .output import Layout
 
-ARROW_TYPES = {Kind.INT: pa.int64(), Kind.NUMBER: pa.float64(), Kind.BOOL: pa.bool_(), Kind.STRING: pa.string(),
-               Kind.ENUM: pa.string(), Kind.DATE: pa.date32(), Kind.DATETIME: pa.timestamp("us")}
 
 
 def arrow_schema(schema: ir.InputSchema, row: bool, keep: list[tuple[str, str]], ordered: bool = False) -> pa.Schema:

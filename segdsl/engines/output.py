@@ -36,10 +36,9 @@ class Layout:
         # what row() needs per dimension, looked up once rather than per customer
         self._dims = tuple((d.name, d.policy == "all", self.counts[d.name]) for d in self.rs.dimensions)
 
-    def fill(self, keys: list, results: list[tuple], kept: list[dict | None] | None = None) -> dict[str, list]:
-        """The output columns of customers (`results`: each one's segment values, as `row`
-        takes them), counted: what `row` gives for each, a column at a time."""
-        per_dim = list(zip(*results)) if results else [()] * len(self._dims)
+    def fill(self, keys: list, per_dim: list[list], kept: list[dict | None] | None = None) -> dict[str, list]:
+        """The output columns of customers (`per_dim`: each dimension's values, a customer's
+        as `row` takes them), counted: what `row` gives for each, a column at a time."""
         out: dict[str, list] = {self.key: keys}
         for (name, is_all, c), values in zip(self._dims, per_dim):
             out[name] = list(values)
@@ -185,12 +184,15 @@ class Batches:
 
 class ColumnBatches:
     """Customers' results gathered into batches of the run's size, each written as columns
-    (Layout.fill) and counted as written: no output dict per customer."""
+    (Layout.fill) and counted as written: no output dict per customer. Results come a
+    customer at a time (`add`, `extend`: a tuple of its dimensions' values each) or a
+    batch's dimensions at a time (`extend_columns`, the vector form's), in order either way."""
 
     def __init__(self, out, layout: Layout, size: int, summary: Summary):
         self.out, self.layout, self.size, self.summary = out, layout, size, summary
         self.keys: list = []
-        self.results: list[tuple] = []
+        self.results: list[tuple] = []        # customers' tuples not yet moved into `values`
+        self.values: list[list] = [[] for _ in layout.rs.dimensions]
         self.kept: list[dict | None] = []
 
     def add(self, key, values: tuple, kept: dict | None = None) -> None:
@@ -210,12 +212,32 @@ class ColumnBatches:
         if len(self.keys) >= self.size:
             self.flush()
 
+    def extend_columns(self, keys: list, values: list[list], kept: list[dict | None] | None = None) -> None:
+        """Many customers at once, given as one list per dimension."""
+        self.settle()
+        self.keys.extend(keys)
+        for column, more in zip(self.values, values):
+            column.extend(more)
+        if self.layout.keep:
+            self.kept.extend(kept)
+        if len(self.keys) >= self.size:
+            self.flush()
+
+    def settle(self) -> None:
+        """The customers added one by one, moved into the dimensions' lists."""
+        if self.results:
+            for column, more in zip(self.values, zip(*self.results)):
+                column.extend(more)
+            self.results = []
+
     def flush(self) -> None:
         n = len(self.keys)
         if n:
-            self.out.write_columns(self.layout.fill(self.keys, self.results, self.kept), n)
+            self.settle()
+            self.out.write_columns(self.layout.fill(self.keys, self.values, self.kept), n)
             self.summary.written += n
-            self.keys, self.results, self.kept = [], [], []
+            self.keys, self.kept = [], []
+            self.values = [[] for _ in self.values]
 
     def __enter__(self) -> "ColumnBatches":
         return self

@@ -1,9 +1,13 @@
 """The Python engine: generated code over record batches.
 
 Without population statistics or related inputs it streams: one batch in,
-one batch out, memory bounded by the batch size. Population statistics and
-related rows need every customer first, so then the customers (only their
-declared fields) are held in memory between the two passes.
+one batch out, memory bounded by the batch size. A batch Arrow proved clean is
+segmented a whole batch at a time by the vector form (backends/vector.py) where
+the rules have one, else by the generated code over its columns; a batch the
+vector form calls Inexact goes to the generated code, so both give the same
+segments. Population statistics and related rows need every customer first, so
+then the customers (only their declared fields) are held in memory between the
+two passes.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from ..backends.python import compile_program, compute_stats
+from ..backends.vector import Inexact, compile_vector
 from .base import Supports, run_guarded, run_tables_through_files
 from .options import ApplyOptions, Summary
 from .output import ColumnBatches, Layout, conflict, finish, open_writers
@@ -67,6 +72,7 @@ class _PythonRun:
         params = self.opts.params
         stats = compute_stats(program, [], params, {}, self.opts.stats)
         evaluate, evaluate_columns = program.evaluate, program.evaluate_columns
+        vector = compile_vector(self.plan)
         kept = [src for _, src in layout.keep]
         unique = _has_unique(self.rs)
         with ColumnBatches(out, layout, self.opts.batch_size, self.summary) as batches:
@@ -74,6 +80,14 @@ class _PythonRun:
                 if part.clean and not unique:
                     # nothing to settle between two customers: segment the batch in one go, from
                     # its typed columns where Arrow proved it clean (no dict per customer)
+                    if vector is not None and part.typed is not None:
+                        try:
+                            values = vector.evaluate(part.arrays, len(part.keys), params)
+                        except Inexact:
+                            pass
+                        else:
+                            batches.extend_columns(part.keys, values, part.all_kept(kept) if kept else None)
+                            continue
                     if part.columns is not None and evaluate_columns is not None:
                         results = evaluate_columns(part.columns, len(part.keys), params, stats, _NO_ROWS)
                     else:

@@ -27,7 +27,7 @@ from .errors import fail
 from .options import ApplyOptions, DataError, Summary
 
 if TYPE_CHECKING:
-    from .sure_rows import BatchChecks
+    from .sure_rows import BatchChecks, Checked
 
 
 class InputRows:
@@ -326,14 +326,26 @@ class Part:
     `records[i]`) or a bad one (`records[i]` is None, `places[i]` is (RawRow, reason)). A good
     row's place is its position in `batch` (a row Arrow typed) or its RawRow; `places` None:
     entry i is position i of `batch`. `clean`: no bad row. A part Arrow typed whole has
-    `columns` (field name → values) and no `records` until one asks for `every_record`: the
-    Python engine segments it from the columns (backends/python.py, `evaluate_columns`)."""
+    `typed` (its fields' values, engines/sure_rows.Checked) and no `records` until one asks for
+    `every_record`: the Python engine segments it from `arrays` (backends/vector.py) or from
+    `columns` (backends/python.py, `evaluate_columns`)."""
     keys: list
     records: list | None
     places: list | None
     batch: ParquetBatch | None
     clean: bool
-    columns: dict | None = None
+    typed: "Checked | None" = None
+    names: tuple = ()               # the fields in `typed`, in its order
+
+    @cached_property
+    def columns(self) -> dict | None:
+        """Field name → Python values, for a part Arrow typed whole (else None)."""
+        return None if self.typed is None else dict(zip(self.names, self.typed.columns))
+
+    @cached_property
+    def arrays(self) -> dict | None:
+        """Field name → Arrow array, for a part Arrow typed whole (else None)."""
+        return None if self.typed is None else dict(zip(self.names, self.typed.arrays))
 
     @cached_property
     def every_record(self) -> list:
@@ -446,12 +458,12 @@ def _clean_part(names: tuple, batch: ParquetBatch, checked, keys: _Keys) -> Part
     base = batch.offset + batch.first + 1
     orders = range(base, base + n)
     if keys.name:
-        values = checked.columns[names.index(keys.name)]
+        values = checked.column(names.index(keys.name))
         if not keys.all_new(values, orders):
             return None
     else:
         values = list(orders)
-    return Part(values, None, None, batch, True, dict(zip(names, checked.columns)))
+    return Part(values, None, None, batch, True, checked, names)
 
 
 def _mixed_part(v: RowValidator, names: tuple, batch: ParquetBatch, checked, keys: _Keys) -> Part:

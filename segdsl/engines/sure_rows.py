@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import ir
+from ..backends.arrow_types import ARROW_TYPES
 from ..types import Kind
 from .column_types import fits, sure_enum_values
 
@@ -34,10 +36,32 @@ _INT64 = (-(2 ** 63), 2 ** 63 - 1)
 @dataclass(frozen=True)
 class Checked:
     """One record batch checked: the positions of the rows the validator must read
-    (ascending), and the typed values of the fields asked for, one list per field in the
-    order asked (a sure row's value at its position; other positions mean nothing)."""
+    (ascending), and the typed values of the fields asked for, in the order asked (a sure
+    row's value at its position; other positions mean nothing): as Arrow arrays (`arrays`,
+    what the vector form reads) or Python lists (`columns`, `column(i)`), each made on
+    first use, so a batch the vector form segments never makes a Python value per cell."""
     unsure: list[int]
-    columns: list[list]
+    fields: list[ir.FieldSchema]
+    typed: list[pa.Array | None]      # a field's values before defaults; None: the file lacks its column
+    n: int
+
+    def column(self, i: int) -> list:
+        """The i-th field's values as Python values, nulls replaced by its default."""
+        made = self.__dict__.setdefault("_columns", {})
+        if i not in made:
+            f, typed = self.fields[i], self.typed[i]
+            made[i] = _filled(f, typed.to_pylist() if typed is not None else [None] * self.n)
+        return made[i]
+
+    @cached_property
+    def columns(self) -> list[list]:
+        return [self.column(i) for i in range(len(self.fields))]
+
+    @cached_property
+    def arrays(self) -> list[pa.Array]:
+        """The fields' values as Arrow arrays of their kinds' types (backends/arrow_types.py),
+        nulls replaced by the default: `columns`, in Arrow."""
+        return [_filled_array(f, typed, self.n) for f, typed in zip(self.fields, self.typed)]
 
 
 class BatchChecks:
@@ -58,12 +82,12 @@ class BatchChecks:
         n = rb.num_rows
         suspects = [s for f in self.schema.fields if cols[f.name] is not None
                     for s in _suspects(f, cols[f.name], self.nulls)]
-        typed = {f.name: _typed(f, cols[f.name], n) for f in self.wanted}
+        typed = {f.name: _typed(f, cols[f.name]) for f in self.wanted}
         for f in self.schema.fields:
             if f.missing and f.type.kind not in (Kind.STRING, Kind.ENUM) and cols[f.name] is not None:
-                values = typed[f.name] if f.name in typed else _values(f, cols[f.name])
-                suspects.append(_sentinels(f, values))
-        return Checked(_positions(suspects), [_filled(f, typed[f.name]) for f in self.wanted])
+                values = typed[f.name] if f.name in typed else _typed(f, cols[f.name])
+                suspects.append(_sentinels(f, values.to_pylist()))
+        return Checked(_positions(suspects), self.wanted, [typed[f.name] for f in self.wanted], n)
 
 
 def _column(rb: pa.RecordBatch, name: str) -> pa.Array | None:
@@ -137,25 +161,30 @@ def _doubles(col: pa.Array) -> pa.Array:
     return col if col.type == pa.float64() else col.cast(pa.float64(), safe=False)
 
 
-def _values(f: ir.FieldSchema, col: pa.Array) -> list:
-    """A fitting column's values as the validator reads them (before defaults)."""
+def _typed(f: ir.FieldSchema, col: pa.Array | None) -> pa.Array | None:
+    """A fitting column's values as the validator reads them (before defaults), in Arrow."""
+    if col is None:
+        return None
     kind = f.type.kind
     if kind is Kind.NUMBER:
-        return _doubles(col).to_pylist()
+        return _doubles(col)
     if kind is Kind.ENUM and any(m.value != m.name for m in f.type.enum.members):
         members = f.type.enum.members
         where = pc.index_in(col, value_set=pa.array([m.value for m in members], pa.string()))
-        return pa.array([m.name for m in members], pa.string()).take(where).to_pylist()
+        return pa.array([m.name for m in members], pa.string()).take(where)
     if kind is Kind.STRING and not f.required:
         col = pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)    # an empty text is null
-    return col.to_pylist()
+    return col
 
 
-def _typed(f: ir.FieldSchema, col: pa.Array | None, n: int) -> list:
-    """A wanted field's values; a column the file lacks is null (or the default) in every row."""
-    if col is None:
-        return [f.default if f.has_default else None] * n
-    return _values(f, col)
+def _filled_array(f: ir.FieldSchema, typed: pa.Array | None, n: int) -> pa.Array:
+    """`typed` in its kind's Arrow type, nulls replaced by the field's default."""
+    t = ARROW_TYPES[f.type.kind]
+    arr = pa.nulls(n, t) if typed is None else (typed if typed.type == t else typed.cast(t))
+    if f.has_default and f.default is not None and arr.null_count:
+        default = float(f.default) if f.type.kind is Kind.NUMBER else f.default
+        arr = arr.fill_null(pa.scalar(default, t))
+    return arr
 
 
 def _filled(f: ir.FieldSchema, values: list) -> list:

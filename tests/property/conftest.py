@@ -21,7 +21,10 @@ _LABELS = [("rulesets", "random rule files checked and compared"), ("records", "
            ("engine_runs", "engine runs"), ("not_supported", "runs not supported (population functions in SQL's warehouse form)"),
            ("parser_texts", "texts fuzzed through the front end"),
            ("analysed", "random rule files analysed by the solver"), ("witnesses", "witnesses confirmed"),
-           ("not_analysed", "dimensions not analysed")]
+           ("not_analysed", "dimensions not analysed"),
+           ("vector_exact", "random batches segmented by the vector form"),
+           ("vector_inexact", "random batches the vector form handed back (Inexact)"),
+           ("vector_no_form", "random rule files without a vector form")]
 
 
 def count(kind: str, n: int = 1) -> None:

@@ -8,7 +8,8 @@ Three comparisons, from the widest language to the widest set of engines:
   without the constructs of known SQL disagreements (see rulesets.Features).
   Spark takes about a second a query, so it runs the conformance cases only;
 * interpreter and generated Python on the whole language but population
-  functions;
+  functions, and the vector form (the Python engine's for a clean batch) on
+  what it is for;
 * interpreter, generated Python and DuckDB with population functions in
   conditions; interpreter and generated Python with them in lets too.
 
@@ -28,9 +29,9 @@ from segdsl.runtime.customers import Customer
 from segdsl.check.frontend import check_file
 from segdsl.service.params import resolve_params
 from segdsl.engines import registry
-from tests.engines_under_test import ENGINES, through_contract_only, use_postgres
+from tests.engines_under_test import ENGINES, VECTOR_OUTCOMES, through_contract_only, use_postgres
 from tests.property.conftest import count
-from tests.property.rulesets import ALL_ENGINES, POPULATION, POPULATION_PYTHON_SIDE, PYTHON_SIDE, rulesets
+from tests.property.rulesets import ALL_ENGINES, POPULATION, POPULATION_PYTHON_SIDE, PYTHON_SIDE, VECTOR, rulesets
 from tests.strategies import customers
 
 # generated Python that Python itself warns about (`(100 * 0.95) is not None`) fails the comparison
@@ -92,6 +93,8 @@ def compare(data, features, engines: list[str]) -> None:
             count("not_supported")
             continue
         ran += 1
+        if name == "vector":
+            count("vector_" + VECTOR_OUTCOMES[-1].replace(" ", "_"))
         diff = {k: (expected.get(k), got.get(k)) for k in expected.keys() | got.keys() if expected.get(k) != got.get(k)}
         assert not diff, f"{name} differs from the interpreter (expected, got): {diff}"
     count("rulesets")
@@ -129,7 +132,14 @@ def test_postgres_equals_the_interpreter(data, postgres):
 @settings(max_examples=examples(150), **SETTINGS)
 @given(st.data())
 def test_generated_python_equals_the_interpreter(data):
-    compare(data, PYTHON_SIDE, ["python"])
+    compare(data, PYTHON_SIDE, ["python", "vector"])
+
+
+@settings(max_examples=examples(150), **SETTINGS)
+@given(st.data())
+def test_vector_form_equals_the_interpreter(data):
+    """The rule files the Python engine's vector form is for (most of them have one)."""
+    compare(data, VECTOR, ["vector"])
 
 
 @settings(max_examples=examples(75), **SETTINGS)
