@@ -243,7 +243,7 @@ def main() -> None:
     print(f"{'engine (in-process, ' + format(args.rows, ',') + ' customers)':<52}{'seconds':>9}{'µs/customer':>13}"
           f"{'× engine':>10}{'× evaluate':>12}")
     for name, t in best.items():
-        print(f"{name:<52}{t:>9.3f}{t / args.rows * 1e6:>13.1f}{t / ours:>9.1f}×{t / per_record:>11.1f}×")
+        print(f"{name:<52}{t:>9.3f}{t / args.rows * 1e6:>13.2f}{t / ours:>9.1f}×{t / per_record:>11.1f}×")
     print("every engine gave the hand-written segments for every customer")
 
 

@@ -26,7 +26,9 @@ So a batch's segments never depend on which of the two forms ran.
 Why closures and not generated source like the Python backend: the work here is per
 batch, not per customer, so a tree of closures built once costs nothing measurable,
 and no text is generated at all. One short `visit_<Node>` per node kind builds a
-node's closure; a closure takes the batch's `_Env` and gives an Arrow array or scalar.
+node's closure; a closure takes the batch's `_Env` and gives a value as an Arrow array
+or scalar, a condition as a `_Bool` (numpy masks of where it is true and where false),
+or an enum field or `first` dimension as a `_Coded` (indexes) for tests against names.
 """
 from __future__ import annotations
 
@@ -44,10 +46,8 @@ from ..types import Kind
 from .arrow_types import ARROW_TYPES
 
 _EXACT = 2 ** 53          # whole numbers up to this size are exact as doubles
-_TABLE_BITS = 12          # an `all` dimension of up to this many segments: one table of every combination
-_MAX_TAGS = 62            # an `all` dimension's matches are bits of one int64
-
-_CODE = pa.int32()        # a `first` dimension's value: its segment's index, null for none
+_TABLE_BITS = 12          # a dimension of up to this many segments: one table of every combination of matches
+_MAX_TAGS = 64            # an `all` dimension's matches are the bits of one unsigned integer
 
 
 class Inexact(Exception):

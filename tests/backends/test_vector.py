@@ -148,3 +148,30 @@ def test_what_it_has_no_form_for_gives_none(tmp_path, text, why):
     rs = ruleset(tmp_path, 'ruleset w\ninput customer key id { id: string  n: int  s: string  j: date }\n' + text)
     plan = build_plan(rs)
     assert compile_vector(plan) is None and why in unsupported(plan)
+
+
+def test_dimensions_of_many_segments(tmp_path):
+    """Past the tables' size (12 segments) a `first` dimension picks with numpy's `where`
+    and an `all` dimension's combinations are found in the batch; 64 tags still fit."""
+    many = "\n".join(f"  segment s{i} when n >= {(13 - i) * 3}" for i in range(14))
+    tags = "\n".join(f"  segment t{i} when n >= {i * 3}" for i in range(64))
+    text = f'''
+ruleset many
+input customer key id {{ id: string  n: int? }}
+dimension pick first {{
+{many}
+  otherwise none
+}}
+dimension tags all {{
+{tags}
+}}
+dimension again first {{
+  segment high when pick in [s12, s13] and t63 not in tags
+  segment top when t63 in tags
+}}
+'''
+    records = [{"id": str(n), "n": n} for n in (None, -1, 0, 5, 12, 13, 40, 189, 200)]
+    want, got = both(tmp_path, text, records)
+    assert got == want
+    assert {w[0] for w in want} >= {"none", "s0", "s9", "s12", "s13"} and len(want[-1][1]) == 64
+    assert {w[2] for w in want} == {"high", "top", None}
