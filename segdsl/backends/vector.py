@@ -7,11 +7,13 @@ in columns, so each condition can run once over the batch with Arrow compute, an
 only the segment names go back to Python, a column at a time.
 
 What it covers is what it can compute exactly as the generated Python does: values,
-arithmetic, comparisons, `between`, `in`, null tests, three-valued `and`/`or`/`not`,
-`case`, the built-ins below, and `first` and `all` dimensions (a `first` dimension read
-by a later one is its segment's index). Anything else (related rows, population
-statistics, `unique` dimensions, dates moved by days, case mapping) makes
-`compile_vector` return None: the engine keeps the generated code for that ruleset.
+arithmetic (dates moved by days too), comparisons, `between`, `in`, null tests,
+three-valued `and`/`or`/`not`, `case`, the built-ins below (`starts_with`, `ends_with`
+and `contains` of a constant pattern), and every dimension policy (a `first` or
+`unique` dimension read by a later one is its segment's index). Anything else (related
+rows, population statistics, a pattern read from the data, an `all` dimension compared
+as a whole) makes `compile_vector` return None: the engine keeps the generated code
+for that ruleset.
 
 Where a batch holds values Arrow would compute otherwise than Python, `evaluate`
 raises `Inexact` and the caller segments that batch with the generated code:
@@ -20,7 +22,10 @@ raises `Inexact` and the caller segments that batch with the generated code:
 - a real result beyond 2**53 (Python's arithmetic on whole numbers in a `number`
   expression, `coalesce(arpu, 0) * 3`, stays exact);
 - a whole-number result beyond 64 bits (Python gives null, Arrow's checked kernels
-  raise), and any other error an Arrow kernel raises.
+  raise), and any other error an Arrow kernel raises;
+- `upper`/`lower` of text beyond ASCII (Python's full case mapping is not Arrow's);
+- a customer in two segments of a `unique` dimension (the generated code words the
+  conflict as a bad row).
 So a batch's segments never depend on which of the two forms ran.
 
 Why closures and not generated source like the Python backend: the work here is per
@@ -32,6 +37,7 @@ or an enum field or `first` dimension as a `_Coded` (indexes) for tests against 
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -42,6 +48,7 @@ import pyarrow.compute as pc
 from .. import ir
 from ..passes import Plan
 from ..passes.dependencies import definition_exprs
+from ..runtime.limits import DAYS_SPAN
 from ..types import Kind
 from .arrow_types import ARROW_TYPES
 
@@ -78,7 +85,7 @@ class _Env:
 def _scalar(value: Any, kind: Kind) -> pa.Scalar:
     """A runtime constant as an Arrow scalar of its kind's type; a whole number in a
     `number` expression as a double when that is exact."""
-    t = ARROW_TYPES.get(kind)
+    t = ARROW_TYPES.get(kind) or (pa.int64() if kind is Kind.DURATION else None)    # a duration: its days
     if t is None:
         if value is None:
             return pa.scalar(None)
@@ -102,6 +109,30 @@ def _double(v):
         if bounds["min"].as_py() < -_EXACT or bounds["max"].as_py() > _EXACT:
             raise Inexact("a whole number beyond 2**53 meets a real number")
     return v.cast(pa.float64())
+
+
+_EPOCH = dt.date(1970, 1, 1)
+_DAYS = ((dt.date.min - _EPOCH).days, (dt.date.max - _EPOCH).days)        # years 1 to 9999, as date32
+_MICROS = (_DAYS[0] * 86_400_000_000, (_DAYS[1] + 1) * 86_400_000_000 - 1)  # the same as timestamp[us]
+
+
+def _moved(x, days, kind: Kind):
+    """A date or datetime moved by whole days (runtime/limits.add_days): null when the step
+    or the result leaves years 1 to 9999."""
+    if kind is Kind.DATE:
+        unit, low, high, t = 1, _DAYS[0], _DAYS[1], pa.int32()
+    else:
+        unit, low, high, t = 86_400_000_000, _MICROS[0], _MICROS[1], pa.int64()
+    null = pa.scalar(None, pa.int64())
+    step = pc.if_else(pc.less_equal(pc.abs_checked(days), DAYS_SPAN), days, null)
+    moved = pc.add_checked(x.cast(t).cast(pa.int64()), pc.multiply_checked(step, unit))
+    inside = pc.and_(pc.greater_equal(moved, low), pc.less_equal(moved, high))
+    return pc.if_else(inside, moved, null).cast(t).cast(ARROW_TYPES[kind])
+
+
+def _as_date(v, kind: Kind):
+    """A date, or a datetime as its calendar date."""
+    return v.cast(pa.date32()) if kind is Kind.DATETIME else v
 
 
 def _exact_real(v):
@@ -280,15 +311,18 @@ class _Compiler:
         return lambda env: env.values[name]
 
     def visit_DimRef(self, e: ir.DimRef) -> Fn:
-        if self.dimensions[e.name].policy != "first":
+        if self.dimensions[e.name].policy == "all":
             raise Unsupported(f"the value of a {self.dimensions[e.name].policy} dimension")
         name = e.name
         return lambda env: env.values[name]
 
     # -- arithmetic --
     def visit_Arith(self, e: ir.Arith) -> Fn:
-        if e.op not in ("add", "sub", "mul", "div"):
-            raise Unsupported(f"arithmetic {e.op}")
+        if e.op in ("date_add", "date_sub"):
+            x, days, kind = self.value(e.left), self.value(e.right), e.left.type.kind
+            if e.op == "date_add":
+                return lambda env: _moved(x(env), days(env), kind)
+            return lambda env: _moved(x(env), pc.negate_checked(days(env)), kind)
         if e.op == "div":
             a, b = self.as_kind(e.left, Kind.NUMBER), self.as_kind(e.right, Kind.NUMBER)
             zero = pa.scalar(0.0)
@@ -332,9 +366,12 @@ class _Compiler:
         return lambda env: op(a(env))
 
     def dates(self, e: ir.Func) -> list[Fn]:
-        if any(a.type.kind is not Kind.DATE for a in e.args):
-            raise Unsupported(f"{e.name} of a datetime")
-        return [self.value(a) for a in e.args]
+        """The arguments as dates (a datetime by its calendar date)."""
+        out = []
+        for a in e.args:
+            fn, kind = self.value(a), a.type.kind
+            out.append(fn if kind is Kind.DATE else (lambda env, fn=fn, kind=kind: _as_date(fn(env), kind)))
+        return out
 
     def call_days_between(self, e: ir.Func) -> Fn:
         a, b = self.dates(e)
@@ -352,6 +389,34 @@ class _Compiler:
 
     def call_day(self, e: ir.Func) -> Fn:
         return self.part_of_date(e, pc.day)
+
+    def call_add_days(self, e: ir.Func) -> Fn:
+        x, days, kind = self.value(e.args[0]), self.value(e.args[1]), e.args[0].type.kind
+        return lambda env: _moved(x(env), days(env), kind)
+
+    def call_to_datetime(self, e: ir.Func) -> Fn:
+        a = self.value(e.args[0])
+        return lambda env: a(env).cast(pa.timestamp("us"))
+
+    def case_mapped(self, e: ir.Func, op) -> Fn:
+        """`upper`/`lower` of ASCII text (Python's full case mapping of other text, `ß` to
+        `SS`, is not Arrow's: such a batch is Inexact)."""
+        a = self.value(e.args[0])
+
+        def mapped(env: _Env):
+            v = a(env)
+            ascii_only = v.as_py() is None or v.as_py().isascii() if isinstance(v, pa.Scalar) \
+                else pc.all(pc.string_is_ascii(v)).as_py() is not False
+            if not ascii_only:
+                raise Inexact("case mapping of text beyond ASCII")
+            return op(v)
+        return mapped
+
+    def call_upper(self, e: ir.Func) -> Fn:
+        return self.case_mapped(e, pc.ascii_upper)
+
+    def call_lower(self, e: ir.Func) -> Fn:
+        return self.case_mapped(e, pc.ascii_lower)
 
     def call_length(self, e: ir.Func) -> Fn:
         a = self.value(e.args[0])          # code points, as Python's len
@@ -570,7 +635,9 @@ def _lowest_bits(k: int) -> np.ndarray:
 class _First:
     """A `first` dimension: its segments' conditions in order; its value is the index of
     the first that holds (the `otherwise`'s index, len(conditions), else null). With few
-    segments the conditions become bits and one table gives the index and the name."""
+    segments the conditions become bits and one table gives the index and the name.
+    A `unique` dimension is the same where at most one holds; a batch with a customer
+    two hold for is Inexact, so the generated code words each conflict as a bad row."""
     name: str
     conditions: tuple
     names: np.ndarray              # index → segment name (None past the last segment without otherwise)
@@ -578,17 +645,26 @@ class _First:
     lowest: np.ndarray | None      # bits → index, for few segments
     by_bits: np.ndarray | None     # bits → segment name, for few segments
     read: bool                     # whether a later definition reads the dimension
+    unique: bool = False
 
     def compute(self, env: _Env):
         k = len(self.conditions)
         if self.lowest is not None:
             bits = _bits(self.conditions, env, k)
+            if self.unique and (bits & (bits - 1)).any():        # two bits or more: a conflict
+                raise Inexact(f"a customer in two segments of {self.name}")
             codes = self.lowest[bits] if self.read else None
             found = (bits, codes)
         else:
             codes = np.full(env.n, k, dtype=np.int32)
+            matched = np.zeros(env.n, np.int32) if self.unique else None
             for i in reversed(range(k)):
-                codes = np.where(_bool(self.conditions[i](env), env.n).true, i, codes)
+                true = _bool(self.conditions[i](env), env.n).true
+                codes = np.where(true, i, codes)
+                if matched is not None:
+                    matched += true
+            if matched is not None and (matched > 1).any():
+                raise Inexact(f"a customer in two segments of {self.name}")
             found = (None, codes)
         if self.read:
             env.values[self.name] = _Coded(codes, None if self.has_otherwise else k)
@@ -689,14 +765,14 @@ def _compile(plan: Plan) -> VectorProgram:
 
 def _dimension(d: ir.Dimension, conditions: tuple, read: bool):
     k = len(d.segments)
-    if d.policy == "first":
+    if d.policy in ("first", "unique"):
         names = np.empty(k + 1, dtype=object)
         for i, s in enumerate(d.segments):
             names[i] = s.name
         names[k] = d.otherwise.name if d.otherwise else None
         lowest = _lowest_bits(k) if k <= _TABLE_BITS else None
         return _First(d.name, conditions, names, d.otherwise is not None, lowest,
-                      names[lowest] if lowest is not None else None, read)
+                      names[lowest] if lowest is not None else None, read, d.policy == "unique")
     if d.policy == "all" and k <= _MAX_TAGS:
         names = tuple(s.name for s in d.segments)
         return _All(d.name, conditions, names, _tuples(names, range(2 ** k)) if k <= _TABLE_BITS else None)

@@ -4,8 +4,9 @@ Without population statistics or related inputs it streams: one batch in,
 one batch out, memory bounded by the batch size. A batch Arrow proved clean is
 segmented a whole batch at a time by the vector form (backends/vector.py) where
 the rules have one, else by the generated code over its columns; a batch the
-vector form calls Inexact goes to the generated code, so both give the same
-segments. Population statistics and related rows need every customer first, so
+vector form calls Inexact (a value Arrow would compute otherwise than Python, a
+`unique` conflict) goes to the generated code, so both give the same segments
+and the same bad rows. Population statistics and related rows need every customer first, so
 then the customers (only their declared fields) are held in memory between the
 two passes.
 """
@@ -71,28 +72,13 @@ class _PythonRun:
         name = schema.name
         params = self.opts.params
         stats = compute_stats(program, [], params, {}, self.opts.stats)
-        evaluate, evaluate_columns = program.evaluate, program.evaluate_columns
+        evaluate = program.evaluate
         vector = compile_vector(self.plan)
         kept = [src for _, src in layout.keep]
         unique = _has_unique(self.rs)
         with ColumnBatches(out, layout, self.opts.batch_size, self.summary) as batches:
             for part in rows.customer_parts(schema, self.fields_read(schema)):
-                if part.clean and not unique:
-                    # nothing to settle between two customers: segment the batch in one go, from
-                    # its typed columns where Arrow proved it clean (no dict per customer)
-                    if vector is not None and part.typed is not None:
-                        try:
-                            values = vector.evaluate(part.arrays, len(part.keys), params)
-                        except Inexact:
-                            pass
-                        else:
-                            batches.extend_columns(part.keys, values, part.all_kept(kept) if kept else None)
-                            continue
-                    if part.columns is not None and evaluate_columns is not None:
-                        results = evaluate_columns(part.columns, len(part.keys), params, stats, _NO_ROWS)
-                    else:
-                        results = [evaluate(rec, _NO_ROWS, params, stats, _NO_ROWS) for rec in part.every_record]
-                    batches.extend(part.keys, results, part.all_kept(kept) if kept else None)
+                if part.clean and self.whole_batch(part, program, vector, stats, unique, batches, kept):
                     continue
                 for i, (key, rec) in enumerate(zip(part.keys, part.every_record)):
                     place = part.place(i)
@@ -105,6 +91,30 @@ class _PythonRun:
                         rows.bad.add(name, part.raw(place), c.reason())
                         continue
                     batches.add(key, values, part.kept(place, kept) if kept else None)
+
+    def whole_batch(self, part, program, vector, stats, unique: bool, batches, kept) -> bool:
+        """Segments a batch with no bad row in one go, if it can: over its Arrow columns (the
+        vector form), else, with nothing to settle between two customers (no `unique`
+        dimension), by the generated code over its typed columns or its records. False: the
+        batch is left to the caller, customer by customer (a value Arrow would compute
+        otherwise than Python, or a `unique` conflict to word as a bad row)."""
+        params, n = self.opts.params, len(part.keys)
+        if vector is not None and part.typed is not None:
+            try:
+                values = vector.evaluate(part.arrays, n, params)
+            except Inexact:
+                pass
+            else:
+                batches.extend_columns(part.keys, values, part.all_kept(kept) if kept else None)
+                return True
+        if unique:
+            return False
+        if part.columns is not None and program.evaluate_columns is not None:
+            results = program.evaluate_columns(part.columns, n, params, stats, _NO_ROWS)
+        else:
+            results = [program.evaluate(rec, _NO_ROWS, params, stats, _NO_ROWS) for rec in part.every_record]
+        batches.extend(part.keys, results, part.all_kept(kept) if kept else None)
+        return True
 
     def fields_read(self, schema) -> tuple[str, ...]:
         """The fields the rules read, and the key: all a record needs to be segmented."""

@@ -90,11 +90,11 @@ def run(tmp_path, rules, data, tag, *args):
             r.output.replace(str(folder), "FOLDER"))
 
 
-def three_ways(tmp_path, data, monkeypatch, *args):
-    """(the run as it is, how many batches the vector form segmented, the run without the
-    vector form, the run with every row read by the validator)."""
+def three_ways(tmp_path, data, monkeypatch, *args, text=RULES):
+    """(the run as it is, the sizes of the batches the vector form segmented, the run without
+    the vector form, the run with every row read by the validator)."""
     rules = tmp_path / "mix.seg"
-    rules.write_text(RULES, encoding="utf-8")
+    rules.write_text(text, encoding="utf-8")
     segmented = []
     evaluate = vector.VectorProgram.evaluate
 
@@ -168,3 +168,24 @@ def test_a_batch_it_cannot_compute_exactly_goes_to_the_generated_code(tmp_path, 
     assert segmented == [6, 6]            # the third row group (the big number) was not
     out = {row["id"]: row for row in pq.read_table(tmp_path / "vector" / "out.parquet").to_pylist()}
     assert out["c8"]["tags"] == ["gold", "frequent", "huge"]   # exactly: Arrow would round it to 2**53
+
+
+def test_a_batch_with_a_unique_conflict_goes_to_the_generated_code(tmp_path, monkeypatch):
+    """A `unique` dimension: batches where no customer is in two of its segments are
+    segmented by the vector form; the batch with a conflict by the generated code, which
+    makes that customer a bad row with its reason."""
+    text = RULES + """
+dimension only unique {
+  segment rich  when spend >= 800
+  segment loyal when visits >= 7
+  otherwise plain
+}
+"""
+    data = tmp_path / "in.parquet"
+    both_segments = ("x1", 900.0, 8, None, None, None, None, None, None)
+    write(data, [(f"k{i}",) + r[1:] for i, r in enumerate(SURE * 2)] + [both_segments] + SURE[1:], row_group_size=6)
+    fast, segmented, loop, slow = three_ways(tmp_path, data, monkeypatch, "--on-error", "quarantine",
+                                             "--batch-size", "6", text=text)
+    assert fast == loop == slow and fast[0] == 0, fast[3]
+    assert segmented == [6, 6]
+    assert b"x1" in fast[2] and b"rich" in fast[2] and b"loyal" in fast[2]

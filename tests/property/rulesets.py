@@ -40,7 +40,6 @@ class Features:
     read_unique: bool = True        # dimensions reading unique dimensions (unique_read_by_dimension, fixed)
     population_lets: bool = False   # population functions in lets, which may go unused (pop_unused_let, fixed)
     related: bool = True            # a related input (the vector form has none: VECTOR)
-    unique: bool = True             # unique dimensions (the vector form has none: VECTOR)
     mixed_temporal: bool = True     # date and datetime mixed in between bounds, case branches and in-lists
                                     # (between_date_mixed_bounds, case_mixed_date_datetime,
                                     # in_list_date_datetime, fixed)
@@ -52,10 +51,9 @@ ALL_ENGINES = Features(case_mapping=False, float_aggregates=False)
 PYTHON_SIDE = Features()
 POPULATION = Features(population=True, population_lets=True)         # python and the DuckDB engine
 POPULATION_PYTHON_SIDE = Features(population=True, population_lets=True)
-# what the Python engine's vector form (backends/vector.py) is for: a customer input alone, no unique
-# dimension, no case mapping nor date and datetime mixed (it has no form for those; the rest of the
-# language still gets the generated code, which the other sets compare)
-VECTOR = Features(related=False, unique=False, case_mapping=False, mixed_temporal=False)
+# what the Python engine's vector form (backends/vector.py) is for: a customer input alone (it has no
+# form for related rows; the generated code, which the other sets compare, runs them)
+VECTOR = Features(related=False)
 
 # ---- names and text --------------------------------------------------------------
 
@@ -659,7 +657,7 @@ def rulesets(draw, features: Features = PYTHON_SIDE) -> str:
     # dimensions, each using earlier ones
     for _ in range(draw(st.integers(1, 4))):
         name = _fresh(draw, DIM_NAMES, s.names)
-        policy = draw(st.sampled_from(["first", "first", "unique", "all"] if features.unique else ["first", "first", "all"]))
+        policy = draw(st.sampled_from(["first", "first", "unique", "all"]))
         seg_names: list[str] = []
         segs = []
         for _ in range(draw(st.integers(1, 4))):
