@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any, Callable
 
 import numpy as np
@@ -168,6 +169,15 @@ class _Bool:
     each, where Arrow's Kleene kernels cost a call and a bitmap each."""
     true: np.ndarray
     false: np.ndarray
+
+    def and_(self, other: "_Bool") -> "_Bool":
+        return _Bool(self.true & other.true, self.false | other.false)
+
+    def or_(self, other: "_Bool") -> "_Bool":
+        return _Bool(self.true | other.true, self.false & other.false)
+
+    def not_(self) -> "_Bool":
+        return _Bool(self.false, self.true)
 
     def arrow(self) -> pa.Array:
         """As an Arrow boolean array (null where neither), for a node that reads it as a value."""
@@ -499,9 +509,8 @@ class _Compiler:
 
         def between(env: _Env) -> _Bool:
             v, n = x(env), env.n
-            ge, le = _bool(pc.greater_equal(v, lo(env)), n), _bool(pc.less_equal(v, hi(env)), n)
-            inside, outside = ge.true & le.true, ge.false | le.false
-            return _Bool(outside, inside) if negated else _Bool(inside, outside)
+            inside = _bool(pc.greater_equal(v, lo(env)), n).and_(_bool(pc.less_equal(v, hi(env)), n))
+            return inside.not_() if negated else inside
         return between
 
     def visit_InList(self, e: ir.InList) -> Fn:
@@ -517,13 +526,8 @@ class _Compiler:
         equals = [self.visit_Compare(ir.Compare(e.type, e.span, "=", e.operand, i)) for i in e.items]
 
         def any_equal(env: _Env) -> _Bool:
-            n = env.n
-            first = _bool(equals[0](env), n)
-            true, false = first.true, first.false
-            for eq in equals[1:]:
-                b = _bool(eq(env), n)
-                true, false = true | b.true, false & b.false
-            return _Bool(false, true) if negated else _Bool(true, false)
+            found = reduce(_Bool.or_, (_bool(eq(env), env.n) for eq in equals))
+            return found.not_() if negated else found
         return any_equal
 
     def membership(self, e: ir.InList) -> Fn:
@@ -574,35 +578,15 @@ class _Compiler:
     # -- logic --
     def visit_And(self, e: ir.And) -> Fn:
         items = [self.cond(i) for i in e.items]
-
-        def both(env: _Env) -> _Bool:
-            first = items[0](env)
-            true, false = first.true, first.false
-            for item in items[1:]:
-                b = item(env)
-                true, false = true & b.true, false | b.false
-            return _Bool(true, false)
-        return both
+        return lambda env: reduce(_Bool.and_, (item(env) for item in items))
 
     def visit_Or(self, e: ir.Or) -> Fn:
         items = [self.cond(i) for i in e.items]
-
-        def either(env: _Env) -> _Bool:
-            first = items[0](env)
-            true, false = first.true, first.false
-            for item in items[1:]:
-                b = item(env)
-                true, false = true | b.true, false & b.false
-            return _Bool(true, false)
-        return either
+        return lambda env: reduce(_Bool.or_, (item(env) for item in items))
 
     def visit_Not(self, e: ir.Not) -> Fn:
         a = self.cond(e.operand)
-
-        def negate(env: _Env) -> _Bool:
-            b = a(env)
-            return _Bool(b.false, b.true)
-        return negate
+        return lambda env: a(env).not_()
 
     def visit_Case(self, e: ir.Case) -> Fn:
         kind = e.type.kind
