@@ -8,12 +8,11 @@ only the segment names go back to Python, a column at a time.
 
 What it covers is what it can compute exactly as the generated Python does: values,
 arithmetic (dates moved by days too), comparisons, `between`, `in`, null tests,
-three-valued `and`/`or`/`not`, `case`, the built-ins below (`starts_with`, `ends_with`
-and `contains` of a constant pattern), and every dimension policy (a `first` or
-`unique` dimension read by a later one is its segment's index). Anything else (related
-rows, population statistics, a pattern read from the data, an `all` dimension compared
-as a whole) makes `compile_vector` return None: the engine keeps the generated code
-for that ruleset.
+three-valued `and`/`or`/`not`, `case`, the built-ins below, `tags = []`, and every
+dimension policy (a `first` or `unique` dimension read by a later one is its segment's
+index). Anything else (related rows, population statistics, an `all` dimension compared
+with a list of segments) makes `compile_vector` return None: the engine keeps the
+generated code for that ruleset.
 
 Where a batch holds values Arrow would compute otherwise than Python, `evaluate`
 raises `Inexact` and the caller segments that batch with the generated code:
@@ -47,6 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import ir
+from ..builtins import BUILTINS
 from ..passes import Plan
 from ..passes.dependencies import definition_exprs
 from ..runtime.limits import DAYS_SPAN
@@ -437,16 +437,28 @@ class _Compiler:
         return lambda env: pc.utf8_trim(a(env), characters=" ")
 
     def pattern(self, e: ir.Func, op) -> Fn:
-        """A text test whose pattern is a constant (Arrow takes it as an option)."""
+        """A text test. Arrow takes a constant pattern as an option; a pattern read from the
+        data is tested per customer by the built-in's own meaning (`Builtin.evaluate`), the
+        one step of this form that runs in Python per value."""
         text, part = e.args
-        if not isinstance(part, ir.Const):
-            raise Unsupported(f"{e.name} of a pattern that is not a constant")
         a = self.value(text)
+        if not isinstance(part, ir.Const):
+            return self.per_value(e)
         if part.value is None:
             null = pa.scalar(None, pa.bool_())
             return lambda env: null
         pattern = part.value
         return lambda env: op(a(env), pattern)
+
+    def per_value(self, e: ir.Func) -> Fn:
+        """A built-in on non-null values, null when an argument is null, one call per customer."""
+        args, meaning = [self.value(a) for a in e.args], BUILTINS[e.name].evaluate
+        t = ARROW_TYPES[e.type.kind]
+
+        def each(env: _Env) -> pa.Array:
+            columns = [_full(a(env), env.n).to_pylist() for a in args]
+            return pa.array([None if None in values else meaning(*values) for values in zip(*columns)], t)
+        return each
 
     def call_starts_with(self, e: ir.Func) -> Fn:
         return self.pattern(e, pc.starts_with)
@@ -492,6 +504,8 @@ class _Compiler:
         return codes
 
     def visit_Compare(self, e: ir.Compare) -> Fn:
+        if Kind.TAGS in (e.left.type.kind, e.right.type.kind):
+            return self.no_tags(e)
         if e.op in ("=", "!="):
             left, right = (e.right, e.left) if isinstance(e.right, (ir.DimRef, ir.FieldRef)) else (e.left, e.right)
             coded = self.coded(left, (right,))
@@ -502,6 +516,20 @@ class _Compiler:
         op = _COMPARE[e.op]
         a, b = self.operands(e.left, e.right)
         return lambda env: op(a(env), b(env))
+
+    def no_tags(self, e: ir.Compare) -> Fn:
+        """`tags = []` / `tags != []` (the only comparison of an `all` dimension the checker
+        takes): whether no bit is set. Never null: a customer's tags are a tuple, maybe empty."""
+        tags, other = (e.left, e.right) if e.left.type.kind is Kind.TAGS else (e.right, e.left)
+        if e.op not in ("=", "!=") or not isinstance(tags, ir.DimRef) or not isinstance(other, ir.Const) \
+                or other.value != ():
+            raise Unsupported("an all dimension compared with some of its segments")
+        name, equal = tags.name, e.op == "="
+
+        def none_set(env: _Env) -> _Bool:
+            none = env.values[name] == 0
+            return _Bool(none, ~none) if equal else _Bool(~none, none)
+        return none_set
 
     def visit_Between(self, e: ir.Between) -> Fn:
         x, lo, hi = self.operands(e.operand, e.low, e.high)
