@@ -6,9 +6,9 @@ segmented a whole batch at a time by the vector form (backends/vector.py) where
 the rules have one, else by the generated code over its columns; a batch the
 vector form calls Inexact (a value Arrow would compute otherwise than Python, a
 `unique` conflict) goes to the generated code, so both give the same segments
-and the same bad rows. Population statistics and related rows need every customer first, so
-then the customers (only their declared fields) are held in memory between the
-two passes.
+and the same bad rows. Population statistics and related rows need every
+customer first, so then the customers (only their declared fields) are held in
+memory between the two passes.
 """
 from __future__ import annotations
 
