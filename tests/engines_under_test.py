@@ -114,12 +114,12 @@ VECTOR_OUTCOMES: list[str] = []
 
 
 def vector(rs: ir.Ruleset, population: list[Customer], params: dict) -> Result:
-    from segdsl.backends.vector import ARROW_TYPES, Inexact, compile_vector
+    from segdsl.backends.vector import Inexact, compile_vector
+    from tests.helpers import arrow_columns
     program = compile_vector(build_plan(rs))
     outcome = "no form"
     if program is not None:
-        kinds = {f.name: f.type.kind for f in rs.customer.fields}
-        columns = {n: pa.array([c.record.get(n) for c in population], ARROW_TYPES[kinds[n]]) for n in program.fields}
+        columns = arrow_columns(rs, [c.record for c in population], program.fields)
         try:
             got = program.evaluate(columns, len(population), params)
         except Inexact:

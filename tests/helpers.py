@@ -49,6 +49,15 @@ def ruleset(tmp_path, text: str):
     return r.ruleset
 
 
+def arrow_columns(rs, records: list[dict], names) -> dict:
+    """The records' fields `names` as the typed Arrow columns the Python engine gives the
+    vector form (backends/vector.py) for a clean batch."""
+    import pyarrow as pa
+    from segdsl.backends.arrow_types import ARROW_TYPES
+    kinds = {f.name: f.type.kind for f in rs.customer.fields}
+    return {n: pa.array([r.get(n) for r in records], ARROW_TYPES[kinds[n]]) for n in names}
+
+
 def segment_both(rs, records: list[dict], params: dict | None = None) -> list[dict]:
     """Run the interpreter and the generated code; assert they agree; return the dimensions."""
     p = resolve_params(rs) if params is None else params

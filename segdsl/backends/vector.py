@@ -258,7 +258,6 @@ class _Compiler:
     """IR expression → closure over a batch, one short `visit_<Node>` per node kind."""
 
     def __init__(self, plan: Plan):
-        self.plan = plan
         self.dimensions = {d.name: d for d in plan.ruleset.dimensions}
         self.fields: set[str] = set()
 

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pyarrow as pa
 import pytest
 
-from segdsl.backends.arrow_types import ARROW_TYPES
 from segdsl.backends.python import compile_program
 from segdsl.backends.vector import Inexact, compile_vector, unsupported
 from segdsl.passes import build_plan
 from segdsl.service.params import resolve_params
-from tests.helpers import ruleset
+from tests.helpers import arrow_columns as arrays, ruleset
 
 RULES = '''
 ruleset v
@@ -79,11 +77,6 @@ PEOPLE = [
     {"id": "g", "n": 10, "x": None, "plan": "vip", "name": "中文字", "joined": dt.date(2026, 7, 2), "flag": None},
     {"id": "h", "n": 3, "x": 3.0, "plan": "basic", "name": "ab", "joined": None, "flag": True},
 ]
-
-
-def arrays(rs, records, names) -> dict:
-    kinds = {f.name: f.type.kind for f in rs.customer.fields}
-    return {n: pa.array([r[n] for r in records], ARROW_TYPES[kinds[n]]) for n in names}
 
 
 def both(tmp_path, text, records):

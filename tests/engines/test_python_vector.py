@@ -12,11 +12,10 @@ import importlib
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
 
 from segdsl.backends import vector
-from segdsl.cli import app
 from segdsl.engines import sure_rows
+from tests.engines.test_python_sure_rows import run, write
 
 python_engine = importlib.import_module("segdsl.engines.python")
 
@@ -73,23 +72,6 @@ DOUBT = [           # rows the validator reads: `missing` values, a value out of
 BIG = ("c8", 1.0, 2 ** 53 + 1, "Gold", None, None, None, None, None)  # beyond 2**53 against a double
 
 
-def write(path, rows, schema=SCHEMA, **options):
-    cols = list(zip(*rows))
-    pq.write_table(pa.table({f.name: pa.array(c, f.type) for f, c in zip(schema, cols)}, schema=schema), path,
-                   **options)
-
-
-def run(tmp_path, rules, data, tag, *args):
-    folder = tmp_path / tag
-    folder.mkdir()
-    out, q = folder / "out.parquet", folder / "rejected.csv"
-    r = CliRunner().invoke(app, ["apply", str(rules), "--input", str(data), "-o", str(out), "--engine", "python",
-                                 "--quarantine", str(q), "--labels", "--attributes", "--keep", "*", *args])
-    assert "Traceback" not in r.output, r.output
-    return (r.exit_code, out.read_bytes() if out.exists() else None, q.read_bytes() if q.exists() else None,
-            r.output.replace(str(folder), "FOLDER"))
-
-
 def three_ways(tmp_path, data, monkeypatch, *args, text=RULES):
     """(the run as it is, the sizes of the batches the vector form segmented, the run without
     the vector form, the run with every row read by the validator)."""
@@ -104,13 +86,13 @@ def three_ways(tmp_path, data, monkeypatch, *args, text=RULES):
         return got
     with monkeypatch.context() as m:
         m.setattr(vector.VectorProgram, "evaluate", counted)
-        fast = run(tmp_path, rules, data, "vector", *args)
+        fast = run(tmp_path, rules, data, "vector", "--keep", "*", *args)
     with monkeypatch.context() as m:
         m.setattr(python_engine, "compile_vector", lambda plan: None)
-        loop = run(tmp_path, rules, data, "loop", *args)
+        loop = run(tmp_path, rules, data, "loop", "--keep", "*", *args)
     with monkeypatch.context() as m:
         m.setattr(sure_rows.BatchChecks, "check", lambda self, rb: None)
-        slow = run(tmp_path, rules, data, "validator", *args)
+        slow = run(tmp_path, rules, data, "validator", "--keep", "*", *args)
     return fast, segmented, loop, slow
 
 
@@ -120,11 +102,12 @@ def test_the_rules_have_a_vector_form():
     assert vector.unsupported(build_plan(check_file("mix.seg", text=RULES).ruleset)) is None
 
 
-@pytest.mark.parametrize("args", [["--batch-size", "6"], ["--batch-size", "2"], ["--batch-size", "6", "--null-values", "NA"]],
+@pytest.mark.parametrize("args", [["--batch-size", "6"], ["--batch-size", "2"],
+                                  ["--batch-size", "6", "--null-values", "NA"]],
                          ids=["batches of 6", "batches of 2", "null spelling"])
 def test_clean_batches_give_the_same_files_as_the_generated_code_and_the_validator(tmp_path, monkeypatch, args):
     data = tmp_path / "in.parquet"
-    write(data, [(f"k{i}",) + r[1:] for i, r in enumerate(SURE * 2)] + DOUBT, row_group_size=6)
+    write(data, [(f"k{i}",) + r[1:] for i, r in enumerate(SURE * 2)] + DOUBT, schema=SCHEMA, row_group_size=6)
     fast, segmented, loop, slow = three_ways(tmp_path, data, monkeypatch, "--on-error", "quarantine", *args)
     assert fast == loop == slow and fast[0] == 0, fast[3]
     assert sum(segmented) >= 12           # the clean row groups went through the vector form
@@ -150,7 +133,7 @@ def test_columns_of_other_types_give_the_same_files(tmp_path, monkeypatch, case)
     i = SCHEMA.get_field_index(name)
     rows = [(f"k{n}",) + r[1:i] + (values[n % len(values)],) + r[i + 1:] for n, r in enumerate(SURE * 2)]
     data = tmp_path / "in.parquet"
-    write(data, rows, schema)
+    write(data, rows, schema=schema)
     fast, segmented, loop, slow = three_ways(tmp_path, data, monkeypatch, "--on-error", "quarantine")
     assert fast == loop == slow and fast[0] == 0, fast[3]
     # a column that does not fit its field leaves its batch to the validator (engines/sure_rows.py)
@@ -161,7 +144,7 @@ def test_a_batch_it_cannot_compute_exactly_goes_to_the_generated_code(tmp_path, 
     """A whole number beyond 2**53 compared with a double: Python compares exactly, Arrow
     would round; that batch alone is segmented by the generated code."""
     data = tmp_path / "in.parquet"
-    write(data, [(f"k{i}",) + r[1:] for i, r in enumerate(SURE * 2)] + [BIG] + DOUBT, row_group_size=6)
+    write(data, [(f"k{i}",) + r[1:] for i, r in enumerate(SURE * 2)] + [BIG] + DOUBT, schema=SCHEMA, row_group_size=6)
     fast, segmented, loop, slow = three_ways(tmp_path, data, monkeypatch, "--on-error", "quarantine",
                                              "--batch-size", "6")
     assert fast == loop == slow and fast[0] == 0, fast[3]
@@ -183,7 +166,8 @@ dimension only unique {
 """
     data = tmp_path / "in.parquet"
     both_segments = ("x1", 900.0, 8, None, None, None, None, None, None)
-    write(data, [(f"k{i}",) + r[1:] for i, r in enumerate(SURE * 2)] + [both_segments] + SURE[1:], row_group_size=6)
+    write(data, [(f"k{i}",) + r[1:] for i, r in enumerate(SURE * 2)] + [both_segments] + SURE[1:], schema=SCHEMA,
+          row_group_size=6)
     fast, segmented, loop, slow = three_ways(tmp_path, data, monkeypatch, "--on-error", "quarantine",
                                              "--batch-size", "6", text=text)
     assert fast == loop == slow and fast[0] == 0, fast[3]

@@ -3,24 +3,17 @@ generated `evaluate` per record, on random populations of every example and ship
 ruleset: the same segments for every customer, or `Inexact` for the whole batch."""
 from __future__ import annotations
 
-import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segdsl.backends.python import compile_program, compute_stats
-from segdsl.backends.vector import ARROW_TYPES, Inexact, compile_vector, unsupported
+from segdsl.backends.vector import Inexact, compile_vector, unsupported
 from segdsl.check.frontend import check_file
 from segdsl.passes import build_plan
 from segdsl.service.params import resolve_params
-from tests.helpers import RULE_FILES
+from tests.helpers import RULE_FILES, arrow_columns
 from tests.strategies import customers
-
-
-def arrays(rs, population, names) -> dict:
-    """The population's fields as the typed Arrow columns the Python engine gives a clean batch."""
-    kinds = {f.name: f.type.kind for f in rs.customer.fields}
-    return {n: pa.array([c.record[n] for c in population], ARROW_TYPES[kinds[n]]) for n in names}
 
 
 def segments(program, vector, rs, population, params):
@@ -28,7 +21,8 @@ def segments(program, vector, rs, population, params):
     stats = compute_stats(program, population, params, {})
     want = [program.evaluate(c.record, {}, params, stats, {}) for c in population]
     try:
-        got = vector.evaluate(arrays(rs, population, vector.fields), len(population), params)
+        got = vector.evaluate(arrow_columns(rs, [c.record for c in population], vector.fields), len(population),
+                              params)
     except Inexact:
         return want, None
     return want, [tuple(values) for values in zip(*got)] if got else [()] * len(population)
