@@ -349,11 +349,17 @@ def children(expr: Expr) -> tuple[Expr, ...]:
     return of(expr) if of is not None else ()
 
 
+_SHAPE_FIELDS: dict[type, tuple[str, ...]] = {}    # an Expr class → its fields but the span, asked once
+
+
 def shape(x):
     """An IR value without its spans: equal for expressions written alike, wherever they are
     written (how SEG404 compares two conditions, how the passes find one aggregate twice)."""
     if isinstance(x, Expr):
-        return (type(x).__name__,) + tuple(shape(getattr(x, f.name)) for f in fields(x) if f.name != "span")
+        names = _SHAPE_FIELDS.get(type(x))
+        if names is None:
+            names = _SHAPE_FIELDS[type(x)] = tuple(f.name for f in fields(x) if f.name != "span")
+        return (type(x).__name__,) + tuple(shape(getattr(x, n)) for n in names)
     if isinstance(x, tuple):
         return tuple(shape(i) for i in x)
     return x

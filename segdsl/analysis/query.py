@@ -90,7 +90,7 @@ class Query:
         if left <= 0:
             raise OutOfTime()
         solver.set(timeout=max(1, int(left * 1000)))
-        answer = solver.check(*assumptions, *self.ranges)
+        answer = check(solver, (*assumptions, *self.ranges))
         if answer == z3.unknown:
             raise OutOfTime()
         return answer == z3.sat
@@ -128,6 +128,17 @@ class Query:
     def matches(self, truths: dict) -> list[str]:
         """The segments of this dimension whose condition is true for the witness."""
         return [s.name for s in self.d.segments if truths.get((self.d.name, s.name)) is True]
+
+
+def check(solver: z3.Solver, assumptions: tuple) -> z3.CheckSatResult:
+    """`solver.check(*assumptions)` for assumptions that are z3 Bools already, as z3's own
+    method makes the call, without casting each one to Bool in Python first: a `first`
+    dimension's questions carry every earlier segment's literal, and the casts took longer
+    than the solving."""
+    if not all(type(a) is z3.BoolRef for a in assumptions):
+        return solver.check(*assumptions)
+    args = (z3.Ast * len(assumptions))(*[a.as_ast() for a in assumptions])
+    return z3.CheckSatResult(z3.Z3_solver_check_assumptions(solver.ctx.ref(), solver.solver, len(assumptions), args))
 
 
 def reads_inexact(e: ir.Expr | None, rs: ir.Ruleset, params: dict, seen: dict | None = None) -> bool:

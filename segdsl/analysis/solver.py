@@ -316,8 +316,9 @@ class Translator(Sharing):
         if a.val is None or b.val is None:
             return Truth(z3.BoolVal(False), z3.BoolVal(False))
         x, y = coerce(a.val, b.val)
+        c = op(x, y)
         known = negation(any_of(a.null, b.null))
-        return Truth(all_of(known, op(x, y)), all_of(known, negation(op(x, y))))
+        return Truth(all_of(known, c), all_of(known, negation(c)))
 
     def visit_InList(self, e: ir.InList):
         if not (isinstance(e.items, tuple)):
@@ -354,7 +355,7 @@ class Translator(Sharing):
         known = [v.val for _, v in branches if v.val is not None] + ([rest.val] if rest.val is not None else [])
         if not known:
             return Value(z3.BoolVal(True), None)
-        reals = any(z3.is_real(v) for v in known)
+        reals = any(sort_kind(v) == z3.Z3_REAL_SORT for v in known)
 
         def pick(v: Value):
             x = known[0] if v.val is None else v.val
@@ -494,13 +495,23 @@ def num(v, t):
 
 
 def real(v):
-    return z3.ToReal(v) if z3.is_int(v) else v
+    return z3.ToReal(v) if sort_kind(v) == z3.Z3_INT_SORT else v
 
 
 def coerce(x, y):
-    if z3.is_int(x) and z3.is_real(y) or z3.is_real(x) and z3.is_int(y):
+    kinds = {sort_kind(x), sort_kind(y)}
+    if kinds == {z3.Z3_INT_SORT, z3.Z3_REAL_SORT}:
         return real(x), real(y)
     return x, y
+
+
+def sort_kind(v) -> int | None:
+    """The kind of a term's sort, asked of z3's C API: `z3.is_int` builds a SortRef for every
+    question, and comparisons ask it of both sides (a third of translating a large file)."""
+    if not isinstance(v, z3.ExprRef):
+        return None
+    ctx = v.ctx_ref()
+    return z3.Z3_get_sort_kind(ctx, z3.Z3_get_sort(ctx, v.as_ast()))
 
 
 def fixed(e: ir.Expr, params: dict) -> bool:
