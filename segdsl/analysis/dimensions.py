@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .. import ir
+from .. import collector, ir
 from ..diagnostics.values import Diagnostic
 from .witness import Confirm, Finding
 
@@ -71,8 +71,10 @@ def findings(rs: ir.Ruleset, confirm: Confirm, params: dict | None = None, budge
                    FILE_BUDGET_SECONDS if file_budget is None else file_budget, time.monotonic())
     units: dict = {}        # what each dimension translated, for the dimensions that read it (units.py)
     out: list[Finding] = []
-    for d in rs.dimensions:
-        out += analyse_dimension(rs, d, confirm, params, clock, units)
+    # the translations stay alive until the end: the cyclic collector's walks over them are pure cost
+    with collector.paused():
+        for d in rs.dimensions:
+            out += analyse_dimension(rs, d, confirm, params, clock, units)
     return out
 
 
