@@ -1,8 +1,8 @@
 """`make bench`: every side-by-side comparison in one run, one table after another.
 
-1. whole process, Parquet in and out: segdsl's DuckDB and Python engines against
-   hand-written DuckDB SQL and Python, CSV on DuckDB against a typed `read_csv`,
-   with peak memory (benchmarks/whole_process.py);
+1. whole process, Parquet in and out: segdsl's DuckDB, Python and polars engines against
+   hand-written DuckDB SQL, Python, polars and pandas, CSV on DuckDB against a typed
+   `read_csv`, with peak memory (benchmarks/whole_process.py);
 2. the fixed cost of a command against a bare `import duckdb` (benchmarks/fixed_cost.py);
 3. compile time as the ruleset grows (benchmarks/compile_scale.py);
 4. the generated `evaluate` against hand-written if/elif in-process (benchmarks/macro.py);
@@ -35,7 +35,7 @@ def main() -> None:
     rows = 100_000 if args.quick else args.rows
     repeat = "2" if args.quick else "3"
     section(f"whole process, {rows:,} customers (telecom_bench.seg; telecom_population.seg)", "whole_process.py",
-            "--rows", str(rows), "--python", "--csv", "--population", "--repeat", repeat)
+            "--rows", str(rows), "--python", "--csv", "--dataframes", "--population", "--repeat", repeat)
     section("fixed cost per command (10 customers)", "fixed_cost.py", "--repeat", "5" if args.quick else "7")
     section("compile time", "compile_scale.py", "--sizes", *(["1000"] if args.quick else ["1000", "5000"]),
             "--repeat", repeat)

@@ -7,7 +7,7 @@ Two measures, interleaved and best of --repeat:
   `segdsl apply` or a scheduled script runs, with its peak RSS;
 * in process: the call alone, in this process, after a warm-up run.
 
-Hand-written polars comes in two forms: the idiomatic one (an `all` dimension as a
+Hand-written polars (benchmarks/hand_polars.py) comes in two forms: the idiomatic one (an `all` dimension as a
 `concat_list` of `when/then`, as the polars documentation builds lists) and a tuned one (the
 matches as a bit mask that picks the list from a table of every combination, as the engine
 does). Every output is checked to hold the same values as the engine's before anything is
@@ -28,52 +28,11 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from duckdb_macro import HAND_WRITTEN, RULES, generate  # noqa: E402
+from hand_polars import query  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
-POLARS_QUERY = textwrap.dedent('''
-    import datetime as dt
-    import polars as pl
-
-    def query(src, tuned):
-        days_idle = (pl.lit(dt.date(2026, 11, 1)) - pl.col("last_recharge")).dt.total_days()
-        arpu, net, credit = pl.col("arpu"), pl.col("network"), pl.col("credit_score")
-        value = (pl.when(arpu >= 300).then(pl.lit("top")).when(arpu >= 150).then(pl.lit("high"))
-                 .when(arpu >= 60).then(pl.lit("mid")).when(arpu < 60).then(pl.lit("low")).otherwise(pl.lit("unknown")))
-        in_net = net == "in_net"
-        status = (pl.when(in_net & ((days_idle > 60) | (pl.col("complaints_90d") >= 3))).then(pl.lit("churn_risk"))
-                  .when(in_net & (pl.col("tenure_months") < 3)).then(pl.lit("new"))
-                  .when(in_net).then(pl.lit("active")).when(net == "recalled").then(pl.lit("recalled"))
-                  .when(net.is_in(["off_net", "former"])).then(pl.lit("lost"))
-                  .when(net == "competitor").then(pl.lit("prospect")).otherwise(pl.lit(None, pl.String)))
-        credit_band = (pl.when(credit >= 750).then(pl.lit("excellent")).when(credit >= 650).then(pl.lit("good"))
-                       .when(credit >= 550).then(pl.lit("fair")).when(credit < 550).then(pl.lit("poor"))
-                       .otherwise(pl.lit("unrated")))
-        age = pl.col("age")
-        conds = [age >= 60, age.is_between(18, 30), (pl.col("gender") == "F") & age.is_between(18, 35),
-                 pl.col("complaints_90d") >= 2, pl.col("satisfaction") < 3, pl.col("plan").is_in(["family", "business"])]
-        names = ["senior", "youth", "young_f", "complainer", "unhappy", "group_plan"]
-        if tuned:
-            mask = pl.sum_horizontal([c.fill_null(False).cast(pl.Int32) * (1 << i) for i, c in enumerate(conds)])
-            table = pl.Series([[n for i, n in enumerate(names) if m >> i & 1] for m in range(64)])
-            tags = pl.lit(table).gather(mask)
-        else:
-            tags = pl.concat_list([pl.when(c).then(pl.lit(n)).otherwise(pl.lit(None, pl.String))
-                                   for c, n in zip(conds, names)]).list.drop_nulls()
-        v, s = pl.col("value"), pl.col("status")
-        quadrant = (pl.when(v.is_in(["top", "high"]) & s.is_in(["active", "new"])).then(pl.lit("star"))
-                    .when(v.is_in(["top", "high", "mid"]) & (s == "churn_risk")).then(pl.lit("save"))
-                    .when((v == "mid") & s.is_in(["active", "new"])).then(pl.lit("grow")).otherwise(pl.lit("other")))
-        return (pl.scan_parquet(src)
-                .select("customer_id", value.alias("value"), status.alias("status"), credit_band.alias("credit"),
-                        tags.alias("tags"))
-                .with_columns(quadrant.alias("quadrant")))
-''')
-
-HAND_POLARS = POLARS_QUERY + textwrap.dedent('''
-    import sys
-    query(sys.argv[1], sys.argv[3] == "tuned").sink_parquet(sys.argv[2])
-''')
+HAND_POLARS = Path(__file__).resolve().parent / "hand_polars.py"
 
 HAND_DUCKDB = textwrap.dedent('''
     import sys
@@ -124,15 +83,14 @@ def main() -> None:
         tmp = Path(tmp)
         src = tmp / "customers.parquet"
         generate(args.rows, src)
-        (tmp / "hand_polars.py").write_text(HAND_POLARS)
         (tmp / "hand_duckdb.py").write_text(HAND_DUCKDB)
         (tmp / "peak.py").write_text(PEAK)
         out = {name: tmp / f"{name}.parquet" for name in ("polars", "tuned", "duckdb_sql", "engine_duckdb",
                                                           "engine_polars")}
         segdsl = [py, "-m", "segdsl.cli", "apply", str(RULES), "--input", f"customer={src}"]
         commands = {
-            "hand-written polars (idiomatic)": [py, str(tmp / "hand_polars.py"), str(src), str(out["polars"]), "plain"],
-            "hand-written polars (tuned)": [py, str(tmp / "hand_polars.py"), str(src), str(out["tuned"]), "tuned"],
+            "hand-written polars (idiomatic)": [py, str(HAND_POLARS), str(src), str(out["polars"]), "plain"],
+            "hand-written polars (tuned)": [py, str(HAND_POLARS), str(src), str(out["tuned"]), "tuned"],
             "hand-written DuckDB SQL": [py, str(tmp / "hand_duckdb.py"), str(src), str(out["duckdb_sql"]), HAND_WRITTEN],
             "segdsl --engine duckdb": [*segdsl, "-o", str(out["engine_duckdb"]), "--engine", "duckdb"],
             "segdsl --engine polars": [*segdsl, "-o", str(out["engine_polars"]), "--engine", "polars"],
@@ -171,14 +129,12 @@ def in_process(src: Path, tmp: Path, repeat: int) -> dict[str, float]:
     from segdsl.engines.options import ApplyOptions
     from segdsl.service import app as service
     from segdsl.service.params import resolve_params
-    scope: dict = {}
-    exec(POLARS_QUERY, scope)
     rs = check_file(RULES).ruleset
     params = resolve_params(rs)
     con = duckdb.connect()
     runs = {
-        "hand-written polars (idiomatic)": lambda: scope["query"](str(src), False).sink_parquet(tmp / "p.parquet"),
-        "hand-written polars (tuned)": lambda: scope["query"](str(src), True).sink_parquet(tmp / "t.parquet"),
+        "hand-written polars (idiomatic)": lambda: query(str(src), False).sink_parquet(tmp / "p.parquet"),
+        "hand-written polars (tuned)": lambda: query(str(src), True).sink_parquet(tmp / "t.parquet"),
         "hand-written DuckDB SQL": lambda: con.execute(HAND_WRITTEN.format(src=src, out=tmp / "d.parquet",
                                                                            reader="read_parquet")),
         "segdsl --engine duckdb": lambda: service.apply(rs, "duckdb", ApplyOptions(

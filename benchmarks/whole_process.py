@@ -5,7 +5,9 @@ process's peak memory (RSS).
 Rows: hand-written DuckDB SQL (one COPY, no validation), `segdsl apply --engine duckdb`,
 and with `--python` the hand-written Python (pyarrow in, if/elif, pyarrow out) and
 `segdsl apply --engine python`; `--csv` adds the same customers as CSV: hand-written typed
-`read_csv` against segdsl on DuckDB; `--population` adds `segdsl apply` of
+`read_csv` against segdsl on DuckDB; `--dataframes` adds hand-written polars
+(benchmarks/hand_polars.py, the idiomatic form) and pandas (benchmarks/hand_pandas.py) and
+`segdsl apply --engine polars`; `--population` adds `segdsl apply` of
 rules/telecom_population.seg (percent_rank, ntile, quantile, mean, median, cume_share) on the
 same customers, its ratio against segdsl on the same customers without population values.
 `--tree DIR` adds `segdsl apply` run from another
@@ -35,6 +37,8 @@ from duckdb_macro import HAND_WRITTEN, RULES, generate  # noqa: E402
 POPULATION = HERE / "rules" / "telecom_population.seg"
 HAND_SQL = "import duckdb, sys; duckdb.connect().execute(sys.stdin.read())"
 HAND_PYTHON = str(HERE / "hand_python.py")
+HAND_POLARS = str(HERE / "hand_polars.py")
+HAND_PANDAS = str(HERE / "hand_pandas.py")
 
 
 def run(cmd: list[str], env: dict, stdin: str | None = None) -> tuple[float, float]:
@@ -67,6 +71,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--python", action="store_true", help="also the Python engine and hand-written Python")
     ap.add_argument("--csv", action="store_true", help="also CSV input on DuckDB")
+    ap.add_argument("--dataframes", action="store_true",
+                    help="also hand-written polars and pandas, and the polars engine")
     ap.add_argument("--population", action="store_true", help="also the ruleset with population values")
     ap.add_argument("--tree", type=Path, help="another segdsl checkout to run beside this one")
     args = ap.parse_args()
@@ -106,6 +112,14 @@ def main() -> None:
                     cases["segdsl --engine duckdb, CSV (--tree)"] = (
                         [*seg, f"customer={csv}", "-o", str(tmp / "tree_csv.parquet")],
                         {**env, "PYTHONPATH": str(args.tree.resolve())}, None, tmp / "tree_csv.parquet")
+            if args.dataframes:
+                cases["hand-written polars"] = ([sys.executable, HAND_POLARS, str(src), str(tmp / "hand_pl.parquet")],
+                                                env, None, tmp / "hand_pl.parquet")
+                cases["hand-written pandas"] = ([sys.executable, HAND_PANDAS, str(src), str(tmp / "hand_pd.parquet")],
+                                                env, None, tmp / "hand_pd.parquet")
+                cases["segdsl --engine polars"] = (
+                    [*seg, f"customer={src}", "-o", str(tmp / "pl.parquet"), "--engine", "polars"], here_env, None,
+                    tmp / "pl.parquet")
             if args.population:
                 pop = [sys.executable, "-m", "segdsl.cli", "apply", str(POPULATION), "--input", f"customer={src}"]
                 cases["segdsl --engine duckdb, population"] = (
@@ -140,14 +154,24 @@ def main() -> None:
             results.append((n, best))
     print(f"{'rows':>10}  {'run (whole process)':<38}{'seconds':>9}{'ratio':>8}{'peak MiB':>10}")
     for n, best in results:
-        base = {"CSV": best.get("hand-written DuckDB SQL, CSV", (None,))[0],
-                "python": best.get("hand-written Python", (None,))[0]}
         for k, (wall, rss) in best.items():
-            ref = best["segdsl --engine duckdb"][0] if "population" in k else base["CSV"] if "CSV" in k else base["python"] if "ython" in k and "SQL" not in k else \
-                best["hand-written DuckDB SQL"][0]
-            print(f"{n:>10,}  {k:<38}{wall:>9.3f}{wall / ref:>7.2f}x{rss:>10.0f}")
+            print(f"{n:>10,}  {k:<38}{wall:>9.3f}{wall / best[reference(k)][0]:>7.2f}x{rss:>10.0f}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores); ratios against the hand-written "
-          f"code for the same input (population values: against segdsl without them); outputs equal")
+          f"code in the same language for the same input (hand-written polars and pandas: against DuckDB "
+          f"SQL; population values: against segdsl without them); outputs equal")
+
+
+def reference(run: str) -> str:
+    """The run a run's ratio is taken against."""
+    if "population" in run:
+        return "segdsl --engine duckdb"
+    if "CSV" in run:
+        return "hand-written DuckDB SQL, CSV"
+    if "--engine python" in run or run == "hand-written Python":
+        return "hand-written Python"
+    if "--engine polars" in run:
+        return "hand-written polars"
+    return "hand-written DuckDB SQL"
 
 
 if __name__ == "__main__":
