@@ -133,8 +133,8 @@ class Query:
 def check(solver: z3.Solver, assumptions: tuple) -> z3.CheckSatResult:
     """`solver.check(*assumptions)` for assumptions that are z3 Bools already, as z3's own
     method makes the call, without casting each one to Bool in Python first: a `first`
-    dimension's questions carry every earlier segment's literal, and the casts took longer
-    than the solving."""
+    dimension's questions carry every earlier segment's literal, and those casts cost about
+    half as much as the solving itself (docs/performance.md, seventh round)."""
     if not all(type(a) is z3.BoolRef for a in assumptions):
         return solver.check(*assumptions)
     args = (z3.Ast * len(assumptions))(*[a.as_ast() for a in assumptions])
