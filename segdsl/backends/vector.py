@@ -440,9 +440,9 @@ class _Compiler:
         data is tested per customer by the built-in's own meaning (`Builtin.evaluate`), the
         one step of this form that runs in Python per value."""
         text, part = e.args
-        a = self.value(text)
         if not isinstance(part, ir.Const):
             return self.per_value(e)
+        a = self.value(text)
         if part.value is None:
             null = pa.scalar(None, pa.bool_())
             return lambda env: null
