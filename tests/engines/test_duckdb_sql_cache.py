@@ -156,15 +156,16 @@ def test_a_warm_apply_imports_neither_sqlglot_nor_the_parser_nor_pydantic(tmp_pa
     data = (_data(tmp_path / "c.parquet", [10.0, 600.0, None]) if suffix == ".parquet"
             else _text_data(tmp_path / f"c{suffix}"))
     env = {**os.environ, "SEGDSL_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
-    probe = ("import sys, runpy; sys.argv = ['segdsl', *sys.argv[1:]]\n"
-             "try:\n    runpy.run_module('segdsl.cli', run_name='__main__')\n"
-             "except SystemExit as e:\n    code = e.code\n"
-             "print(sorted(m for m in ('sqlglot', 'lark', 'pydantic') if m in sys.modules), code)")
+    # the command ends the process itself (cli._leave), running the atexit functions first
+    probe = ("import atexit, sys, runpy; sys.argv = ['segdsl', *sys.argv[1:]]\n"
+             "atexit.register(lambda: print(sorted(m for m in ('sqlglot', 'lark', 'pydantic') if m in sys.modules)))\n"
+             "runpy.run_module('segdsl.cli', run_name='__main__')")
     runs = [subprocess.run([sys.executable, "-c", probe, "apply", str(rules), "-i", str(data), "-o",
                             str(tmp_path / f"out{i}.parquet")], env=env, capture_output=True, text=True,
                            cwd=tmp_path) for i in range(2)]
-    assert runs[0].stdout.strip().splitlines()[-1] == "['lark', 'sqlglot'] 0", runs[0].stderr
-    assert runs[1].stdout.strip().splitlines()[-1] == "[] 0", runs[1].stderr
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    assert runs[0].stdout.strip().splitlines()[-1] == "['lark', 'sqlglot']", runs[0].stderr
+    assert runs[1].stdout.strip().splitlines()[-1] == "[]", runs[1].stderr
     assert (tmp_path / "out0.parquet").read_bytes() == (tmp_path / "out1.parquet").read_bytes()
     if suffix != ".parquet":      # read by DuckDB itself (engines/duckdb_text.py), from the cached texts
         kept = json.loads(next((tmp_path / "cache").glob("sql-*.json")).read_text(encoding="utf-8"))

@@ -1,0 +1,81 @@
+"""How a `segdsl` process ends (cli._leave): without tearing the interpreter down, yet with
+everything a normal exit gives: the exit code, the streams flushed, the atexit functions
+run, and no file half-written or temporary file left when a run fails part-way."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from segdsl.engines import registry
+from tests.helpers import TINY_RULES
+
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = 200_000
+
+# The engines a new process has: the registry's own, not those a test registers in this one.
+ENGINES = [n for n in registry.available() if type(registry.get(n)).__module__.startswith("segdsl.")]
+
+
+# stdout buffered, as a pipe's is unless PYTHONUNBUFFERED says otherwise: what is not flushed is lost
+BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
+def _segdsl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "segdsl.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          env=BUFFERED)
+
+
+@pytest.fixture(scope="module")
+def late_bad_row(tmp_path_factory) -> Path:
+    """Rules and a CSV input whose one bad row comes last, after many batches are written."""
+    root = tmp_path_factory.mktemp("exit")
+    (root / "r.seg").write_text(TINY_RULES, encoding="utf-8")
+    with open(root / "in.csv", "w", encoding="utf-8") as f:
+        f.write("id,v\n")
+        f.writelines(f"c{i},{i % 10}\n" for i in range(ROWS))
+        f.write("last,not-a-number\n")
+    return root
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_run_failing_late_leaves_the_target_as_it_was_and_no_temporary_file(late_bad_row, tmp_path, engine):
+    output = tmp_path / "out.csv"
+    output.write_text("the previous run's output\n", encoding="utf-8")
+    done = _segdsl("apply", str(late_bad_row / "r.seg"), "-i", str(late_bad_row / "in.csv"), "-o", str(output),
+                   "--engine", engine, "--batch-size", "1000", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "not-a-number" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert output.read_text(encoding="utf-8") == "the previous run's output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_the_whole_output_reaches_a_pipe_and_the_exit_code_is_the_commands(tmp_path):
+    """A long text on stdout is all there (the streams are flushed before the process ends)."""
+    segments = "".join(f"  segment s{i} when v = {i}\n" for i in range(2000))
+    rules = tmp_path / "r.seg"
+    rules.write_text(TINY_RULES + f"dimension many first {{\n{segments}}}\n", encoding="utf-8")
+    python = _segdsl("compile", str(rules), "--target", "python", cwd=tmp_path)
+    assert python.returncode == 0, python.stderr
+    assert len(python.stdout) > 100_000 and "s1999" in python.stdout
+    compile(python.stdout, "generated.py", "exec")          # complete: it compiles as Python
+    (tmp_path / "bad.seg").write_text(TINY_RULES + "let broken = \n", encoding="utf-8")
+    bad = _segdsl("check", str(tmp_path / "bad.seg"), cwd=tmp_path)
+    assert bad.returncode == 1 and "bad.seg:" in bad.stderr + bad.stdout
+    assert _segdsl("apply", cwd=tmp_path).returncode == 2
+
+
+def test_atexit_functions_run_before_the_process_ends(tmp_path):
+    rules = tmp_path / "r.seg"
+    rules.write_text(TINY_RULES, encoding="utf-8")
+    probe = ("import atexit, sys, runpy; sys.argv = ['segdsl', 'check', sys.argv[1]]\n"
+             "atexit.register(lambda: print('atexit ran', flush=False))\n"
+             "runpy.run_module('segdsl.cli', run_name='__main__')\n"
+             "print('not reached')")
+    done = subprocess.run([sys.executable, "-c", probe, str(rules)], capture_output=True, text=True, cwd=tmp_path,
+                          env=BUFFERED)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "atexit ran" and "not reached" not in done.stdout
