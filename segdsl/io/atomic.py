@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import time
 from pathlib import Path
 
@@ -42,7 +41,8 @@ def check_not_stopping() -> None:
 def temp_name(target: str) -> str:
     """A new temporary file's name beside `target` (not created)."""
     directory, name = os.path.split(os.path.abspath(target))
-    return os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
+    # os.urandom, as secrets.token_hex does, without importing secrets (and hashlib) at start-up
+    return os.path.join(directory, f".{name}.{os.urandom(4).hex()}.tmp")
 
 
 def create_temp(target: str | os.PathLike) -> str:

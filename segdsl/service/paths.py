@@ -26,9 +26,6 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from ..engines.errors import fail
-from ..io.errors import InputError
-from ..io.readers import expand
-from ..io.writers import suffix_format
 
 # How a Problem's detail calls the file of each option (neutral words, no flag names).
 _CALLED = {"output": "the output", "quarantine": "the quarantine file", "summary_json": "the summary file",
@@ -108,7 +105,7 @@ def check_target(t: Target) -> None:
         raise fail("not-a-file", t.where, t.path,
                    "is not a regular file (a device, a pipe or a socket); segdsl writes only regular files "
                    "(to write nothing, leave the option out)", usage=True)
-    if t.table and suffix_format(t.path) is None:
+    if t.table and _suffix_format(t.path) is None:
         suffix = Path(t.path).suffix
         said = f"cannot tell the format from the suffix {suffix!r}" if suffix else "has no suffix to tell the format"
         raise fail("bad-suffix", t.where, t.path, said + "; use .parquet, .csv, .tsv or .jsonl", usage=True)
@@ -128,6 +125,11 @@ def check_target(t: Target) -> None:
                    "written beside it (.NAME.XXXXXXXX.tmp) fits", usage=True)
 
 
+def _suffix_format(path: str) -> str | None:
+    from ..io.writers import suffix_format
+    return suffix_format(path)
+
+
 def _name_max(folder: Path) -> int:
     try:
         return os.pathconf(folder, "PC_NAME_MAX")
@@ -141,7 +143,13 @@ def _real(path: str | os.PathLike) -> str:
 
 def _files(path: str) -> list[str]:
     """Every file a read names: the file, or each file its pattern matches (resolved), as the
-    readers expand it (io/readers.expand); a pattern matching nothing names none."""
+    readers expand it (io/readers.expand); a pattern matching nothing names none. (The
+    readers and writers are imported where used: `check` and `compile` write a text file and
+    read no data.)"""
+    if not glob.has_magic(path):
+        return [_real(path)]
+    from ..io.errors import InputError
+    from ..io.readers import expand
     try:
         return [_real(f) for f in expand(path)]
     except InputError:

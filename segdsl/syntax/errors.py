@@ -453,17 +453,30 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+def _after_a_word(tree, text: str) -> list[Token]:
+    """The tokens that start with a letter, digit or `_` right after one: where a keyword may
+    be glued to them. A loop over a stack, not recursion: deep trees too; the few found are
+    sorted, not every token of the file."""
+    found, stack = [], [tree]
+    while stack:
+        for c in stack.pop().children:
+            if isinstance(c, Token):
+                start = c.start_pos
+                if start and c and _is_word(c[0]) and _is_word(text[start - 1]):
+                    found.append(c)
+            elif c is not None:
+                stack.append(c)
+    return found
+
+
 def glued_keywords(source: Source, tree) -> list[Diagnostic]:
     """`when客户等级` is one name (LANGUAGE.md §11): a keyword must be separated from a following
     name. Where a name cannot come, the contextual lexer splits such a word into the keyword and a
     name; the name then starts right after a letter. Find those in the parse tree and report them."""
     out = []
     text = source.text
-    tokens = (c for sub in tree.iter_subtrees() for c in sub.children if isinstance(c, Token))  # not recursive:
-    for tok in sorted(tokens, key=lambda t: t.start_pos or 0):                                # deep trees too
+    for tok in sorted(_after_a_word(tree, text), key=lambda t: t.start_pos):
         start = tok.start_pos
-        if start is None or start == 0 or not str(tok) or not _is_word(str(tok)[0]) or not _is_word(text[start - 1]):
-            continue
         word_start = start
         while word_start > 0 and _is_word(text[word_start - 1]):
             word_start -= 1
