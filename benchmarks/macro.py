@@ -6,8 +6,9 @@ Generates N random customer records (seeded, so every run sees the same
 data) that fit benchmarks/rules/telecom_bench.seg, then segments them in this
 one process with
 
-  (a) the program segdsl generates for the ruleset: a plain loop calling
-      `program.evaluate(record, rows, params, stats, pins)` and collecting the tuples;
+  (a) the program segdsl generates for the ruleset, as a run calls it: bound to
+      the run's params once (`evaluate = program.bind(params, stats, pins)`),
+      then a plain loop calling `evaluate(record, rows)` and collecting the tuples;
   (b) the same segmentation written by hand as plain if/elif Python (below),
       with the null handling the language prescribes (a missing value never
       matches a comparison), collecting the same tuples;
@@ -177,22 +178,26 @@ def hand_segment(rec: dict) -> tuple:
 
 # ---------------------------------------------------------------- timing
 
-def run_generated(evaluate, records, params):
-    rows, stats, pins = {}, [], {}
+def run_generated(program, records, params):
+    """The generated program as a run calls it: bound to the run's params once
+    (`program.bind`), then called per record."""
+    evaluate = program.bind(params, [], {})
+    rows = {}
     out = []
     append = out.append
     for record in records:
-        append(evaluate(record, rows, params, stats, pins))
+        append(evaluate(record, rows))
     return out
 
 
-def run_generated_s(evaluate, records, params, stats):
+def run_generated_s(program, records, params, stats):
     """As run_generated, for a ruleset with population statistics (`stats` computed beforehand)."""
-    rows, pins = {}, {}
+    evaluate = program.bind(params, stats, {})
+    rows = {}
     out = []
     append = out.append
     for record in records:
-        append(evaluate(record, rows, params, stats, pins))
+        append(evaluate(record, rows))
     return out
 
 
@@ -261,7 +266,6 @@ def main(argv=None) -> int:
     assert params["as_of"] == AS_OF and params["gap_days"] == GAP_DAYS, "hand-written constants out of date"
     program = compile_program(rs)
     assert program.stages == [], "the benchmark ruleset must not need population statistics"
-    evaluate = program.evaluate
 
     print(f"segdsl macro benchmark: {RULES.relative_to(HERE.parent)}")
     print(f"Python {platform.python_version()} ({platform.python_implementation()}), "
@@ -283,7 +287,7 @@ def main(argv=None) -> int:
         records = generate(rng, done, n)
         best_gen = best_hand = float("inf")
         for _ in range(REPEAT):
-            s, got_gen = timed(run_generated, evaluate, records, params)
+            s, got_gen = timed(run_generated, program, records, params)
             best_gen = min(best_gen, s)
             s, got_hand = timed(run_hand, hand_segment, records)
             best_hand = min(best_hand, s)

@@ -209,7 +209,7 @@ def main() -> None:
     rs = check_file(RULES).ruleset
     plan = build_plan(rs)
     program, vector, params = compile_program(plan), compile_vector(plan), resolve_params(rs)
-    evaluate, evaluate_columns = program.evaluate, program.evaluate_columns
+    evaluate_columns = program.evaluate_columns
     records = generate(random.Random(20261101), 0, args.rows)
     # the Python engine's forms of a clean batch: its typed Arrow columns, or the same as lists
     columns = {name: [r[name] for r in records] for name in records[0]}
@@ -218,7 +218,7 @@ def main() -> None:
     expected = [hand_segment(r) for r in records]
     runs = {ENGINE: lambda: vector.evaluate(arrays, len(records), params),
             LOOP: lambda: evaluate_columns(columns, len(records), params, [], {}),
-            EVALUATE: lambda: run_generated(evaluate, records, params),
+            EVALUATE: lambda: run_generated(program, records, params),
             "hand-written if/elif": lambda: [hand_segment(r) for r in records]}
     for name, make in (("rule-engine", rule_engine_segmenter), ("zen-engine (expressions)", zen_segmenter),
                        ("zen-engine (decision tables)", zen_tables_segmenter),

@@ -60,7 +60,7 @@ def telecom():
 
 def test_evaluate_telecom_example(benchmark, telecom):
     program, params, stats, records = telecom
-    out = benchmark(macro.run_generated_s, program.evaluate, records, params, stats)
+    out = benchmark(macro.run_generated_s, program, records, params, stats)
     assert len(out) == BATCH and len(out[0]) == 5
 
 
@@ -74,7 +74,7 @@ def bench_rules():
 
 def test_evaluate_telecom_bench_generated(benchmark, bench_rules):
     program, params, records = bench_rules
-    out = benchmark(macro.run_generated, program.evaluate, records, params)
+    out = benchmark(macro.run_generated, program, records, params)
     assert out == macro.run_hand(macro.hand_segment, records)
 
 

@@ -72,7 +72,7 @@ class _PythonRun:
         name = schema.name
         params = self.opts.params
         stats = compute_stats(program, [], params, {}, self.opts.stats)
-        evaluate = program.evaluate
+        evaluate = program.bind(params, stats, _NO_ROWS)
         vector = compile_vector(self.plan)
         kept = [src for _, src in layout.keep]
         unique = _has_unique(self.rs)
@@ -85,7 +85,7 @@ class _PythonRun:
                     if rec is None:
                         rows.bad.add(name, *place)
                         continue
-                    values = evaluate(rec, _NO_ROWS, params, stats, _NO_ROWS)
+                    values = evaluate(rec, _NO_ROWS)
                     c = conflict(values) if unique else None
                     if c is not None:
                         rows.bad.add(name, part.raw(place), c.reason())
@@ -112,7 +112,8 @@ class _PythonRun:
         if part.columns is not None and program.evaluate_columns is not None:
             results = program.evaluate_columns(part.columns, n, params, stats, _NO_ROWS)
         else:
-            results = [program.evaluate(rec, _NO_ROWS, params, stats, _NO_ROWS) for rec in part.every_record]
+            evaluate = program.bind(params, stats, _NO_ROWS)
+            results = [evaluate(rec, _NO_ROWS) for rec in part.every_record]
         batches.extend(part.keys, results, part.all_kept(kept) if kept else None)
         return True
 
@@ -130,9 +131,10 @@ class _PythonRun:
         stats = compute_stats(program, population, params, {}, self.opts.stats)
         name = rows.main_input()
         unique = _has_unique(self.rs)
+        evaluate = program.bind(params, stats, _NO_ROWS)
         with ColumnBatches(out, layout, self.opts.batch_size, self.summary) as batches:
             for c in population:
-                values = program.evaluate(c.record, c.rows, params, stats, _NO_ROWS)
+                values = evaluate(c.record, c.rows)
                 bad = conflict(values) if unique else None
                 if bad is not None:
                     rows.bad.add(name, rows.locate(name, c.row), bad.reason())

@@ -329,11 +329,98 @@ dimension u unique {
 }
 ''')
     program = compile_program(rs)
-    evaluate = next(n for n in ast.walk(ast.parse(program.source))
-                    if isinstance(n, ast.FunctionDef) and n.name == "evaluate")
+    evaluate = _bound(program.source)
     assert not {"list", "tuple"} & {n.id for n in ast.walk(evaluate) if isinstance(n, ast.Name)}
     assert not any(isinstance(n, (ast.List, ast.Attribute)) for n in ast.walk(evaluate))
     got = [program.evaluate({"id": "k", "x": x}, {}, {}, [], {})[0] for x in (11, 4, 13)]
     assert got == [("big", "any"), ("any",), ("big", "odd", "any")]
     conflict = program.evaluate({"id": "k", "x": 9}, {}, {}, [], {})[1]
     assert conflict.segments == ("a", "b") and type(conflict.segments) is tuple
+
+
+def _bound(source: str) -> ast.FunctionDef:
+    """The per-customer function `bind` returns (a run's `evaluate(record, rows)`)."""
+    bind = next(n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == "bind")
+    return next(n for n in bind.body if isinstance(n, ast.FunctionDef) and n.name == "evaluate")
+
+
+def _line(source: str, segment: str) -> str:
+    """The line of the run's `evaluate` that tests `segment` (each ends `# name`)."""
+    bound = source[source.index("def bind("):source.index("\ndef evaluate(")]
+    return next(line for line in bound.splitlines() if line.endswith(f"# {segment}"))
+
+
+def test_a_run_binds_its_params_once_and_calls_evaluate_with_the_record_alone(tmp_path):
+    """`bind` reads the params once; what it returns takes a record and its rows, reads no
+    `params` dict, and gives what the one-call `evaluate` gives."""
+    rs = ruleset(tmp_path, '''
+ruleset t
+param floor: int = 10
+input customer key id { id: string  x: int? }
+dimension d first {
+  segment big when x >= floor
+  otherwise small
+}
+''')
+    program = compile_program(rs)
+    evaluate = _bound(program.source)
+    assert [a.arg for a in evaluate.args.args] == ["record", "rows"]
+    assert "params" not in {n.id for n in ast.walk(evaluate) if isinstance(n, ast.Name)}
+    bound = program.bind({"floor": 10}, [], {})
+    higher = program.bind({"floor": 20}, [], {})
+    for x in (None, 5, 10, 15, 25):
+        record = {"id": "k", "x": x}
+        assert bound(record, {}) == program.evaluate(record, {}, {"floor": 10}, [], {})
+        assert higher(record, {}) == program.evaluate(record, {}, {"floor": 20}, [], {})
+    assert [bound({"id": "k", "x": x}, {})[0] for x in (None, 5, 10)] == ["small", "small", "big"]
+    assert higher({"id": "k", "x": 15}, {})[0] == "small"
+
+
+def test_a_threshold_ladder_tests_its_value_for_null_once(tmp_path):
+    """Every segment compares `x` with constants: one `x is None` first, then the bare
+    comparisons; a dimension where one segment reads something else keeps a test per segment."""
+    rs = ruleset(tmp_path, '''
+ruleset t
+input customer key id { id: string  x: number?  y: number? }
+dimension ladder first {
+  segment top when x >= 300
+  segment mid when x between 60 and 299.5
+  segment low when x < 60
+  otherwise unknown
+}
+dimension mixed first {
+  segment top when x >= 300
+  segment other when y > 1
+}
+''')
+    program = compile_program(rs)
+    bound = program.source[program.source.index("def bind("):program.source.index("\ndef evaluate(")]
+    assert bound.count(" is None:") == 1                             # the ladder's one test, first
+    assert all("None" not in _line(program.source, s) for s in ("top", "mid", "low")[1:])
+    assert "is not None" in _line(program.source, "other")           # `mixed` keeps its tests
+    got = [program.evaluate({"id": "k", "x": x, "y": y}, {}, {}, [], {}) for x, y in
+           [(None, None), (400, 0), (100, None), (10, 5), (299.75, 2)]]
+    assert got == [("unknown", None), ("top", "top"), ("mid", None), ("low", "other"), ("unknown", "other")]
+
+
+def test_equality_with_a_value_needs_no_null_test(tmp_path):
+    """`x = c` and `x in [c, ...]` are false for a null x without testing it; `!=`, `not in`
+    and an ordering still test it."""
+    rs = ruleset(tmp_path, '''
+ruleset t
+input customer key id { id: string  k: enum { a, b, c }?  n: int? }
+dimension eq all {
+  segment is_a when k = a
+  segment in_ab when k in [a, b]
+  segment not_a when k != a
+  segment not_in when k not in [a, b]
+  segment big when n = 3 and n > 1
+}
+''')
+    program = compile_program(rs)
+    assert "None" not in _line(program.source, "is_a") and "None" not in _line(program.source, "in_ab")
+    assert "None" in _line(program.source, "not_a") and "None" in _line(program.source, "not_in")
+    assert _line(program.source, "big").count("is not None") == 1   # for `n > 1`, not for `n = 3`
+    got = [program.evaluate({"id": "i", "k": k, "n": n}, {}, {}, [], {})[0] for k, n in
+           [(None, None), ("a", 3), ("b", 2), ("c", None)]]
+    assert got == [(), ("is_a", "in_ab", "big"), ("in_ab", "not_a"), ("not_a", "not_in")]
