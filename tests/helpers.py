@@ -37,6 +37,18 @@ dimension d first {
 """
 
 
+def many_rows(root: Path, rules: str, rows: int, csv_name: str, last: str = "") -> Path:
+    """`root/r.seg` holding `rules` and the CSV `root/csv_name` of `rows` customers `c<i>` with
+    `v` = i mod 10 (then the line `last`, if given): an input long enough that a run writes
+    many batches of it. Returns `root`."""
+    (root / "r.seg").write_text(rules, encoding="utf-8")
+    with open(root / csv_name, "w", encoding="utf-8") as f:
+        f.write("id,v\n")
+        f.writelines(f"c{i},{i % 10}\n" for i in range(rows))
+        f.write(last)
+    return root
+
+
 def check_text(tmp_path, text: str, name: str = "rules.seg"):
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from segdsl.engines import registry
-from tests.helpers import TINY_RULES
+from tests.helpers import TINY_RULES, many_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 200_000
@@ -32,13 +32,7 @@ def _segdsl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def late_bad_row(tmp_path_factory) -> Path:
     """Rules and a CSV input whose one bad row comes last, after many batches are written."""
-    root = tmp_path_factory.mktemp("exit")
-    (root / "r.seg").write_text(TINY_RULES, encoding="utf-8")
-    with open(root / "in.csv", "w", encoding="utf-8") as f:
-        f.write("id,v\n")
-        f.writelines(f"c{i},{i % 10}\n" for i in range(ROWS))
-        f.write("last,not-a-number\n")
-    return root
+    return many_rows(tmp_path_factory.mktemp("exit"), TINY_RULES, ROWS, "in.csv", "last,not-a-number\n")
 
 
 @pytest.mark.parametrize("engine", ENGINES)

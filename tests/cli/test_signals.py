@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from segdsl.engines import registry
-from tests.helpers import TINY_RULES
+from tests.helpers import TINY_RULES, many_rows
 
 RULES = TINY_RULES + """dimension t all {
   segment odd when v in [1, 3, 5, 7, 9]
@@ -27,12 +27,7 @@ ROWS = 2_000_000
 @pytest.fixture(scope="module")
 def big(tmp_path_factory) -> Path:
     """A rule file and an input large enough that a run is still writing when signalled."""
-    root = tmp_path_factory.mktemp("signals")
-    (root / "r.seg").write_text(RULES, encoding="utf-8")
-    with open(root / "big.csv", "w", encoding="utf-8") as f:
-        f.write("id,v\n")
-        f.writelines(f"c{i},{i % 10}\n" for i in range(ROWS))
-    return root
+    return many_rows(tmp_path_factory.mktemp("signals"), RULES, ROWS, "big.csv")
 
 
 def _start(root: Path, engine: str, output: Path) -> subprocess.Popen:
