@@ -566,9 +566,23 @@ class _Function:
         appends and a final `tuple()` (about a tenth of a customer's time in the benchmark
         ruleset): few segments of a dimension match one customer."""
         self.emit(f"{var} = ()")
-        for s, test in zip(d.segments, tests):
-            self.emit(f"if {test}:  # {_safe_comment(s.name)}", s.span)
-            self.emit(f"    {var} += ({s.name!r},)")
+        guards = [self.exprs.one_guard(s.condition) for s in d.segments]
+        i = 0
+        while i < len(d.segments):
+            # consecutive segments comparing one nullable value with constants share its null test
+            run = 1
+            while guards[i] is not None and i + run < len(d.segments) and guards[i + run] is not None \
+                    and guards[i + run][0] == guards[i][0]:
+                run += 1
+            if run > 1:
+                self.emit(f"if {guards[i][0]} is not None:")
+                for s, (_, body) in zip(d.segments[i:i + run], guards[i:i + run]):
+                    self.emit(f"    if {body}:  # {_safe_comment(s.name)}", s.span)
+                    self.emit(f"        {var} += ({s.name!r},)")
+            else:
+                self.emit(f"if {tests[i]}:  # {_safe_comment(d.segments[i].name)}", d.segments[i].span)
+                self.emit(f"    {var} += ({d.segments[i].name!r},)")
+            i += run
         return var
 
     def policy_all(self, d: ir.Dimension, var: str, tests: list[str]) -> None:

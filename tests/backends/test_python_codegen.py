@@ -411,10 +411,11 @@ ruleset t
 input customer key id { id: string  k: enum { a, b, c }?  n: int? }
 dimension eq all {
   segment is_a when k = a
-  segment in_ab when k in [a, b]
-  segment not_a when k != a
-  segment not_in when k not in [a, b]
   segment big when n = 3 and n > 1
+  segment not_a when k != a
+  segment both when k = c and n > 0
+  segment in_ab when k in [a, b]
+  segment not_in when k not in [a, b]
 }
 ''')
     program = compile_program(rs)
@@ -423,4 +424,35 @@ dimension eq all {
     assert _line(program.source, "big").count("is not None") == 1   # for `n > 1`, not for `n = 3`
     got = [program.evaluate({"id": "i", "k": k, "n": n}, {}, {}, [], {})[0] for k, n in
            [(None, None), ("a", 3), ("b", 2), ("c", None)]]
-    assert got == [(), ("is_a", "in_ab", "big"), ("in_ab", "not_a"), ("not_a", "not_in")]
+    assert got == [(), ("is_a", "big", "in_ab"), ("not_a", "in_ab"), ("not_a", "not_in")]
+
+
+def test_consecutive_tags_on_one_value_share_its_null_test(tmp_path):
+    """In an `all` or `unique` dimension, segments in a row that compare one nullable value
+    with constants sit under one `x is not None:`; the order of the names and a `unique`
+    conflict are as before."""
+    rs = ruleset(tmp_path, '''
+ruleset t
+input customer key id { id: string  x: int?  y: int? }
+dimension tags all {
+  segment senior when x >= 60
+  segment young when x between 18 and 30
+  segment other when y > 1
+  segment low when x < 10
+}
+dimension u unique {
+  segment a when x > 10
+  segment b when x > 50
+  otherwise o
+}
+''')
+    program = compile_program(rs)
+    bound = program.source[program.source.index("def bind("):program.source.index("\ndef evaluate(")]
+    x = program.source.split("record['x']")[0].split()[-2]
+    assert bound.count(f"if {x} is not None:") == 2                 # `tags`' first two, and `u`
+    assert "None" not in _line(program.source, "senior") and "None" not in _line(program.source, "young")
+    assert "is not None" in _line(program.source, "low")            # not next to them: its own test
+    got = [program.evaluate({"id": "k", "x": x, "y": y}, {}, {}, [], {}) for x, y in
+           [(None, 2), (20, None), (60, 5), (5, None)]]
+    assert [g[0] for g in got] == [("other",), ("young",), ("senior", "other"), ("low",)]
+    assert [got[0][1], got[1][1], got[3][1]] == ["o", "a", "o"] and got[2][1].segments == ("a", "b")
