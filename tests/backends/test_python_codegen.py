@@ -435,8 +435,8 @@ def test_consecutive_tags_on_one_value_share_its_null_test(tmp_path):
 ruleset t
 input customer key id { id: string  x: int?  y: int? }
 dimension tags all {
-  segment senior when x >= 60
   segment young when x between 18 and 30
+  segment senior when x >= 60
   segment other when y > 1
   segment low when x < 10
 }
