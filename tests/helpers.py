@@ -37,6 +37,22 @@ dimension d first {
 """
 
 
+def process_engines() -> list[str]:
+    """The engines a new `segdsl` process has: the registry's own, not those a test registers
+    in this one."""
+    from segdsl.engines import registry
+    return [n for n in registry.available() if type(registry.get(n)).__module__.startswith("segdsl.")]
+
+
+def cli_probe(report: str) -> str:
+    """Source for `python -c PROBE ARGS...`: the command line run in that process on ARGS, then
+    `print(report)` (an expression) from an atexit function, since the command ends the process
+    itself once the atexit functions have run (cli._leave)."""
+    return ("import atexit, sys, runpy; sys.argv = ['segdsl', *sys.argv[1:]]\n"
+            f"atexit.register(lambda: print({report}))\n"
+            "runpy.run_module('segdsl.cli', run_name='__main__')")
+
+
 def many_rows(root: Path, rules: str, rows: int, csv_name: str, last: str = "") -> Path:
     """`root/r.seg` holding `rules` and the CSV `root/csv_name` of `rows` customers `c<i>` with
     `v` = i mod 10 (then the line `last`, if given): an input long enough that a run writes

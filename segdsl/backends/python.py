@@ -428,32 +428,38 @@ class _Expressions:
             return f"({self.code(e)} is False)"
         return self.guarded(e, negate=True)
 
+    def null_tested(self, e: ir.Expr) -> tuple[list[str], str] | None:
+        """A comparison split into the names it must test for null and the comparison of their
+        values (its operands typed non-null), or None when its nullable operands are not all
+        plain names (or one is a null constant, or a list holds expressions)."""
+        operands = ir.children(e)
+        if any(self.nullable(o) and not isinstance(o, (ir.Const, *_NAMED)) for o in operands) \
+                or any(isinstance(o, ir.Const) and o.value is None for o in operands) \
+                or (isinstance(e, ir.InList) and not all(isinstance(i, ir.Const) for i in e.items)):
+            return None
+        return [self.code(o) for o in operands if self.nullable(o)], self.code(_strip_nullability(e))
+
     def one_guard(self, e: ir.Expr) -> tuple[str, str] | None:
         """(X, BODY) when `truth(e)` is `(X is not None and BODY)`: a comparison whose one
         nullable operand is the named value X; else None."""
         if not (isinstance(e, ir.Compare) or isinstance(e, (ir.Between, ir.InList)) and not e.negated) \
                 or not self.nullable(e):
             return None
-        operands = ir.children(e)
-        nullable = [o for o in operands if self.nullable(o)]
-        if len(nullable) != 1 or not isinstance(nullable[0], _NAMED) \
-                or (isinstance(e, ir.InList) and not all(isinstance(i, ir.Const) for i in e.items)):
+        split = self.null_tested(e)
+        if split is None or len(split[0]) != 1:
             return None
-        return self.code(nullable[0]), self.code(_strip_nullability(e))
+        return split[0][0], split[1]
 
     def guarded(self, e: ir.Expr, negate: bool) -> str:
         """A comparison whose nullable operands are plain names: `x is not None and x >= 3`."""
-        operands = ir.children(e)
-        if any(self.nullable(o) and not isinstance(o, (ir.Const, *_NAMED)) for o in operands) \
-                or any(isinstance(o, ir.Const) and o.value is None for o in operands) \
-                or (isinstance(e, ir.InList) and not all(isinstance(i, ir.Const) for i in e.items)):
+        split = self.null_tested(e)
+        if split is None:
             return f"({self.code(e)} is {'False' if negate else 'True'})"
-        body = self.code(_strip_nullability(e))
+        names, body = split
         if not negate and _equal_to_a_value(e):
             return body             # `x == 'F'`, `x in K0`: false for a null x without a test
-        checks = [f"{self.code(o)} is not None" for o in operands if self.nullable(o)]
         body = f"(not {body})" if negate else body
-        return "(" + " and ".join(checks + [body]) + ")"
+        return "(" + " and ".join([f"{n} is not None" for n in names] + [body]) + ")"
 
 
 # ---- statements ----

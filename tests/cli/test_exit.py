@@ -10,14 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from segdsl.engines import registry
-from tests.helpers import TINY_RULES, many_rows
+from tests.helpers import TINY_RULES, cli_probe, many_rows, process_engines
 
-ROOT = Path(__file__).resolve().parents[2]
 ROWS = 200_000
-
-# The engines a new process has: the registry's own, not those a test registers in this one.
-ENGINES = [n for n in registry.available() if type(registry.get(n)).__module__.startswith("segdsl.")]
+ENGINES = process_engines()
 
 
 # stdout buffered, as a pipe's is unless PYTHONUNBUFFERED says otherwise: what is not flushed is lost
@@ -65,11 +61,8 @@ def test_the_whole_output_reaches_a_pipe_and_the_exit_code_is_the_commands(tmp_p
 def test_atexit_functions_run_before_the_process_ends(tmp_path):
     rules = tmp_path / "r.seg"
     rules.write_text(TINY_RULES, encoding="utf-8")
-    probe = ("import atexit, sys, runpy; sys.argv = ['segdsl', 'check', sys.argv[1]]\n"
-             "atexit.register(lambda: print('atexit ran', flush=False))\n"
-             "runpy.run_module('segdsl.cli', run_name='__main__')\n"
-             "print('not reached')")
-    done = subprocess.run([sys.executable, "-c", probe, str(rules)], capture_output=True, text=True, cwd=tmp_path,
+    probe = cli_probe("'atexit ran'") + "\nprint('not reached')"
+    done = subprocess.run([sys.executable, "-c", probe, "check", str(rules)], capture_output=True, text=True, cwd=tmp_path,
                           env=BUFFERED)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "atexit ran" and "not reached" not in done.stdout

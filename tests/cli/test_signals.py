@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from segdsl.engines import registry
-from tests.helpers import TINY_RULES, many_rows
+from tests.helpers import TINY_RULES, many_rows, process_engines
 
 RULES = TINY_RULES + """dimension t all {
   segment odd when v in [1, 3, 5, 7, 9]
@@ -59,8 +58,7 @@ def _signal_mid_run(proc: subprocess.Popen, output: Path, sig: int, group: bool 
         proc.send_signal(sig)
 
 
-# The engines a new process has: the registry's own, not those a test registers in this one.
-ENGINES = [n for n in registry.available() if type(registry.get(n)).__module__.startswith("segdsl.")]
+ENGINES = process_engines()
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -19,6 +19,7 @@ from segdsl.engines import registry
 from segdsl.engines.options import ApplyOptions
 from segdsl.engines.sql_cache import KEPT, SqlTexts
 from segdsl.passes import build_plan
+from tests.helpers import cli_probe
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,9 +158,7 @@ def test_a_warm_apply_imports_neither_sqlglot_nor_the_parser_nor_pydantic(tmp_pa
             else _text_data(tmp_path / f"c{suffix}"))
     env = {**os.environ, "SEGDSL_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
     # the command ends the process itself (cli._leave), running the atexit functions first
-    probe = ("import atexit, sys, runpy; sys.argv = ['segdsl', *sys.argv[1:]]\n"
-             "atexit.register(lambda: print(sorted(m for m in ('sqlglot', 'lark', 'pydantic') if m in sys.modules)))\n"
-             "runpy.run_module('segdsl.cli', run_name='__main__')")
+    probe = cli_probe("sorted(m for m in ('sqlglot', 'lark', 'pydantic') if m in sys.modules)")
     runs = [subprocess.run([sys.executable, "-c", probe, "apply", str(rules), "-i", str(data), "-o",
                             str(tmp_path / f"out{i}.parquet")], env=env, capture_output=True, text=True,
                            cwd=tmp_path) for i in range(2)]

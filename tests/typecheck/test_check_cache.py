@@ -10,7 +10,7 @@ import pytest
 
 from segdsl.check import frontend
 from segdsl.check.frontend import check_file
-from tests.helpers import ROOT, TINY_RULES
+from tests.helpers import ROOT, TINY_RULES, cli_probe
 
 MAIN = """ruleset r version "1"
 import "common/fields.seg"
@@ -119,10 +119,8 @@ def test_the_command_line_checks_an_unchanged_file_once(tmp_path, rules):
     """Two `segdsl check` runs: the same output; the second never imports the parser."""
     env = {**os.environ, "SEGDSL_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
     # the command ends the process itself (cli._leave), running the atexit functions first
-    probe = ("import atexit, sys, runpy; sys.argv = ['segdsl', 'check', sys.argv[1]]\n"
-             "atexit.register(lambda: print('parser imported:', 'lark' in sys.modules))\n"
-             "runpy.run_module('segdsl.cli', run_name='__main__')")
-    runs = [subprocess.run([sys.executable, "-c", probe, str(rules)], env=env, capture_output=True, text=True,
+    probe = cli_probe("'parser imported:', 'lark' in sys.modules")
+    runs = [subprocess.run([sys.executable, "-c", probe, "check", str(rules)], env=env, capture_output=True, text=True,
                            cwd=tmp_path) for _ in range(2)]
     assert [r.returncode for r in runs] == [0, 0]
     assert runs[0].stderr == runs[1].stderr and "SEG403" in runs[0].stderr
