@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import typer
 from typer.core import TyperGroup
 
-from . import collector, i18n
+from . import cli_plain, collector, i18n
 from .backends.errors import NotSupported
 from .diagnostics import render
 from .diagnostics.codes import Severity
@@ -64,14 +64,54 @@ class _Console:
         return self._console
 
     def print(self, *objects, **kwargs):
-        self._rich().print(*(i18n.translate(o) if isinstance(o, str) else o for o in objects), **kwargs)
+        objects = tuple(i18n.translate(o) if isinstance(o, str) else o for o in objects)
+        if not self._plain(objects, kwargs):
+            self._rich().print(*objects, **kwargs)
+
+    def _plain(self, objects: tuple, kwargs: dict) -> bool:
+        """Text written without rich (cli_plain.py), where rich would write the same bytes:
+        plain lines with markup off, to a stream that is not a terminal."""
+        if set(kwargs) - {"markup", "end"} or kwargs.get("markup", True) \
+                or not all(isinstance(o, str) for o in objects):
+            return False
+        text = cli_plain.line(" ".join(objects))
+        return text is not None and self._write(text + kwargs.get("end", "\n"))
+
+    def table(self, title: str, headers: list[str], right: list[bool], rows: list[list[str]]) -> None:
+        """A table of texts (none of them markup) under a title, as rich draws it."""
+        file = self._file()
+        if cli_plain.stream_is_plain(file) and (width := cli_plain.console_width()) is not None:
+            text = cli_plain.table(title, headers, right, rows, width)
+            if text is not None and self._write(text):
+                return
+        from rich.table import Table
+        from rich.text import Text
+        t = Table(title=Text(title), title_justify="left")
+        for header, r in zip(headers, right):
+            t.add_column(Text(header), justify="right" if r else "left")
+        for row in rows:
+            t.add_row(*map(Text, row))
+        self._rich().print(t)
+
+    def _file(self):
+        return sys.stderr if self._options.get("stderr") else sys.stdout
+
+    def _write(self, text: str) -> bool:
+        """`text` on the stream, if it is one rich would write to without styles."""
+        file = self._file()
+        if not cli_plain.stream_is_plain(file):
+            return False
+        file.write(text)
+        file.flush()
+        return True
 
     def __getattr__(self, name):
         return getattr(self._rich(), name)
 
 
-out = _Console(highlight=False, soft_wrap=True)
-err = _Console(stderr=True, highlight=False, soft_wrap=True)
+# emoji codes off: `:fire:` in a file name or a label is shown as written
+out = _Console(highlight=False, soft_wrap=True, emoji=False)
+err = _Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 class Lang(str, Enum):
@@ -533,27 +573,21 @@ def _progress_bar(inputs: dict[str, Path]) -> _RowsProgress | None:
 
 
 def _print_summary(rs, summary) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    headers = [i18n.translate(h) for h in ("segment", "label", "customers", "share")]
+    total = summary.customers or 1
     for d in rs.dimensions:
         counts = summary.segments.get(d.name, {})
-        total = summary.customers or 1
-        # labels are rule text: shown visibly, and as Text so that `[b]` in one is not markup
-        vis = lambda s: Text(render.visible(s))  # noqa: E731
-        t = Table(title=vis(f"{d.name}" + (f" {d.label}" if d.label else "") + f" ({d.policy})"),
-                  title_justify="left")
-        t.add_column(i18n.translate("segment"))
-        t.add_column(i18n.translate("label"))
-        t.add_column(i18n.translate("customers"), justify="right")
-        t.add_column(i18n.translate("share"), justify="right")
+        # labels are rule text: shown visibly, and never read as markup
+        title = render.visible(f"{d.name}" + (f" {d.label}" if d.label else "") + f" ({d.policy})")
+        rows = []
         for s in d.all_segments():
             n = counts.get(s.name, 0)
-            t.add_row(s.name, vis(s.label or ""), f"{n:,}", f"{n / total:.1%}")
+            rows.append([s.name, render.visible(s.label or ""), f"{n:,}", f"{n / total:.1%}"])
         if counts.get("(none)"):
             n = counts["(none)"]
-            t.add_row(i18n.translate("(none)"), i18n.translate("no tag" if d.policy == "all" else "no segment"),
-                      f"{n:,}", f"{n / total:.1%}")
-        out.print(t)
+            rows.append([i18n.translate("(none)"), i18n.translate("no tag" if d.policy == "all" else "no segment"),
+                         f"{n:,}", f"{n / total:.1%}"])
+        out.table(title, headers, [False, False, True, True], rows)
     read = ", ".join(f"{n:,} rows of {k}" for k, n in summary.read.items())
     line = f"read {read}; {summary.written:,} customers written"
     if summary.skipped:

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "segdsl"
 LAYERS = [
     {"source", "types", "collector", "caching", "i18n", "pickling"}, {"diagnostics"}, {"syntax"}, {"fmt"}, {"ir"}, {"runtime"}, {"builtins"}, {"passes"},
-    {"analysis"}, {"check"}, {"io"}, {"backends"}, {"engines"}, {"service"}, {"api", "cli", "cli_values", "lsp"},
+    {"analysis"}, {"check"}, {"io"}, {"backends"}, {"engines"}, {"service"}, {"api", "cli", "cli_plain", "cli_values", "lsp"},
 ]
 RANK = {name: i for i, names in enumerate(LAYERS) for name in names}
 
