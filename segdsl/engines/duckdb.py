@@ -29,6 +29,11 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 import duckdb
+
+from . import duckdb_early
+
+duckdb_early.start()        # a database opened beside the imports below (duckdb_early.py)
+
 import pyarrow as pa
 
 from .. import ir
@@ -95,7 +100,7 @@ class _DuckDBRun:
         if not any(self.texts.has("main", parts) for parts in self.main_texts()):
             # built (and so checked) before any data is read; the statistics' result tables have fixed names
             self.query = self.main_query()
-        self.con = duckdb.connect()
+        self.con = duckdb_early.connect()
         self.registered: set[str] = set()     # the language's functions on the connection (duckdb_functions.py)
         try:
             self.con.execute("SET preserve_insertion_order = true")
