@@ -25,6 +25,8 @@ from .types import Type
 
 @dataclass(frozen=True, slots=True)
 class FieldSchema:
+    """A declared field of an input: its type, data column, range, default, label and the data
+    values that mean missing, which together say how a data cell becomes the field's value."""
     name: str
     type: Type                 # nullable=True for `?` fields; level = input's level
     column: str                # the column name in the data
@@ -44,6 +46,8 @@ class FieldSchema:
 
 @dataclass(frozen=True, slots=True)
 class InputSchema:
+    """A declared input, the customer input or a related one: its fields, its key and, for a related
+    input, the customer entity its rows belong to."""
     name: str
     key: str | None            # key field name (None: one customer per row, `_row`)
     fields: tuple[FieldSchema, ...]
@@ -60,6 +64,8 @@ class InputSchema:
 
 @dataclass(frozen=True, slots=True)
 class ParamDecl:
+    """A declared param: its type, label and default if any. A run may override the value; a param
+    without a default must be given one."""
     name: str
     type: Type
     default: Any
@@ -72,38 +78,49 @@ class ParamDecl:
 
 @dataclass(frozen=True, slots=True)
 class Expr:
+    """The base of every typed expression node: each carries its Type and the Span it was written at."""
     type: Type
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Const(Expr):
+    """A constant runtime value: an enum member or segment by name, a duration in days, tags as a tuple
+    of segment names; a list holds its items as expressions."""
     value: Any
 
 
 @dataclass(frozen=True, slots=True)
 class FieldRef(Expr):
+    """A field of the customer input, by name: the customer's own value."""
     name: str
 
 
 @dataclass(frozen=True, slots=True)
 class RowFieldRef(Expr):
+    """A field of a related input (`orders.amount`): a value of each of the customer's rows, which
+    only an aggregate turns into a customer value."""
     related: str
     name: str
 
 
 @dataclass(frozen=True, slots=True)
 class ParamRef(Expr):
+    """A param, by name: the same value for every customer of a run."""
     name: str
 
 
 @dataclass(frozen=True, slots=True)
 class LetRef(Expr):
+    """A customer-level let, by name, computed once per customer. Row-level lets are never referenced:
+    they are inlined where they are aggregated."""
     name: str
 
 
 @dataclass(frozen=True, slots=True)
 class DimRef(Expr):
+    """A dimension used as a value: the segment the customer got in it (null for none), or the set of
+    tags of an `all` dimension."""
     name: str
 
 
@@ -117,11 +134,13 @@ class Arith(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Neg(Expr):
+    """Unary minus (`-x`): null in, null out."""
     operand: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Compare(Expr):
+    """A comparison of two values (`=`, `!=`, `<`, `<=`, `>`, `>=`): null when either side is null."""
     op: str  # = != < <= > >=
     left: Expr
     right: Expr
@@ -129,6 +148,8 @@ class Compare(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Between(Expr):
+    """`x between low and high`, both bounds included (`not between` when `negated`), three-valued
+    like the two comparisons it stands for."""
     operand: Expr
     low: Expr
     high: Expr
@@ -137,6 +158,8 @@ class Between(Expr):
 
 @dataclass(frozen=True, slots=True)
 class InList(Expr):
+    """`x in [a, b, ...]` (`not in` when `negated`): three-valued as in SQL, so a null on either side
+    can leave it unknown."""
     operand: Expr
     items: tuple[Expr, ...]
     negated: bool
@@ -144,6 +167,8 @@ class InList(Expr):
 
 @dataclass(frozen=True, slots=True)
 class InTags(Expr):
+    """`seg in dim` for an `all` dimension: whether the customer's tags include the segment (`not in`
+    when `negated`); never null."""
     segment: str
     dimension: str
     negated: bool
@@ -151,27 +176,33 @@ class InTags(Expr):
 
 @dataclass(frozen=True, slots=True)
 class IsNull(Expr):
+    """`x is null` (`is not null` when `negated`): the one test of a missing value, never unknown."""
     operand: Expr
     negated: bool
 
 
 @dataclass(frozen=True, slots=True)
 class And(Expr):
+    """`a and b and ...` as one node over all its operands, three-valued: false wins over unknown."""
     items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Or(Expr):
+    """`a or b or ...` as one node over all its operands, three-valued: true wins over unknown."""
     items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Not(Expr):
+    """Three-valued `not`: unknown stays unknown. A run of `not`s is checked into one or none."""
     operand: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Case(Expr):
+    """`case when ... then ... [else ...] end`: the value of the first branch whose condition is true,
+    else the `else` value, or null without one."""
     whens: tuple[tuple[Expr, Expr], ...]
     else_: Expr | None
 
@@ -218,6 +249,8 @@ class PopulationStat(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Segment:
+    """One segment of a dimension: its condition (None for `otherwise`), its label and the attributes
+    it carries into the output."""
     name: str
     label: str | None
     condition: Expr | None              # None for `otherwise`
@@ -228,6 +261,8 @@ class Segment:
 
 @dataclass(frozen=True, slots=True)
 class Dimension:
+    """A dimension: its segments in order, an optional `otherwise`, and its policy (`first`, `unique`
+    or `all`), which says how a customer's segments are chosen."""
     name: str
     label: str | None
     policy: str                         # first | unique | all
@@ -244,6 +279,7 @@ class Dimension:
 
 @dataclass(frozen=True, slots=True)
 class Let:
+    """`let NAME = expression`: a named value that conditions and other definitions can use."""
     name: str
     label: str | None
     expr: Expr
@@ -257,6 +293,8 @@ Definition = Let | Dimension
 
 @dataclass(frozen=True, slots=True)
 class TestCase:
+    """One customer of a test: its record, related rows and pinned lets, and the segment expected in
+    each dimension it names."""
     record: dict | None                    # field name → runtime value (customer input)
     rows: dict                             # related name → list of row dicts
     pins: dict                             # let name → runtime value
@@ -266,6 +304,7 @@ class TestCase:
 
 @dataclass(frozen=True, slots=True)
 class Test:
+    """A `test` block of the main file: its cases (a table test has one per line)."""
     name: str
     cases: tuple[TestCase, ...]
     is_table: bool
@@ -276,6 +315,8 @@ class Test:
 
 @dataclass(frozen=True, slots=True)
 class Ruleset:
+    """What a main rule file and its imports mean: inputs, params, definitions in dependency order,
+    dimensions in output order, population statistics and tests. Every later stage starts from it."""
     name: str
     label: str | None
     version: str | None

@@ -13,6 +13,7 @@ from .pickling import quick_pickling
 
 @dataclass(frozen=True, slots=True)
 class Source:
+    """A rule file as read: its path and its text, which the parser reads and every Span points into."""
     path: str
     text: str
 
@@ -28,6 +29,8 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Span:
+    """Where something is written in a rule file (the line and column of its start and end), so a
+    diagnostic, explanation or generated line can point at the analyst's own text."""
     path: str
     line: int
     col: int

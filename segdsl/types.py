@@ -30,6 +30,8 @@ class Kind(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class EnumMember:
+    """One member of an enum: the name rules and tests write, its value as it appears in the data,
+    and an optional label."""
     name: str
     value: str       # as it appears in the data
     label: str | None
@@ -37,6 +39,7 @@ class EnumMember:
 
 @dataclass(frozen=True, slots=True)
 class EnumType:
+    """An enum, named by the field or param that declares it, with its members in declaration order."""
     owner: str                       # the field (or param) that declares it
     members: tuple[EnumMember, ...]
 
@@ -49,6 +52,8 @@ class EnumType:
 
 @dataclass(frozen=True, slots=True)
 class Type:
+    """The type of a value: its kind, whether it may be null and its level (the customer, or each row of
+    a related input), plus what the kind needs: the enum, the dimension or a list's element type."""
     kind: Kind
     nullable: bool = False
     level: str | None = None             # None = customer level, else related input name

@@ -20,6 +20,8 @@ from ..diagnostics.values import Diagnostic, DiagnosticSink
 
 @dataclass(frozen=True)
 class CheckResult:
+    """What checking a file gives: the IR (partial, or None when the main file did not parse), every
+    diagnostic, and the text of every file read, for showing source lines."""
     ruleset: ir.Ruleset | None   # partial when there are errors; None when the main file did not parse
     diagnostics: list[Diagnostic]
     texts: dict[str, str]        # every file read, for rendering source lines

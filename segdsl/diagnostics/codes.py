@@ -17,6 +17,7 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class Code:
+    """One row of the code table: a diagnostic code, its severity and a short title."""
     code: str
     severity: Severity
     title: str

@@ -20,6 +20,8 @@ IGNORE = re.compile(r"#\s*segdsl:\s*ignore\[([^\]]*)\]")
 
 @dataclass(frozen=True)
 class Selection:
+    """The warnings and notes a project chose to see: `select` and `ignore` codes or prefixes from
+    `[tool.segdsl]`. Errors are shown whatever it says."""
     select: tuple[str, ...] = ()       # empty: every code
     ignore: tuple[str, ...] = ()
 

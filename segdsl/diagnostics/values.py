@@ -8,6 +8,8 @@ from ..source import Span
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
+    """One problem found in the rules: its code (which decides its severity), the message, where it
+    points, and an optional help line and notes."""
     code: str
     message: str
     span: Span | None

@@ -18,6 +18,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Problem:
+    """What is wrong with one option, in neutral words; the command line and the Python API each word
+    it with their own name for the option."""
     code: str                   # stable and short: "unknown-engine", "no-column", ...
     where: str                  # the option, by neutral name: "engine", "keep", "input", ...
     value: Any                  # what was given for it (None: the option as a whole)

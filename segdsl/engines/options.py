@@ -11,6 +11,8 @@ from .errors import DataError, Problem  # noqa: F401  (re-exported: every engine
 
 @dataclass(frozen=True)
 class ApplyOptions:
+    """What an engine is asked to do in one run: inputs and output, param values, the bad-row policy
+    and how files are read and written. Every engine takes the same options."""
     inputs: dict[str, Path]                  # input name → file
     output: Path | None = None
     params: dict = field(default_factory=dict)
@@ -51,6 +53,8 @@ class ApplyOptions:
 
 @dataclass
 class Summary:
+    """What a run reports: rows read and rejected per input, customers, rows written, related rows
+    with no customer, the files written and how many customers each segment got."""
     read: dict[str, int] = field(default_factory=dict)       # rows read per input
     rejected: dict[str, int] = field(default_factory=dict)   # bad rows per input
     customers: int = 0

@@ -59,6 +59,8 @@ def current() -> str:
 
 @dataclass(frozen=True)
 class Template:
+    """A catalog entry with placeholders: the English msgid, its translation, and the pattern that
+    matches a finished English message and captures the names and values in it."""
     msgid: str
     msgstr: str
     pattern: re.Pattern

@@ -58,6 +58,8 @@ _DELIMITERS = (",", ";", "\t", "|")
 
 @dataclass(frozen=True, slots=True)
 class RawRow:
+    """One data row as read, before its cells are converted to a record: its values, where it is (file,
+    row, line) for bad-row messages, and why it cannot be read, if it cannot."""
     row: int                     # 1-based data row number in its file, header excluded
     line: int | None             # 1-based line the row starts on; None for Parquet
     values: dict[str, object]    # column → value as read (CSV: text; None = JSON/Parquet null)

@@ -63,6 +63,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True, slots=True)
 class OutputColumn:
+    """One output column: its name, and its kind (one of KINDS), which decides how each format
+    writes the column's values."""
     name: str
     kind: str = "string"        # one of KINDS
 

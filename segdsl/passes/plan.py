@@ -24,6 +24,8 @@ class HoistedAggregate:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """What the passes computed for one ruleset: the rewritten IR, the live definitions in order, the
+    stages of the population statistics, the columns read and the hoisted aggregates."""
     ruleset: ir.Ruleset                                  # rewritten: constants folded, aggregates as AggregateRef
     pinned: frozenset[str]                               # lets fixed to constants (a test's `with`, API pins)
     definitions: tuple[ir.Definition, ...]               # what `evaluate` computes: live, in dependency order

@@ -7,6 +7,8 @@ from typing import Any
 
 @dataclass(slots=True)
 class Customer:
+    """One customer as every engine segments it: its key, its customer fields by name, its rows of each
+    related input, and the data row it came from."""
     key: Any
     record: dict = field(default_factory=dict)          # customer fields by name
     rows: dict = field(default_factory=dict)            # related input name → list of row dicts
