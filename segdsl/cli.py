@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import errno
 import functools
 import sys
 from enum import Enum
@@ -48,14 +49,39 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
                   cls=_Group, help="segdsl: customer-segmentation rules, checked, tested and compiled.")
 
 
+class _Unwritable(Exception):
+    """A standard stream refused what the command wrote: a full disk, a reader that went away."""
+
+    def __init__(self, stream: str, error: OSError):
+        super().__init__(stream)
+        self.stream, self.error = stream, error
+
+
+def _stdout(text: str, end: str = "\n") -> None:
+    """Text written to standard output as it is (JSON, SARIF, generated code): not through rich."""
+    try:
+        sys.stdout.write(text + end)
+        sys.stdout.flush()
+    except OSError as exc:
+        raise _Unwritable("standard output", exc) from None
+
+
 class _Console:
     """A rich console that shows each line the command line writes in the user's language
     (segdsl.i18n): a line the catalog has no entry for stays as it is. rich is imported on
-    the first line written: a command that writes nothing through it does not pay for it."""
+    the first line written: a command that writes nothing through it does not pay for it.
+    A stream that cannot be written is `_Unwritable`, which `_run` words."""
 
     def __init__(self, **options):
         self._options = options
         self._console = None
+
+    @contextlib.contextmanager
+    def _writing(self):
+        try:
+            yield
+        except OSError as exc:
+            raise _Unwritable("standard error" if self._options.get("stderr") else "standard output", exc) from None
 
     def _rich(self):
         if self._console is None:
@@ -65,8 +91,9 @@ class _Console:
 
     def print(self, *objects, **kwargs):
         objects = tuple(i18n.translate(o) if isinstance(o, str) else o for o in objects)
-        if not self._plain(objects, kwargs):
-            self._rich().print(*objects, **kwargs)
+        with self._writing():
+            if not self._plain(objects, kwargs):
+                self._rich().print(*objects, **kwargs)
 
     def _plain(self, objects: tuple, kwargs: dict) -> bool:
         """Text written without rich (cli_plain.py), where rich would write the same bytes:
@@ -79,10 +106,11 @@ class _Console:
 
     def table(self, title: str, headers: list[str], right: list[bool], rows: list[list[str]]) -> None:
         """A table of texts (none of them markup) under a title, as rich draws it."""
-        file = self._file()
-        if cli_plain.stream_is_plain(file) and (width := cli_plain.console_width()) is not None:
+        if cli_plain.stream_is_plain(self._file()) and (width := cli_plain.console_width()) is not None:
             text = cli_plain.table(title, headers, right, rows, width)
-            if text is not None and self._write(text):
+            if text is not None:
+                with self._writing():
+                    self._write(text)
                 return
         from rich.table import Table
         from rich.text import Text
@@ -91,7 +119,8 @@ class _Console:
             t.add_column(Text(header), justify="right" if r else "left")
         for row in rows:
             t.add_row(*map(Text, row))
-        self._rich().print(t)
+        with self._writing():
+            self._rich().print(t)
 
     def _file(self):
         return sys.stderr if self._options.get("stderr") else sys.stdout
@@ -312,7 +341,7 @@ def _load(files: list[Path], fmt: Format | None, strict: bool, allow_imports_out
         if fmt == "text" and r.diagnostics:
             err.print(render.text(r.diagnostics, r.texts), markup=False, end="")
     if fmt == "json":
-        print(render.json_text(all_diags))
+        _stdout(render.json_text(all_diags))
     return results, failed
 
 
@@ -336,11 +365,11 @@ def check(files: Annotated[list[Path], typer.Argument(help="rule files (.seg), o
     if format is CheckFormat.sarif:
         from . import __version__
         from .diagnostics.sarif import sarif
-        print(render.json_dumps(sarif(diags, __version__)))
+        _stdout(render.json_dumps(sarif(diags, __version__)))
     elif format is CheckFormat.github:
         from .diagnostics.github import github
         if diags:
-            print(github(diags))
+            _stdout(github(diags))
     if format is CheckFormat.text:
         diags = [d for r in results for d in r.diagnostics]
         status = "failed" if failed else "ok"
@@ -389,9 +418,9 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
         elif max_share is not None:
             raise UsageError("--max-share: give the data with --data")
     if format is TestFormat.json:
-        print(render.json_dumps(reports))
+        _stdout(render.json_dumps(reports))
     elif format is TestFormat.junit:
-        print(junit(done), end="")
+        _stdout(junit(done), end="")
     raise typer.Exit(1 if failed else 0)
 
 
@@ -648,7 +677,7 @@ def fmt_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg),
     if piped:
         results = [format_text(sys.stdin.read(), "<stdin>")]
         if results[0].after is not None and not (check or diff):
-            sys.stdout.write(results[0].after)            # the text exactly, not through rich
+            _stdout(results[0].after, end="")              # the text exactly, not through rich
             raise typer.Exit(0)
     else:
         results = [format_file(f, write=not (check or diff)) for f in service.rule_files(files)]
@@ -727,7 +756,7 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
                 err.print(render.text(exc.diagnostics, results[0].texts), markup=False, end="")
                 raise typer.Exit(1)
         if output is None:
-            print(source, end="")
+            _stdout(source, end="")
         else:
             service.write_text("output", output, source)
         raise typer.Exit(0)
@@ -782,7 +811,7 @@ def explain(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     opts = _reading(rs, input, param, on_error, delimiter, encoding, null_values, date_format, stats)
     found = run(rs, opts, key=id, row=row, dimension=dimension)
     if format is Format.json:
-        print(render.json_dumps(found.as_dict()))
+        _stdout(render.json_dumps(found.as_dict()))
     else:
         from .service.explain_text import tree
         out.print(tree(found, render.visible), soft_wrap=False)
@@ -812,7 +841,7 @@ def report(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         from .service.report_html import page
         service.write_text("html", html, page(found))
     if format is Format.json:
-        print(render.json_dumps(found.as_dict()))
+        _stdout(render.json_dumps(found.as_dict()))
     else:
         from .service.report_text import tables
         out.print(tables(found, render.visible))
@@ -862,10 +891,10 @@ def diff_cmd(old: Annotated[str, typer.Argument(help="the old rule file, or REV:
             raise UsageError("--param: params only matter with data; give it with --input")
         found = diffs.diff(old_rs, new_rs, old, str(new), engine if input else None, old_opts, new_opts)
     if format is DiffFormat.json:
-        print(render.json_dumps(found.as_dict()))
+        _stdout(render.json_dumps(found.as_dict()))
     elif format is DiffFormat.html:
         from .service.report_html import diff_page
-        print(diff_page(found), end="")
+        _stdout(diff_page(found), end="")
     else:
         from .service.diff_text import tables
         out.print(tables(found, render.visible))
@@ -986,6 +1015,12 @@ def _run() -> None:
     except (UsageError, UsageProblem) as exc:
         err.print(f"error: {_message(exc)}", markup=False)
         sys.exit(2)
+    except _Unwritable as exc:
+        # what the command wrote to files is in place; a reader that went away (`| head`) needs no words
+        if exc.error.errno != errno.EPIPE:
+            with contextlib.suppress(_Unwritable):
+                err.print(f"error: cannot write to {exc.stream}: {exc.error.strerror or exc.error}", markup=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

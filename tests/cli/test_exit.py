@@ -66,3 +66,45 @@ def test_atexit_functions_run_before_the_process_ends(tmp_path):
                           env=BUFFERED)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "atexit ran" and "not reached" not in done.stdout
+
+
+def _into(stream: str, path: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """A command whose standard output or error is the file `path` (`/dev/full`: every write fails)."""
+    with open(path, "w") as sink:
+        kwargs = {"stdout": sink, "stderr": subprocess.PIPE} if stream == "stdout" else \
+            {"stdout": subprocess.PIPE, "stderr": sink}
+        return subprocess.run([sys.executable, "-m", "segdsl.cli", *args], text=True, cwd=cwd, env=BUFFERED, **kwargs)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [["apply", "r.seg", "-i", "in.csv", "-o", "out.csv"],
+                                     ["compile", "r.seg", "--target", "sql"],
+                                     ["check", "--format", "json", "r.seg"],
+                                     ["explain", "r.seg", "-i", "in.csv", "--id", "a"]])
+def test_a_full_standard_output_is_an_error_with_words_and_no_traceback(tmp_path, command):
+    (tmp_path / "r.seg").write_text(TINY_RULES, encoding="utf-8")
+    (tmp_path / "in.csv").write_text("id,v\na,7\nb,1\n", encoding="utf-8")
+    done = _into("stdout", "/dev/full", *command, cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "error: cannot write to standard output: No space left on device"
+    if command[0] == "apply":                   # the output was in place before the summary was written
+        assert (tmp_path / "out.csv").read_text(encoding="utf-8").startswith("id,")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_standard_error_ends_the_command_with_1_and_no_traceback(tmp_path):
+    (tmp_path / "r.seg").write_text(TINY_RULES + "let broken = \n", encoding="utf-8")
+    done = _into("stderr", "/dev/full", "check", "r.seg", cwd=tmp_path)
+    assert done.returncode == 1 and done.stdout == ""
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
+    """`segdsl compile ... | head -1`: the reader closes the pipe; no words, no traceback."""
+    segments = "".join(f"  segment s{i} when v = {i}\n" for i in range(3000))
+    (tmp_path / "r.seg").write_text(TINY_RULES + f"dimension many first {{\n{segments}}}\n", encoding="utf-8")
+    child = subprocess.Popen([sys.executable, "-m", "segdsl.cli", "compile", "r.seg", "--target", "python"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=BUFFERED)
+    assert child.stdout.readline()
+    child.stdout.close()
+    stderr = child.stderr.read().decode()
+    assert child.wait() == 1 and stderr == "", stderr
