@@ -29,7 +29,6 @@ import functools
 import os
 import re
 from dataclasses import dataclass
-from importlib import resources
 from typing import Mapping
 
 LANGUAGES = ("en", "zh")
@@ -88,6 +87,8 @@ def _pattern(msgid: str) -> re.Pattern:
 @functools.cache
 def entries(lang: str) -> dict[str, str]:
     """msgid → msgstr of the catalog of `lang` (an empty msgstr: not translated)."""
+    from importlib import resources     # with babel, only where a catalog is read: not on an English run
+
     from babel.messages.pofile import read_po
     with resources.files("segdsl.i18n").joinpath(f"{lang}.po").open("rb") as fh:
         catalog = read_po(fh)

@@ -44,7 +44,6 @@ Columns the schema does not mention are ignored.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import re
 from decimal import Decimal
@@ -171,6 +170,7 @@ def _near_column(column: str, columns: list[str]) -> str | None:
     for c in columns:
         if c.strip().casefold() == folded:
             return c
+    import difflib                  # only for a file that lacks a column
     close = difflib.get_close_matches(column, columns, n=1, cutoff=0.75)
     return close[0] if close else None
 
