@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import sys
 import unicodedata
 
 # rich's HEAVY_HEAD box: the top, the header's row, the line under the header, a row, the bottom
@@ -25,8 +26,9 @@ _TOP, _HEAD, _UNDER, _ROW, _BOTTOM = ("┏━┳┓", "┃ ┃┃", "┡━╇�
 def stream_is_plain(file) -> bool:
     """Whether rich would write to `file` without styles and with its own box characters:
     rich's own test of a terminal (the TTY_COMPATIBLE and FORCE_COLOR variables first, then
-    `isatty`), outside Jupyter, in a UTF encoding."""
-    if "get_ipython" in vars(builtins):
+    `isatty`), outside Jupyter, in a UTF encoding, and not on Windows (whose legacy console
+    rich gives another width and other boxes)."""
+    if "get_ipython" in vars(builtins) or sys.platform == "win32":
         return False
     compatible = os.environ.get("TTY_COMPATIBLE", "")
     force_color = os.environ.get("FORCE_COLOR")
