@@ -55,6 +55,8 @@ def create_temp(target: str | os.PathLike) -> str:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
             continue
+        except OSError as exc:      # a folder that takes no new file (read-only, /proc): said of the target
+            raise type(exc)(exc.errno, exc.strerror, target) from None
         os.close(fd)
         return temp
     raise FileExistsError(f"cannot create a temporary file beside {target}")

@@ -132,3 +132,12 @@ def test_once_a_stop_is_requested_nothing_is_put_in_place(tmp_path, writer):
     assert list(tmp_path.iterdir()) == [target]
     write_text_atomic(target, "after\n")
     assert target.read_text() == "after\n"
+
+
+def test_a_folder_that_takes_no_new_file_is_reported_with_the_target_s_name(tmp_path):
+    """The user gave the target, never the hidden temporary file beside it."""
+    from segdsl.io.atomic import create_temp
+    with pytest.raises(OSError) as raised:
+        create_temp(tmp_path / "no-such-folder" / "out.csv")
+    assert raised.value.filename == str(tmp_path / "no-such-folder" / "out.csv")
+    assert ".tmp" not in str(raised.value)
