@@ -57,15 +57,6 @@ class _Unwritable(Exception):
         self.stream, self.error = stream, error
 
 
-def _stdout(text: str, end: str = "\n") -> None:
-    """Text written to standard output as it is (JSON, SARIF, generated code): not through rich."""
-    try:
-        sys.stdout.write(text + end)
-        sys.stdout.flush()
-    except OSError as exc:
-        raise _Unwritable("standard output", exc) from None
-
-
 class _Console:
     """A rich console that shows each line the command line writes in the user's language
     (segdsl.i18n): a line the catalog has no entry for stays as it is. rich is imported on
@@ -83,6 +74,17 @@ class _Console:
         except OSError as exc:
             raise _Unwritable("standard error" if self._options.get("stderr") else "standard output", exc) from None
 
+    def _file(self):
+        return sys.stderr if self._options.get("stderr") else sys.stdout
+
+    def raw(self, text: str, end: str = "\n") -> None:
+        """`text` written as it is, not through rich: JSON, SARIF, generated code, and the plain
+        text cli_plain.py gives."""
+        file = self._file()
+        with self._writing():
+            file.write(text + end)
+            file.flush()
+
     def _rich(self):
         if self._console is None:
             from rich.console import Console
@@ -99,18 +101,20 @@ class _Console:
         """Text written without rich (cli_plain.py), where rich would write the same bytes:
         plain lines with markup off, to a stream that is not a terminal."""
         if set(kwargs) - {"markup", "end"} or kwargs.get("markup", True) \
-                or not all(isinstance(o, str) for o in objects):
+                or not all(isinstance(o, str) for o in objects) or not cli_plain.stream_is_plain(self._file()):
             return False
         text = cli_plain.line(" ".join(objects))
-        return text is not None and self._write(text + kwargs.get("end", "\n"))
+        if text is None:
+            return False
+        self.raw(text, kwargs.get("end", "\n"))
+        return True
 
     def table(self, title: str, headers: list[str], right: list[bool], rows: list[list[str]]) -> None:
         """A table of texts (none of them markup) under a title, as rich draws it."""
         if cli_plain.stream_is_plain(self._file()) and (width := cli_plain.console_width()) is not None:
             text = cli_plain.table(title, headers, right, rows, width)
             if text is not None:
-                with self._writing():
-                    self._write(text)
+                self.raw(text, end="")
                 return
         from rich.table import Table
         from rich.text import Text
@@ -121,18 +125,6 @@ class _Console:
             t.add_row(*map(Text, row))
         with self._writing():
             self._rich().print(t)
-
-    def _file(self):
-        return sys.stderr if self._options.get("stderr") else sys.stdout
-
-    def _write(self, text: str) -> bool:
-        """`text` on the stream, if it is one rich would write to without styles."""
-        file = self._file()
-        if not cli_plain.stream_is_plain(file):
-            return False
-        file.write(text)
-        file.flush()
-        return True
 
     def __getattr__(self, name):
         return getattr(self._rich(), name)
@@ -341,7 +333,7 @@ def _load(files: list[Path], fmt: Format | None, strict: bool, allow_imports_out
         if fmt == "text" and r.diagnostics:
             err.print(render.text(r.diagnostics, r.texts), markup=False, end="")
     if fmt == "json":
-        _stdout(render.json_text(all_diags))
+        out.raw(render.json_text(all_diags))
     return results, failed
 
 
@@ -365,11 +357,11 @@ def check(files: Annotated[list[Path], typer.Argument(help="rule files (.seg), o
     if format is CheckFormat.sarif:
         from . import __version__
         from .diagnostics.sarif import sarif
-        _stdout(render.json_dumps(sarif(diags, __version__)))
+        out.raw(render.json_dumps(sarif(diags, __version__)))
     elif format is CheckFormat.github:
         from .diagnostics.github import github
         if diags:
-            _stdout(github(diags))
+            out.raw(github(diags))
     if format is CheckFormat.text:
         diags = [d for r in results for d in r.diagnostics]
         status = "failed" if failed else "ok"
@@ -418,9 +410,9 @@ def test_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg)
         elif max_share is not None:
             raise UsageError("--max-share: give the data with --data")
     if format is TestFormat.json:
-        _stdout(render.json_dumps(reports))
+        out.raw(render.json_dumps(reports))
     elif format is TestFormat.junit:
-        _stdout(junit(done), end="")
+        out.raw(junit(done), end="")
     raise typer.Exit(1 if failed else 0)
 
 
@@ -677,7 +669,7 @@ def fmt_cmd(files: Annotated[list[Path], typer.Argument(help="rule files (.seg),
     if piped:
         results = [format_text(sys.stdin.read(), "<stdin>")]
         if results[0].after is not None and not (check or diff):
-            _stdout(results[0].after, end="")              # the text exactly, not through rich
+            out.raw(results[0].after, end="")             # the text exactly, not through rich
             raise typer.Exit(0)
     else:
         results = [format_file(f, write=not (check or diff)) for f in service.rule_files(files)]
@@ -756,7 +748,7 @@ def compile(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
                 err.print(render.text(exc.diagnostics, results[0].texts), markup=False, end="")
                 raise typer.Exit(1)
         if output is None:
-            _stdout(source, end="")
+            out.raw(source, end="")
         else:
             service.write_text("output", output, source)
         raise typer.Exit(0)
@@ -811,7 +803,7 @@ def explain(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
     opts = _reading(rs, input, param, on_error, delimiter, encoding, null_values, date_format, stats)
     found = run(rs, opts, key=id, row=row, dimension=dimension)
     if format is Format.json:
-        _stdout(render.json_dumps(found.as_dict()))
+        out.raw(render.json_dumps(found.as_dict()))
     else:
         from .service.explain_text import tree
         out.print(tree(found, render.visible), soft_wrap=False)
@@ -841,7 +833,7 @@ def report(file: Annotated[Path, typer.Argument(help="rule file (.seg)")],
         from .service.report_html import page
         service.write_text("html", html, page(found))
     if format is Format.json:
-        _stdout(render.json_dumps(found.as_dict()))
+        out.raw(render.json_dumps(found.as_dict()))
     else:
         from .service.report_text import tables
         out.print(tables(found, render.visible))
@@ -891,10 +883,10 @@ def diff_cmd(old: Annotated[str, typer.Argument(help="the old rule file, or REV:
             raise UsageError("--param: params only matter with data; give it with --input")
         found = diffs.diff(old_rs, new_rs, old, str(new), engine if input else None, old_opts, new_opts)
     if format is DiffFormat.json:
-        _stdout(render.json_dumps(found.as_dict()))
+        out.raw(render.json_dumps(found.as_dict()))
     elif format is DiffFormat.html:
         from .service.report_html import diff_page
-        _stdout(diff_page(found), end="")
+        out.raw(diff_page(found), end="")
     else:
         from .service.diff_text import tables
         out.print(tables(found, render.visible))

@@ -94,10 +94,11 @@ def table(title: str, headers: list[str], right: list[bool], rows: list[list[str
     cells = [headers, *rows]
     # a cell with a space at an end is left to rich, which strips it where it justifies
     widths = [[width(c) if c == c.strip(" ") else None for c in row] for row in cells]
-    if not title or title != title.strip(" ") or width(title) is None or any(w is None for row in widths for w in row):
+    title_width = width(title) if title and title == title.strip(" ") else None
+    if title_width is None or any(w is None for row in widths for w in row):
         return None
     columns = [max(row[i] for row in widths) for i in range(len(headers))]
-    if sum(columns) + 3 * len(columns) + 1 > limit or width(title) > limit:
+    if sum(columns) + 3 * len(columns) + 1 > limit or title_width > limit:
         return None
 
     def rule(box: str) -> str:
