@@ -52,6 +52,7 @@ from .dialects import CodePoints, render, sql_type
 from .errors import NameRefused, NotSupported
 from .names import CONFLICT, CONFLICT_VALUE, ORDER, ROW, conflict_column, conflict_columns, keep_column  # noqa: F401
 from .population_sql import VALUE, look_up, stage_stats
+from .sql_segments import SegmentSpelling
 
 __all__ = ["SqlOptions", "NotSupported", "build_query", "population_query", "render", "to_sql",
            "with_tables", "without_order_by", "as_create", "EXACT_SUM", "FULL_LOWER",
@@ -194,6 +195,7 @@ class SqlOptions:
     sort: bool = True                # ... and is sorted by it (not needed where the scan order holds)
     functions: tuple[str, ...] = ()  # which of EXACT_SUM, FULL_UPPER, FULL_LOWER the connection has
     reasons: bool = False            # a `_reason` column: why the engines would call a row bad (sql_reasons.py)
+    segment_indexes: bool = False    # segments as indexes, not names (sql_segments.py): for an engine that names them
 
     def table(self, input_name: str) -> str:
         return self.tables.get(input_name, input_name)
@@ -205,8 +207,9 @@ class _Expressions:
     """IR expression → sqlglot expression, one short `visit_<Node>` per node kind. Pure: a
     node's tree depends on the node (and the query's params and options) only."""
 
-    def __init__(self, params: dict, opts: SqlOptions):
+    def __init__(self, params: dict, opts: SqlOptions, segments: SegmentSpelling | None = None):
         self.params = params
+        self.segments = segments or SegmentSpelling()
         self.functions = frozenset(opts.functions)
         self.population = dict(opts.population)
         self.population_columns = dict(opts.population_columns)
@@ -223,7 +226,9 @@ class _Expressions:
         if e.type.kind is Kind.LIST:
             return exp.Tuple(expressions=[self.sql(i) for i in e.value])
         if e.type.kind is Kind.TAGS:
-            return string_array([exp.Literal.string(s) for s in e.value])
+            return string_array([self.segments.one(e.type.dimension, s) for s in e.value])
+        if e.type.kind is Kind.SEGMENT and e.value is not None:
+            return self.segments.one(e.type.dimension, e.value)
         return literal(e.value, e.type.kind)
 
     def visit_FieldRef(self, e: ir.FieldRef) -> exp.Expression:
@@ -309,7 +314,7 @@ class _Expressions:
         return exp.Not(this=exp.Paren(this=test)) if e.negated else test
 
     def visit_InTags(self, e: ir.InTags) -> exp.Expression:
-        test = exp.ArrayContains(this=col(e.dimension), expression=exp.Literal.string(e.segment))
+        test = exp.ArrayContains(this=col(e.dimension), expression=self.segments.one(e.dimension, e.segment))
         return exp.Paren(this=exp.Not(this=test) if e.negated else test)
 
     def visit_IsNull(self, e: ir.IsNull) -> exp.Expression:
@@ -392,7 +397,8 @@ class _Query:
 
     def __init__(self, plan: Plan, params: dict, opts: SqlOptions):
         self.plan, self.rs, self.opts = plan, plan.ruleset, opts
-        self.values = _Expressions(params, opts)
+        self.segments = SegmentSpelling(self.rs, opts.segment_indexes)
+        self.values = _Expressions(params, opts, self.segments)
 
     # -- inputs --
     def input_select(self, schema: ir.InputSchema) -> exp.Select:
@@ -461,7 +467,7 @@ class _Query:
         i = [x.name for x in self.rs.dimensions].index(d.name)
         value = exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=col(conflict_column(self.rs, d)),
                                                                   expression=exp.Null())),
-                                     true=exp.Literal.string(CONFLICT_VALUE))],
+                                     true=self.segments.conflict())],
                          default=col(first_column(i)))
         return [[_alias(first.this, ident(first_column(i))), conflict], [_alias(value, ident(d.name))]]
 
@@ -469,15 +475,15 @@ class _Query:
         conds = [self.values.sql(s.condition) for s in d.segments]
         if d.policy == "all":
             if not d.segments:
-                return [_alias(empty_text_array(), ident(d.name))]
-            arr = string_array([exp.Case(ifs=[exp.If(this=c, true=exp.Literal.string(s.name))])
+                return [_alias(self.segments.empty_list(), ident(d.name))]
+            arr = string_array([exp.Case(ifs=[exp.If(this=c, true=self.segments.one(d.name, s.name))])
                                 for c, s in zip(conds, d.segments)])
             return [_alias(non_null(arr), ident(d.name))]
-        default = exp.Literal.string(d.otherwise.name) if d.otherwise else exp.Null()
+        default = self.segments.one(d.name, d.otherwise.name) if d.otherwise else exp.Null()
         if not d.segments:
             return [_alias(default, ident(d.name))]
-        value = exp.Case(ifs=[exp.If(this=c, true=exp.Literal.string(s.name)) for c, s in zip(conds, d.segments)],
-                         default=default)
+        value = exp.Case(ifs=[exp.If(this=c, true=self.segments.one(d.name, s.name))
+                              for c, s in zip(conds, d.segments)], default=default)
         out = [_alias(value, ident(d.name))]
         if d.policy == "unique":
             out.append(_alias(self.conflict_reason(d, conds), ident(conflict_column(self.rs, d))))
@@ -721,7 +727,7 @@ class _Query:
         """A conflicting customer has no segment in the output (its conflict column says why)."""
         if d.policy != "unique" or not d.segments:
             return col(d.name)
-        return _alias(exp.Nullif(this=col(d.name), expression=exp.Literal.string(CONFLICT_VALUE)), ident(d.name))
+        return _alias(self.segments.output(col(d.name)), ident(d.name))
 
     def label_columns(self) -> list[exp.Expression]:
         cols = []
@@ -740,17 +746,17 @@ class _Query:
                 cols.append(_alias(m, ident(f"{d.name}_{k}")))
         return cols
 
-    @staticmethod
-    def mapped(d: ir.Dimension, value) -> exp.Expression:
+    def mapped(self, d: ir.Dimension, value) -> exp.Expression:
         """A per-segment constant of the dimension's value (a list of them for `all`)."""
+        one = self.segments.one
         if d.policy == "all":
             if not d.segments:
                 return empty_text_array()
             arr = string_array([exp.Case(ifs=[exp.If(
-                this=exp.ArrayContains(this=col(d.name), expression=exp.Literal.string(s.name)),
+                this=exp.ArrayContains(this=col(d.name), expression=one(d.name, s.name)),
                 true=literal(value(s)))]) for s in d.segments])
             return non_null(arr)
-        ifs = [exp.If(this=exp.Literal.string(s.name), true=literal(value(s)))
+        ifs = [exp.If(this=one(d.name, s.name), true=literal(value(s)))
                for s in d.all_segments() if value(s) is not None]
         return exp.Case(this=col(d.name), ifs=ifs) if ifs else exp.Null()
 

@@ -9,6 +9,9 @@ bytes out, whichever engine ran the query.
 """
 from __future__ import annotations
 
+from array import array
+
+import numpy as np
 import pyarrow as pa
 
 try:
@@ -56,9 +59,12 @@ def rows_table(schema: ir.InputSchema, batch: list, keep: list, keyless: bool) -
 class ArrowResults:
     """The query's result batches, written through the shared layout and writers."""
 
-    def __init__(self, rs: ir.Ruleset, layout: Layout, out, bad: BadRows, summary: Summary):
+    def __init__(self, rs: ir.Ruleset, layout: Layout, out, bad: BadRows, summary: Summary,
+                 indexes: bool = False):
         self.rs, self.layout, self.out, self.bad, self.summary = rs, layout, out, bad, summary
         self.conflicts = conflict_columns(rs)
+        # segments spelled by index (SqlOptions.segment_indexes) are named here; by name, counted
+        self.named = SegmentNames(layout) if indexes else None
 
     def emit(self, result: pa.Table, raws, input_name: str) -> None:
         """Writes one result batch. `raws` finds a customer's raw row for a `unique` conflict:
@@ -67,7 +73,10 @@ class ArrowResults:
             result = self._drop_conflicts(result, raws, input_name)
         if ORDER in result.column_names:
             result = result.drop_columns([ORDER])
-        count(self.layout, result)
+        if self.named is not None:
+            result = self.named(result)
+        else:
+            count(self.layout, result)
         self.out.write(result)
         self.summary.written += result.num_rows
 
@@ -109,6 +118,68 @@ class AscendingKeys:
         if not rising or (self.last is not None and not _call("greater", [keys[0], self.last]).as_py()):
             self.holds = False
         self.last = keys[n - 1]
+
+
+class SegmentNames:
+    """A result whose segments are spelled by index (backends/sql_segments.py), counted and
+    turned into the names the writers take. Counting indexes is one `bincount` over an
+    integer array, where counting names hashes every text; the names come from one `take`
+    per column. A conflict's -1 never reaches here: the query writes it as no segment."""
+
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        self.dims = [(d.name, d.policy == "all", [s.name for s in d.all_segments()]) for d in layout.rs.dimensions]
+        self.arrays = {name: _texts(names) for name, _, names in self.dims}
+
+    def __call__(self, table: pa.Table) -> pa.Table:
+        for name, is_all, names in self.dims:
+            i = table.schema.get_field_index(name)
+            column = table.column(i)
+            c = self.layout.counts[name]
+            if is_all:
+                chunks = [self.tags(chunk, self.arrays[name]) for chunk in column.chunks]
+                values = _call("drop_null", [_call("list_flatten", [column])])
+                lengths = _call("list_value_length", [column])
+                empty = (len(lengths) - lengths.null_count) - (_call("sum", [_call("sign", [lengths])]).as_py() or 0)
+                if empty:
+                    c["(none)"] += empty
+            else:
+                chunks = [_call("take", [self.arrays[name], chunk]) for chunk in column.chunks]
+                values = _call("drop_null", [column])
+                if column.null_count:
+                    c["(none)"] += column.null_count
+            sizes = np.zeros(len(names), np.int64)
+            for chunk in values.chunks:
+                if len(chunk):
+                    sizes += np.bincount(_numbers(chunk), minlength=len(names))
+            for segment, n in zip(names, sizes.tolist()):
+                if n:
+                    c[segment] += n
+            table = table.set_column(i, name, pa.chunked_array(chunks, pa.list_(pa.string()) if is_all else pa.string()))
+        return table
+
+    @staticmethod
+    def tags(chunk: pa.ListArray, names: pa.Array) -> pa.ListArray:
+        """A list of indexes as the list of their names, nulls kept."""
+        mask = _call("is_null", [chunk]) if chunk.null_count else None
+        return pa.ListArray.from_arrays(chunk.offsets, _call("take", [names, chunk.values]), mask=mask)
+
+
+def _numbers(chunk: pa.Array) -> np.ndarray:
+    """A whole-number array without nulls as numpy's, sharing its memory. Arrow's own
+    `to_numpy` imports pandas, a third of a short run's time."""
+    width = chunk.type.bit_width // 8
+    return np.frombuffer(chunk.buffers()[1], dtype=f"<i{width}", count=len(chunk), offset=chunk.offset * width)
+
+
+def _texts(items: list[str]) -> pa.Array:
+    """A text array built from its buffers: `pa.array` of a Python list imports pandas to ask
+    whether the list is one of its objects, a third of a short run's time."""
+    data = [t.encode("utf-8") for t in items]
+    offsets = array("i", [0])
+    for d in data:
+        offsets.append(offsets[-1] + len(d))
+    return pa.Array.from_buffers(pa.string(), len(items), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
 
 
 def count(layout: Layout, table: pa.Table) -> None:

@@ -39,7 +39,7 @@ import pyarrow as pa
 from .. import ir
 from ..backends.names import ORDER, conflict_columns
 from . import duckdb_scan
-from .arrow import ArrowResults, AscendingKeys, arrow_schema, count, rows_table
+from .arrow import ArrowResults, AscendingKeys, SegmentNames, arrow_schema, rows_table
 from .base import Supports, run_guarded, run_tables_through_files
 from .duckdb_functions import DUCKDB_FUNCTIONS, called_in, register_duckdb
 from .errors import fail
@@ -111,7 +111,7 @@ class _DuckDBRun:
                     raise fail("bad-memory-limit", "memory_limit", opts.memory_limit, str(exc)) from None
             with ExitStack() as stack:
                 out, quarantine = open_writers(stack, self.rows, layout)
-                self.results = ArrowResults(rs, layout, out, self.rows.bad, self.summary)
+                self.results = ArrowResults(rs, layout, out, self.rows.bad, self.summary, indexes=True)
                 if duckdb_scan.eligible(rs, opts):
                     self.native(layout, out)
                 elif rs.related or rs.population:
@@ -135,7 +135,7 @@ class _DuckDBRun:
         options = SqlOptions(tables=self.tables, labels=opts.labels, attributes=opts.attributes,
                              keep=tuple(self.layout.keep), prepared=True, ordered=True,
                              population=self.frozen_tables(), functions=DUCKDB_FUNCTIONS,
-                             statistics_tables=statistics_tables or {})
+                             statistics_tables=statistics_tables or {}, segment_indexes=True)
         refuse_names_differing_in_case(self.rs, "duckdb")
         return build_query(self.plan, opts.params, options)     # NotSupported: SEG501 at the rule
 
@@ -306,12 +306,12 @@ class _DuckDBRun:
         conflicts = conflict_columns(self.rs)
         written = 0
         ascending = AscendingKeys(self.rs.key) if key_check is not None else None
+        named = SegmentNames(layout)
 
         def write(result: pa.Table) -> None:
             if ascending is not None:
                 ascending.see(result)
-            count(layout, result)
-            out.write(result)
+            out.write(named(result))
 
         # counting and writing (pyarrow releases the GIL) overlap DuckDB computing the next batch
         with ThreadPoolExecutor(max_workers=2) as pool:

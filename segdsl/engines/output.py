@@ -250,7 +250,10 @@ class ColumnBatches:
 def finish(summary: Summary, layout: Layout, opts, quarantine) -> Summary:
     """The summary's last fields, once the writers are committed."""
     qpath = opts.quarantine_path()
-    summary.segments = layout.counts
+    # in the order the rules declare the segments, none last: the same summary from every
+    # engine, whichever order its customers were counted in
+    summary.segments = {d.name: Counter({s: c[s] for s in [*(x.name for x in d.all_segments()), "(none)"] if c[s]})
+                        for d in layout.rs.dimensions for c in (layout.counts[d.name],)}
     summary.output_file = str(opts.output) if opts.output else None
     summary.quarantine_file = str(qpath) if qpath and quarantine is not None else None
     return summary
