@@ -153,6 +153,8 @@ def test_apply_writes_what_rich_writes(tmp_path, monkeypatch, columns):
     monkeypatch.setenv("COLUMNS", columns)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    # rich fixes a console's width from COLUMNS when it is created: not from an earlier test's
+    monkeypatch.setattr(cli.out, "_console", None)
 
     def run() -> str:
         result = CliRunner().invoke(app, ["apply", str(rules), "-i", str(data), "-o", str(tmp_path / "o.csv")])
