@@ -96,7 +96,7 @@ def analyse_dimension(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params:
             clock.spent = True
             found.append(file_budget_ran_out(d, clock.file, "while it was analysed"))
         else:
-            found.append(not_analysed(d, f"the solver's time budget ({clock.per_dimension:g} s per dimension) "
+            found.append(not_analysed(d, f"{OUT_OF_TIME} ({clock.per_dimension:g} s per dimension) "
                                          f"ran out"))
     return found
 
@@ -134,10 +134,19 @@ def solve(rs: ir.Ruleset, d: ir.Dimension, confirm: Confirm, params: dict, secon
                                      "confirm"))
 
 
+OUT_OF_TIME = "the solver's time budget"
+
+
+def ran_out_of_time(diagnostic: Diagnostic) -> bool:
+    """Whether a finding says a time budget ran out. With more time (a quieter machine, a larger
+    budget) the analysis may say more, so a result with one is not kept (service/app.py)."""
+    return diagnostic.code == "SEG499" and OUT_OF_TIME in diagnostic.message
+
+
 def file_budget_ran_out(d: ir.Dimension, seconds: float, when: str) -> Finding:
     """SEG499 when the file's budget ran out, with the ways to more time: a file of fewer
     dimensions has the whole budget to itself, and a caller of the analysis can give a larger one."""
-    return not_analysed(d, f"the solver's time budget for the file ({seconds:g} s for all its dimensions, "
+    return not_analysed(d, f"{OUT_OF_TIME} for the file ({seconds:g} s for all its dimensions, "
                            f"analysed in the order they are declared) ran out {when}", FILE_HELP)
 
 

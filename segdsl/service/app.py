@@ -63,9 +63,36 @@ def check(path: str | Path, allow_imports_outside: bool = False, analyse: bool =
     from .config import selection_for
     result = check_file(path, allow_imports_outside=allow_imports_outside, cached=cached)
     if analyse and result.ok:
-        from .witnesses import analysed
-        result = analysed(result, *budgets)
+        result = _analysed(path, result, budgets, allow_imports_outside, cached)
     return replace(result, diagnostics=shown(result.diagnostics, result.texts, selection_for(path)))
+
+
+def _analysed(path, result: CheckResult, budgets: tuple, allow_imports_outside: bool, cached: bool) -> CheckResult:
+    """The check with the solver's findings; with `cached`, kept in the checked-file cache
+    (check/cache.py) beside the check, under the budgets and z3's version too: the same
+    files analysed again give the same findings, so an unchanged file is not analysed twice.
+    A result in which a time budget ran out is not kept: with more time the analysis may
+    say more."""
+    from ..analysis import dimensions
+    from ..check import cache
+    from .witnesses import analysed
+    seconds = (dimensions.BUDGET_SECONDS if budgets[0] is None else budgets[0],
+               dimensions.FILE_BUDGET_SECONDS if budgets[1] is None else budgets[1])
+    options = ("analysed", allow_imports_outside, seconds, _z3_version()) if cached else None
+    if options is not None and (hit := cache.lookup(path, options)) is not None:
+        return hit
+    result = analysed(result, *budgets)
+    if options is not None and not any(dimensions.ran_out_of_time(d) for d in result.diagnostics):
+        cache.store(path, options, result)
+    return result
+
+
+def _z3_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("z3-solver")
+    except PackageNotFoundError:
+        return "?"
 
 
 def analysed_diagnostics(rs: ir.Ruleset, diagnostics, texts) -> list:

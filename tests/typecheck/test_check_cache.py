@@ -126,3 +126,61 @@ def test_the_command_line_checks_an_unchanged_file_once(tmp_path, rules):
     assert runs[0].stderr == runs[1].stderr and "SEG403" in runs[0].stderr
     assert runs[0].stdout.strip() == "parser imported: True"
     assert runs[1].stdout.strip() == "parser imported: False"
+
+
+# ---- the solver's findings, kept beside the check ----
+
+ANALYSED = """ruleset r version "1"
+input customer key id {
+  id: string
+  v:  int? in 0..10
+}
+dimension d first {
+  segment hi when v >= 5
+  segment never when v > 20
+  segment lo when v >= 0
+}
+"""
+
+
+@pytest.fixture
+def analysed_rules(tmp_path):
+    path = tmp_path / "analysed.seg"
+    path.write_text(ANALYSED, encoding="utf-8")
+    return path
+
+
+def _counting(monkeypatch) -> list:
+    from segdsl.service import witnesses
+    calls = []
+    real = witnesses.analysed
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(witnesses, "analysed", counted)
+    return calls
+
+
+def test_an_unchanged_file_is_not_analysed_twice(cache, analysed_rules, monkeypatch):
+    from segdsl.service import app
+    calls = _counting(monkeypatch)
+    first = app.check(analysed_rules, analyse=True, cached=True)
+    assert "SEG406" in [d.code for d in first.diagnostics] and len(calls) == 1
+    again = app.check(analysed_rules, analyse=True, cached=True)
+    assert len(calls) == 1                                  # from the cache
+    assert again.diagnostics == first.diagnostics and again.ruleset == first.ruleset
+    assert "SEG406" not in [d.code for d in app.check(analysed_rules, cached=True).diagnostics]  # none asked
+    app.check(analysed_rules, analyse=True, cached=True, budgets=(2.0, None))
+    assert len(calls) == 2                                  # other budgets: analysed again
+    analysed_rules.write_text(ANALYSED.replace("v > 20", "v > 30"), encoding="utf-8")
+    assert "SEG406" in [d.code for d in app.check(analysed_rules, analyse=True, cached=True).diagnostics]
+    assert len(calls) == 3                                  # an edited file: analysed again
+
+
+def test_a_result_the_budget_cut_short_is_not_kept(cache, analysed_rules, monkeypatch):
+    from segdsl.service import app
+    calls = _counting(monkeypatch)
+    for n in (1, 2):
+        cut = app.check(analysed_rules, analyse=True, cached=True, budgets=(5.0, 0.0))
+        assert "SEG406" not in [d.code for d in cut.diagnostics] and len(calls) == n   # analysed each time
