@@ -70,3 +70,14 @@ def code_fingerprint() -> str:
                 st = os.stat(path)
                 digest.update(f"{os.path.relpath(path, root)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8"))
     return digest.hexdigest()
+
+
+@cache
+def version_of(package: str) -> str:
+    """An installed package's version, for the name of an entry whose contents it decides
+    (SQL sqlglot renders, findings z3 gives); "?" when it is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
 from typing import Any, Callable
 
 from .. import caching
@@ -25,16 +24,8 @@ _FORMAT = b"sql-1"
 KEPT = 32
 
 
-@cache
 def _versions() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-    out = []
-    for name in ("sqlglot", "duckdb"):
-        try:
-            out.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            out.append(f"{name}=?")
-    return ",".join(out)
+    return ",".join(f"{name}={caching.version_of(name)}" for name in ("sqlglot", "duckdb"))
 
 
 def _digest(parts: tuple) -> str | None:

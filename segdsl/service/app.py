@@ -73,26 +73,19 @@ def _analysed(path, result: CheckResult, budgets: tuple, allow_imports_outside: 
     files analysed again give the same findings, so an unchanged file is not analysed twice.
     A result in which a time budget ran out is not kept: with more time the analysis may
     say more."""
+    from .. import caching
     from ..analysis import dimensions
     from ..check import cache
     from .witnesses import analysed
     seconds = (dimensions.BUDGET_SECONDS if budgets[0] is None else budgets[0],
                dimensions.FILE_BUDGET_SECONDS if budgets[1] is None else budgets[1])
-    options = ("analysed", allow_imports_outside, seconds, _z3_version()) if cached else None
+    options = ("analysed", allow_imports_outside, seconds, caching.version_of("z3-solver")) if cached else None
     if options is not None and (hit := cache.lookup(path, options)) is not None:
         return hit
     result = analysed(result, *budgets)
     if options is not None and not any(dimensions.ran_out_of_time(d) for d in result.diagnostics):
         cache.store(path, options, result)
     return result
-
-
-def _z3_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("z3-solver")
-    except PackageNotFoundError:
-        return "?"
 
 
 def analysed_diagnostics(rs: ir.Ruleset, diagnostics, texts) -> list:
