@@ -139,9 +139,7 @@ class SegmentNames:
             if is_all:
                 chunks = [self.tags(chunk, self.arrays[name]) for chunk in column.chunks]
                 values = _call("drop_null", [_call("list_flatten", [column])])
-                lengths = _call("list_value_length", [column])
-                empty = (len(lengths) - lengths.null_count) - (_call("sum", [_call("sign", [lengths])]).as_py() or 0)
-                if empty:
+                if empty := _empty_lists(column):
                     c["(none)"] += empty
             else:
                 chunks = [_call("take", [self.arrays[name], chunk]) for chunk in column.chunks]
@@ -182,18 +180,21 @@ def _texts(items: list[str]) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), len(items), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
 
 
+def _empty_lists(column) -> int:
+    """An `all` dimension's customers of no segment: the lists there are, less those with a
+    length (no Python number in the call: converting one makes pyarrow import pandas, a third
+    of a short run's time)."""
+    lengths = _call("list_value_length", [column])
+    return (len(lengths) - lengths.null_count) - (_call("sum", [_call("sign", [lengths])]).as_py() or 0)
+
+
 def count(layout: Layout, table: pa.Table) -> None:
     """Segment sizes per dimension, the same counts the Python engine keeps per row."""
     for d in layout.rs.dimensions:
         c = layout.counts[d.name]
         column = table.column(d.name)
         if d.policy == "all":
-            # lists of no segment: the lists there are, less those with a length (no Python
-            # number in the call: converting one makes pyarrow import pandas, a third of a
-            # short run's time)
-            lengths = _call("list_value_length", [column])
-            empty = (len(lengths) - lengths.null_count) - (_call("sum", [_call("sign", [lengths])]).as_py() or 0)
-            if empty:
+            if empty := _empty_lists(column):
                 c["(none)"] += empty
             column = _call("list_flatten", [column])
         for item in _call("value_counts", [column]).to_pylist():

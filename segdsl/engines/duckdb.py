@@ -39,7 +39,7 @@ import pyarrow as pa
 from .. import ir
 from ..backends.names import ORDER, conflict_columns
 from . import duckdb_scan
-from .arrow import ArrowResults, AscendingKeys, SegmentNames, arrow_schema, rows_table
+from .arrow import ArrowResults, AscendingKeys, arrow_schema, rows_table
 from .base import Supports, run_guarded, run_tables_through_files
 from .duckdb_functions import DUCKDB_FUNCTIONS, called_in, register_duckdb
 from .errors import fail
@@ -306,7 +306,7 @@ class _DuckDBRun:
         conflicts = conflict_columns(self.rs)
         written = 0
         ascending = AscendingKeys(self.rs.key) if key_check is not None else None
-        named = SegmentNames(layout)
+        named = self.results.named
 
         def write(result: pa.Table) -> None:
             if ascending is not None:
