@@ -40,6 +40,8 @@ import z3
 
 from .. import ir
 from ..types import Kind
+from .choices import Choices
+from .connectives import all_of, any_of, negation
 from .units import Sharing, Units
 
 COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
@@ -110,6 +112,7 @@ class Translator(Sharing):
         self._n = 0
         self._ranged: set[str] = set()
         self._memo: dict[int, tuple] = {}     # id(node) → (node, term, count): the node is kept, so its id stays its own
+        self.choices = Choices()
         self.start_sharing()
         self.only_related = rs.related[0].name if rs.customer is None and len(rs.related) == 1 else None
 
@@ -248,10 +251,14 @@ class Translator(Sharing):
             raise Unsupported(f"the tags of `all` dimension `{d.name}` as a value")
         index = {s.name: i for i, s in enumerate(d.all_segments())}
         trues = [self.condition(d, s).true for s in d.segments]
-        null = z3.BoolVal(d.otherwise is None)
+        # null: no condition true and no `otherwise`, as one `and` (z3 keeps a chain of `If(t, False, ...)`)
+        if d.otherwise is not None or not trues:
+            null = z3.BoolVal(d.otherwise is None)
+        else:
+            null = all_of(*[negation(t) for t in trues])
         val = z3.IntVal(index[d.otherwise.name] if d.otherwise else 0)
         for s, t in zip(reversed(d.segments), reversed(trues)):
-            null, val = z3.If(t, z3.BoolVal(False), null), z3.If(t, z3.IntVal(index[s.name]), val)
+            val = z3.If(t, z3.IntVal(index[s.name]), val)
         if d.policy == "unique" and len(trues) > 1:
             conflict = z3.AtLeast(*trues, 2)
             null, val = all_of(negation(conflict), null), z3.If(conflict, z3.IntVal(-1), val)
@@ -288,7 +295,11 @@ class Translator(Sharing):
         if a.val is None or b.val is None:
             return Truth(z3.BoolVal(False), z3.BoolVal(False))
         x, y = coerce(a.val, b.val)
-        c = COMPARE[e.op](x, y)         # only the one asked for: bools have = and != alone
+        if e.op in ("=", "!="):
+            c = self.equal(x, y)
+            c = c if e.op == "=" else negation(c)
+        else:
+            c = COMPARE[e.op](x, y)     # only the one asked for: bools have = and != alone
         known = negation(any_of(a.null, b.null))
         return Truth(all_of(known, c), all_of(known, negation(c)))
 
@@ -320,11 +331,16 @@ class Translator(Sharing):
         known = negation(any_of(a.null, b.null))
         return Truth(all_of(known, c), all_of(known, negation(c)))
 
+    def equal(self, x, y):
+        """`x == y`; a dimension's value (or a `case`) against a constant as booleans (choices.py)."""
+        found = self.choices.equal(x, y)
+        return (x == y) if found is None else found
+
     def visit_InList(self, e: ir.InList):
         if not (isinstance(e.items, tuple)):
             raise Unsupported("a list")
         x = self.value(e.operand)
-        items = [self.compare(x, self.value(i), lambda p, q: p == q) for i in e.items]
+        items = [self.compare(x, self.value(i), self.equal) for i in e.items]
         t = or_truth(items) if items else Truth(z3.BoolVal(False), z3.BoolVal(True))
         return not_truth(t) if e.negated else t
 
@@ -570,30 +586,3 @@ def or_truth(items: list[Truth]) -> Truth:
 
 def not_truth(t: Truth) -> Truth:
     return Truth(t.false, t.true)
-
-
-# ---- connectives ------------------------------------------------------------------
-# z3.And, z3.Or and z3.Not check and coerce every argument in Python; on a generated file of
-# 1,000 segments that was half the time of translating it. These build the very same terms
-# through z3's C API when every argument is already a z3 Bool, and leave anything else to z3.
-
-def all_of(*items):
-    return connective(z3.Z3_mk_and, z3.And, items)
-
-
-def any_of(*items):
-    return connective(z3.Z3_mk_or, z3.Or, items)
-
-
-def connective(make, fallback, items: tuple):
-    if not items or not all(type(i) is z3.BoolRef for i in items):
-        return fallback(*items)
-    ctx = items[0].ctx
-    args = (z3.Ast * len(items))(*[i.as_ast() for i in items])
-    return z3.BoolRef(make(ctx.ref(), len(items), args), ctx)
-
-
-def negation(item):
-    if type(item) is not z3.BoolRef:
-        return z3.Not(item)
-    return z3.BoolRef(z3.Z3_mk_not(item.ctx.ref(), item.as_ast()), item.ctx)
