@@ -18,6 +18,7 @@ import hashlib
 import os
 import pickle
 from codecs import BOM_UTF8
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,12 +70,17 @@ def lookup(path: str | Path, options: tuple) -> "CheckResult | None":
     return result
 
 
-def store(path: str | Path, options: tuple, result: "CheckResult") -> None:
+def store(path: str | Path, options: tuple, result: "CheckResult", ruleset: bool = True) -> None:
+    """`ruleset=False`: the entry keeps the diagnostics and the texts, not the IR (the solver's
+    findings, kept beside the checked file's own entry, which has it: pickling and reading a
+    large ruleset twice cost more than the rest of a warm `check`)."""
     if result.ruleset is None or any(d.is_error for d in result.diagnostics):
         return
     text = result.texts.get(str(path))
     if text is None:
         return
+    if not ruleset:
+        result = replace(result, ruleset=None)
     try:
         data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:       # noqa: BLE001 - something in the result does not pickle: nothing kept

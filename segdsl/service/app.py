@@ -81,10 +81,10 @@ def _analysed(path, result: CheckResult, budgets: tuple, allow_imports_outside: 
                dimensions.FILE_BUDGET_SECONDS if budgets[1] is None else budgets[1])
     options = ("analysed", allow_imports_outside, seconds, caching.version_of("z3-solver")) if cached else None
     if options is not None and (hit := cache.lookup(path, options)) is not None:
-        return hit
+        return replace(result, diagnostics=hit.diagnostics)
     result = analysed(result, *budgets)
     if options is not None and not any(dimensions.ran_out_of_time(d) for d in result.diagnostics):
-        cache.store(path, options, result)
+        cache.store(path, options, result, ruleset=False)    # the IR is in the check's own entry
     return result
 
 

@@ -178,6 +178,20 @@ def test_an_unchanged_file_is_not_analysed_twice(cache, analysed_rules, monkeypa
     assert len(calls) == 3                                  # an edited file: analysed again
 
 
+def test_the_findings_entry_does_not_hold_the_ir_again(cache, analysed_rules):
+    """The IR is read from the check's own entry; the findings' entry holds the diagnostics and
+    texts alone (a large ruleset pickled and read twice cost most of a warm `check`)."""
+    import pickle
+
+    from segdsl.service import app
+    first = app.check(analysed_rules, analyse=True, cached=True)
+    entries = [pickle.loads(p.read_bytes()) for p in sorted(cache.glob("checked-*.pickle"))]
+    assert len(entries) == 2
+    assert sorted(e.ruleset is None for e in entries) == [False, True]
+    findings = next(e for e in entries if e.ruleset is None)
+    assert findings.diagnostics == first.diagnostics and "SEG406" in [d.code for d in findings.diagnostics]
+
+
 def test_a_result_the_budget_cut_short_is_not_kept(cache, analysed_rules, monkeypatch):
     from segdsl.service import app
     calls = _counting(monkeypatch)
