@@ -28,16 +28,9 @@ def _exact_sums(arrays: pa.Array) -> pa.Array:
     return pa.array([None if vs is None else exact_sum(vs) for vs in arrays.to_pylist()], pa.float64())
 
 
-def _per_list(function: Callable[[list], list | None]) -> Callable[[pa.Array], pa.Array]:
-    """An exact.py function of one list of doubles, applied to each list of an Arrow column."""
-    def apply(arrays: pa.Array) -> pa.Array:
-        return pa.array([function(vs) for vs in arrays.to_pylist()], pa.list_(pa.float64()))
-    return apply
-
-
 def _arrays(function: Callable) -> Callable[[pa.Array], pa.Array]:
     """An exact_arrays.py function of one numpy array of doubles, applied to each list of an
-    Arrow column, the list's nulls left out: no Python float per value (as `_per_list`)."""
+    Arrow column, the list's nulls left out: no Python float per value."""
     def apply(arrays: pa.Array) -> pa.Array:
         import numpy as np
         import pyarrow.compute as pc
@@ -69,7 +62,7 @@ def register_duckdb(con, names=DUCKDB_FUNCTIONS) -> None:
     which lets them go."""
     import duckdb
 
-    from ..runtime import exact, exact_arrays
+    from ..runtime import exact_arrays
     double, text = duckdb.sqltype("DOUBLE"), duckdb.sqltype("VARCHAR")
     if EXACT_SUM in names:
         con.create_function(EXACT_SUM, _exact_sums, [duckdb.list_type(double)], double, type="arrow")
@@ -79,7 +72,7 @@ def register_duckdb(con, names=DUCKDB_FUNCTIONS) -> None:
     if EXACT_PAIR_ARRAYS in names:
         con.create_function(EXACT_PAIR_ARRAYS, _arrays(exact_arrays.pair_partials), [doubles], doubles, type="arrow")
     if EXACT_CUME in names:
-        con.create_function(EXACT_CUME, _per_list(exact.cume_shares), [doubles], doubles, type="arrow")
+        con.create_function(EXACT_CUME, _arrays(exact_arrays.cume_shares), [doubles], doubles, type="arrow")
     if FULL_UPPER in names:
         con.create_function(FULL_UPPER, _mapped(str.upper, "ascii_upper"), [text], text, type="arrow")
     if FULL_LOWER in names:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import struct
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -115,6 +116,42 @@ def test_numpy_pair_partials_merge_to_the_customers_exact_sum(chunks):
     fast = [p for c in chunks for p in exact_arrays.pair_partials(np.array(_flat(c), dtype=np.float64))]
     everything = [v for c in chunks for v, n in c for _ in range(n)]
     assert _bits([exact.fsum(fast)]) == _bits([population.fsum(everything)])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(WIDE, st.integers(1, 5000)), min_size=1, max_size=40), st.randoms())
+@example([(0.0, 3), (-0.0, 2), (1.5, 1)], None)
+@example([(1e-300, 1), (1e300, 1)], None)                # exponents spanning more than the bounds
+def test_numpy_cume_shares_are_exact_cume_shares_bit_for_bit(pairs, rng):
+    """exact_arrays.cume_shares (the DuckDB engine's EXACT_CUME) gives exact.cume_shares' doubles,
+    in any order of the pairs (SQL hands them over unordered), the fallbacks included."""
+    import numpy as np
+
+    from segdsl.runtime import exact_arrays
+    distinct = dict(pairs)                                  # one count per distinct value, as GROUP BY gives
+    flat = _flat(list(distinct.items()))
+    try:
+        want = exact.cume_shares(flat)
+    except OverflowError:       # a value times its count past the largest double: so does the fast form
+        with pytest.raises(OverflowError):
+            exact_arrays.cume_shares(np.array(flat, dtype=np.float64))
+        return
+    if rng is not None:
+        shuffled = list(distinct.items())
+        rng.shuffle(shuffled)
+        flat = _flat(shuffled)
+    assert _bits(exact_arrays.cume_shares(np.array(flat, dtype=np.float64))) == _bits(want)
+
+
+def test_numpy_cume_shares_of_many_customers_are_population_pys():
+    import numpy as np
+
+    from segdsl.runtime import exact_arrays
+    rng = np.random.default_rng(5)
+    vals = np.round(rng.gamma(2.0, 60.0, 50_000), 2).tolist()
+    pairs = _pairs(vals)
+    want = population.CumeShare.build({(): vals}).tables[()][1]
+    assert _bits(exact_arrays.cume_shares(np.array(_flat(pairs), dtype=np.float64))) == _bits(want)
 
 
 def test_infinities_of_both_signs_beside_finite_values_that_overflow_sum_to_nan():
