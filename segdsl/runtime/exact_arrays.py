@@ -39,8 +39,7 @@ _MAX_COUNTED = 1 << 35        # customers one call's pairs count (upper halves t
 
 def partials(values: np.ndarray) -> list[float]:
     """Doubles whose exact sum is the exact sum of `values` (a float64 array without nulls)."""
-    total = None if values.size > _MAX_VALUES or not np.isfinite(values).all() else \
-        _total(values, None, values.size)
+    total = None if values.size > _MAX_VALUES else _total(values, None, values.size)
     return exact.partials(values.tolist()) if total is None else _expansion(*total)
 
 
@@ -49,8 +48,7 @@ def pair_partials(pairs: np.ndarray) -> list[float]:
     whose exact sum is c1·v1 + c2·v2 + ..."""
     values, counts = pairs[0::2], pairs[1::2].astype(np.int64)
     customers = int(counts.sum())
-    total = None if customers >= _MAX_COUNTED or not np.isfinite(values).all() else \
-        _total(values, counts, customers)
+    total = None if customers >= _MAX_COUNTED else _total(values, counts, customers)
     return exact.pair_partials(pairs.tolist()) if total is None else _expansion(*total)
 
 
@@ -61,16 +59,15 @@ def cume_shares(pairs: np.ndarray) -> list[float | None]:
     fsum per distinct value, a Python loop over floats (a third of a 3M-row run with
     `cume_share`); here the terms are whole numbers in units of the smallest last bit, summed
     from the top by `accumulate` in Python integers, and each sum becomes its correctly rounded
-    double by `float`, as fsum's is. Values outside `_total`'s bounds take exact.cume_shares."""
+    double by `float`, as fsum's is. Values outside `_exponents`' bounds take exact.cume_shares."""
     values, counts = pairs[0::2], pairs[1::2].astype(np.int64)
-    order = np.argsort(values, kind="stable")
-    values, counts = values[order], counts[order]
-    bounds = None if int(counts.sum()) >= _MAX_COUNTED or not np.isfinite(values).all() else \
-        _exponents(values, counts.sum())
+    customers = int(counts.sum())
+    bounds = None if customers >= _MAX_COUNTED else _exponents(values, customers)
     if bounds is None:
         return exact.cume_shares(pairs.tolist())
     whole, shifts, low = bounds
-    terms = [(c * w) << s for c, w, s in zip(counts.tolist(), whole.tolist(), shifts.tolist())]
+    order = np.argsort(values, kind="stable")          # the shares are in ascending order of value
+    terms = [(c * w) << s for c, w, s in zip(counts[order].tolist(), whole[order].tolist(), shifts[order].tolist())]
     above = list(accumulate(reversed(terms)))[::-1]         # the sum at or above each value
     total = math.ldexp(float(above[0]), low - 53) if above else 0.0
     if not total > 0:
@@ -78,23 +75,26 @@ def cume_shares(pairs: np.ndarray) -> list[float | None]:
     return [math.ldexp(float(t), low - 53) / total for t in above]
 
 
-def _exponents(values: np.ndarray, n) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """Each value as whole · 2^(shift + low − 53) with whole a 53-bit integer (0 for zero), or None
-    where `_total` would give None."""
+def _exponents(values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Each value as whole · 2^(shift + low − 53) with whole a 53-bit integer (0 for zero); None
+    where a value is not finite, or a sum of `n` of them could come near the largest double, or
+    the exponents span too much (exact.py decides those)."""
+    if not np.isfinite(values).all():
+        return None
     mantissas, exponents = np.frexp(values)
     nonzero = mantissas != 0
     if not nonzero.any():
         return np.zeros(len(values), np.int64), np.zeros(len(values), np.int64), 0
     low, high = int(exponents[nonzero].min()), int(exponents[nonzero].max())
-    if high + int(n).bit_length() > _MAX_EXPONENT or low < _MIN_EXPONENT or high - low > _MAX_SPREAD:
+    if high + n.bit_length() > _MAX_EXPONENT or low < _MIN_EXPONENT or high - low > _MAX_SPREAD:
         return None
     whole = (mantissas * 2.0 ** 53).astype(np.int64)
     return whole, np.where(nonzero, exponents - low, 0), low
 
 
 def _total(values: np.ndarray, counts: np.ndarray | None, n: int) -> tuple[int, int] | None:
-    """(t, s): the exact sum of `values` (each times its count) is t · 2^s; None where a sum
-    could come near the largest double or the exponents span too much (exact.py decides)."""
+    """(t, s): the exact sum of `values` (each times its count) is t · 2^s; None where
+    `_exponents` is."""
     found = _exponents(values, n)
     if found is None:
         return None
